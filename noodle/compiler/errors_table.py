@@ -1,0 +1,37 @@
+"""Errors raised by compiled code: what each kind becomes in Python, and its sites.
+
+Compiled code reports a failure by storing a site number in the status cell it gets as
+its first argument; the site says which exception to raise and where in the source.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from noodle.errors import SourceLocation
+
+#: kind -> (exception type, message)
+ERROR_KINDS: dict[str, tuple[type[Exception], str]] = {
+    "zero_division": (ZeroDivisionError, "division by zero"),
+    "index": (IndexError, "index out of bounds"),
+    "broadcast": (ValueError, "operands could not be broadcast together"),
+    "matmul": (ValueError, "matmul: mismatch in the core dimension of the operands"),
+    "range_step": (ValueError, "range() arg 3 must not be zero"),
+    "slice_step": (ValueError, "slice step cannot be zero"),
+    "arange_step": (ZeroDivisionError, "np.arange: step must not be zero"),
+    "empty_reduction": (ValueError, "zero-size array to reduction operation which has no "
+                                    "identity"),
+    "negative_dimension": (ValueError, "negative dimensions are not allowed"),
+    "math_domain": (ValueError, "math domain error"),
+    "raise": (RuntimeError, "an exception was raised in compiled code"),
+    "assert": (AssertionError, "assertion failed"),
+}
+
+
+@dataclass(frozen=True)
+class ErrorSite:
+    kind: str
+    where: SourceLocation | None
+
+    def exception(self) -> Exception:
+        exc_type, message = ERROR_KINDS[self.kind]
+        return exc_type(f"{message} (at {self.where})" if self.where else message)

@@ -1,0 +1,84 @@
+"""Syntactic facts about a function body that structured code generation needs."""
+from __future__ import annotations
+
+import ast
+from typing import Iterable
+
+#: Pseudo-variables that carry control flow through structured regions. Their names
+#: cannot clash with Python identifiers.
+RETURNED = ".ret"
+RETVAL = ".retval"
+BROKE = ".brk"
+CONTINUED = ".cont"
+FLAGS = (RETURNED, BROKE, CONTINUED)
+
+
+def _walk_body(nodes: Iterable[ast.AST]) -> Iterable[ast.AST]:
+    """All nodes under `nodes`, not entering nested function or class definitions."""
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
+                                      ast.ClassDef)):
+                stack.append(child)
+
+
+def assigned_names(nodes: Iterable[ast.AST]) -> set[str]:
+    """Variables (and control-flow pseudo-variables) that `nodes` may assign."""
+    names: set[str] = set()
+    for node in _walk_body(nodes):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.Return):
+            names.update((RETURNED, RETVAL))
+        elif isinstance(node, ast.Break):
+            names.add(BROKE)
+        elif isinstance(node, ast.Continue):
+            names.add(CONTINUED)
+    return names
+
+
+def loaded_names(nodes: Iterable[ast.AST]) -> dict[str, int]:
+    """How many times each variable is read in `nodes`."""
+    counts: dict[str, int] = {}
+    for node in _walk_body(nodes):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            counts[node.id] = counts.get(node.id, 0) + 1
+    return counts
+
+
+def exits_loop(body: list[ast.stmt]) -> bool:
+    """Whether a loop body can leave its loop early (break, or return from inside it)."""
+    for node in _walk_body(body):
+        if isinstance(node, ast.Return):
+            return True
+        if isinstance(node, ast.Break) and _break_belongs_to(body, node):
+            return True
+    return False
+
+
+def _break_belongs_to(body: list[ast.stmt], brk: ast.Break) -> bool:
+    """Whether `brk` breaks out of the loop whose body is `body` (not a nested loop)."""
+    for node in _walk_body(body):
+        if isinstance(node, (ast.For, ast.While)):
+            if any(n is brk for n in _walk_body(node.body + node.orelse)):
+                return False
+    return True
+
+
+def always_returns(body: list[ast.stmt]) -> bool:
+    """Whether control can never fall off the end of `body`."""
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, (ast.Return, ast.Raise)):
+        return True
+    if isinstance(last, ast.If):
+        return always_returns(last.body) and always_returns(last.orelse)
+    return False
+
+
+def has_value_return(body: list[ast.stmt]) -> bool:
+    return any(isinstance(n, ast.Return) and n.value is not None for n in _walk_body(body))

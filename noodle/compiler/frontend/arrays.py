@@ -1,0 +1,327 @@
+"""Arrays in the frontend: views (indexing, slicing, `.T`, newaxis), element access,
+assignment into views, shape checks, and iteration.
+
+A view is the source memref's buffer re-described (`memref.reinterpret_cast`) with a
+new offset, sizes and strides, exactly as NumPy describes a view, so slicing with any
+step (negative too) never copies, and writes through a view reach the original array.
+"""
+from __future__ import annotations
+
+import ast
+from typing import Callable
+
+import numpy as np
+from mlir import ir
+from mlir.dialects import arith, memref, scf
+
+from noodle.compiler.frontend.values import Val
+from noodle.compiler.types import INT64, PY_INT, Array, Scalar, TupleType, ufunc_result
+from noodle.dialects import nir
+
+DYN = nir.DYNAMIC
+
+
+def _i(value: int) -> ir.Value:
+    return arith.constant(ir.IndexType.get(), value)
+
+
+class ArrayMixin:
+    # -- shape and layout ---------------------------------------------------------------
+    def dims(self, a: Val) -> list[ir.Value]:
+        return [memref.dim(a.ir, _i(d)) for d in range(a.type.ndim)]
+
+    def layout(self, a: Val) -> tuple[ir.Value, ir.Value, list[ir.Value], list[ir.Value]]:
+        """(buffer, offset, sizes, strides) of an array, as NumPy's view description."""
+        md = memref.ExtractStridedMetadataOp(a.ir)
+        n = a.type.ndim
+        results = list(md.results)
+        return results[0], results[1], results[2:2 + n], results[2 + n:2 + 2 * n]
+
+    def make_view(self, a: Val, buffer: ir.Value, offset: ir.Value, sizes: list[ir.Value],
+                  strides: list[ir.Value]) -> Val:
+        t = Array(a.type.dtype, len(sizes))
+        rank = len(sizes)
+        view = memref.reinterpret_cast(nir.array_type(t.dtype, rank), buffer, [offset],
+                                       sizes, strides, [DYN], [DYN] * rank, [DYN] * rank)
+        return Val(t, view)
+
+    def array_attribute(self, a: Val, attr: str, node) -> Val:
+        if attr == "shape":
+            dims = [self.from_index(d) for d in self.dims(a)]
+            return Val(TupleType(tuple(d.type for d in dims)), items=tuple(dims))
+        if attr == "ndim":
+            return self.const_scalar(PY_INT, a.type.ndim)
+        if attr == "size":
+            size = _i(1)
+            for d in self.dims(a):
+                size = arith.muli(size, d)
+            return self.from_index(size)
+        if attr == "T":
+            buffer, offset, sizes, strides = self.layout(a)
+            return self.make_view(a, buffer, offset, sizes[::-1], strides[::-1])
+        raise self.unsupported(node, f"arrays have no attribute '{attr}' in compiled code")
+
+    # -- indexing -----------------------------------------------------------------------
+    def index_elements(self, index: ast.expr) -> list[ast.expr]:
+        return list(index.elts) if isinstance(index, ast.Tuple) else [index]
+
+    def subscript(self, base: Val, index: ast.expr, node) -> Val:
+        if isinstance(base.type, TupleType):
+            i = self.expr(index)
+            if not i.is_const or not isinstance(i.const, int):
+                raise self.unsupported(node, "a tuple index must be a constant integer")
+            try:
+                return base.items[i.const]
+            except IndexError:
+                raise self.typing_error(node, "tuple index out of range") from None
+        if not isinstance(base.type, Array):
+            raise self.typing_error(node, f"{base.type} cannot be indexed")
+        access = self.resolve_index(base, index, node)
+        if isinstance(access, list):
+            return self.load_element(base, access, node)
+        return access
+
+    def expr_Subscript(self, node: ast.Subscript) -> Val:
+        return self.subscript(self.expr(node.value), node.slice, node)
+
+    def resolve_index(self, a: Val, index: ast.expr, node) -> list[ir.Value] | Val:
+        """Element indices (a list, when every axis gets an integer) or a view."""
+        elements = self.index_elements(index)
+        consuming = [e for e in elements
+                     if not (isinstance(e, ast.Constant) and e.value in (None, Ellipsis))]
+        if len(consuming) > a.type.ndim:
+            raise self.typing_error(node, f"too many indices for {a.type}")
+        if any(isinstance(e, ast.Constant) and e.value is Ellipsis for e in elements):
+            at = next(k for k, e in enumerate(elements)
+                      if isinstance(e, ast.Constant) and e.value is Ellipsis)
+            fill = [ast.Slice()] * (a.type.ndim - len(consuming))
+            elements = elements[:at] + fill + elements[at + 1:]
+        dims = self.dims(a)
+        if len(consuming) == a.type.ndim and not any(
+                isinstance(e, ast.Slice) or isinstance(e, ast.Constant) and e.value is None
+                for e in elements):
+            return [self.normalize_index(self.expr(e), dims[d], e)
+                    for d, e in enumerate(elements)]
+        buffer, offset, sizes, strides = self.layout(a)
+        out_sizes, out_strides, d = [], [], 0
+        for e in elements:
+            if isinstance(e, ast.Constant) and e.value is None:
+                out_sizes.append(_i(1))
+                out_strides.append(_i(0))
+            elif isinstance(e, ast.Slice):
+                start, length, step = self.slice_bounds(e, sizes[d])
+                offset = arith.addi(offset, arith.muli(start, strides[d]))
+                out_sizes.append(length)
+                out_strides.append(arith.muli(strides[d], step))
+                d += 1
+            else:
+                i = self.normalize_index(self.expr(e), sizes[d], e)
+                offset = arith.addi(offset, arith.muli(i, strides[d]))
+                d += 1
+        out_sizes += sizes[d:]
+        out_strides += strides[d:]
+        return self.make_view(a, buffer, offset, out_sizes, out_strides)
+
+    def normalize_index(self, v: Val, size: ir.Value, node) -> ir.Value:
+        """A Python index (negative counts from the end) as a non-negative `index`;
+        checked against `size` when the function was compiled with boundscheck."""
+        if isinstance(v.type, Array):
+            raise self.unsupported(node, "indexing with an array (fancy indexing) is not "
+                                   "supported in compiled code", "use a loop")
+        i = self.to_index(v, node)
+        if not (v.is_const and v.const >= 0):
+            negative = arith.cmpi(arith.CmpIPredicate.slt, i, _i(0))
+            i = arith.select(negative, arith.addi(i, size), i)
+        if self.unit.options.boundscheck:
+            outside = arith.cmpi(arith.CmpIPredicate.uge, i, size)
+            self.raise_if(outside, "index", node)
+            i = arith.select(outside, _i(0), i)
+        return i
+
+    def slice_bounds(self, s: ast.Slice, size: ir.Value) -> tuple[ir.Value, ir.Value, ir.Value]:
+        """(start, length, step) of `s` on an axis of `size`, as Python's slice.indices."""
+        step_val = self.expr(s.step) if s.step is not None else None
+        if step_val is not None and step_val.is_const and step_val.const == 0:
+            raise self.typing_error(s, "slice step cannot be zero")
+        step = self.to_index(step_val, s.step) if step_val is not None else _i(1)
+        const_step = step_val.const if step_val is not None and step_val.is_const else (
+            1 if step_val is None else None)
+        if const_step is None:
+            self.raise_if(arith.cmpi(arith.CmpIPredicate.eq, step, _i(0)), "slice_step", s)
+        positive = (arith.constant(ir.IntegerType.get_signless(1), int(const_step > 0))
+                    if const_step is not None else
+                    arith.cmpi(arith.CmpIPredicate.sgt, step, _i(0)))
+        lower = arith.select(positive, _i(0), _i(-1))
+        upper = arith.select(positive, size, arith.subi(size, _i(1)))
+
+        def bound(node: ast.expr | None, default: ir.Value) -> ir.Value:
+            if node is None or isinstance(node, ast.Constant) and node.value is None:
+                return default
+            x = self.to_index(self.expr(node), node)
+            negative = arith.cmpi(arith.CmpIPredicate.slt, x, _i(0))
+            from_end = arith.maxsi(arith.addi(x, size), lower)
+            return arith.select(negative, from_end, arith.minsi(x, upper))
+
+        start = bound(s.lower, arith.select(positive, lower, upper))
+        stop = bound(s.upper, arith.select(positive, upper, lower))
+        span = arith.select(positive, arith.subi(stop, start), arith.subi(start, stop))
+        magnitude = arith.select(positive, step, arith.subi(_i(0), step))
+        length = arith.select(
+            arith.cmpi(arith.CmpIPredicate.sgt, span, _i(0)),
+            arith.addi(arith.divsi(arith.subi(span, _i(1)), magnitude), _i(1)), _i(0))
+        return start, length, step
+
+    def load_element(self, a: Val, indices: list[ir.Value], node) -> Val:
+        return Val(Scalar(a.type.dtype), memref.load(a.ir, indices))
+
+    # -- stores -------------------------------------------------------------------------
+    def store_subscript(self, base: Val, index: ast.expr, value: Val, node) -> None:
+        if not isinstance(base.type, Array):
+            raise self.typing_error(node, f"{base.type} does not support item assignment")
+        access = self.resolve_index(base, index, node)
+        if isinstance(access, list):
+            if not isinstance(value.type, Scalar):
+                raise self.typing_error(node, f"cannot assign {value.type} to one element "
+                                        f"of {base.type}")
+            element = self.cast_scalar(value, Scalar(base.type.dtype))
+            if self.unit.options.boundscheck:
+                op = scf.IfOp(self.logical_not(self.env[".ret"].ir))
+                with ir.InsertionPoint(op.then_block):
+                    memref.store(element.ir, base.ir, access)
+                    scf.YieldOp([])
+            else:
+                memref.store(element.ir, base.ir, access)
+            return
+        self.store_into_view(access, value, node)
+
+    def store_into_view(self, dst: Val, value: Val, node) -> None:
+        """dst[...] = value with NumPy's casting, broadcasting and overlap rules."""
+        if isinstance(value.type, Scalar):
+            nir.assign(dst.ir, self.cast_scalar(value, Scalar(dst.type.dtype)).ir)
+            return
+        if not isinstance(value.type, Array):
+            raise self.typing_error(node, f"cannot assign {value.type} to {dst.type}")
+        if value.type.ndim > dst.type.ndim:
+            raise self.typing_error(node, f"cannot assign {value.type} to {dst.type}: "
+                                    "too many dimensions")
+        src = self.cast_array(value, dst.type.dtype)
+        if not src.fresh:  # may overlap dst: NumPy reads all of it before writing
+            src = Val(src.type, nir.copy(src.type.dtype.name, src.ir), fresh=True)
+        bad = self.assign_mismatch(dst, src)
+        if bad is None:
+            nir.assign(dst.ir, src.ir)
+            return
+        self.raise_if(bad, "broadcast", node)
+        op = scf.IfOp(self.logical_not(bad))
+        with ir.InsertionPoint(op.then_block):
+            nir.assign(dst.ir, src.ir)
+            scf.YieldOp([])
+
+    # -- shape checks ---------------------------------------------------------------------
+    def broadcast_mismatch(self, operands: list[Val], node) -> ir.Value | None:
+        """i1 that is true when the arrays' shapes do not broadcast together (None when
+        they do by construction)."""
+        arrays = [o for o in operands if isinstance(o.type, Array)]
+        rank = max(a.type.ndim for a in arrays)
+        dims = [[None] * (rank - a.type.ndim) + self.dims(a) for a in arrays]
+        bad = None
+        for axis in range(rank):
+            sizes = [d[axis] for d in dims if d[axis] is not None]
+            if len(sizes) < 2:
+                continue
+            biggest = sizes[0]
+            for s in sizes[1:]:
+                biggest = arith.maxui(biggest, s)
+            for s in sizes:
+                wrong = arith.andi(arith.cmpi(arith.CmpIPredicate.ne, s, _i(1)),
+                                   arith.cmpi(arith.CmpIPredicate.ne, s, biggest))
+                bad = wrong if bad is None else arith.ori(bad, wrong)
+        if bad is not None:
+            self.raise_if(bad, "broadcast", node)
+        return bad
+
+    def assign_mismatch(self, dst: Val, src: Val) -> ir.Value | None:
+        dst_dims = self.dims(dst)[dst.type.ndim - src.type.ndim:]
+        bad = None
+        for d, s in zip(dst_dims, self.dims(src)):
+            wrong = arith.andi(arith.cmpi(arith.CmpIPredicate.ne, s, _i(1)),
+                               arith.cmpi(arith.CmpIPredicate.ne, s, d))
+            bad = wrong if bad is None else arith.ori(bad, wrong)
+        return bad
+
+    # -- matmul ---------------------------------------------------------------------------
+    def matmul(self, a: Val, b: Val, node) -> Val:
+        if not (isinstance(a.type, Array) and isinstance(b.type, Array)):
+            raise self.typing_error(node, "matmul needs two arrays, not "
+                                    f"{a.type} and {b.type}")
+        if a.type.ndim > 2 or b.type.ndim > 2 or 0 in (a.type.ndim, b.type.ndim):
+            raise self.unsupported(node, "matmul is supported on 1-d and 2-d arrays")
+        resolved = ufunc_result(np.matmul, a.type, b.type)
+        if resolved is None:
+            raise self.typing_error(node, f"matmul does not take {a.type} and {b.type}")
+        dtype = resolved[0]
+        a, b = self.cast_array(a, dtype), self.cast_array(b, dtype)
+        inner_a = self.dims(a)[-1]
+        inner_b = self.dims(b)[0]
+        bad = arith.cmpi(arith.CmpIPredicate.ne, inner_a, inner_b)
+        self.raise_if(bad, "matmul", node)
+        rank = (a.type.ndim - 1) + (b.type.ndim - 1)
+        result_t = Array(dtype, rank) if rank else Scalar(dtype)
+
+        def build() -> Val:
+            rtype = (nir.array_type(dtype, rank) if rank else nir.element_type(dtype))
+            return Val(result_t, nir.matmul(dtype.name, a.ir, b.ir, rtype), fresh=rank > 0)
+
+        return self.unless_failed(bad, result_t, build)
+
+    # -- iteration ------------------------------------------------------------------------
+    def loop_iteration(self, it: ast.expr) -> tuple[ir.Value, ir.Value, ir.Value,
+                                                     Callable[[ir.Value], Val]]:
+        """(start, stop, step, item) with step > 0 over `index` values: the loop runs
+        k = start, start+step, ... while k < stop, and item(k) is the loop target's value."""
+        if isinstance(it, ast.Call) and self.resolve_static(it.func) is range:
+            return self.range_iteration(it)
+        seq = self.expr(it)
+        if isinstance(seq.type, Array):
+            n = self.dims(seq)[0]
+            rest = [ast.Slice()] * (seq.type.ndim - 1)
+
+            def item(k: ir.Value) -> Val:
+                if seq.type.ndim == 1:
+                    return self.load_element(seq, [k], it)
+                buffer, offset, sizes, strides = self.layout(seq)
+                offset = arith.addi(offset, arith.muli(k, strides[0]))
+                return self.make_view(seq, buffer, offset, sizes[1:], strides[1:])
+
+            return _i(0), n, _i(1), item
+        raise self.unsupported(it, f"cannot iterate over {seq.type} in compiled code",
+                               "iterate over range(...) or an array")
+
+    def range_iteration(self, call: ast.Call):
+        if call.keywords or not 1 <= len(call.args) <= 3:
+            raise self.typing_error(call, "range() takes 1 to 3 positional arguments")
+        args = [self.expr(a) for a in call.args]
+        for a, node in zip(args, call.args):
+            if not isinstance(a.type, Scalar) or a.type.dtype.kind not in "biu":
+                raise self.typing_error(node, f"range() needs integers, not {a.type}")
+        if len(args) == 1:
+            args = [self.const_scalar(PY_INT, 0), args[0]]
+        start, stop = (self.to_index(a, call) for a in args[:2])
+        step_val = args[2] if len(args) == 3 else self.const_scalar(PY_INT, 1)
+        step = self.to_index(step_val, call)
+        if step_val.is_const and step_val.const > 0:
+            return start, stop, step, self.from_index
+        if step_val.is_const and step_val.const == 0:
+            raise self.typing_error(call, "range() arg 3 must not be zero")
+        if not step_val.is_const:
+            self.raise_if(arith.cmpi(arith.CmpIPredicate.eq, step, _i(0)), "range_step", call)
+            step = arith.select(arith.cmpi(arith.CmpIPredicate.eq, step, _i(0)), _i(1), step)
+        # count the iterations, then run k = 0..count-1 with item start + k*step
+        positive = arith.cmpi(arith.CmpIPredicate.sgt, step, _i(0))
+        span = arith.select(positive, arith.subi(stop, start), arith.subi(start, stop))
+        magnitude = arith.select(positive, step, arith.subi(_i(0), step))
+        count = arith.select(
+            arith.cmpi(arith.CmpIPredicate.sgt, span, _i(0)),
+            arith.addi(arith.divsi(arith.subi(span, _i(1)), magnitude), _i(1)), _i(0))
+        return _i(0), count, _i(1), lambda k: self.from_index(
+            arith.addi(start, arith.muli(k, step)))

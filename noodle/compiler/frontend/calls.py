@@ -1,0 +1,404 @@
+"""Calls: builtins, `math`, NumPy functions and array methods, and calls to other
+Python functions (compiled into the same module)."""
+from __future__ import annotations
+
+import ast
+import builtins
+import math
+import types
+
+import numpy as np
+from mlir import ir
+from mlir.dialects import arith, func, memref
+
+from noodle.compiler.frontend.values import NO_CONST, Val, flatten, mlir_types, unflatten
+from noodle.compiler.types import (BOOL, FLOAT64, INT64, PY_BOOL, PY_FLOAT, PY_INT, Array,
+                                   Scalar, TupleType, is_supported_dtype, result_dtype)
+from noodle.dialects import nir
+
+UNARY_UFUNCS = {
+    np.exp: "exp", np.exp2: "exp2", np.expm1: "expm1", np.log: "log", np.log2: "log2",
+    np.log10: "log10", np.log1p: "log1p", np.sqrt: "sqrt", np.cbrt: "cbrt", np.sin: "sin",
+    np.cos: "cos", np.tan: "tan", np.arcsin: "arcsin", np.arccos: "arccos",
+    np.arctan: "arctan", np.sinh: "sinh", np.cosh: "cosh", np.tanh: "tanh",
+    np.arcsinh: "arcsinh", np.arccosh: "arccosh", np.arctanh: "arctanh", np.floor: "floor",
+    np.ceil: "ceil", np.trunc: "trunc", np.rint: "rint", np.absolute: "abs",
+    np.negative: "neg", np.positive: "positive", np.sign: "sign", np.square: "square",
+    np.reciprocal: "reciprocal", np.isnan: "isnan", np.isinf: "isinf",
+    np.isfinite: "isfinite", np.logical_not: "logical_not", np.invert: "invert",
+}
+BINARY_UFUNC_NAMES = {np.add, np.subtract, np.multiply, np.true_divide, np.floor_divide,
+                      np.remainder, np.power, np.maximum, np.minimum, np.fmax, np.fmin,
+                      np.arctan2, np.hypot, np.copysign, np.bitwise_and, np.bitwise_or,
+                      np.bitwise_xor, np.left_shift, np.right_shift}
+COMPARE_UFUNCS = {np.equal: "eq", np.not_equal: "ne", np.less: "lt", np.less_equal: "le",
+                  np.greater: "gt", np.greater_equal: "ge"}
+#: math functions: (ufunc, domain check kind or None). Results are Python floats.
+MATH_FUNCTIONS = {
+    math.sqrt: (np.sqrt, "negative"), math.exp: (np.exp, None), math.log: (np.log, "positive"),
+    math.log2: (np.log2, "positive"), math.log10: (np.log10, "positive"),
+    math.log1p: (np.log1p, "above_minus_one"), math.expm1: (np.expm1, None),
+    math.sin: (np.sin, None), math.cos: (np.cos, None), math.tan: (np.tan, None),
+    math.asin: (np.arcsin, "unit"), math.acos: (np.arccos, "unit"),
+    math.atan: (np.arctan, None), math.sinh: (np.sinh, None), math.cosh: (np.cosh, None),
+    math.tanh: (np.tanh, None), math.asinh: (np.arcsinh, None),
+    math.acosh: (np.arccosh, None), math.atanh: (np.arctanh, None),
+    math.fabs: (np.absolute, None), math.atan2: (np.arctan2, None),
+    math.hypot: (np.hypot, None), math.copysign: (np.copysign, None),
+    math.pow: (np.power, None),
+}
+MATH_TO_INT = {math.floor: "floor", math.ceil: "ceil", math.trunc: "trunc"}
+MATH_PREDICATES = {math.isnan: np.isnan, math.isinf: np.isinf, math.isfinite: np.isfinite}
+REDUCTIONS = {np.sum: "sum", np.prod: "prod", np.min: "min", np.max: "max", np.amin: "min",
+              np.amax: "max", np.any: "any", np.all: "all", np.mean: "mean"}
+METHOD_REDUCTIONS = {"sum": "sum", "prod": "prod", "min": "min", "max": "max", "any": "any",
+                     "all": "all", "mean": "mean"}
+CREATION = {np.empty: None, np.zeros: 0, np.ones: 1}
+CREATION_LIKE = {np.empty_like: None, np.zeros_like: 0, np.ones_like: 1}
+SCALAR_TYPES = {int: PY_INT, float: PY_FLOAT, bool: PY_BOOL}
+
+
+class CallMixin:
+    def expr_Call(self, node: ast.Call) -> Val:
+        callee = self.resolve_static(node.func)
+        if callee is NO_CONST:
+            if isinstance(node.func, ast.Attribute):
+                return self.method_call(self.expr(node.func.value), node.func.attr, node)
+            raise self.unsupported(node, f"cannot call `{ast.unparse(node.func)}` in compiled "
+                                   "code")
+        if any(k.arg is None for k in node.keywords) or any(
+                isinstance(a, ast.Starred) for a in node.args):
+            raise self.unsupported(node, "*args and **kwargs are not supported in calls")
+        args = [self.expr(a) for a in node.args]
+        kwargs = {k.arg: k.value for k in node.keywords}
+        return self.call_object(callee, args, kwargs, node)
+
+    def call_object(self, callee, args: list[Val], kwargs: dict, node) -> Val:
+        static_kwargs = lambda: {k: self.static_value(v) for k, v in kwargs.items()}  # noqa
+        if callee in UNARY_UFUNCS and len(args) == 1 and not kwargs:
+            return self.apply_ufunc(callee, args, node, kind=UNARY_UFUNCS[callee])
+        if callee in BINARY_UFUNC_NAMES and len(args) == 2 and not kwargs:
+            return self.apply_ufunc(callee, args, node)
+        if callee in COMPARE_UFUNCS and len(args) == 2 and not kwargs:
+            return self.apply_ufunc(callee, args, node, kind=COMPARE_UFUNCS[callee])
+        if callee in REDUCTIONS and len(args) == 1:
+            return self.reduction(REDUCTIONS[callee], args[0], static_kwargs(), node)
+        if callee in MATH_FUNCTIONS and not kwargs:
+            return self.math_function(callee, args, node)
+        if callee in MATH_TO_INT and len(args) == 1:
+            x = self.cast_scalar(self.scalar_arg(args[0], node), PY_FLOAT)
+            rounded = self.apply_ufunc(np.floor if callee is math.floor else
+                                       np.ceil if callee is math.ceil else np.trunc,
+                                       [x], node, kind=MATH_TO_INT[callee])
+            return self.cast_scalar(rounded, PY_INT)
+        if callee in MATH_PREDICATES and len(args) == 1:
+            x = self.cast_scalar(self.scalar_arg(args[0], node), PY_FLOAT)
+            kind = callee.__name__
+            return self.cast_scalar(self.apply_ufunc(MATH_PREDICATES[callee], [x], node,
+                                                     kind=kind), PY_BOOL)
+        if callee is np.where and len(args) == 3:
+            cond = self.cast_to_dtype(args[0], BOOL) if not (
+                isinstance(args[0].type, Scalar) and args[0].type.dtype == BOOL) else args[0]
+            dtype = result_dtype(args[1].type, args[2].type)
+            a, b = (self.cast_to_dtype(x, dtype) for x in args[1:])
+            if not any(isinstance(x.type, Array) for x in (cond, a, b)):
+                raise self.unsupported(node, "np.where on scalars only is not supported",
+                                       "use `a if cond else b`")
+            return self.elementwise_select(cond, a, b, dtype, node)
+        if callee in (np.dot, np.matmul) and len(args) == 2:
+            return self.matmul(args[0], args[1], node)
+        if callee in CREATION:
+            return self.create(args, static_kwargs(), CREATION[callee], node)
+        if callee is np.full:
+            fill, kw = args[1], static_kwargs()
+            return self.create(args[:1], kw, fill, node)
+        if callee in CREATION_LIKE or callee is np.full_like:
+            like = args[0]
+            if not isinstance(like.type, Array):
+                raise self.typing_error(node, f"{callee.__name__} needs an array")
+            kw = static_kwargs()
+            dtype = np.dtype(kw.get("dtype", like.type.dtype))
+            fill = args[1] if callee is np.full_like else CREATION_LIKE[callee]
+            return self.allocate(self.dims(like), dtype, fill, node)
+        if callee is np.arange:
+            return self.arange(args, static_kwargs(), node)
+        if callee is np.copy and len(args) == 1:
+            return self.method_call(args[0], "copy", node)
+        if callee in (builtins.len,) and len(args) == 1:
+            return self.builtin_len(args[0], node)
+        if callee is builtins.abs and len(args) == 1:
+            return self.apply_ufunc(np.absolute, args, node, kind="abs")
+        if callee in (builtins.min, builtins.max) and len(args) >= 1:
+            return self.builtin_min_max(callee, args, node)
+        if callee in SCALAR_TYPES and len(args) == 1:
+            return self.scalar_conversion(args[0], SCALAR_TYPES[callee], node)
+        if isinstance(callee, type) and issubclass(callee, np.generic) and len(args) == 1:
+            dtype = np.dtype(callee)
+            if not is_supported_dtype(dtype):
+                raise self.unsupported(node, f"dtype {dtype} is not supported")
+            return self.cast_to_dtype(self.scalar_or_array(args[0], node), dtype)
+        target = getattr(callee, "py_func", callee)
+        if isinstance(target, types.FunctionType):
+            if kwargs:
+                raise self.unsupported(node, "keyword arguments to compiled functions are "
+                                       "not supported")
+            return self.call_function(target, args, node)
+        name = getattr(callee, "__qualname__", None) or type(callee).__name__
+        module = getattr(callee, "__module__", None)
+        full = f"{module}.{name}" if module and module != "builtins" else name
+        raise self.unsupported(node, f"`{full}` is not supported in compiled code")
+
+    # -- helpers ------------------------------------------------------------------------
+    def static_value(self, node: ast.expr):
+        """A keyword argument that must be known at compile time (axis=, dtype=...)."""
+        static = self.resolve_static(node)
+        if static is not NO_CONST:
+            return static
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Tuple):
+            return tuple(self.static_value(e) for e in node.elts)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -self.static_value(node.operand)
+        v = self.expr(node)
+        if v.is_const:
+            return v.const
+        raise self.unsupported(node, f"`{ast.unparse(node)}` must be a constant here")
+
+    def scalar_arg(self, v: Val, node) -> Val:
+        if not isinstance(v.type, Scalar):
+            raise self.typing_error(node, f"expected a number, got {v.type}")
+        return v
+
+    def scalar_or_array(self, v: Val, node) -> Val:
+        if not isinstance(v.type, (Scalar, Array)):
+            raise self.typing_error(node, f"expected a number or an array, got {v.type}")
+        return v
+
+    def math_function(self, callee, args: list[Val], node) -> Val:
+        ufunc, domain = MATH_FUNCTIONS[callee]
+        if callee is math.log and len(args) == 2:
+            num = self.math_function(math.log, args[:1], node)
+            den = self.math_function(math.log, args[1:], node)
+            return self.apply_ufunc(np.true_divide, [num, den], node)
+        xs = [self.cast_scalar(self.scalar_arg(a, node), PY_FLOAT) for a in args]
+        if len(xs) != ufunc.nin:
+            raise self.typing_error(node, f"math.{callee.__name__} takes {ufunc.nin} "
+                                    f"argument(s), got {len(xs)}")
+        if domain is not None:
+            self.check_domain(xs[0], domain, node)
+        kind = UNARY_UFUNCS.get(ufunc)
+        return self.apply_ufunc(ufunc, xs, node, kind=kind)
+
+    def check_domain(self, x: Val, domain: str, node) -> None:
+        """math raises ValueError where NumPy would give NaN."""
+        f64 = lambda v: self.const_scalar(PY_FLOAT, v).ir  # noqa: E731
+        i1 = ir.IntegerType.get_signless(1)
+        lt = lambda a, b: nir.compare("lt", "float64", a, b, i1)  # noqa: E731
+        le = lambda a, b: nir.compare("le", "float64", a, b, i1)  # noqa: E731
+        if domain == "negative":
+            bad = lt(x.ir, f64(0.0))
+        elif domain == "positive":
+            bad = le(x.ir, f64(0.0))
+        elif domain == "above_minus_one":
+            bad = le(x.ir, f64(-1.0))
+        else:
+            bad = arith.ori(lt(x.ir, f64(-1.0)), lt(f64(1.0), x.ir))
+        self.raise_if(bad, "math_domain", node)
+
+    def builtin_len(self, v: Val, node) -> Val:
+        if isinstance(v.type, TupleType):
+            return self.const_scalar(PY_INT, len(v.items))
+        if isinstance(v.type, Array) and v.type.ndim >= 1:
+            return self.from_index(self.dims(v)[0])
+        raise self.typing_error(node, f"len() of {v.type}")
+
+    def builtin_min_max(self, callee, args: list[Val], node) -> Val:
+        if len(args) == 1:
+            seq = args[0]
+            if isinstance(seq.type, Array):
+                return self.reduction("min" if callee is builtins.min else "max", seq, {}, node)
+            if isinstance(seq.type, TupleType):
+                args = list(seq.items)
+        result = args[0]
+        for other in args[1:]:
+            pair = [self.scalar_arg(other, node), self.scalar_arg(result, node)]
+            # Python keeps the first of equal items; `other < result` picks other
+            less = self.apply_ufunc(np.less if callee is builtins.min else np.greater, pair,
+                                    node, kind="lt" if callee is builtins.min else "gt")
+            weak = all(a.type.weak for a in pair)
+            t = Scalar(result_dtype(*(a.type for a in pair)), weak)
+            a, b = (self.cast_scalar(x, t) for x in pair)
+            result = Val(t, arith.select(less.ir, a.ir, b.ir))
+        return result
+
+    def scalar_conversion(self, v: Val, t: Scalar, node) -> Val:
+        v = self.scalar_arg(v, node)
+        if t == PY_BOOL:
+            return Val(PY_BOOL, self.truth(v, node))
+        if t == PY_INT and v.type.dtype.kind == "f":
+            return self.cast_scalar(v, PY_INT)  # truncation toward zero, like int()
+        return self.cast_scalar(v, t)
+
+    def elementwise_select(self, cond: Val, a: Val, b: Val, dtype, node) -> Val:
+        operands = [cond, a, b]
+        rank = max(x.type.ndim for x in operands if isinstance(x.type, Array))
+        t = Array(dtype, rank)
+
+        def build() -> Val:
+            return Val(t, nir.select(cond.ir, a.ir, b.ir, nir.array_type(dtype, rank)),
+                       fresh=True)
+
+        bad = self.broadcast_mismatch(operands, node)
+        return self.unless_failed(bad, t, build) if bad is not None else build()
+
+    # -- reductions ---------------------------------------------------------------------
+    def reduction(self, kind: str, a: Val, kw: dict, node) -> Val:
+        if isinstance(a.type, Scalar):
+            a = self.as_rank0(a)
+        if not isinstance(a.type, Array):
+            raise self.typing_error(node, f"cannot reduce {a.type}")
+        unknown = set(kw) - {"axis", "keepdims"}
+        if unknown:
+            raise self.unsupported(node, f"argument(s) {', '.join(sorted(unknown))} of "
+                                   f"{kind} are not supported")
+        ndim = a.type.ndim
+        axis = kw.get("axis")
+        keepdims = bool(kw.get("keepdims", False))
+        axes = tuple(range(ndim)) if axis is None else (
+            axis if isinstance(axis, tuple) else (axis,))
+        try:
+            axes = tuple(sorted({int(x) % ndim if -ndim <= int(x) < ndim else
+                                 (_ for _ in ()).throw(ValueError()) for x in axes}))
+        except (ValueError, TypeError, ZeroDivisionError):
+            raise self.typing_error(node, f"axis {axis} is out of bounds for {a.type}") from None
+        probe = np.ones((1,) * ndim, dtype=a.type.dtype)
+        ufunc_result = {"sum": np.sum, "prod": np.prod, "min": np.min, "max": np.max,
+                        "any": np.any, "all": np.all, "mean": np.mean}[kind](probe)
+        dtype = np.asarray(ufunc_result).dtype
+        if kind in ("min", "max"):
+            empty = None
+            dims = self.dims(a)
+            for d in axes:
+                zero = arith.cmpi(arith.CmpIPredicate.eq, dims[d], self.const_index(0))
+                empty = zero if empty is None else arith.ori(empty, zero)
+            if empty is not None:
+                self.raise_if(empty, "empty_reduction", node)
+        acc_kind = "sum" if kind == "mean" else kind
+        source = self.cast_array(a, dtype) if kind not in ("any", "all") else a
+        rank = ndim if keepdims else ndim - len(axes)
+        result_t = Array(dtype, rank) if rank else Scalar(dtype)
+        rtype = nir.array_type(dtype, rank) if rank else nir.element_type(dtype)
+        value = Val(result_t, nir.reduce(acc_kind, source.type.dtype.name, source.ir, axes,
+                                         keepdims, rtype), fresh=rank > 0)
+        if kind != "mean":
+            return value
+        count = self.const_index(1)
+        for d in axes:
+            count = arith.muli(count, self.dims(a)[d])
+        n = self.cast_scalar(self.from_index(count), Scalar(dtype))
+        return self.apply_ufunc(np.true_divide, [value, n], node)
+
+    def as_rank0(self, v: Val) -> Val:
+        buf = nir.full(v.type.dtype.name, v.ir, [])
+        return Val(Array(v.type.dtype, 0), buf, fresh=True)
+
+    # -- creation -----------------------------------------------------------------------
+    def shape_dims(self, shape: Val, node) -> list[ir.Value]:
+        items = shape.items if isinstance(shape.type, TupleType) else (shape,)
+        return [self.to_index(x, node) for x in items]
+
+    def create(self, args: list[Val], kw: dict, fill, node) -> Val:
+        if not args:
+            raise self.typing_error(node, "missing the shape argument")
+        default = fill.type.dtype if isinstance(fill, Val) else FLOAT64
+        dtype = np.dtype(kw.get("dtype") or default)
+        return self.allocate(self.shape_dims(args[0], node), dtype, fill, node)
+
+    def allocate(self, dims: list[ir.Value], dtype: np.dtype, fill, node) -> Val:
+        if not is_supported_dtype(dtype):
+            raise self.unsupported(node, f"dtype {dtype} is not supported")
+        negative = None
+        for d in dims:
+            bad = arith.cmpi(arith.CmpIPredicate.slt, d, self.const_index(0))
+            negative = bad if negative is None else arith.ori(negative, bad)
+        if negative is not None:
+            self.raise_if(negative, "negative_dimension", node)
+            dims = [arith.maxsi(d, self.const_index(0)) for d in dims]
+        t = Array(dtype, len(dims))
+        if fill is None:
+            return Val(t, nir.empty(dtype.name, dims), fresh=True)
+        value = fill if isinstance(fill, Val) else self.const_scalar(Scalar(dtype), fill)
+        value = self.cast_scalar(self.scalar_arg(value, node), Scalar(dtype))
+        return Val(t, nir.full(dtype.name, value.ir, dims), fresh=True)
+
+    def arange(self, args: list[Val], kw: dict, node) -> Val:
+        if not 1 <= len(args) <= 3:
+            raise self.typing_error(node, "np.arange takes 1 to 3 positional arguments")
+        if len(args) == 1:
+            args = [self.const_scalar(PY_INT, 0), args[0]]
+        if len(args) == 2:
+            args.append(self.const_scalar(PY_INT, 1))
+        start, stop, step = (self.scalar_arg(a, node) for a in args)
+        dtype = np.dtype(kw["dtype"]) if "dtype" in kw else result_dtype(
+            *(a.type for a in args))
+        calc = Scalar(FLOAT64) if dtype.kind == "f" or any(
+            a.type.dtype.kind == "f" for a in args) else Scalar(INT64)
+        s, e, st = (self.cast_scalar(a, calc) for a in (start, stop, step))
+        zero = self.const_scalar(calc, 0)
+        i1 = ir.IntegerType.get_signless(1)
+        self.raise_if(nir.compare("eq", calc.dtype.name, st.ir, zero.ir, i1), "arange_step",
+                      node)
+        span = nir.binary("sub", calc.dtype.name, e.ir, s.ir, e.ir.type)
+        if calc.dtype.kind == "f":
+            q = nir.binary("truediv", "float64", span, st.ir, span.type)
+            q = nir.unary("ceil", "float64", q, q.type)
+            count = nir.cast("float64", "int64", q, ir.IntegerType.get_signless(64))
+        else:
+            one = self.const_scalar(calc, 1).ir
+            positive = nir.compare("gt", "int64", st.ir, zero.ir, i1)
+            adjust = arith.select(positive, arith.subi(st.ir, one), arith.addi(st.ir, one))
+            count = nir.binary("floordiv", "int64", arith.addi(span, adjust), st.ir, span.type)
+        count = arith.maxsi(count, arith.constant(ir.IntegerType.get_signless(64), 0))
+        n = arith.index_cast(ir.IndexType.get(), count)
+        first = self.cast_scalar(start, Scalar(dtype))
+        delta = self.cast_scalar(step, Scalar(dtype))
+        return Val(Array(dtype, 1), nir.arange(dtype.name, first.ir, delta.ir, n), fresh=True)
+
+    # -- methods ------------------------------------------------------------------------
+    def method_call(self, obj: Val, name: str, node: ast.Call) -> Val:
+        if not isinstance(obj.type, Array):
+            raise self.unsupported(node, f"{obj.type} has no method '{name}' in compiled code")
+        args = [self.expr(a) for a in node.args]
+        kw = {k.arg: self.static_value(k.value) for k in node.keywords}
+        if name in METHOD_REDUCTIONS:
+            if args:
+                kw["axis"] = self.static_value(node.args[0])
+            return self.reduction(METHOD_REDUCTIONS[name], obj, kw, node)
+        if name == "copy":
+            return Val(obj.type, nir.copy(obj.type.dtype.name, obj.ir), fresh=True)
+        if name == "astype":
+            dtype = np.dtype(self.static_value(node.args[0]) if node.args else kw["dtype"])
+            if not is_supported_dtype(dtype):
+                raise self.unsupported(node, f"dtype {dtype} is not supported")
+            if dtype == obj.type.dtype:
+                return Val(obj.type, nir.copy(dtype.name, obj.ir), fresh=True)
+            return self.cast_array(obj, dtype)
+        raise self.unsupported(node, f"the array method '{name}' is not supported in "
+                               "compiled code")
+
+    # -- calls to Python functions --------------------------------------------------------
+    def call_function(self, target: types.FunctionType, args: list[Val], node) -> Val:
+        for a in args:
+            if a.type is None:
+                raise self.typing_error(node, "cannot pass this value to a function")
+        symbol, result_type = self.unit.function(target, tuple(a.type for a in args), node)
+        call = func.CallOp(mlir_types(result_type), symbol,
+                           [self.status, *[x for a in args for x in flatten(a)]])
+        failed = arith.cmpi(arith.CmpIPredicate.ne, memref.load(self.status, []),
+                            arith.constant(ir.IntegerType.get_signless(64), 0))
+        self.env[".ret"] = Val(PY_BOOL, arith.ori(self.env[".ret"].ir, failed))
+        result = unflatten(result_type, iter(call.results))
+        if isinstance(result.type, Array):
+            result.fresh = False
+        return result

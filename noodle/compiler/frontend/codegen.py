@@ -1,0 +1,382 @@
+"""Statements and structured control flow: one Python function -> one `func.func`.
+
+The generated function takes the status cell (`memref<i64>`, where a failing check
+stores its error site) and then the flattened arguments. Control flow is structured
+(scf), because the buffer deallocation and the later loop passes need it:
+`return`, `break`, `continue` and failing checks set flags (`analysis.FLAGS`), and the
+statements after one that may set a flag run under `scf.if (no flag set)`.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import replace
+from typing import Callable, Hashable
+
+from mlir import ir
+from mlir.dialects import arith, func, memref, scf
+
+from noodle.compiler.frontend import analysis
+from noodle.compiler.frontend.analysis import BROKE, CONTINUED, FLAGS, RETURNED, RETVAL
+from noodle.compiler.frontend.calls import CallMixin
+from noodle.compiler.frontend.expressions import ExpressionMixin
+from noodle.compiler.frontend.regions import Hints, Region, names_for, region_key
+from noodle.compiler.frontend.values import NONE_VAL, Val, flatten, mlir_types, unflatten
+from noodle.compiler.types import NONE, PY_BOOL, PY_INT, Array, NType, NoneType, Scalar, TupleType, unify
+from noodle.errors import TypingError, UnsupportedError
+
+
+class FunctionCodegen(ExpressionMixin, CallMixin, ast.NodeVisitor):
+    """Generates one specialisation of one Python function into a `func.func`."""
+
+    def __init__(self, unit, source, arg_types: tuple[NType, ...], symbol: str,
+                 hints: Hints):
+        self.unit = unit          # the CompilationUnit: module, callees, error sites
+        self.source = source      # frontend.source.FunctionSource
+        self.arg_types = arg_types
+        self.symbol = symbol
+        self.hints = hints
+        self.env: dict[str, Val] = {}
+        self.status: ir.Value | None = None
+        body = source.tree.body
+        self.loads_in_function = analysis.loaded_names(body)
+        returns = [n for n in ast.walk(source.tree) if isinstance(n, ast.Return)]
+        self.direct_return = (len(returns) == 1 and body[-1] is returns[0])
+        self.return_type: NType = NONE
+
+    # -- entry ---------------------------------------------------------------------
+    def generate(self) -> func.FuncOp:
+        tree = self.source.tree
+        flat_args = [t for a in self.arg_types for t in mlir_types(a)]
+        status_type = ir.MemRefType.get([], ir.IntegerType.get_signless(64))
+        fn = func.FuncOp(self.symbol, ir.FunctionType.get([status_type, *flat_args], []),
+                         visibility="private")
+        entry = fn.add_entry_block()
+        self.fn = fn
+        with ir.InsertionPoint(entry), self.loc(tree):
+            self.status = entry.arguments[0]
+            values = iter(entry.arguments[1:])
+            for name, t in zip(self.source.arg_names, self.arg_types):
+                self.env[name] = unflatten(t, values)
+            self.env[RETURNED] = self.const_bool(False)
+            if (analysis.has_value_return(tree.body) and not self.direct_return
+                    and not analysis.always_returns(tree.body)):
+                raise self.unsupported(tree, "this function returns a value on some paths "
+                                       "and None on others",
+                                       "return a value on every path")
+            self.emit_block(tree.body)
+            if not self.direct_return:
+                result = self.env.get(RETVAL, NONE_VAL)
+                self.finish(result)
+        return fn
+
+    def finish(self, result: Val) -> None:
+        """Emit the function's return and fix its type to the returned value's."""
+        self.return_type = result.type
+        func.ReturnOp(flatten(result))
+        ftype = ir.FunctionType(ir.TypeAttr(self.fn.attributes["function_type"]).value)
+        self.fn.attributes["function_type"] = ir.TypeAttr.get(
+            ir.FunctionType.get(ftype.inputs, mlir_types(result.type)))
+
+    # -- statements ------------------------------------------------------------------
+    def emit_block(self, stmts: list[ast.stmt]) -> None:
+        for k, stmt in enumerate(stmts):
+            before = {f: self.env.get(f) for f in FLAGS}
+            with self.loc(stmt):
+                self.visit(stmt)
+            rest = stmts[k + 1:]
+            if rest and any(self.env.get(f) is not v for f, v in before.items()):
+                # a flag may be set: the rest of the block runs only if none is
+                self.emit_if(self.no_flag_set(), region_key(rest[0], "rest"), rest,
+                             lambda: self.emit_block(rest), None)
+                return
+
+    def no_flag_set(self) -> ir.Value:
+        flags = [self.env[f].ir for f in FLAGS if f in self.env]
+        anyset = flags[0]
+        for f in flags[1:]:
+            anyset = arith.ori(anyset, f)
+        return self.logical_not(anyset)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        raise self.unsupported(node, f"the Python construct `{type(node).__name__}` is not "
+                               "supported in compiled code")
+
+    def visit_Expr(self, node: ast.Expr) -> None:
+        if isinstance(node.value, ast.Constant):
+            return  # a docstring or a bare constant
+        self.expr(node.value)
+
+    def visit_Pass(self, node: ast.Pass) -> None:
+        pass
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        value = self.expr(node.value)
+        for target in node.targets:
+            self.assign(target, value)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self.assign(node.target, self.expr(node.value))
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        target = node.target
+        if isinstance(target, ast.Name):
+            current = self.lookup(target.id, target)
+            result = self.binary_op(node.op, current, self.expr(node.value), node,
+                                    inplace=isinstance(current.type, Array))
+            if isinstance(current.type, Array):
+                self.store_into_view(current, result, node)
+            else:
+                self.env[target.id] = result
+            return
+        if isinstance(target, ast.Subscript):
+            base = self.expr(target.value)
+            current = self.subscript(base, target.slice, target)
+            result = self.binary_op(node.op, current, self.expr(node.value), node,
+                                    inplace=isinstance(current.type, Array))
+            self.store_subscript(base, target.slice, result, target)
+            return
+        raise self.unsupported(target, "this augmented assignment target is not supported")
+
+    def assign(self, target: ast.expr, value: Val) -> None:
+        if isinstance(target, ast.Name):
+            # once named, an array may be aliased by views of it: no longer fresh
+            self.env[target.id] = replace(value, fresh=False) if value.fresh else value
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            items = self.unpack_sequence(value, len(target.elts), target)
+            for t, v in zip(target.elts, items):
+                self.assign(t, v)
+        elif isinstance(target, ast.Subscript):
+            self.store_subscript(self.expr(target.value), target.slice, value, target)
+        else:
+            raise self.unsupported(target, "this assignment target is not supported")
+
+    def visit_Return(self, node: ast.Return) -> None:
+        value = NONE_VAL if node.value is None else self.expr(node.value)
+        if self.direct_return:
+            self.finish(value)
+            return
+        target = self.hints.widen(RETVAL, value.type)
+        if target is None:
+            raise self.typing_error(node, f"this function returns {value.type} here and "
+                                    f"{self.hints.types[RETVAL]} elsewhere",
+                                    "return values of one type on every path")
+        self.env[RETVAL] = self.coerce(value, target, node)
+        self.env[RETURNED] = self.const_bool(True)
+
+    def visit_Break(self, node: ast.Break) -> None:
+        self.env[BROKE] = self.const_bool(True)
+
+    def visit_Continue(self, node: ast.Continue) -> None:
+        self.env[CONTINUED] = self.const_bool(True)
+
+    def visit_If(self, node: ast.If) -> None:
+        test = self.expr(node.test)
+        if test.is_const:  # resolved at compile time, like `if DEBUG:`
+            self.emit_block(node.body if test.const else node.orelse)
+            return
+        self.emit_if(self.truth(test, node.test), region_key(node), node.body + node.orelse,
+                     lambda: self.emit_block(node.body),
+                     lambda: self.emit_block(node.orelse))
+
+    def visit_Raise(self, node: ast.Raise) -> None:
+        self.raise_if(self.const_bool(True).ir, "raise", node)
+
+    def visit_Assert(self, node: ast.Assert) -> None:
+        ok = self.truth(self.expr(node.test), node.test)
+        self.raise_if(self.logical_not(ok), "assert", node)
+
+    # -- regions ---------------------------------------------------------------------
+    def region(self, key: Hashable, nodes: list[ast.AST]) -> Region:
+        loads = analysis.loaded_names(nodes)
+        outside = {n for n, c in self.loads_in_function.items() if c > loads.get(n, 0)}
+        names = names_for(nodes, key, self.hints, self.env, outside)
+        types = []
+        for name in names:
+            t = self.env[name].type if name in self.env else self.hints.types[name]
+            if name in self.hints.types:
+                t = unify(t, self.hints.types[name]) or t
+            types.append(t)
+        self._outside = outside
+        return Region(key, names, types, dict(self.env))
+
+    def pack(self, region: Region, node: ast.AST) -> list[ir.Value]:
+        """Current values of the region's variables, converted to the merged types; learns
+        about variables the region should have carried but did not."""
+        values: list[ir.Value] = []
+        for name, t in zip(region.names, region.types):
+            v = self.env.get(name)
+            if v is None:
+                values += self.zero_values(t)
+                continue
+            merged = unify(t, v.type)
+            if merged != t:
+                if merged is None:
+                    raise self.typing_error(node, f"variable '{name}' is {t} on one path "
+                                            f"and {v.type} on another",
+                                            "give the variable one type on every path")
+                self.hints.widen(name, merged)
+                values += self.zero_values(t)
+                continue
+            values += flatten(self.coerce(v, t, node))
+        self.learn_uncarried(region, node)
+        return values
+
+    def learn_uncarried(self, region: Region, node: ast.AST) -> None:
+        for name, v in self.env.items():
+            if name in region.names or region.entry_env.get(name) is v:
+                continue
+            if name == CONTINUED and name not in region.entry_env:
+                continue
+            live = name in region.entry_env or name in self._outside or name == RETVAL
+            if live:
+                self.hints.carry(region.key, name)
+                if name not in region.entry_env:
+                    self.hints.widen(name, v.type)
+
+    def unpack(self, region: Region, values) -> None:
+        values = iter(values)
+        for name, t in zip(region.names, region.types):
+            self.env[name] = unflatten(t, values)
+
+    def region_types(self, region: Region) -> list[ir.Type]:
+        return [x for t in region.types for x in mlir_types(t)]
+
+    def emit_if(self, cond: ir.Value, key: Hashable, nodes: list[ast.AST],
+                then_fn: Callable[[], None], else_fn: Callable[[], None] | None) -> None:
+        region = self.region(key, nodes)
+        op = scf.IfOp(cond, self.region_types(region), has_else=True)
+        for block, fn in ((op.then_block, then_fn), (op.else_block, else_fn)):
+            self.env = dict(region.entry_env)
+            with ir.InsertionPoint(block):
+                if fn is not None:
+                    fn()
+                scf.YieldOp(self.pack(region, nodes[0] if nodes else None))
+        self.env = dict(region.entry_env)
+        self.unpack(region, op.results)
+
+    def emit_if_value(self, cond: ir.Value, key: Hashable, nodes: list[ast.AST],
+                      then_fn: Callable[[], Val], else_fn: Callable[[], Val]) -> Val:
+        """An if-expression: both branches give a value, merged to one type."""
+        region = self.region(key, nodes)
+        result_type = self.hints.types.get(key)
+        results: list[Val] = []
+        if result_type is None:  # first round: learn the branches' types
+            saved = self.env
+            values = []
+            for fn in (then_fn, else_fn):
+                self.env = dict(region.entry_env)
+                values.append(fn())
+            self.env = saved
+            merged = unify(values[0].type, values[1].type)
+            if merged is None:
+                raise self.typing_error(nodes[0], f"the two branches give {values[0].type} "
+                                        f"and {values[1].type}",
+                                        "make both branches the same type")
+            self.hints.widen(key, merged)
+            result_type = merged
+        value_types = mlir_types(result_type)
+        op = scf.IfOp(cond, self.region_types(region) + value_types, has_else=True)
+        for block, fn in ((op.then_block, then_fn), (op.else_block, else_fn)):
+            self.env = dict(region.entry_env)
+            with ir.InsertionPoint(block):
+                value = fn()
+                merged = unify(result_type, value.type)
+                if merged != result_type and merged is not None:
+                    self.hints.widen(key, merged)
+                    value_ir = self.zero_values(result_type)
+                else:
+                    value_ir = flatten(self.coerce(value, result_type, nodes[0]))
+                scf.YieldOp(self.pack(region, nodes[0]) + value_ir)
+                results.append(value)
+        self.env = dict(region.entry_env)
+        n_state = len(self.region_types(region))
+        self.unpack(region, list(op.results)[:n_state])
+        return unflatten(result_type, iter(list(op.results)[n_state:]))
+
+    # -- loops -----------------------------------------------------------------------
+    def visit_For(self, node: ast.For) -> None:
+        if node.orelse:
+            raise self.unsupported(node, "`for ... else` is not supported",
+                                   "set a flag before `break` instead")
+        start, stop, step, item = self.loop_iteration(node.iter)
+        if analysis.exits_loop(node.body):
+            self.emit_while_loop(node, lambda env_index: self.lt_index(env_index, stop),
+                                 start, step, item)
+        else:
+            self.emit_for_loop(node, start, stop, step, item)
+
+    def emit_for_loop(self, node: ast.For, start: ir.Value, stop: ir.Value, step: ir.Value,
+                      item: Callable[[ir.Value], Val]) -> None:
+        """A loop that runs all its iterations: scf.for over `index` values."""
+        region = self.region(region_key(node), node.body)
+        op = scf.ForOp(start, stop, step, self.pack(region, node))
+        with ir.InsertionPoint(op.body):
+            self.unpack(region, op.inner_iter_args)
+            self.loop_body(node, item(op.induction_variable), region)
+            scf.YieldOp(self.pack(region, node))
+        self.env = dict(region.entry_env)
+        self.unpack(region, op.results)
+
+    def loop_body(self, node: ast.For, item: Val, region: Region) -> None:
+        def body() -> None:
+            self.env[CONTINUED] = self.const_bool(False)
+            self.assign(node.target, item)
+            self.emit_block(node.body)
+            self.env.pop(CONTINUED, None)
+        if RETURNED in region.names:  # after a failed check the remaining iterations idle
+            self.emit_if(self.logical_not(self.env[RETURNED].ir), region_key(node, "guard"),
+                         node.body, body, None)
+        else:
+            body()
+
+    def emit_while_loop(self, node: ast.stmt, in_range: Callable[[ir.Value], ir.Value] | None,
+                        start: ir.Value | None = None, step: ir.Value | None = None,
+                        item: Callable[[ir.Value], Val] | None = None) -> None:
+        """A loop that may stop early: scf.while whose condition checks the flags.
+
+        For a `for` loop, `in_range`, `start`, `step` and `item` describe the iteration
+        (the counter is carried first); for a `while` loop they are None."""
+        saved_broke = self.env.get(BROKE)
+        self.env[BROKE] = self.const_bool(False)
+        region = self.region(region_key(node), node.body)
+        counter = [start] if start is not None else []
+        types = [c.type for c in counter] + self.region_types(region)
+        op = scf.WhileOp(types, counter + self.pack(region, node))
+        before = op.before.blocks.append(*types)
+        with ir.InsertionPoint(before):
+            k = before.arguments[0] if counter else None
+            self.unpack(region, before.arguments[len(counter):])
+            go = self.logical_not(arith.ori(self.env[BROKE].ir, self.env[RETURNED].ir))
+            if in_range is not None:
+                cond = arith.andi(go, in_range(k))
+            else:
+                test = node.test
+                cond = self.emit_if_value(
+                    go, region_key(test, "test"), [test],
+                    lambda: Val(PY_BOOL, self.truth(self.expr(test), test)),
+                    lambda: self.const_bool(False)).ir
+            scf.ConditionOp(cond, ([k] if counter else []) + self.pack(region, node))
+        after = op.after.blocks.append(*types)
+        with ir.InsertionPoint(after):
+            k = after.arguments[0] if counter else None
+            self.unpack(region, after.arguments[len(counter):])
+            self.env[CONTINUED] = self.const_bool(False)
+            if counter:
+                self.assign(node.target, item(k))
+            self.emit_block(node.body)
+            self.env.pop(CONTINUED, None)
+            next_k = [arith.addi(k, step)] if counter else []
+            scf.YieldOp(next_k + self.pack(region, node))
+        self.env = dict(region.entry_env)
+        self.unpack(region, list(op.results)[len(counter):])
+        if saved_broke is None:
+            self.env.pop(BROKE, None)
+        else:
+            self.env[BROKE] = saved_broke
+
+    def visit_While(self, node: ast.While) -> None:
+        if node.orelse:
+            raise self.unsupported(node, "`while ... else` is not supported",
+                                   "set a flag before `break` instead")
+        self.emit_while_loop(node, None)

@@ -1,0 +1,94 @@
+"""A compilation unit: one MLIR module holding a function and everything it calls."""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from types import FunctionType
+
+from mlir import ir
+
+from noodle.compiler.errors_table import ErrorSite
+from noodle.compiler.frontend.regions import Hints
+from noodle.compiler.frontend.source import FunctionSource
+from noodle.compiler.options import CompileOptions
+from noodle.compiler.types import NType
+from noodle.errors import LoweringError, NoodleError, SourceLocation, UnsupportedError
+
+MAX_ROUNDS = 32
+
+
+@dataclass
+class GeneratedFunction:
+    symbol: str
+    result_type: NType
+
+
+class CompilationUnit:
+    def __init__(self, context: ir.Context, options: CompileOptions):
+        self.context = context
+        self.options = options
+        with context, ir.Location.unknown():
+            self.module = ir.Module.create()
+        self.sites: list[ErrorSite] = []
+        self._functions: dict[tuple, GeneratedFunction] = {}
+        self._in_progress: set[tuple] = set()
+
+    def error_site(self, kind: str, where: SourceLocation | None) -> int:
+        """The status code that compiled code stores for this error (1-based)."""
+        site = ErrorSite(kind, where)
+        if site not in self.sites:
+            self.sites.append(site)
+        return self.sites.index(site) + 1
+
+    def function(self, pyfunc: FunctionType, arg_types: tuple[NType, ...],
+                 call_node: ast.AST | None = None) -> tuple[str, NType]:
+        """Generate (once) the specialisation of `pyfunc` for `arg_types`."""
+        key = (pyfunc, arg_types)
+        if key in self._functions:
+            fn = self._functions[key]
+            return fn.symbol, fn.result_type
+        if key in self._in_progress:
+            code = pyfunc.__code__
+            raise UnsupportedError(f"recursive call of {pyfunc.__qualname__} is not supported",
+                                   SourceLocation(code.co_filename, code.co_firstlineno, 0))
+        self._in_progress.add(key)
+        try:
+            generated = self._generate(pyfunc, arg_types)
+        finally:
+            self._in_progress.discard(key)
+        self._functions[key] = generated
+        return generated.symbol, generated.result_type
+
+    def _generate(self, pyfunc: FunctionType, arg_types: tuple[NType, ...]) -> GeneratedFunction:
+        from noodle.compiler.frontend.codegen import FunctionCodegen
+
+        source = FunctionSource.of(pyfunc)
+        if len(source.arg_names) != len(arg_types):
+            raise UnsupportedError(f"{pyfunc.__qualname__} takes {len(source.arg_names)} "
+                                   f"arguments, {len(arg_types)} given")
+        symbol = self._symbol_for(pyfunc)
+        hints = Hints()
+        with self.context, ir.Location.unknown(), ir.InsertionPoint(self.module.body):
+            for _ in range(MAX_ROUNDS):
+                hints.changed = False
+                gen = FunctionCodegen(self, source, arg_types, symbol, hints)
+                try:
+                    gen.generate()
+                except NoodleError:
+                    if not hints.changed:  # a real error, not one from missing knowledge
+                        raise
+                if not hints.changed:
+                    return GeneratedFunction(symbol, gen.return_type)
+                gen.fn.operation.erase()
+        raise LoweringError(f"type inference for {pyfunc.__qualname__} did not settle")
+
+    def _symbol_for(self, pyfunc: FunctionType) -> str:
+        base = re.sub(r"\W", "_", pyfunc.__qualname__)
+        taken = {str(ir.StringAttr(op.attributes["sym_name"]).value)
+                 for op in self.module.body.operations if "sym_name" in op.attributes}
+        name, n = base, 1
+        while name in taken:
+            n += 1
+            name = f"{base}_{n}"
+        return name

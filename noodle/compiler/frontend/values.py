@@ -1,0 +1,60 @@
+"""Compile-time values of the frontend: a noodle type plus the MLIR value(s) behind it.
+
+Scalars and arrays are one MLIR value each (arrays are canonical strided memrefs);
+tuples are their items; None is nothing. `flatten`/`unflatten` turn a value into the
+list of MLIR values that crosses a region boundary (scf yields, calls, returns).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from mlir import ir
+
+from noodle.compiler.types import NONE, Array, NoneType, NType, Scalar, TupleType
+from noodle.dialects import nir
+
+NO_CONST = object()
+
+
+@dataclass
+class Val:
+    type: NType
+    ir: ir.Value | None = None
+    items: tuple["Val", ...] = ()
+    #: the Python value when it is known at compile time (literals, shapes of constants)
+    const: Any = field(default=NO_CONST)
+    #: an array just computed by a nir op: nothing else refers to its buffer
+    fresh: bool = False
+
+    @property
+    def is_const(self) -> bool:
+        return self.const is not NO_CONST
+
+
+NONE_VAL = Val(NONE)
+
+
+def mlir_types(t: NType) -> list[ir.Type]:
+    if isinstance(t, Scalar):
+        return [nir.element_type(t.dtype)]
+    if isinstance(t, Array):
+        return [nir.array_type(t.dtype, t.ndim)]
+    if isinstance(t, TupleType):
+        return [x for item in t.items for x in mlir_types(item)]
+    assert isinstance(t, NoneType)
+    return []
+
+
+def flatten(v: Val) -> list[ir.Value]:
+    if isinstance(v.type, TupleType):
+        return [x for item in v.items for x in flatten(item)]
+    return [] if v.ir is None else [v.ir]
+
+
+def unflatten(t: NType, values: Iterator[ir.Value]) -> Val:
+    if isinstance(t, TupleType):
+        return Val(t, items=tuple(unflatten(item, values) for item in t.items))
+    if isinstance(t, NoneType):
+        return NONE_VAL
+    return Val(t, next(values))

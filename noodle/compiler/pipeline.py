@@ -1,0 +1,111 @@
+"""The compile pipeline as a table of stages, each a plain function of the previous
+stage's output. The same table serves compilation, `f.inspect(stage=...)`, and
+`NOODLE_DUMP_IR`.
+
+    nir      the frontend's module: nir ops on memrefs, scf/arith/math for scalars
+    mlir     after lowering to the LLVM dialect
+    llvm     LLVM IR text
+    asm      native assembly
+    obj      native object code (bytes)
+"""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from types import FunctionType
+
+from mlir import ir, passmanager
+from mlir.dialects import llvm as mlir_llvm
+
+from noodle.compiler import backend
+from noodle.compiler.errors_table import ErrorSite
+from noodle.compiler.frontend.unit import CompilationUnit
+from noodle.compiler.options import CompileOptions
+from noodle.compiler.types import NType
+from noodle.dialects import make_context
+from noodle.errors import LoweringError
+from noodle.passes.lower_nir import lower_nir
+
+STAGES = ("nir", "mlir", "llvm", "asm", "obj")
+
+#: Upstream passes from memrefs, linalg and scf down to the LLVM dialect. Buffer
+#: deallocation needs structured control flow, so it runs before scf becomes cf.
+TO_LLVM_DIALECT = ",".join([
+    "canonicalize", "cse",
+    "convert-linalg-to-loops",
+    "ownership-based-buffer-deallocation", "canonicalize",
+    "buffer-deallocation-simplification", "bufferization-lower-deallocations",
+    "canonicalize", "cse",
+    "convert-scf-to-cf", "expand-strided-metadata", "lower-affine",
+    "finalize-memref-to-llvm",
+    "convert-math-to-llvm", "convert-math-to-libm",
+    "convert-arith-to-llvm", "convert-index-to-llvm",
+    "convert-cf-to-llvm", "convert-func-to-llvm", "convert-ub-to-llvm",
+    "reconcile-unrealized-casts", "canonicalize",
+])
+
+
+@dataclass
+class Kernel:
+    """Everything compiled for one specialisation."""
+    symbol: str
+    arg_types: tuple[NType, ...]
+    result_type: NType
+    sites: list[ErrorSite]
+    stages: dict[str, str | bytes] = field(default_factory=dict)
+
+
+def _dump(stage: str, symbol: str, text: str | bytes) -> None:
+    if os.environ.get("NOODLE_DUMP_IR") and isinstance(text, str):
+        print(f"// ----- noodle {stage}: {symbol} -----\n{text}", file=sys.stderr)
+
+
+def make_nir(pyfunc: FunctionType, arg_types: tuple[NType, ...],
+             options: CompileOptions) -> tuple[CompilationUnit, str, NType]:
+    unit = CompilationUnit(make_context(), options)
+    symbol, result_type = unit.function(pyfunc, arg_types)
+    with unit.context:
+        entry = next(op for op in unit.module.body.operations
+                     if ir.StringAttr(op.attributes["sym_name"]).value == symbol)
+        entry.attributes["sym_visibility"] = ir.StringAttr.get("public")
+        entry.attributes["llvm.emit_c_interface"] = ir.UnitAttr.get()
+    return unit, symbol, result_type
+
+
+def make_mlir(unit: CompilationUnit) -> None:
+    """nir -> LLVM dialect, in place."""
+    with unit.context:
+        try:
+            unit.module.operation.verify()
+            lower_nir(unit.module)
+            passmanager.PassManager.parse(f"builtin.module({TO_LLVM_DIALECT})").run(
+                unit.module.operation)
+        except ir.MLIRError as e:  # a noodle bug: the frontend made IR it cannot lower
+            raise LoweringError(f"lowering failed: {e}") from None
+
+
+def make_llvm(unit: CompilationUnit) -> str:
+    with unit.context:
+        return mlir_llvm.translate_module_to_llvmir(unit.module.operation)
+
+
+def compile_function(pyfunc: FunctionType, arg_types: tuple[NType, ...],
+                     options: CompileOptions) -> Kernel:
+    """Python function + argument types -> native object code and every stage's text."""
+    unit, symbol, result_type = make_nir(pyfunc, arg_types, options)
+    kernel = Kernel(symbol, arg_types, result_type, list(unit.sites))
+
+    def keep(stage: str, text: str | bytes) -> None:
+        kernel.stages[stage] = text
+        _dump(stage, symbol, text)
+
+    keep("nir", str(unit.module))
+    make_mlir(unit)
+    keep("mlir", str(unit.module))
+    llvm_ir = make_llvm(unit)
+    keep("llvm", llvm_ir)
+    asm, obj = backend.emit_native(llvm_ir, options.opt_level)
+    keep("asm", asm)
+    keep("obj", obj)
+    return kernel

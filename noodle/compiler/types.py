@@ -1,0 +1,147 @@
+"""noodle's types: what the frontend knows about a value at compile time.
+
+A Python scalar (bool, int, float) is *weak* and a NumPy scalar is *strong*, as in
+NumPy 2's promotion rules (NEP 50): `float32_array * 2.0` stays float32, while
+`float32_array * np.float64(2)` becomes float64. Result dtypes of ufuncs are asked of
+NumPy itself (on dummy values), so noodle's promotion cannot drift from NumPy's.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Union
+
+import numpy as np
+
+from noodle.dialects.nir import SUPPORTED_DTYPES
+
+BOOL = np.dtype(np.bool_)
+INT64 = np.dtype(np.int64)
+FLOAT64 = np.dtype(np.float64)
+INTP = INT64
+
+
+@dataclass(frozen=True)
+class Scalar:
+    dtype: np.dtype
+    weak: bool = False  # a Python bool/int/float rather than a NumPy scalar
+
+    def __str__(self) -> str:
+        if self.weak:
+            return {"b": "bool", "i": "int", "f": "float"}[self.dtype.kind]
+        return self.dtype.name
+
+
+@dataclass(frozen=True)
+class Array:
+    dtype: np.dtype
+    ndim: int
+
+    def __str__(self) -> str:
+        return f"array({self.dtype.name}, {self.ndim}d)"
+
+
+@dataclass(frozen=True)
+class TupleType:
+    items: tuple["NType", ...]
+
+    def __str__(self) -> str:
+        return "tuple(" + ", ".join(map(str, self.items)) + ")"
+
+
+@dataclass(frozen=True)
+class NoneType:
+    def __str__(self) -> str:
+        return "None"
+
+
+NType = Union[Scalar, Array, TupleType, NoneType]
+
+PY_BOOL = Scalar(BOOL, weak=True)
+PY_INT = Scalar(INT64, weak=True)
+PY_FLOAT = Scalar(FLOAT64, weak=True)
+NONE = NoneType()
+
+
+def is_supported_dtype(dtype: np.dtype) -> bool:
+    return dtype.name in SUPPORTED_DTYPES and dtype.byteorder in "=|"
+
+
+def typeof(value: object) -> NType | None:
+    """The noodle type of a runtime value, or None when noodle cannot compile it."""
+    if isinstance(value, bool):
+        return PY_BOOL
+    if isinstance(value, int):
+        return PY_INT if -2**63 <= value < 2**63 else None
+    if isinstance(value, float):
+        return PY_FLOAT
+    if isinstance(value, np.ndarray):
+        if not is_supported_dtype(value.dtype) or not _strides_are_whole_elements(value):
+            return None
+        return Array(value.dtype, value.ndim)
+    if isinstance(value, np.generic):
+        return Scalar(value.dtype) if is_supported_dtype(value.dtype) else None
+    if isinstance(value, tuple):
+        items = tuple(typeof(v) for v in value)
+        return None if any(t is None for t in items) else TupleType(items)
+    if value is None:
+        return NONE
+    return None
+
+
+def _strides_are_whole_elements(a: np.ndarray) -> bool:
+    return all(s % a.itemsize == 0 for s in a.strides)
+
+
+def _dummy(t: Scalar | Array, value: int = 1) -> object:
+    if isinstance(t, Array):
+        return np.full(1, value, dtype=t.dtype)
+    if t.weak:
+        return {"b": bool, "i": int, "f": float}[t.dtype.kind](value)
+    return t.dtype.type(value)
+
+
+@lru_cache(maxsize=None)
+def ufunc_result(ufunc: np.ufunc, *types: Scalar | Array) -> tuple[np.dtype, bool] | None:
+    """(dtype, weak) of `ufunc(*values of types)` as NumPy computes it, or None if NumPy
+    refuses the combination. Weak only when every input is a Python scalar."""
+    try:
+        with np.errstate(all="ignore"):
+            out = ufunc(*(_dummy(t) for t in types))
+    except (TypeError, ValueError):
+        return None
+    if isinstance(out, tuple):
+        out = out[0]
+    dtype = np.asarray(out).dtype
+    weak = all(isinstance(t, Scalar) and t.weak for t in types)
+    return dtype, weak
+
+
+def result_dtype(*types: Scalar | Array) -> np.dtype:
+    """NumPy's common dtype of the operands (np.result_type, NEP 50 weak scalars)."""
+    return np.result_type(*(_dummy(t) for t in types))
+
+
+def unify(a: NType, b: NType) -> NType | None:
+    """The type a variable takes where paths with types a and b meet, or None."""
+    if a == b:
+        return a
+    if isinstance(a, Scalar) and isinstance(b, Scalar):
+        dtype = np.promote_types(a.dtype, b.dtype)
+        return Scalar(dtype, weak=a.weak and b.weak) if is_supported_dtype(dtype) else None
+    if isinstance(a, TupleType) and isinstance(b, TupleType) and len(a.items) == len(b.items):
+        items = tuple(unify(x, y) for x, y in zip(a.items, b.items))
+        return None if any(t is None for t in items) else TupleType(items)
+    return None
+
+
+def scalar_of(t: Scalar | Array) -> Scalar:
+    """The element type of an array (a NumPy scalar), or the scalar itself."""
+    return Scalar(t.dtype) if isinstance(t, Array) else t
+
+
+def box_scalar(t: Scalar, value: object) -> object:
+    """The Python object a compiled scalar result becomes (Python or NumPy scalar)."""
+    if t.weak:
+        return {"b": bool, "i": int, "f": float}[t.dtype.kind](value)
+    return t.dtype.type(value)

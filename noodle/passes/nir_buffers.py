@@ -1,0 +1,90 @@
+"""Memref plumbing for the nir lowering: shapes, fresh buffers, broadcast views.
+
+nir arrays are memrefs of the canonical type `nir.array_type` (dynamic sizes, strides
+and offset). A result is a fresh identity-layout `memref.alloc` cast to that type, so
+the bufferization pipeline sees a plain allocation it can free.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from mlir import ir
+from mlir.dialects import arith, memref
+
+from noodle.passes.nir_dtypes import index_constant
+
+DYNAMIC = ir.ShapedType.get_dynamic_size()
+DYNAMIC_STRIDE = ir.ShapedType.get_dynamic_stride_or_offset()
+
+
+def is_array(value: ir.Value) -> bool:
+    return isinstance(value.type, ir.MemRefType)
+
+
+def rank_of(value: ir.Value) -> int:
+    return ir.MemRefType(value.type).rank
+
+
+def element_type_of(value_or_type: ir.Value | ir.Type) -> ir.Type:
+    """The element type of an array (value or type), or the scalar type itself."""
+    t = value_or_type.type if isinstance(value_or_type, ir.Value) else value_or_type
+    return ir.MemRefType(t).element_type if isinstance(t, ir.MemRefType) else t
+
+
+def sizes_of(array: ir.Value) -> list[ir.Value]:
+    return [memref.dim(array, index_constant(d)) for d in range(rank_of(array))]
+
+
+def canonical_type(element_type: ir.Type, rank: int) -> ir.MemRefType:
+    """`nir.array_type` from an element type rather than a dtype name."""
+    layout = ir.StridedLayoutAttr.get(DYNAMIC_STRIDE, [DYNAMIC_STRIDE] * rank)
+    return ir.MemRefType.get([DYNAMIC] * rank, element_type, layout=layout)
+
+
+def alloc_buffer(element_type: ir.Type, sizes: Sequence[ir.Value]) -> ir.Value:
+    """A fresh identity-layout buffer with dynamic sizes."""
+    buffer_type = ir.MemRefType.get([DYNAMIC] * len(sizes), element_type)
+    return memref.alloc(buffer_type, list(sizes), [])
+
+
+def as_canonical(buffer: ir.Value) -> ir.Value:
+    """`buffer` cast to the canonical nir array type of its rank."""
+    buffer_type = ir.MemRefType(buffer.type)
+    return memref.cast(canonical_type(buffer_type.element_type, buffer_type.rank), buffer)
+
+
+def broadcast_shape(operands: Sequence[ir.Value], rank: int) -> list[ir.Value]:
+    """The NumPy broadcast shape of `operands` (scalars included) at `rank`.
+
+    The frontend checked compatibility, so each result size is the largest aligned
+    operand size (1s stretch, every other size agrees).
+    """
+    shape: list[ir.Value | None] = [None] * rank
+    for array in filter(is_array, operands):
+        first = rank - rank_of(array)
+        for d, size in enumerate(sizes_of(array), start=first):
+            shape[d] = size if shape[d] is None else arith.maxui(shape[d], size)
+    return [index_constant(1) if size is None else size for size in shape]
+
+
+def broadcast_view(array: ir.Value, shape: Sequence[ir.Value]) -> ir.Value:
+    """A view of `array` with shape `shape`: stride 0 along missing and size-1 dims."""
+    metadata = memref.extract_strided_metadata(array)
+    base, offset = metadata[0], metadata[1]
+    rank = rank_of(array)
+    sizes, strides = metadata[2:2 + rank], metadata[2 + rank:]
+    zero, one = index_constant(0), index_constant(1)
+    missing = len(shape) - rank
+    view_strides = [zero] * missing + [
+        arith.select(arith.cmpi(arith.CmpIPredicate.eq, size, one), zero, stride)
+        for size, stride in zip(sizes, strides)]
+    return strided_view(base, offset, shape, view_strides)
+
+
+def strided_view(base: ir.Value, offset: ir.Value, sizes: Sequence[ir.Value],
+                 strides: Sequence[ir.Value]) -> ir.Value:
+    """`memref.reinterpret_cast` of `base` to the canonical type with dynamic metadata."""
+    rank = len(sizes)
+    return memref.reinterpret_cast(
+        canonical_type(element_type_of(base), rank), base, [offset], list(sizes),
+        list(strides), [DYNAMIC_STRIDE], [DYNAMIC] * rank, [DYNAMIC_STRIDE] * rank)

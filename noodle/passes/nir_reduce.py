@@ -1,0 +1,117 @@
+"""Reductions: `nir.reduce` and `nir.matmul` (a sum of products) as linalg.generic ops.
+
+Both fill a fresh accumulator with the reduction's identity, then run a generic with
+reduction iterators whose output map drops the reduced loop dims. A scalar result is
+loaded from a rank-0 accumulator; `keepdims` allocates size-1 dims and reduces into a
+collapsed view of them.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from mlir import ir
+from mlir.dialects import memref
+
+from noodle.passes.nir_binary import binary_builder
+from noodle.passes.nir_buffers import (
+    DYNAMIC, alloc_buffer, as_canonical, rank_of, sizes_of)
+from noodle.passes.nir_dtypes import DType, constant, dtype_attr
+from noodle.passes.nir_elementwise import write_elementwise
+from noodle.passes.nir_linalg import PARALLEL, REDUCTION, dims_map, generic
+
+#: nir.reduce kind -> (nir.binary kind that combines, identity value by dtype).
+_REDUCTIONS = {
+    "sum": ("add", lambda dtype: 0),
+    "prod": ("mul", lambda dtype: 1),
+    "min": ("minimum", lambda dtype: dtype.max_value),
+    "max": ("maximum", lambda dtype: dtype.min_value),
+    "any": ("bitor", lambda dtype: 0),
+    "all": ("bitand", lambda dtype: 1),
+}
+
+#: (rank of a, rank of b) -> loop letters of a, b and the result (k is reduced).
+_MATMUL_INDICES = {
+    (2, 2): ("ik", "kj", "ij"),
+    (1, 2): ("k", "kj", "j"),
+    (2, 1): ("ik", "k", "i"),
+    (1, 1): ("k", "k", ""),
+}
+
+
+def lower_reduce(op: ir.Operation) -> ir.Value:
+    x = op.operands[0]
+    dtype = dtype_attr(op)
+    combine_kind, identity = _REDUCTIONS[ir.StringAttr(op.attributes["kind"]).value]
+    axes = set(ir.DenseI64ArrayAttr(op.attributes["axes"]))
+    keepdims = ir.BoolAttr(op.attributes["keepdims"]).value
+    rank = rank_of(x)
+    kept = [d for d in range(rank) if d not in axes]
+    sizes = sizes_of(x)
+
+    if keepdims:
+        result, accumulator = _alloc_with_unit_dims(dtype, sizes, axes)
+    else:
+        result = accumulator = alloc_buffer(dtype.element_type, [sizes[d] for d in kept])
+    _fill(accumulator, constant(dtype, identity(dtype)))
+    combine = binary_builder(combine_kind, dtype)
+    generic([x], [accumulator], [dims_map(rank, range(rank)), dims_map(rank, kept)],
+            [PARALLEL if d in kept else REDUCTION for d in range(rank)],
+            lambda element, acc: combine(dtype, acc, element))
+    return _result(result, op.results[0].type)
+
+
+def lower_matmul(op: ir.Operation) -> ir.Value:
+    a, b = op.operands
+    dtype = dtype_attr(op)
+    a_indices, b_indices, out_indices = _MATMUL_INDICES[rank_of(a), rank_of(b)]
+    loops = out_indices + "k"
+    a_sizes, b_sizes = sizes_of(a), sizes_of(b)
+    out_sizes = [a_sizes[a_indices.index(i)] if i in a_indices else b_sizes[b_indices.index(i)]
+                 for i in out_indices]
+    accumulator = alloc_buffer(dtype.element_type, out_sizes)
+    _fill(accumulator, constant(dtype, 0))
+    add, mul = binary_builder("add", dtype), binary_builder("mul", dtype)
+    generic([a, b], [accumulator],
+            [dims_map(len(loops), [loops.index(i) for i in indices])
+             for indices in (a_indices, b_indices, out_indices)],
+            [PARALLEL] * len(out_indices) + [REDUCTION],
+            lambda x, y, acc: add(dtype, acc, mul(dtype, x, y)))
+    return _result(accumulator, op.results[0].type)
+
+
+def _fill(buffer: ir.Value, value: ir.Value) -> None:
+    write_elementwise(buffer, sizes_of(buffer), [value], lambda v: v)
+
+
+def _alloc_with_unit_dims(dtype: DType, sizes: Sequence[ir.Value],
+                          axes: set[int]) -> tuple[ir.Value, ir.Value]:
+    """A buffer of `sizes` with 1 along `axes`, and a view of it without those dims."""
+    rank = len(sizes)
+    buffer_type = ir.MemRefType.get([1 if d in axes else DYNAMIC for d in range(rank)],
+                                    dtype.element_type)
+    buffer = memref.alloc(buffer_type, [sizes[d] for d in range(rank) if d not in axes], [])
+    kept_rank = rank - len(axes)
+    view_type = ir.MemRefType.get([DYNAMIC] * kept_rank, dtype.element_type)
+    return buffer, memref.collapse_shape(view_type, buffer, _unit_dim_groups(rank, axes))
+
+
+def _unit_dim_groups(rank: int, axes: set[int]) -> list[list[int]]:
+    """Reassociation folding each unit dim into a neighbouring kept dim's group."""
+    groups: list[list[int]] = []
+    leading: list[int] = []
+    for d in range(rank):
+        if d not in axes:
+            groups.append(leading + [d])
+            leading = []
+        elif groups:
+            groups[-1].append(d)
+        else:
+            leading.append(d)
+    return groups
+
+
+def _result(buffer: ir.Value, result_type: ir.Type) -> ir.Value:
+    """The op's result from its accumulator: the element itself when a scalar."""
+    if isinstance(result_type, ir.MemRefType):
+        return as_canonical(buffer)
+    return memref.load(buffer, [])

@@ -1,0 +1,168 @@
+"""`@noodle.jit`: one compiled specialisation per argument-type key, and the interpreter
+(the plain Python function) whenever compilation is impossible, saying why."""
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+import warnings
+from types import FunctionType
+from typing import Any, Callable
+
+import numpy as np
+
+from noodle.compiler.options import CompileOptions
+from noodle.compiler.pipeline import STAGES, compile_function
+from noodle.compiler.types import NType, Scalar, typeof
+from noodle.errors import NoodleError, NoodleFallbackWarning, SourceLocation, UnsupportedError
+from noodle.runtime.executor import CompiledKernel
+from noodle.runtime.signatures import matches, parse_signature
+
+
+class _Interpreted:
+    """Marks a key that runs as plain Python, and why."""
+
+    def __init__(self, reason: NoodleError):
+        self.reason = reason
+
+
+class Dispatcher:
+    def __init__(self, pyfunc: FunctionType, options: CompileOptions, fallback: bool,
+                 signatures: list[str]):
+        functools.update_wrapper(self, pyfunc)
+        self.py_func = pyfunc
+        self.options = options
+        self.fallback = fallback
+        self._signature = inspect.signature(pyfunc)
+        self._kernels: dict[tuple, CompiledKernel | _Interpreted] = {}
+        self._declared: list[tuple[NType | None, tuple[NType, ...]]] = []
+        self._last_key: tuple | None = None
+        for sig in signatures:
+            ret, args = parse_signature(sig)
+            self._declared.append((ret, args))
+            self._compile(args)
+
+    # -- calling -------------------------------------------------------------------------
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if os.environ.get("NOODLE_DISABLE_JIT") == "1":
+            return self.py_func(*args, **kwargs)
+        args = self._bind(args, kwargs)
+        key = self._key(args)
+        kernel = self._kernels.get(key)
+        if kernel is None:
+            kernel = self._compile(key)
+        if isinstance(kernel, _Interpreted):
+            return self.py_func(*args)
+        return kernel(args)
+
+    def _bind(self, args: tuple, kwargs: dict) -> tuple:
+        try:
+            bound = self._signature.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"{self.py_func.__qualname__}(): {e}") from None
+        bound.apply_defaults()
+        return bound.args
+
+    def _key(self, args: tuple) -> tuple:
+        key = []
+        for name, value in zip(self._signature.parameters, args):
+            t = typeof(value)
+            if t is None:
+                t = _Unsupported(name, type(value).__name__)
+            key.append(t)
+        key = tuple(key)
+        if self._declared:
+            for _, declared in self._declared:
+                if len(declared) == len(key) and all(matches(d, a)
+                                                     for d, a in zip(declared, key)):
+                    return declared
+            shown = ", ".join(str(t) for t in key)
+            raise TypeError(f"{self.py_func.__qualname__}() has no compiled signature for "
+                            f"({shown}); declared: {self.signatures}")
+        return key
+
+    def _compile(self, key: tuple) -> CompiledKernel | _Interpreted:
+        self._last_key = key
+        try:
+            bad = next((t for t in key if isinstance(t, _Unsupported)), None)
+            if bad is not None:
+                code = self.py_func.__code__
+                raise UnsupportedError(
+                    f"argument '{bad.name}' is a {bad.type_name}, which compiled code "
+                    "cannot take", SourceLocation(code.co_filename, code.co_firstlineno, 0),
+                    "pass NumPy arrays, numbers, or tuples of them")
+            kernel = CompiledKernel(compile_function(self.py_func, key, self.options))
+        except NoodleError as e:
+            if not self.fallback or self._declared:
+                raise
+            warnings.warn(NoodleFallbackWarning(
+                f"{self.py_func.__qualname__} runs as plain Python: {e}"), stacklevel=4)
+            kernel = _Interpreted(e)
+        self._kernels[key] = kernel
+        return kernel
+
+    # -- introspection ----------------------------------------------------------------------
+    @property
+    def signatures(self) -> list[tuple[NType, ...]]:
+        return [k for k, v in self._kernels.items() if isinstance(v, CompiledKernel)]
+
+    def inspect(self, stage: str = "nir", signature: tuple | None = None) -> str | bytes:
+        """The text of one stage (`STAGES`) of a compiled specialisation (the last one
+        compiled unless `signature` names one)."""
+        if stage not in STAGES:
+            raise ValueError(f"unknown stage {stage!r}; choose from {', '.join(STAGES)}")
+        key = signature if signature is not None else self._last_key
+        kernel = self._kernels.get(key)
+        if not isinstance(kernel, CompiledKernel):
+            raise ValueError(f"{self.py_func.__qualname__} has no compiled specialisation "
+                             "for that signature")
+        return kernel.kernel.stages[stage]
+
+    def __repr__(self) -> str:
+        return f"<noodle.jit {self.py_func.__qualname__}>"
+
+    def __get__(self, obj, objtype=None):
+        return self if obj is None else functools.partial(self, obj)
+
+
+class _Unsupported:
+    def __init__(self, name: str, type_name: str):
+        self.name = name
+        self.type_name = type_name
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _Unsupported) and (self.name, self.type_name) == (
+            other.name, other.type_name)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.type_name))
+
+
+def jit(func: Callable | str | list | None = None, /, *signatures: str, fallback: bool = True,
+        boundscheck: bool = False, opt_level: int = 2, **unknown: Any):
+    """Compile a NumPy-style Python function to native code.
+
+    `@jit`, `@jit(**options)`, `jit(f, **options)` and `@jit("float64(float64[:])", ...)`
+    (explicit signatures compile at once and refuse other argument types).
+    Options: fallback (run as Python with a warning when compilation is impossible;
+    default True), boundscheck (IndexError on out-of-bounds indexing; default False, where
+    out-of-bounds access is undefined as in C and Numba), opt_level (LLVM, 0-3).
+    """
+    if unknown:
+        raise TypeError(f"jit() got unknown option(s): {', '.join(sorted(unknown))}")
+    options = CompileOptions(boundscheck=boundscheck, opt_level=opt_level)
+    sigs = list(signatures)
+    if isinstance(func, str):
+        sigs.insert(0, func)
+        func = None
+    elif isinstance(func, (list, tuple)):
+        sigs = list(func) + sigs
+        func = None
+
+    def decorate(f: Callable) -> Dispatcher:
+        f = getattr(f, "py_func", f)
+        if not isinstance(f, FunctionType):
+            raise TypeError(f"noodle.jit needs a Python function, got {type(f).__name__}")
+        return Dispatcher(f, options, fallback, sigs)
+
+    return decorate if func is None else decorate(func)

@@ -1,0 +1,80 @@
+"""Explicit signatures in Numba's spelling: "float64(float64[:], int64)"."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from noodle.compiler.types import Array, NType, Scalar, TupleType, is_supported_dtype
+
+_ALIASES = {"boolean": "bool", "bool_": "bool", "b1": "bool", "float": "float64",
+            "double": "float64", "int": "int64", "f8": "float64", "f4": "float32",
+            "i8": "int64", "i4": "int32", "intp": "int64", "void": "none", "none": "none"}
+
+
+def parse_type(text: str) -> NType | None:
+    text = text.strip()
+    m = re.fullmatch(r"(\w+)\s*\[([:,\s0-9]*)\]", text)
+    if m:
+        dtype = _dtype(m.group(1))
+        ndim = m.group(2).count(":")
+        if ndim == 0:
+            raise ValueError(f"array type {text!r} needs at least one ':'")
+        return Array(dtype, ndim)
+    if text.startswith("(") or text.startswith("Tuple("):
+        inner = text[text.index("(") + 1:text.rindex(")")]
+        return TupleType(tuple(parse_type(p) for p in _split(inner) if p.strip()))
+    name = _ALIASES.get(text, text)
+    if name == "none":
+        return None
+    # scalars written as NumPy dtypes match Python scalars of the same kind too
+    return Scalar(_dtype(name), weak=name in ("int64", "float64", "bool"))
+
+
+def _dtype(name: str) -> np.dtype:
+    try:
+        dtype = np.dtype(_ALIASES.get(name, name))
+    except TypeError:
+        raise ValueError(f"unknown type {name!r} in signature") from None
+    if not is_supported_dtype(dtype):
+        raise ValueError(f"dtype {dtype} is not supported")
+    return dtype
+
+
+def _split(text: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for ch in text:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    parts.append(current)
+    return parts
+
+
+def parse_signature(sig: str) -> tuple[NType | None, tuple[NType, ...]]:
+    """(return type or None when unspecified, argument types)."""
+    sig = sig.strip()
+    m = re.fullmatch(r"(.*?)\((.*)\)", sig, flags=re.S)
+    if not m:
+        raise ValueError(f"cannot parse signature {sig!r}: expected 'ret(arg, ...)'")
+    ret = parse_type(m.group(1)) if m.group(1).strip() else None
+    args = tuple(parse_type(p) for p in _split(m.group(2)) if p.strip())
+    return ret, args
+
+
+def matches(declared: NType, actual: NType) -> bool:
+    """Whether a value of type `actual` may be passed where `declared` is declared."""
+    if declared == actual:
+        return True
+    if isinstance(declared, Scalar) and isinstance(actual, Scalar):
+        return np.can_cast(actual.dtype, declared.dtype, "safe")
+    if isinstance(declared, TupleType) and isinstance(actual, TupleType):
+        return len(declared.items) == len(actual.items) and all(
+            matches(d, a) for d, a in zip(declared.items, actual.items))
+    return False
