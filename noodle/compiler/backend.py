@@ -11,6 +11,10 @@ import llvmlite.binding as llvm
 
 @cache
 def target_machine(opt_level: int) -> llvm.TargetMachine:
+    return new_target_machine(opt_level)
+
+
+def new_target_machine(opt_level: int) -> llvm.TargetMachine:
     llvm.initialize_native_target()
     llvm.initialize_native_asmprinter()
     target = llvm.Target.from_default_triple()
@@ -50,7 +54,7 @@ class LoadedObject:
     names in different kernels never clash); keep it alive while its code may run."""
 
     def __init__(self, obj: bytes):
-        tm = target_machine(2)
+        tm = new_target_machine(2)  # the engine takes ownership of its target machine
         _libraries_loaded()
         self._engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), tm)
         self._engine.add_object_file(llvm.ObjectFileRef.from_data(obj))

@@ -26,17 +26,21 @@ from noodle.compiler.types import NType
 from noodle.dialects import make_context
 from noodle.errors import LoweringError
 from noodle.passes.lower_nir import lower_nir
+from noodle.passes.widen_bool_memrefs import widen_bool_memrefs
 
 STAGES = ("nir", "mlir", "llvm", "asm", "obj")
 
 #: Upstream passes from memrefs, linalg and scf down to the LLVM dialect. Buffer
 #: deallocation needs structured control flow, so it runs before scf becomes cf.
-TO_LLVM_DIALECT = ",".join([
+TO_LOOPS = ",".join([
     "canonicalize", "cse",
     "convert-linalg-to-loops",
     "ownership-based-buffer-deallocation", "canonicalize",
     "buffer-deallocation-simplification", "bufferization-lower-deallocations",
+    "convert-bufferization-to-memref",
     "canonicalize", "cse",
+])
+TO_LLVM_DIALECT = ",".join([
     "convert-scf-to-cf", "expand-strided-metadata", "lower-affine",
     "finalize-memref-to-llvm",
     "convert-math-to-llvm", "convert-math-to-libm",
@@ -79,6 +83,9 @@ def make_mlir(unit: CompilationUnit) -> None:
         try:
             unit.module.operation.verify()
             lower_nir(unit.module)
+            passmanager.PassManager.parse(f"builtin.module({TO_LOOPS})").run(
+                unit.module.operation)
+            widen_bool_memrefs(unit.module.operation)
             passmanager.PassManager.parse(f"builtin.module({TO_LLVM_DIALECT})").run(
                 unit.module.operation)
         except ir.MLIRError as e:  # a noodle bug: the frontend made IR it cannot lower

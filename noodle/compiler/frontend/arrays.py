@@ -14,7 +14,7 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import arith, memref, scf
 
-from noodle.compiler.frontend.values import Val
+from noodle.compiler.frontend.values import Val, close_block, open_block
 from noodle.compiler.types import INT64, PY_INT, Array, Scalar, TupleType, ufunc_result
 from noodle.dialects import nir
 
@@ -186,9 +186,9 @@ class ArrayMixin:
             element = self.cast_scalar(value, Scalar(base.type.dtype))
             if self.unit.options.boundscheck:
                 op = scf.IfOp(self.logical_not(self.env[".ret"].ir))
-                with ir.InsertionPoint(op.then_block):
+                with open_block(op.then_block):
                     memref.store(element.ir, base.ir, access)
-                    scf.YieldOp([])
+                close_block(op.then_block, [])
             else:
                 memref.store(element.ir, base.ir, access)
             return
@@ -213,9 +213,9 @@ class ArrayMixin:
             return
         self.raise_if(bad, "broadcast", node)
         op = scf.IfOp(self.logical_not(bad))
-        with ir.InsertionPoint(op.then_block):
+        with open_block(op.then_block):
             nir.assign(dst.ir, src.ir)
-            scf.YieldOp([])
+        close_block(op.then_block, [])
 
     # -- shape checks ---------------------------------------------------------------------
     def broadcast_mismatch(self, operands: list[Val], node) -> ir.Value | None:

@@ -119,7 +119,7 @@ class CallMixin:
             kw = static_kwargs()
             dtype = np.dtype(kw.get("dtype", like.type.dtype))
             fill = args[1] if callee is np.full_like else CREATION_LIKE[callee]
-            return self.allocate(self.dims(like), dtype, fill, node)
+            return self.allocate(self.dims(like), dtype, fill, node, checked=False)
         if callee is np.arange:
             return self.arange(args, static_kwargs(), node)
         if callee is np.copy and len(args) == 1:
@@ -160,6 +160,10 @@ class CallMixin:
             return tuple(self.static_value(e) for e in node.elts)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             return -self.static_value(node.operand)
+        if isinstance(node, ast.Attribute) and node.attr == "dtype":
+            owner = self.expr(node.value)
+            if isinstance(owner.type, (Array, Scalar)):
+                return owner.type.dtype
         v = self.expr(node)
         if v.is_const:
             return v.const
@@ -315,11 +319,14 @@ class CallMixin:
         dtype = np.dtype(kw.get("dtype") or default)
         return self.allocate(self.shape_dims(args[0], node), dtype, fill, node)
 
-    def allocate(self, dims: list[ir.Value], dtype: np.dtype, fill, node) -> Val:
+    def allocate(self, dims: list[ir.Value], dtype: np.dtype, fill, node,
+                 checked: bool = True) -> Val:
+        """A new array; `checked` is False where dims come from an existing array and so
+        cannot be negative."""
         if not is_supported_dtype(dtype):
             raise self.unsupported(node, f"dtype {dtype} is not supported")
         negative = None
-        for d in dims:
+        for d in dims if checked else ():
             bad = arith.cmpi(arith.CmpIPredicate.slt, d, self.const_index(0))
             negative = bad if negative is None else arith.ori(negative, bad)
         if negative is not None:

@@ -20,7 +20,8 @@ from noodle.compiler.frontend.analysis import BROKE, CONTINUED, FLAGS, RETURNED,
 from noodle.compiler.frontend.calls import CallMixin
 from noodle.compiler.frontend.expressions import ExpressionMixin
 from noodle.compiler.frontend.regions import Hints, Region, names_for, region_key
-from noodle.compiler.frontend.values import NONE_VAL, Val, flatten, mlir_types, unflatten
+from noodle.compiler.frontend.values import (NONE_VAL, Val, close_block, flatten, mlir_types,
+                                             open_block, unflatten)
 from noodle.compiler.types import NONE, PY_BOOL, PY_INT, Array, NType, NoneType, Scalar, TupleType, unify
 from noodle.errors import TypingError, UnsupportedError
 
@@ -64,9 +65,7 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ast.NodeVisitor):
                                        "and None on others",
                                        "return a value on every path")
             self.emit_block(tree.body)
-            if not self.direct_return:
-                result = self.env.get(RETVAL, NONE_VAL)
-                self.finish(result)
+            self.finish(self.env.get(RETVAL, NONE_VAL))
         return fn
 
     def finish(self, result: Val) -> None:
@@ -153,8 +152,8 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ast.NodeVisitor):
 
     def visit_Return(self, node: ast.Return) -> None:
         value = NONE_VAL if node.value is None else self.expr(node.value)
-        if self.direct_return:
-            self.finish(value)
+        if self.direct_return:  # the last statement: nothing after it needs a flag
+            self.env[RETVAL] = value
             return
         target = self.hints.widen(RETVAL, value.type)
         if target is None:
@@ -248,10 +247,11 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ast.NodeVisitor):
         op = scf.IfOp(cond, self.region_types(region), has_else=True)
         for block, fn in ((op.then_block, then_fn), (op.else_block, else_fn)):
             self.env = dict(region.entry_env)
-            with ir.InsertionPoint(block):
+            with open_block(block):
                 if fn is not None:
                     fn()
-                scf.YieldOp(self.pack(region, nodes[0] if nodes else None))
+                values = self.pack(region, nodes[0] if nodes else None)
+            close_block(block, values)
         self.env = dict(region.entry_env)
         self.unpack(region, op.results)
 
@@ -311,10 +311,11 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ast.NodeVisitor):
         """A loop that runs all its iterations: scf.for over `index` values."""
         region = self.region(region_key(node), node.body)
         op = scf.ForOp(start, stop, step, self.pack(region, node))
-        with ir.InsertionPoint(op.body):
+        with open_block(op.body):
             self.unpack(region, op.inner_iter_args)
             self.loop_body(node, item(op.induction_variable), region)
-            scf.YieldOp(self.pack(region, node))
+            values = self.pack(region, node)
+        close_block(op.body, values)
         self.env = dict(region.entry_env)
         self.unpack(region, op.results)
 

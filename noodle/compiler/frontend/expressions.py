@@ -16,7 +16,8 @@ from mlir import ir
 from mlir.dialects import arith, memref, scf
 
 from noodle.compiler.frontend.arrays import ArrayMixin
-from noodle.compiler.frontend.values import NO_CONST, Val, flatten, mlir_types
+from noodle.compiler.frontend.values import (NO_CONST, Val, close_block, flatten, mlir_types,
+                                             open_block)
 from noodle.compiler.types import (BOOL, FLOAT64, INT64, NONE, PY_BOOL, PY_FLOAT, PY_INT,
                                    Array, NoneType, NType, Scalar, TupleType, result_dtype,
                                    typeof, ufunc_result)
@@ -169,9 +170,9 @@ class ExpressionMixin(ArrayMixin):
         code = self.unit.error_site(kind, self.where(node))
         i64 = ir.IntegerType.get_signless(64)
         op = scf.IfOp(cond)
-        with ir.InsertionPoint(op.then_block):
+        with open_block(op.then_block):
             memref.store(arith.constant(i64, code), self.status, [])
-            scf.YieldOp([])
+        close_block(op.then_block, [])
         self.env[".ret"] = Val(PY_BOOL, arith.ori(self.env[".ret"].ir, cond))
 
     def unless_failed(self, bad: ir.Value, result_type: NType, build) -> Val:

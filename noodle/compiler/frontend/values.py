@@ -58,3 +58,24 @@ def unflatten(t: NType, values: Iterator[ir.Value]) -> Val:
     if isinstance(t, NoneType):
         return NONE_VAL
     return Val(t, next(values))
+
+
+def open_block(block: ir.Block) -> ir.InsertionPoint:
+    """Where to add ops to a region block: before its terminator if the builder already
+    made one (result-less scf ops get an implicit `scf.yield`)."""
+    ops = block.operations
+    if len(ops) and ops[len(ops) - 1].name == "scf.yield":
+        return ir.InsertionPoint(ops[len(ops) - 1])
+    return ir.InsertionPoint(block)
+
+
+def close_block(block: ir.Block, values: list[ir.Value]) -> None:
+    """End a region block with `scf.yield values` unless it already ends in one."""
+    from mlir.dialects import scf
+
+    ops = block.operations
+    if len(ops) and ops[len(ops) - 1].name == "scf.yield":
+        assert not values, "an implicit terminator cannot yield values"
+        return
+    with ir.InsertionPoint(block):
+        scf.YieldOp(values)
