@@ -56,14 +56,19 @@ def as_canonical(buffer: ir.Value) -> ir.Value:
 def broadcast_shape(operands: Sequence[ir.Value], rank: int) -> list[ir.Value]:
     """The NumPy broadcast shape of `operands` (scalars included) at `rank`.
 
-    The frontend checked compatibility, so each result size is the largest aligned
-    operand size (1s stretch, every other size agrees).
+    The frontend checked compatibility, so each result size is the aligned operand size
+    that is not 1 (0 included: (1,) and (0,) broadcast to (0,)), or 1.
     """
     shape: list[ir.Value | None] = [None] * rank
+    one = index_constant(1)
     for array in filter(is_array, operands):
         first = rank - rank_of(array)
         for d, size in enumerate(sizes_of(array), start=first):
-            shape[d] = size if shape[d] is None else arith.maxui(shape[d], size)
+            if shape[d] is None:
+                shape[d] = size
+            else:
+                stretch = arith.cmpi(arith.CmpIPredicate.eq, shape[d], one)
+                shape[d] = arith.select(stretch, size, shape[d])
     return [index_constant(1) if size is None else size for size in shape]
 
 

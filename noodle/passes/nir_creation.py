@@ -4,7 +4,7 @@ from __future__ import annotations
 from mlir import ir
 from mlir.dialects import arith, linalg
 
-from noodle.passes.nir_buffers import alloc_buffer, as_canonical
+from noodle.passes.nir_buffers import alloc_buffer, as_canonical, element_type_of
 from noodle.passes.nir_cast import cast_scalar
 from noodle.passes.nir_dtypes import DType, dtype_attr
 from noodle.passes.nir_elementwise import write_elementwise
@@ -14,12 +14,12 @@ _I64 = DType("int64")
 
 
 def lower_empty(op: ir.Operation) -> ir.Value:
-    return as_canonical(alloc_buffer(dtype_attr(op).element_type, list(op.operands)))
+    return as_canonical(alloc_buffer(element_type_of(op.result.type), list(op.operands)))
 
 
 def lower_full(op: ir.Operation) -> ir.Value:
     value, *dims = op.operands
-    buffer = alloc_buffer(dtype_attr(op).element_type, dims)
+    buffer = alloc_buffer(element_type_of(op.result.type), dims)
     write_elementwise(buffer, dims, [value], lambda v: v)
     return as_canonical(buffer)
 
@@ -33,10 +33,11 @@ def lower_arange(op: ir.Operation) -> ir.Value:
     start, step, count = op.operands
     dtype = dtype_attr(op)
     delta = arith.subf(arith.addf(start, step), start) if dtype.is_float else step
-    buffer = alloc_buffer(dtype.element_type, [count])
+    buffer = alloc_buffer(element_type_of(op.result.type), [count])
 
     def element(_: ir.Value) -> ir.Value:
-        i = cast_scalar(_I64, dtype, arith.index_cast(_I64.element_type, linalg.index(0)))
+        position = arith.index_cast(_I64.element_type, linalg.IndexOp(0).result)
+        i = cast_scalar(_I64, dtype, position)
         multiply, add = (arith.mulf, arith.addf) if dtype.is_float else (arith.muli, arith.addi)
         return add(start, multiply(i, delta))
 

@@ -15,7 +15,7 @@ from mlir.dialects import memref
 from noodle.passes.nir_binary import binary_builder
 from noodle.passes.nir_buffers import (
     DYNAMIC, alloc_buffer, as_canonical, rank_of, sizes_of)
-from noodle.passes.nir_dtypes import DType, constant, dtype_attr
+from noodle.passes.nir_dtypes import constant, dtype_attr
 from noodle.passes.nir_elementwise import write_elementwise
 from noodle.passes.nir_linalg import PARALLEL, REDUCTION, dims_map, generic
 
@@ -49,7 +49,7 @@ def lower_reduce(op: ir.Operation) -> ir.Value:
     sizes = sizes_of(x)
 
     if keepdims:
-        result, accumulator = _alloc_with_unit_dims(dtype, sizes, axes)
+        result, accumulator = _alloc_with_unit_dims(dtype.element_type, sizes, axes)
     else:
         result = accumulator = alloc_buffer(dtype.element_type, [sizes[d] for d in kept])
     _fill(accumulator, constant(dtype, identity(dtype)))
@@ -57,7 +57,7 @@ def lower_reduce(op: ir.Operation) -> ir.Value:
     generic([x], [accumulator], [dims_map(rank, range(rank)), dims_map(rank, kept)],
             [PARALLEL if d in kept else REDUCTION for d in range(rank)],
             lambda element, acc: combine(dtype, acc, element))
-    return _result(result, op.results[0].type)
+    return _result(result, op.result.type)
 
 
 def lower_matmul(op: ir.Operation) -> ir.Value:
@@ -76,22 +76,22 @@ def lower_matmul(op: ir.Operation) -> ir.Value:
              for indices in (a_indices, b_indices, out_indices)],
             [PARALLEL] * len(out_indices) + [REDUCTION],
             lambda x, y, acc: add(dtype, acc, mul(dtype, x, y)))
-    return _result(accumulator, op.results[0].type)
+    return _result(accumulator, op.result.type)
 
 
 def _fill(buffer: ir.Value, value: ir.Value) -> None:
     write_elementwise(buffer, sizes_of(buffer), [value], lambda v: v)
 
 
-def _alloc_with_unit_dims(dtype: DType, sizes: Sequence[ir.Value],
+def _alloc_with_unit_dims(element_type: ir.Type, sizes: Sequence[ir.Value],
                           axes: set[int]) -> tuple[ir.Value, ir.Value]:
     """A buffer of `sizes` with 1 along `axes`, and a view of it without those dims."""
     rank = len(sizes)
     buffer_type = ir.MemRefType.get([1 if d in axes else DYNAMIC for d in range(rank)],
-                                    dtype.element_type)
+                                    element_type)
     buffer = memref.alloc(buffer_type, [sizes[d] for d in range(rank) if d not in axes], [])
     kept_rank = rank - len(axes)
-    view_type = ir.MemRefType.get([DYNAMIC] * kept_rank, dtype.element_type)
+    view_type = ir.MemRefType.get([DYNAMIC] * kept_rank, element_type)
     return buffer, memref.collapse_shape(view_type, buffer, _unit_dim_groups(rank, axes))
 
 
