@@ -22,6 +22,7 @@ ERROR_KINDS: dict[str, tuple[type[Exception], str]] = {
                                     "identity"),
     "negative_dimension": (ValueError, "negative dimensions are not allowed"),
     "math_domain": (ValueError, "math domain error"),
+    "math_range": (OverflowError, "math range error"),
     "raise": (RuntimeError, "an exception was raised in compiled code"),
     "assert": (AssertionError, "assertion failed"),
 }

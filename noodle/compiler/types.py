@@ -69,6 +69,8 @@ def is_supported_dtype(dtype: np.dtype) -> bool:
 
 def typeof(value: object) -> NType | None:
     """The noodle type of a runtime value, or None when noodle cannot compile it."""
+    if isinstance(value, np.generic):  # before float: np.float64 subclasses float
+        return Scalar(value.dtype) if is_supported_dtype(value.dtype) else None
     if isinstance(value, bool):
         return PY_BOOL
     if isinstance(value, int):
@@ -79,8 +81,6 @@ def typeof(value: object) -> NType | None:
         if not is_supported_dtype(value.dtype) or not _strides_are_whole_elements(value):
             return None
         return Array(value.dtype, value.ndim)
-    if isinstance(value, np.generic):
-        return Scalar(value.dtype) if is_supported_dtype(value.dtype) else None
     if isinstance(value, tuple):
         items = tuple(typeof(v) for v in value)
         return None if any(t is None for t in items) else TupleType(items)
@@ -127,7 +127,9 @@ def unify(a: NType, b: NType) -> NType | None:
     if a == b:
         return a
     if isinstance(a, Scalar) and isinstance(b, Scalar):
-        dtype = np.promote_types(a.dtype, b.dtype)
+        # NEP 50: a Python scalar meeting a NumPy scalar takes the NumPy scalar's type
+        # where it can (0.0 then np.float32 gives float32)
+        dtype = result_dtype(a, b)
         return Scalar(dtype, weak=a.weak and b.weak) if is_supported_dtype(dtype) else None
     if isinstance(a, TupleType) and isinstance(b, TupleType) and len(a.items) == len(b.items):
         items = tuple(unify(x, y) for x, y in zip(a.items, b.items))

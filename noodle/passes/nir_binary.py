@@ -75,6 +75,11 @@ def _signed_mod(dtype: DType, a: ir.Value, b: ir.Value) -> ir.Value:
     return _zero_if_divisor_zero(dtype, b, _signed_floor_divmod(dtype, a, b)[1])
 
 
+def _signed_fmod(dtype: DType, a: ir.Value, b: ir.Value) -> ir.Value:
+    """np.fmod: C's truncating remainder (sign of the dividend)."""
+    return _zero_if_divisor_zero(dtype, b, arith.remsi(a, _safe_divisor(dtype, a, b)))
+
+
 def _unsigned_floordiv(dtype: DType, a: ir.Value, b: ir.Value) -> ir.Value:
     return _zero_if_divisor_zero(dtype, b, arith.divui(a, _safe_divisor(dtype, a, b)))
 
@@ -181,7 +186,7 @@ _RULES: dict[str, dict[str, BinaryBuilder]] = {
     "float": {
         "add": _plain(arith.addf), "sub": _plain(arith.subf), "mul": _plain(arith.mulf),
         "truediv": _plain(arith.divf), "floordiv": _float_floordiv, "mod": _float_mod,
-        "pow": _plain(math.powf),
+        "fmod": _plain(arith.remf), "pow": _plain(math.powf),
         "maximum": _plain(arith.maximumf), "minimum": _plain(arith.minimumf),
         "fmax": _plain(arith.maxnumf), "fmin": _plain(arith.minnumf),
         "arctan2": _plain(math.atan2), "hypot": _hypot, "copysign": _plain(math.copysign),
@@ -192,13 +197,15 @@ _RULES: dict[str, dict[str, BinaryBuilder]] = {
         "bitxor": _plain(arith.xori), "lshift": _lshift,
     },
     "signed": {
-        "floordiv": _signed_floordiv, "mod": _signed_mod, "pow": _signed_pow,
+        "floordiv": _signed_floordiv, "mod": _signed_mod, "fmod": _signed_fmod,
+        "pow": _signed_pow,
         "rshift": _signed_rshift,
         "maximum": _plain(arith.maxsi), "minimum": _plain(arith.minsi),
         "fmax": _plain(arith.maxsi), "fmin": _plain(arith.minsi),
     },
     "unsigned": {
-        "floordiv": _unsigned_floordiv, "mod": _unsigned_mod, "pow": _power_by_squaring,
+        "floordiv": _unsigned_floordiv, "mod": _unsigned_mod, "fmod": _unsigned_mod,
+        "pow": _power_by_squaring,
         "rshift": _unsigned_rshift,
         "maximum": _plain(arith.maxui), "minimum": _plain(arith.minui),
         "fmax": _plain(arith.maxui), "fmin": _plain(arith.minui),

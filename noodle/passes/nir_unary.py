@@ -108,6 +108,8 @@ _RULES: dict[str, dict[str, UnaryBuilder]] = {
     "float": {
         **{kind: _plain(op) for kind, op in _FLOAT_MATH.items()},
         "expm1": _libm("expm1"), "log1p": _libm("log1p"),
+        "erf": _libm("erf"), "erfc": _libm("erfc"), "gamma": _libm("tgamma"),
+        "lgamma": _libm("lgamma"),
         "positive": _identity, "sign": _float_sign, "square": _square(arith.mulf),
         "reciprocal": _float_reciprocal,
         "logical_not": _compare_with_zero(arith.cmpf, _F.OEQ),

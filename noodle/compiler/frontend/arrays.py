@@ -25,6 +25,14 @@ def _i(value: int) -> ir.Value:
     return arith.constant(ir.IndexType.get(), value)
 
 
+def broadcast_size(sizes: list[ir.Value]) -> ir.Value:
+    """NumPy's broadcast size of one axis: the size that is not 1 (0 included), else 1."""
+    target = sizes[0]
+    for s in sizes[1:]:
+        target = arith.select(arith.cmpi(arith.CmpIPredicate.eq, target, _i(1)), s, target)
+    return target
+
+
 class ArrayMixin:
     # -- shape and layout ---------------------------------------------------------------
     def dims(self, a: Val) -> list[ir.Value]:
@@ -171,6 +179,12 @@ class ArrayMixin:
             arith.addi(arith.divsi(arith.subi(span, _i(1)), magnitude), _i(1)), _i(0))
         return start, length, step
 
+    def load_rank0(self, v: Val) -> Val:
+        """The element of a 0-d array, as a NumPy scalar; anything else unchanged."""
+        if isinstance(v.type, Array) and v.type.ndim == 0:
+            return Val(Scalar(v.type.dtype), memref.load(v.ir, []))
+        return v
+
     def load_element(self, a: Val, indices: list[ir.Value], node) -> Val:
         return Val(Scalar(a.type.dtype), memref.load(a.ir, indices))
 
@@ -229,12 +243,10 @@ class ArrayMixin:
             sizes = [d[axis] for d in dims if d[axis] is not None]
             if len(sizes) < 2:
                 continue
-            biggest = sizes[0]
-            for s in sizes[1:]:
-                biggest = arith.maxui(biggest, s)
+            target = broadcast_size(sizes)
             for s in sizes:
                 wrong = arith.andi(arith.cmpi(arith.CmpIPredicate.ne, s, _i(1)),
-                                   arith.cmpi(arith.CmpIPredicate.ne, s, biggest))
+                                   arith.cmpi(arith.CmpIPredicate.ne, s, target))
                 bad = wrong if bad is None else arith.ori(bad, wrong)
         if bad is not None:
             self.raise_if(bad, "broadcast", node)
@@ -318,10 +330,13 @@ class ArrayMixin:
             step = arith.select(arith.cmpi(arith.CmpIPredicate.eq, step, _i(0)), _i(1), step)
         # count the iterations, then run k = 0..count-1 with item start + k*step
         positive = arith.cmpi(arith.CmpIPredicate.sgt, step, _i(0))
+        # the span of a range can exceed int64: count in unsigned arithmetic
+        nonempty = arith.select(positive, arith.cmpi(arith.CmpIPredicate.slt, start, stop),
+                                arith.cmpi(arith.CmpIPredicate.sgt, start, stop))
         span = arith.select(positive, arith.subi(stop, start), arith.subi(start, stop))
         magnitude = arith.select(positive, step, arith.subi(_i(0), step))
         count = arith.select(
-            arith.cmpi(arith.CmpIPredicate.sgt, span, _i(0)),
-            arith.addi(arith.divsi(arith.subi(span, _i(1)), magnitude), _i(1)), _i(0))
+            nonempty, arith.addi(arith.divui(arith.subi(span, _i(1)), magnitude), _i(1)),
+            _i(0))
         return _i(0), count, _i(1), lambda k: self.from_index(
             arith.addi(start, arith.muli(k, step)))

@@ -13,7 +13,8 @@ from mlir.dialects import arith, func, memref
 
 from noodle.compiler.frontend.values import NO_CONST, Val, flatten, mlir_types, unflatten
 from noodle.compiler.types import (BOOL, FLOAT64, INT64, PY_BOOL, PY_FLOAT, PY_INT, Array,
-                                   Scalar, TupleType, is_supported_dtype, result_dtype)
+                                   Scalar, TupleType, is_supported_dtype, result_dtype,
+                                   ufunc_result)
 from noodle.dialects import nir
 
 UNARY_UFUNCS = {
@@ -28,7 +29,7 @@ UNARY_UFUNCS = {
     np.isfinite: "isfinite", np.logical_not: "logical_not", np.invert: "invert",
 }
 BINARY_UFUNC_NAMES = {np.add, np.subtract, np.multiply, np.true_divide, np.floor_divide,
-                      np.remainder, np.power, np.maximum, np.minimum, np.fmax, np.fmin,
+                      np.remainder, np.fmod, np.power, np.maximum, np.minimum, np.fmax, np.fmin,
                       np.arctan2, np.hypot, np.copysign, np.bitwise_and, np.bitwise_or,
                       np.bitwise_xor, np.left_shift, np.right_shift}
 COMPARE_UFUNCS = {np.equal: "eq", np.not_equal: "ne", np.less: "lt", np.less_equal: "le",
@@ -45,8 +46,15 @@ MATH_FUNCTIONS = {
     math.acosh: (np.arccosh, None), math.atanh: (np.arctanh, None),
     math.fabs: (np.absolute, None), math.atan2: (np.arctan2, None),
     math.hypot: (np.hypot, None), math.copysign: (np.copysign, None),
-    math.pow: (np.power, None),
+    math.pow: (np.power, "pow"), math.fmod: (np.fmod, "fmod"),
 }
+#: math functions NumPy has no ufunc for: the nir.unary kind, and the domain check
+MATH_ONLY = {math.erf: ("erf", None), math.erfc: ("erfc", None),
+             math.gamma: ("gamma", "gamma"), math.lgamma: ("lgamma", "gamma")}
+#: degrees <-> radians, computed as NumPy and math do: a multiplication by a constant
+ANGLE_FACTORS = {math.degrees: (180.0 / math.pi, True), math.radians: (math.pi / 180.0, True),
+                 np.degrees: (180.0 / math.pi, False), np.rad2deg: (180.0 / math.pi, False),
+                 np.radians: (math.pi / 180.0, False), np.deg2rad: (math.pi / 180.0, False)}
 MATH_TO_INT = {math.floor: "floor", math.ceil: "ceil", math.trunc: "trunc"}
 MATH_PREDICATES = {math.isnan: np.isnan, math.isinf: np.isinf, math.isfinite: np.isfinite}
 REDUCTIONS = {np.sum: "sum", np.prod: "prod", np.min: "min", np.max: "max", np.amin: "min",
@@ -56,6 +64,11 @@ METHOD_REDUCTIONS = {"sum": "sum", "prod": "prod", "min": "min", "max": "max", "
 CREATION = {np.empty: None, np.zeros: 0, np.ones: 1}
 CREATION_LIKE = {np.empty_like: None, np.zeros_like: 0, np.ones_like: 1}
 SCALAR_TYPES = {int: PY_INT, float: PY_FLOAT, bool: PY_BOOL}
+
+
+def ufunc_dtype(ufunc: np.ufunc, t: Scalar | Array) -> np.dtype:
+    """The dtype NumPy computes `ufunc` in for one operand of type `t` (and a float)."""
+    return ufunc_result(ufunc, t, PY_FLOAT)[0]
 
 
 class CallMixin:
@@ -76,15 +89,34 @@ class CallMixin:
     def call_object(self, callee, args: list[Val], kwargs: dict, node) -> Val:
         static_kwargs = lambda: {k: self.static_value(v) for k, v in kwargs.items()}  # noqa
         if callee in UNARY_UFUNCS and len(args) == 1 and not kwargs:
-            return self.apply_ufunc(callee, args, node, kind=UNARY_UFUNCS[callee])
+            return self.apply_ufunc(callee, args, node, kind=UNARY_UFUNCS[callee],
+                                    operator=False)
         if callee in BINARY_UFUNC_NAMES and len(args) == 2 and not kwargs:
-            return self.apply_ufunc(callee, args, node)
+            return self.apply_ufunc(callee, args, node, operator=False)
         if callee in COMPARE_UFUNCS and len(args) == 2 and not kwargs:
-            return self.apply_ufunc(callee, args, node, kind=COMPARE_UFUNCS[callee])
+            return self.apply_ufunc(callee, args, node, kind=COMPARE_UFUNCS[callee],
+                                    operator=False)
         if callee in REDUCTIONS and len(args) == 1:
             return self.reduction(REDUCTIONS[callee], args[0], static_kwargs(), node)
         if callee in MATH_FUNCTIONS and not kwargs:
             return self.math_function(callee, args, node)
+        if callee in MATH_ONLY and len(args) == 1:
+            kind, domain = MATH_ONLY[callee]
+            x = self.cast_scalar(self.scalar_arg(args[0], node), PY_FLOAT)
+            if domain is not None:
+                self.check_domain([x], domain, node)
+            result = Val(PY_FLOAT, nir.unary(kind, "float64", x.ir, x.ir.type))
+            self.check_overflow([x], result, node)
+            return result
+        if callee in ANGLE_FACTORS and len(args) == 1:
+            factor, is_math = ANGLE_FACTORS[callee]
+            x = args[0]
+            if is_math:
+                x = self.cast_scalar(self.scalar_arg(x, node), PY_FLOAT)
+            else:
+                x = self.cast_to_dtype(x, ufunc_dtype(np.multiply, x.type), False)
+            scale = self.const_scalar(PY_FLOAT, factor)
+            return self.apply_ufunc(np.multiply, [x, scale], node, operator=is_math)
         if callee in MATH_TO_INT and len(args) == 1:
             x = self.cast_scalar(self.scalar_arg(args[0], node), PY_FLOAT)
             rounded = self.apply_ufunc(np.floor if callee is math.floor else
@@ -102,8 +134,9 @@ class CallMixin:
             dtype = result_dtype(args[1].type, args[2].type)
             a, b = (self.cast_to_dtype(x, dtype) for x in args[1:])
             if not any(isinstance(x.type, Array) for x in (cond, a, b)):
-                raise self.unsupported(node, "np.where on scalars only is not supported",
-                                       "use `a if cond else b`")
+                # NumPy gives a 0-d array here
+                chosen = nir.select(cond.ir, a.ir, b.ir, nir.element_type(dtype))
+                return self.as_rank0(Val(Scalar(dtype), chosen))
             return self.elementwise_select(cond, a, b, dtype, node)
         if callee in (np.dot, np.matmul) and len(args) == 2:
             return self.matmul(args[0], args[1], node)
@@ -154,6 +187,8 @@ class CallMixin:
         static = self.resolve_static(node)
         if static is not NO_CONST:
             return static
+        if isinstance(node, ast.Name) and node.id in SCALAR_TYPES and node.id not in self.env:
+            return SCALAR_TYPES[node.id].dtype
         if isinstance(node, ast.Constant):
             return node.value
         if isinstance(node, ast.Tuple):
@@ -190,12 +225,23 @@ class CallMixin:
             raise self.typing_error(node, f"math.{callee.__name__} takes {ufunc.nin} "
                                     f"argument(s), got {len(xs)}")
         if domain is not None:
-            self.check_domain(xs[0], domain, node)
+            self.check_domain(xs, domain, node)
         kind = UNARY_UFUNCS.get(ufunc)
-        return self.apply_ufunc(ufunc, xs, node, kind=kind)
+        result = self.apply_ufunc(ufunc, xs, node, kind=kind)
+        self.check_overflow(xs, result, node)
+        return result
 
-    def check_domain(self, x: Val, domain: str, node) -> None:
+    def check_overflow(self, xs: list[Val], result: Val, node) -> None:
+        """math raises OverflowError where a finite input gives an infinite result."""
+        i1 = ir.IntegerType.get_signless(1)
+        bad = nir.unary("isinf", "float64", result.ir, i1)
+        for x in xs:
+            bad = arith.andi(bad, nir.unary("isfinite", "float64", x.ir, i1))
+        self.raise_if(bad, "math_range", node)
+
+    def check_domain(self, xs: list[Val], domain: str, node) -> None:
         """math raises ValueError where NumPy would give NaN."""
+        x = xs[0]
         f64 = lambda v: self.const_scalar(PY_FLOAT, v).ir  # noqa: E731
         i1 = ir.IntegerType.get_signless(1)
         lt = lambda a, b: nir.compare("lt", "float64", a, b, i1)  # noqa: E731
@@ -206,6 +252,22 @@ class CallMixin:
             bad = le(x.ir, f64(0.0))
         elif domain == "above_minus_one":
             bad = le(x.ir, f64(-1.0))
+        elif domain == "gamma":  # poles at 0, -1, -2, ...
+            whole = nir.compare("eq", "float64", nir.unary("floor", "float64", x.ir, x.ir.type),
+                                x.ir, i1)
+            bad = arith.andi(whole, le(x.ir, f64(0.0)))
+        elif domain == "pow":  # 0 ** negative, and negative ** non-integer
+            y = xs[1].ir
+            zero_neg = arith.andi(nir.compare("eq", "float64", x.ir, f64(0.0), i1),
+                                  lt(y, f64(0.0)))
+            fractional = nir.compare("ne", "float64", nir.unary("floor", "float64", y, y.type),
+                                     y, i1)
+            finite_y = nir.unary("isfinite", "float64", y, i1)
+            neg_frac = arith.andi(arith.andi(lt(x.ir, f64(0.0)), fractional), finite_y)
+            bad = arith.ori(zero_neg, neg_frac)
+        elif domain == "fmod":
+            infinite = nir.unary("isinf", "float64", x.ir, i1)
+            bad = arith.ori(infinite, nir.compare("eq", "float64", xs[1].ir, f64(0.0), i1))
         else:
             bad = arith.ori(lt(x.ir, f64(-1.0)), lt(f64(1.0), x.ir))
         self.raise_if(bad, "math_domain", node)
@@ -376,10 +438,9 @@ class CallMixin:
     def method_call(self, obj: Val, name: str, node: ast.Call) -> Val:
         if not isinstance(obj.type, Array):
             raise self.unsupported(node, f"{obj.type} has no method '{name}' in compiled code")
-        args = [self.expr(a) for a in node.args]
         kw = {k.arg: self.static_value(k.value) for k in node.keywords}
         if name in METHOD_REDUCTIONS:
-            if args:
+            if node.args:
                 kw["axis"] = self.static_value(node.args[0])
             return self.reduction(METHOD_REDUCTIONS[name], obj, kw, node)
         if name == "copy":

@@ -33,7 +33,7 @@ BINARY_UFUNCS = {
 #: nir.binary kind of each ufunc noodle emits as a binary op
 BINARY_KINDS = {
     np.add: "add", np.subtract: "sub", np.multiply: "mul", np.true_divide: "truediv",
-    np.floor_divide: "floordiv", np.remainder: "mod", np.power: "pow",
+    np.floor_divide: "floordiv", np.remainder: "mod", np.fmod: "fmod", np.power: "pow",
     np.bitwise_and: "bitand", np.bitwise_or: "bitor", np.bitwise_xor: "bitxor",
     np.left_shift: "lshift", np.right_shift: "rshift", np.maximum: "maximum",
     np.minimum: "minimum", np.fmax: "fmax", np.fmin: "fmin", np.arctan2: "arctan2",
@@ -46,7 +46,7 @@ COMPARE_PREDICATES = {
 }
 PY_ARITHMETIC = {np.add, np.subtract, np.multiply, np.true_divide, np.floor_divide,
                  np.remainder, np.power, np.left_shift, np.right_shift}
-PY_ZERO_DIVISION = {np.true_divide, np.floor_divide, np.remainder}
+PY_ZERO_DIVISION = {np.true_divide, np.floor_divide, np.remainder, np.power}
 
 
 class ExpressionMixin(ArrayMixin):
@@ -169,6 +169,8 @@ class ExpressionMixin(ArrayMixin):
         """If `cond` holds at run time: record error `kind` at `node` and stop."""
         code = self.unit.error_site(kind, self.where(node))
         i64 = ir.IntegerType.get_signless(64)
+        # only the first failure counts: Python would have stopped there
+        cond = arith.andi(cond, self.logical_not(self.env[".ret"].ir))
         op = scf.IfOp(cond)
         with open_block(op.then_block):
             memref.store(arith.constant(i64, code), self.status, [])
@@ -304,9 +306,17 @@ class ExpressionMixin(ArrayMixin):
                 return [self.cast_scalar(a, PY_FLOAT) for a in args], PY_FLOAT
         return args, None
 
-    def apply_ufunc(self, ufunc: np.ufunc, args: list[Val], node, kind: str | None = None) -> Val:
-        """A NumPy ufunc on scalars and arrays, with NumPy's casting and broadcasting."""
-        args, forced = self.python_scalar_rules(ufunc, args)
+    def apply_ufunc(self, ufunc: np.ufunc, args: list[Val], node, kind: str | None = None,
+                    operator: bool = True) -> Val:
+        """A NumPy ufunc on scalars and arrays, with NumPy's casting and broadcasting.
+        `operator`: a Python operator (Python scalars in, Python scalar out), rather than
+        a call of the NumPy function (which always gives NumPy scalars)."""
+        # NumPy computes on 0-d arrays as on NumPy scalars, and returns scalars
+        args = [self.load_rank0(a) for a in args]
+        if operator:
+            args, forced = self.python_scalar_rules(ufunc, args)
+        else:
+            forced = None
         for a in args:
             if not isinstance(a.type, (Scalar, Array)):
                 raise self.typing_error(node, f"{ufunc.__name__} does not take {a.type}")
@@ -315,6 +325,7 @@ class ExpressionMixin(ArrayMixin):
             names = " and ".join(str(a.type) for a in args)
             raise self.typing_error(node, f"NumPy's {ufunc.__name__} does not take {names}")
         dtype, weak = resolved
+        weak = weak and operator
         if forced is not None:
             dtype, weak = forced.dtype, True
         if not nir_supports(dtype):
@@ -328,13 +339,7 @@ class ExpressionMixin(ArrayMixin):
         operands = [self.cast_to_dtype(a, in_dtype, a.type.weak if isinstance(a.type, Scalar)
                                        else False) for a in args]
         if weak and ufunc in PY_ZERO_DIVISION:
-            zero = self.const_scalar(Scalar(in_dtype), 0)
-            is_zero = nir.compare("eq", in_dtype.name, operands[1].ir, zero.ir,
-                                  ir.IntegerType.get_signless(1))
-            self.raise_if(is_zero, "zero_division", node)
-            one = self.const_scalar(Scalar(in_dtype), 1)
-            operands[1] = Val(operands[1].type, nir.select(is_zero, one.ir, operands[1].ir,
-                                                            one.ir.type))
+            self.python_zero_division(operands, in_dtype, node, ufunc)
         rank = max((a.type.ndim for a in operands if isinstance(a.type, Array)), default=None)
         result_t: NType = Scalar(dtype, weak) if rank is None else Array(dtype, rank)
         rtype = mlir_types(result_t)[0]
@@ -357,6 +362,23 @@ class ExpressionMixin(ArrayMixin):
             return build()
         bad = self.broadcast_mismatch(operands, node)
         return self.unless_failed(bad, result_t, build) if bad is not None else build()
+
+    def python_zero_division(self, operands: list[Val], dtype: np.dtype, node, ufunc) -> None:
+        """Python raises ZeroDivisionError where NumPy gives inf/nan/0: for `x / 0`,
+        `x // 0`, `x % 0`, and `0.0 ** negative`. The divisor is then replaced so that
+        the operation itself stays harmless."""
+        i1 = ir.IntegerType.get_signless(1)
+        zero = self.const_scalar(Scalar(dtype), 0)
+        if ufunc is np.power:
+            base_zero = nir.compare("eq", dtype.name, operands[0].ir, zero.ir, i1)
+            negative = nir.compare("lt", dtype.name, operands[1].ir, zero.ir, i1)
+            self.raise_if(arith.andi(base_zero, negative), "zero_division", node)
+            return
+        is_zero = nir.compare("eq", dtype.name, operands[1].ir, zero.ir, i1)
+        self.raise_if(is_zero, "zero_division", node)
+        one = self.const_scalar(Scalar(dtype), 1)
+        operands[1] = Val(operands[1].type, nir.select(is_zero, one.ir, operands[1].ir,
+                                                        one.ir.type))
 
     def expr_UnaryOp(self, node: ast.UnaryOp) -> Val:
         v = self.expr(node.operand)

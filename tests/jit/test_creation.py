@@ -1,0 +1,115 @@
+"""Array creation: np.empty/zeros/ones/full and their _like forms (dtype= given as NumPy
+types and as Python types, shapes from arguments and from other arrays), np.arange
+(int and float, negative steps, empty ranges), a.copy(), 0-size arrays."""
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+from .harness import HYPOTHESIS, assert_same
+
+
+def creators(n, m):
+    e = np.empty((n, m))
+    e[:] = 1.5
+    return (np.zeros(n), np.zeros((n, m)), np.ones((m, n)), np.full((n, m), 3.5),
+            np.full(n, 7), np.zeros(n, dtype=np.int32), np.ones(m, dtype=np.float32),
+            np.zeros((n, m), dtype=np.bool_), np.full(m, 2, dtype=np.uint8), e,
+            np.zeros(n, dtype=np.int8), np.full((2, n), np.float32(0.25)),
+            np.ones((n, m, 2), dtype=np.int16))
+
+
+@pytest.mark.parametrize("n, m", [(3, 4), (0, 5), (1, 0)])
+def test_creation_functions(n, m):
+    assert_same(creators, n, m)
+
+
+def python_type_dtypes(n):
+    return np.zeros(n, dtype=float), np.ones(n, dtype=int), np.zeros(n, dtype=bool)
+
+
+def test_dtype_given_as_python_type():
+    assert_same(python_type_dtypes, 3)
+
+
+def creators_like(a):
+    e = np.empty_like(a)
+    e[...] = 2
+    return (np.zeros_like(a), np.ones_like(a), np.full_like(a, 2), e,
+            np.zeros_like(a, dtype=np.float32), np.full_like(a, 7.9),
+            np.zeros(a.shape), np.ones((a.shape[0], 2), dtype=a.dtype))
+
+
+@pytest.mark.parametrize("a", [
+    np.arange(12.0).reshape(3, 4),
+    np.arange(12, dtype=np.int32).reshape(4, 3).T,
+    np.arange(24.0).reshape(4, 6)[::-1, ::2],
+    np.zeros((0, 2), np.uint8),
+], ids=["f64", "i32-transposed", "reversed-strided", "empty-u8"])
+def test_like_functions_keep_dtype(a):
+    # full_like(int array, 7.9) truncates to 7
+    assert_same(creators_like, a)
+
+
+def created_arrays_are_fresh(a):
+    z = np.zeros_like(a)
+    z += a
+    w = np.ones(a.shape[0])
+    w[0] = 5.0
+    return z, w, a
+
+
+def test_created_arrays_are_fresh_and_arguments_untouched():
+    assert_same(created_arrays_are_fresh, np.arange(4.0))
+
+
+def aranges(n, start, stop, step):
+    return (np.arange(n), np.arange(start, stop), np.arange(start, stop, step),
+            np.arange(stop, start, -step))
+
+
+@HYPOTHESIS
+@given(st.integers(0, 30), st.integers(-20, 20), st.integers(-20, 20), st.integers(1, 5))
+def test_int_arange(n, start, stop, step):
+    assert_same(aranges, n, start, stop, step)
+
+
+def float_aranges(start, stop, step):
+    return np.arange(start, stop, step), np.arange(stop)
+
+
+@pytest.mark.parametrize("start, stop, step", [(0.0, 1.0, 0.1), (1.0, 2.0, 0.1),
+                                               (-1.0, 1.0, 0.25), (5.0, -5.0, -1.5),
+                                               (0.0, 1.0, 3.0), (2.0, 1.0, 0.5), (0.0, 10.0, 1.0)])
+def test_float_arange_length_and_values(start, stop, step):
+    assert_same(float_aranges, start, stop, step)
+
+
+def arange_dtype(n):
+    return np.arange(n, dtype=np.float32), np.arange(2, n, dtype=np.int32), np.arange(5.0)
+
+
+def test_arange_with_dtype():
+    assert_same(arange_dtype, 9)
+
+
+def copies(a):
+    c = a.copy()
+    c *= 2
+    d = a.copy()
+    d[0] = 1
+    return c, d, a
+
+
+@pytest.mark.parametrize("a", [np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4)[::-1, ::2],
+                               np.arange(6, dtype=np.int8).reshape(2, 3).T],
+                         ids=["C", "reversed-strided", "int8-transposed"])
+def test_copy(a):
+    assert_same(copies, a)
+
+
+def empty_negative(n):
+    return np.empty(n)
+
+
+def test_negative_size_raises_value_error():
+    assert_same(empty_negative, -1, raises=ValueError)

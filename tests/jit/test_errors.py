@@ -1,0 +1,245 @@
+"""Errors and fallback: the exception hierarchy, wrong argument counts (TypeError),
+unsupported argument types and constructs (a warning naming the argument or the source
+position and a correct result with fallback=True, once per function and key; an
+UnsupportedError/TypingError with fallback=False), messages with ``file:line:col`` and at
+most 10 lines, ``boundscheck=True`` raising IndexError."""
+import os
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+import noodle
+from noodle import errors
+
+from .harness import assert_same, jitted
+
+THIS_FILE = os.path.basename(__file__)
+
+
+def marker_line(func, marker):
+    """Line number (1-based, in this file) of the source line of ``func`` with ``marker``."""
+    import inspect
+
+    lines, start = inspect.getsourcelines(func)
+    for k, line in enumerate(lines):
+        if marker in line:
+            return start + k
+    raise AssertionError(f"marker {marker!r} not in {func.__name__}")
+
+
+def assert_good_message(exc, line=None):
+    text = str(exc)
+    assert len(text.splitlines()) <= 10, f"message longer than 10 lines:\n{text}"
+    if line is not None:
+        match = re.search(re.escape(THIS_FILE) + r":(\d+):(\d+)", text)
+        assert match, f"no {THIS_FILE}:line:col in the message:\n{text}"
+        assert int(match.group(1)) == line, f"points at line {match.group(1)}, not {line}:\n{text}"
+
+
+def test_exception_hierarchy():
+    for cls in (errors.TypingError, errors.UnsupportedError, errors.LoweringError,
+                errors.CacheError):
+        assert issubclass(cls, errors.NoodleError)
+    assert issubclass(errors.NoodleError, Exception)
+    assert issubclass(errors.NoodleFallbackWarning, Warning)
+
+
+def add2(a, b):
+    return a + b
+
+
+@pytest.mark.parametrize("args", [(1,), (1, 2, 3), ()], ids=["too-few", "too-many", "none"])
+def test_wrong_argument_count_raises_type_error(args):
+    compiled = noodle.jit(add2, fallback=False)
+    with pytest.raises(TypeError):
+        compiled(*args)
+    assert compiled(1, 2) == 3
+    with pytest.raises(TypeError):  # also once a kernel for the key exists
+        compiled(*args)
+    fallback = noodle.jit(add2)
+    with pytest.raises(TypeError):
+        fallback(*args)
+
+
+def sum_items(xs, scale):
+    total = 0.0
+    for x in xs:
+        total += x
+    return total * scale
+
+
+@pytest.mark.parametrize("bad", [[1.0, 2.0], {1: 2.0}, object()], ids=["list", "dict", "object"])
+def test_unsupported_argument_raises_naming_the_argument(bad):
+    compiled = noodle.jit(sum_items, fallback=False)
+    with pytest.raises((errors.UnsupportedError, errors.TypingError)) as info:
+        compiled(bad, 2.0)
+    assert "xs" in str(info.value), f"the message does not name the argument:\n{info.value}"
+    assert_good_message(info.value)
+
+
+def test_unsupported_argument_falls_back_with_one_warning_per_key():
+    compiled = noodle.jit(sum_items)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert compiled([1.0, 2.0], 2.0) == 6.0
+        assert compiled([3.0], 2.0) == 6.0
+    fallback = [w for w in caught if issubclass(w.category, errors.NoodleFallbackWarning)]
+    assert len([w for w in fallback if "xs" in str(w.message)]) >= 1
+    list_warnings = [w for w in fallback if "list" in str(w.message)]
+    assert len(list_warnings) == 1, [str(w.message) for w in fallback]
+    # a different unsupported key warns again, once
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert compiled({0: 1.0}, 1.0) == 0
+        assert compiled({0: 1.0}, 1.0) == 0
+    fallback = [w for w in caught if issubclass(w.category, errors.NoodleFallbackWarning)]
+    assert len(fallback) == 1, [str(w.message) for w in fallback]
+    # a supported key on the same object compiles and does not warn
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", errors.NoodleFallbackWarning)
+        assert compiled(np.arange(4.0), 2.0) == 12.0
+
+
+def uses_string_method(n):
+    s = "abc".upper()  # MARK-unsupported
+    return len(s) + n
+
+
+def test_unsupported_construct_points_at_the_line():
+    compiled = noodle.jit(uses_string_method, fallback=False)
+    with pytest.raises((errors.UnsupportedError, errors.TypingError)) as info:
+        compiled(1)
+    assert_good_message(info.value, marker_line(uses_string_method, "MARK-unsupported"))
+
+
+def test_unsupported_construct_falls_back_once():
+    compiled = noodle.jit(uses_string_method)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert compiled(1) == 4
+        assert compiled(2) == 5
+    fallback = [w for w in caught if issubclass(w.category, errors.NoodleFallbackWarning)]
+    assert len(fallback) == 1, [str(w.message) for w in fallback]
+    assert_good_message(fallback[0].message,
+                        marker_line(uses_string_method, "MARK-unsupported"))
+
+
+def type_changes(n):
+    x = 1
+    if n > 0:
+        x = np.zeros(3)  # MARK-typing
+    return x
+
+
+def test_typing_error_points_at_the_line():
+    compiled = noodle.jit(type_changes, fallback=False)
+    with pytest.raises((errors.TypingError, errors.UnsupportedError)) as info:
+        compiled(1)
+    assert_good_message(info.value, marker_line(type_changes, "MARK-typing"))
+
+
+def bad_operands(a):
+    return a + (1, 2)  # MARK-operands
+
+
+def test_bad_operand_types_error_points_at_the_line():
+    compiled = noodle.jit(bad_operands, fallback=False)
+    with pytest.raises((errors.TypingError, errors.UnsupportedError)) as info:
+        compiled(np.zeros(3))
+    assert_good_message(info.value, marker_line(bad_operands, "MARK-operands"))
+
+
+def try_except(a):
+    try:  # MARK-try
+        return a[0]
+    except IndexError:
+        return -1.0
+
+
+def test_fallback_result_equals_python():
+    compiled = noodle.jit(try_except)
+    with pytest.warns(errors.NoodleFallbackWarning):
+        assert compiled(np.zeros(0)) == -1.0
+    assert compiled(np.ones(2)) == 1.0
+
+
+def supported(a):
+    return a * 2.0
+
+
+def test_supported_code_does_not_warn_with_fallback_on():
+    compiled = noodle.jit(supported)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", errors.NoodleFallbackWarning)
+        np.testing.assert_array_equal(compiled(np.arange(3.0)), np.arange(3.0) * 2.0)
+        assert compiled(1.5) == 3.0
+
+
+def test_decorator_forms():
+    a = noodle.jit(supported)
+    b = noodle.jit()(supported)
+    c = noodle.jit(fallback=False)(supported)
+    d = noodle.jit(supported, fallback=False)
+    for f in (a, b, c, d):
+        assert f.py_func is supported
+        assert f(2.0) == 4.0
+
+
+def get_elem(a, i):
+    return a[i]
+
+
+def get_elem2(a, i, j):
+    return a[i, j]
+
+
+def set_elem(a, i, v):
+    a[i] = v
+
+
+@pytest.mark.parametrize("i", [5, -6, 100, -2**40])
+def test_boundscheck_read_raises_index_error(i):
+    assert_same(get_elem, np.arange(5.0), i, raises=IndexError, jit_options={"boundscheck": True})
+
+
+def test_boundscheck_in_range_is_fine():
+    for i in (0, 4, -1, -5):
+        assert_same(get_elem, np.arange(5.0), i, jit_options={"boundscheck": True})
+    assert_same(get_elem, np.arange(10.0)[::-2], -5, jit_options={"boundscheck": True})
+
+
+def test_boundscheck_2d_and_write():
+    m = np.zeros((3, 4))
+    assert_same(get_elem2, m, 1, 4, raises=IndexError, jit_options={"boundscheck": True})
+    assert_same(get_elem2, m, -4, 0, raises=IndexError, jit_options={"boundscheck": True})
+    assert_same(get_elem2, m.T, 3, 2, jit_options={"boundscheck": True})
+    assert_same(set_elem, np.zeros(3), 3, 1.0, raises=IndexError, jit_options={"boundscheck": True})
+    assert_same(set_elem, np.zeros(3), -3, 1.0, jit_options={"boundscheck": True})
+
+
+def test_boundscheck_decorator_form():
+    @noodle.jit(boundscheck=True, fallback=False)
+    def checked(a, i):
+        return a[i]
+
+    with pytest.raises(IndexError):
+        checked(np.arange(3.0), 3)
+    assert checked(np.arange(3.0), -3) == 0.0
+
+
+def slice_never_raises(a, lo, hi):
+    return a[lo:hi]
+
+
+def test_slices_never_raise_with_boundscheck():
+    assert_same(slice_never_raises, np.arange(5.0), -100, 100, jit_options={"boundscheck": True})
+    assert_same(slice_never_raises, np.arange(5.0), 7, 9, jit_options={"boundscheck": True})
+
+
+def test_same_function_jitted_twice_is_independent():
+    assert jitted(supported) is jitted(supported)
+    f = noodle.jit(supported, fallback=False)
+    g = noodle.jit(supported, fallback=False)
+    assert f(1.0) == g(1.0) == 2.0

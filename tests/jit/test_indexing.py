@@ -1,0 +1,287 @@
+"""Indexing and slicing: element reads and writes (negative indices, NumPy integer
+indices, gathers), slices with steps (read and assignment, clamped bounds), views
+that write through to the caller's array, aliasing (overlapping assignment reads the
+old values, as NumPy does), attributes (shape, len, ndim, size, T)."""
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+from .harness import HYPOTHESIS, assert_same, jitted
+
+RNG = np.random.default_rng(42)
+VEC = RNG.random(11)
+MAT = RNG.random((5, 7))
+CUBE = RNG.random((3, 4, 5))
+
+
+def get1(a, i):
+    return a[i]
+
+
+@HYPOTHESIS
+@given(st.integers(-11, 10))
+def test_read_element_negative_indices(i):
+    assert_same(get1, VEC, i)
+
+
+@pytest.mark.parametrize("a", [VEC[::-1], VEC[1::3], np.arange(11, dtype=np.int32)],
+                         ids=["reversed", "strided", "int32"])
+def test_read_element_from_views(a):
+    for i in (0, 2, -1, -2):
+        assert_same(get1, a, i)
+
+
+def test_numpy_integer_index():
+    assert_same(get1, VEC, np.int32(-3))
+    assert_same(get1, VEC, np.uint8(4))
+
+
+def get2(a, i, j):
+    return a[i, j], a[i][j], a[-i - 1, -j - 1]
+
+
+@pytest.mark.parametrize("a", [MAT, MAT.T, MAT[::-1, ::2], np.asfortranarray(MAT)],
+                         ids=["C", "transposed", "reversed-strided", "fortran"])
+def test_read_2d_element(a):
+    for i, j in [(0, 0), (1, 2), (-1, -2), (a.shape[0] - 1, a.shape[1] - 1)]:
+        assert_same(get2, a, i, j)
+
+
+def get3(a, i, j, k):
+    return a[i, j, k], a[i, j], a[i]
+
+
+def test_read_3d_element_and_subviews():
+    assert_same(get3, CUBE, 1, -1, 2)
+    assert_same(get3, CUBE.transpose(2, 0, 1), 4, 1, -1)
+
+
+def slices(a):
+    return (a[1:], a[:-1], a[::2], a[::-1], a[1:7:3], a[-3:], a[5:2], a[-1:0:-2],
+            a[100:], a[-100:2], a[::-100])
+
+
+@pytest.mark.parametrize("a", [VEC, VEC[::-2], np.arange(3.0), np.zeros(0)],
+                         ids=["contiguous", "reversed-strided", "short", "empty"])
+def test_constant_slices(a):
+    assert_same(slices, a)
+
+
+def slice_var(a, lo, hi, step):
+    return a[lo:hi:step].copy(), a[lo:hi], a[:hi:step], a[lo::step]
+
+
+@HYPOTHESIS
+@given(st.integers(-15, 15), st.integers(-15, 15),
+       st.integers(-4, 4).filter(lambda s: s != 0))
+def test_variable_slices_clamp_like_python(lo, hi, step):
+    assert_same(slice_var, VEC, lo, hi, step)
+
+
+def slices_2d(m, i):
+    return m[1:-1, ::2], m[:, 0], m[0, :], m[::-1, 1], m[i, 1:], m[:, i], m[i], m[-1:, ::-3]
+
+
+@pytest.mark.parametrize("m", [MAT, MAT.T, MAT[::-1, ::-1]], ids=["C", "transposed", "reversed"])
+def test_2d_slices(m):
+    assert_same(slices_2d, m, 2)
+
+
+def write_elements(a, i, v):
+    a[i] = v
+    a[-1] = a[0] + 1
+    return a[i]
+
+
+@pytest.mark.parametrize("a, v", [(np.zeros(5), 2.5), (np.zeros(5, np.int32), 7),
+                                  (np.zeros(5, np.int64), 3.7), (np.zeros(5, np.int64), -3.7),
+                                  (np.zeros(5, np.float32), 0.1), (np.zeros(5, bool), 1),
+                                  (np.zeros(5, np.uint8), np.int64(300))],
+                         ids=["f64", "i32", "trunc", "trunc-neg", "f32", "bool", "u8-wrap"])
+def test_element_assignment_casts(a, v):
+    # storing a float into an int array truncates towards zero; NumPy int64 wraps to uint8
+    assert_same(write_elements, a, 2, v)
+
+
+def write_2d(m):
+    for i in range(m.shape[0]):
+        for j in range(m.shape[1]):
+            m[i, j] = i * 10 + j
+    m[-1, -1] = -5
+
+
+@pytest.mark.parametrize("m", [np.zeros((3, 4)), np.zeros((4, 3)).T, np.zeros((6, 8))[::-2, 1::2]],
+                         ids=["C", "transposed", "reversed-strided"])
+def test_write_2d_through_views(m):
+    assert_same(write_2d, m)
+
+
+def slice_assign(a, b):
+    a[1:-1] = b[2:] - b[:-2]
+    a[::3] = 0.5
+    a[-2:] = b[:2]
+    return a
+
+
+@pytest.mark.parametrize("a, b", [(np.zeros(10), np.arange(10.0) ** 2),
+                                  (np.zeros(20)[::-2], np.arange(30.0)[::3]),
+                                  (np.zeros(10, np.int32), np.arange(10.0) * 1.5)],
+                         ids=["contiguous", "views", "float-into-int"])
+def test_slice_assignment(a, b):
+    assert_same(slice_assign, a, b)
+
+
+def assign_2d(m, v, w):
+    m[:, 1:] = v[1:]          # broadcast a row
+    m[1:3, :] = w             # a block
+    m[0] = 9.0                # a whole row from a scalar
+    m[:, 0] = v[0]            # a column from a scalar
+    m[-1, ::2] = -1.0
+    return m
+
+
+def test_2d_slice_assignment_with_broadcasting():
+    assert_same(assign_2d, np.zeros((4, 5)), np.arange(5.0), np.ones((2, 5)) * 3.0)
+    assert_same(assign_2d, np.zeros((5, 4)).T, np.arange(5.0), np.ones((5, 2)).T * 3.0)
+
+
+def stencil(A, B):
+    B[1:-1, 1:-1] = 0.2 * (A[1:-1, 1:-1] + A[1:-1, :-2] + A[1:-1, 2:] +
+                           A[2:, 1:-1] + A[:-2, 1:-1])
+
+
+def test_stencil_assignment():
+    assert_same(stencil, RNG.random((6, 7)), np.zeros((6, 7)))
+
+
+def shift_right(a):
+    a[1:] = a[:-1] + 1
+
+
+def copy_overlap(a):
+    a[1:] = a[:-1]
+
+
+def reverse_in_place(a):
+    a[::-1] = a
+
+
+def self_reverse(a):
+    a[:] = a[::-1]
+
+
+def transpose_in_place(m):
+    m[:] = m.T
+
+
+@pytest.mark.parametrize("func", [shift_right, copy_overlap, reverse_in_place, self_reverse])
+def test_overlapping_assignment_reads_old_values(func):
+    assert_same(func, np.arange(9.0))
+
+
+def test_transpose_in_place_reads_old_values():
+    assert_same(transpose_in_place, np.arange(16.0).reshape(4, 4))
+
+
+def stencil_same_array(A):
+    A[1:-1] = 0.5 * (A[:-2] + A[2:])
+
+
+def test_stencil_on_one_array_reads_old_values():
+    assert_same(stencil_same_array, np.arange(10.0) ** 2)
+
+
+def alias_names(a):
+    x = a
+    x += 1.0          # x is a: mutates a
+    y = a[2:5]
+    y[:] = 0.0        # a view: mutates a
+    z = a.copy()
+    z[0] = 100.0      # a copy: does not
+    x = x + 1.0       # rebinding: does not mutate a
+    return x, z
+
+
+def test_aliasing_through_names_views_and_copies():
+    assert_same(alias_names, np.arange(8.0))
+
+
+def row_view_write(m, i):
+    row = m[i]
+    row[0] = 42.0
+    row *= 2.0
+    col = m[:, i]
+    col[-1] = -1.0
+
+
+def test_row_and_column_views_write_through():
+    assert_same(row_view_write, np.ones((3, 4)), 1)
+    assert_same(row_view_write, np.ones((4, 3)).T, 1)
+
+
+def tail(a):
+    return a[1:]
+
+
+def test_returned_view_aliases_the_argument():
+    a = np.arange(5.0)
+    assert_same(tail, a)
+    out = jitted(tail)(a)
+    assert np.shares_memory(out, a), "a returned slice should be a view, as in NumPy"
+
+
+def attrs(a):
+    return a.shape, len(a), a.ndim, a.size, a.T.shape, a.shape[-1]
+
+
+@pytest.mark.parametrize("a", [np.zeros(7), MAT, CUBE, np.zeros((0, 3)), CUBE[::2, ::-1, 1:]],
+                         ids=["1d", "2d", "3d", "empty", "3d-view"])
+def test_shape_len_ndim_size_T(a):
+    assert_same(attrs, a)
+
+
+def transpose_values(m):
+    t = m.T
+    return t, t[1, 0], t.T[1, 0]
+
+
+def test_transpose_attribute():
+    assert_same(transpose_values, MAT)
+    assert_same(transpose_values, CUBE)
+
+
+def read_only_sum(a):
+    total = 0.0
+    for i in range(a.shape[0]):
+        total += a[i]
+    return total, a * 2.0
+
+
+def test_read_only_arrays_can_be_read():
+    a = np.arange(6.0)
+    a.flags.writeable = False
+    assert_same(read_only_sum, a)
+    b = np.broadcast_to(np.arange(3.0), (2, 3))[1]  # a read-only view
+    assert_same(read_only_sum, b)
+
+
+def gather(a, idx):
+    out = np.empty(idx.shape[0])
+    for k in range(idx.shape[0]):
+        out[k] = a[idx[k]]
+    return out
+
+
+def test_gather_with_index_array_values():
+    idx = np.array([0, -1, 3, -11, 10, 5], np.int32)
+    assert_same(gather, VEC, idx)
+    assert_same(gather, VEC, idx.astype(np.uint8) % 11)
+
+
+def scatter_add(hist, values):
+    for k in range(values.shape[0]):
+        hist[values[k] % hist.shape[0]] += 1
+
+
+def test_scatter_with_repeated_indices():
+    assert_same(scatter_add, np.zeros(7, np.int64), RNG.integers(-50, 50, 200))

@@ -1,0 +1,167 @@
+"""Reductions and linear algebra: np.sum/min/max/mean/prod with axis= and keepdims=,
+the method forms, NumPy's result dtypes (small ints sum to int64, mean of ints is
+float64), empty inputs, NaN propagation; ``@``, np.dot, np.matmul."""
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+from hypothesis.extra import numpy as hnp
+
+from .harness import HYPOTHESIS, assert_same
+
+RNG = np.random.default_rng(11)
+
+
+def full_reductions(a):
+    return np.sum(a), np.min(a), np.max(a), np.mean(a), np.prod(a)
+
+
+def method_reductions(a):
+    return a.sum(), a.min(), a.max(), a.mean(), a.prod()
+
+
+@pytest.mark.parametrize("a", [
+    RNG.standard_normal(200),
+    RNG.standard_normal((7, 9)),
+    RNG.standard_normal((9, 7)).T[::-1],
+    RNG.random(100).astype(np.float32) + 0.5,
+    RNG.integers(-9, 10, 30),
+    RNG.integers(-9, 10, 30).astype(np.int32),
+    RNG.integers(0, 20, 30).astype(np.uint8),
+    RNG.random(20) > 0.5,
+], ids=["f64-1d", "f64-2d", "f64-view", "f32", "int64", "int32", "uint8", "bool"])
+def test_full_reductions_and_result_types(a):
+    # np.sum(int32) is int64, np.sum(uint8) uint64, np.mean(int) float64, np.max(int32) int32
+    assert_same(full_reductions, a)
+    assert_same(method_reductions, a)
+
+
+def test_reductions_propagate_nan():
+    assert_same(full_reductions, np.array([1.0, np.nan, -2.0, 5.0]))
+    assert_same(full_reductions, np.array([np.nan, 1.0]))
+    assert_same(full_reductions, np.array([np.inf, 1.0, -np.inf]))
+
+
+def empty_ok(a):
+    return np.sum(a), np.prod(a), a.sum()
+
+
+def test_empty_sum_and_prod():
+    assert_same(empty_ok, np.zeros(0))
+    assert_same(empty_ok, np.zeros((0, 4)))
+
+
+def empty_max(a):
+    return np.max(a)
+
+
+def test_max_of_empty_raises_value_error():
+    assert_same(empty_max, np.zeros(0), raises=ValueError)
+
+
+def axis_reductions(a):
+    return (np.sum(a, axis=0), np.sum(a, axis=1), np.sum(a, axis=-1),
+            np.max(a, axis=0), np.min(a, axis=1), np.mean(a, axis=0), np.prod(a, axis=1),
+            np.sum(a, axis=0, keepdims=True), np.max(a, axis=-1, keepdims=True),
+            np.mean(a, axis=1, keepdims=True), np.sum(a, keepdims=True),
+            a.sum(axis=1), a.max(axis=0, keepdims=True), a.min(axis=-1), a.mean(axis=1))
+
+
+@pytest.mark.parametrize("a", [
+    RNG.standard_normal((6, 5)),
+    RNG.standard_normal((5, 6)).T,
+    RNG.standard_normal((12, 10))[::-2, 1::3],
+    RNG.integers(-5, 5, (4, 7)),
+    RNG.random((3, 8)).astype(np.float32),
+    np.array([[1.0, np.nan, 3.0], [4.0, 5.0, 6.0]]),
+], ids=["f64", "transposed", "reversed-strided", "int64", "f32", "nan"])
+def test_axis_and_keepdims(a):
+    assert_same(axis_reductions, a)
+
+
+def test_axis_reductions_with_empty_axis():
+    # sum/prod over an empty axis give 0/1; max over the non-empty axis is empty
+    assert_same(axis_reductions_empty_ok, np.zeros((0, 3)))
+
+
+def axis_reductions_empty_ok(a):
+    return np.sum(a, axis=0), np.prod(a, axis=0), np.max(a, axis=1), np.sum(a, axis=1)
+
+
+def reductions_3d(a):
+    return np.sum(a, axis=1), np.max(a, axis=0), np.mean(a, axis=2, keepdims=True), a.sum()
+
+
+def test_3d_reductions():
+    assert_same(reductions_3d, RNG.standard_normal((3, 4, 5)))
+    assert_same(reductions_3d, RNG.standard_normal((5, 4, 3)).transpose(2, 1, 0))
+
+
+def runtime_axis(a, ax):
+    return np.sum(a, axis=ax)
+
+
+def test_axis_given_as_a_variable():
+    a = RNG.standard_normal((4, 6))
+    for ax in (0, 1, -1):
+        assert_same(runtime_axis, a, ax)
+
+
+def reduce_expression(a, b):
+    return np.sum(a * b), np.max(np.abs(a - b)), np.mean((a - b) ** 2), np.min(a + 1.0)
+
+
+@HYPOTHESIS
+@given(st.integers(1, 60).flatmap(lambda n: st.tuples(
+    hnp.arrays(np.float64, n, elements=st.floats(-1e3, 1e3)),
+    hnp.arrays(np.float64, n, elements=st.floats(-1e3, 1e3)))))
+def test_reductions_of_expressions(ab):
+    a, b = ab
+    assert_same(reduce_expression, a, b, atol=1e-6)
+
+
+def reduce_in_loop(m):
+    out = np.empty(m.shape[0])
+    for i in range(m.shape[0]):
+        out[i] = m[i].sum() / m[i].max()
+    return out
+
+
+def test_reduction_of_row_views_in_a_loop():
+    assert_same(reduce_in_loop, RNG.random((6, 9)) + 0.1)
+
+
+def matmuls(a, b):
+    return a @ b, np.dot(a, b), np.matmul(a, b)
+
+
+@pytest.mark.parametrize("a, b", [
+    (RNG.random((3, 4)), RNG.random((4, 5))),
+    (RNG.random((4, 3)).T, RNG.random((5, 4)).T),
+    (RNG.random((6, 8))[::2, ::-2], RNG.random((4, 2))),
+    (RNG.random((3, 4)), RNG.random(4)),
+    (RNG.random(3), RNG.random((3, 5))),
+    (RNG.random(7), RNG.random(7)),
+    (RNG.random((3, 0)), RNG.random((0, 2))),
+    (RNG.integers(-5, 5, (3, 4)), RNG.integers(-5, 5, (4, 2))),
+    (RNG.random((3, 4)).astype(np.float32), RNG.random((4, 5)).astype(np.float32)),
+], ids=["2d@2d", "transposed", "strided", "2d@1d", "1d@2d", "1d@1d-scalar",
+        "empty-inner", "int64", "float32"])
+def test_matmul_dot(a, b):
+    assert_same(matmuls, a, b)
+
+
+def batched_matmul(a, b):
+    return a @ b, np.matmul(a, b)
+
+
+def test_batched_matmul():
+    assert_same(batched_matmul, RNG.random((2, 3, 4)), RNG.random((4, 5)))
+
+
+def gemm_like(alpha, beta, C, A, B):
+    C[:] = alpha * A @ B + beta * C
+    return np.sum(C)
+
+
+def test_gemm_in_place_update():
+    assert_same(gemm_like, 1.5, -0.5, RNG.random((4, 5)), RNG.random((4, 3)), RNG.random((3, 5)))

@@ -1,0 +1,210 @@
+"""Scalars and type promotion: Python bool/int/float and NumPy scalar types, NEP 50
+weak Python scalars, result kinds (Python vs NumPy scalar), and the documented
+deviations for scalars (int64 wrap-around, int ** int with a variable exponent)."""
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+from .harness import HYPOTHESIS, assert_same, jitted
+
+
+def identity(x):
+    return x
+
+
+@pytest.mark.parametrize("x", [True, False, 7, -3, 2.5, float("nan"), np.float32(1.25),
+                               np.float64(-0.5), np.int8(-7), np.int16(300), np.int32(-9),
+                               np.int64(2**40), np.uint8(200), np.uint16(6000),
+                               np.uint32(2**31 + 5), np.uint64(2**63 + 11), np.bool_(True)],
+                         ids=repr)
+def test_identity_keeps_type(x):
+    assert_same(identity, x)
+
+
+def add(a, b):
+    return a + b
+
+
+PROMOTION_PAIRS = [
+    (2, 3), (2, 0.5), (0.25, 0.5), (True, False), (True, 4), (True, 1.5),
+    (np.float32(1.5), 2.0),          # weak float: stays float32
+    (np.float32(1.5), 3),            # weak int: stays float32
+    (np.int32(7), 5),                # weak int: stays int32
+    (np.int8(100), np.int16(1000)),  # int16
+    (np.uint8(200), np.int8(-3)),    # int16
+    (np.uint64(2**63), np.int64(-1)),  # float64
+    (np.float32(1.5), np.float64(0.1)),
+    (np.int64(3), 0.5),              # float64
+    (np.float32(1.5), np.int64(3)),  # float64
+    (np.int32(3), np.float32(0.5)),  # float64
+    (np.int16(3), np.float32(0.5)),  # float32
+    (np.bool_(True), 1),             # int64
+    (np.uint32(5), np.int32(-6)),    # int64
+    (np.uint8(5), 3.5),              # float64 (weak float with an integer)
+]
+
+
+@pytest.mark.parametrize("a, b", PROMOTION_PAIRS, ids=repr)
+def test_add_promotion(a, b):
+    assert_same(add, a, b)
+
+
+def arith_mix(a, b):
+    return a * b, a / b, a - b, -a
+
+
+@pytest.mark.parametrize("a, b", [(7, 2), (7, 2.0), (np.int32(7), np.int32(2)),
+                                  (np.float32(7.0), 2), (np.uint8(7), np.uint8(2))],
+                         ids=repr)
+def test_true_division_and_friends(a, b):
+    # int / int is float; NumPy integer / integer is float64; float32 / weak int float32
+    assert_same(arith_mix, a, b)
+
+
+def weak_int_ops(a):
+    return a + 1, a * 2, a - 3, 2 * a, 10 - a
+
+
+@pytest.mark.parametrize("a", [np.int8(5), np.uint16(7), np.float32(2.5)], ids=repr)
+def test_weak_python_int_keeps_numpy_type(a):
+    assert_same(weak_int_ops, a)
+
+
+def poly(x, y):
+    return 3.0 * x * x - 2.0 * x * y + y / 7.0 - 1.5
+
+
+@HYPOTHESIS
+@given(st.floats(allow_nan=True, allow_infinity=True, width=64),
+       st.floats(min_value=-1e100, max_value=1e100))
+def test_float_polynomial(x, y):
+    assert_same(poly, x, y)
+
+
+def int_poly(x, y):
+    return 3 * x * x - 2 * x * y + (y >> 2) - (x & 255)
+
+
+@HYPOTHESIS
+@given(st.integers(-2**20, 2**20), st.integers(-2**40, 2**40))
+def test_int_polynomial(x, y):
+    assert_same(int_poly, x, y)
+
+
+def count_up(n):
+    # an int accumulator and a float accumulator in the same loop
+    total = 0
+    ftotal = 0.0
+    for i in range(n):
+        total += i * i
+        ftotal += i * 0.5
+    return total, ftotal
+
+
+@pytest.mark.parametrize("n", [0, 1, 10, 1000])
+def test_accumulators_keep_python_kinds(n):
+    assert_same(count_up, n)
+
+
+def dispatch_probe(x):
+    return x * 2
+
+
+def test_alternating_type_keys_dispatch_correctly():
+    compiled = jitted(dispatch_probe)
+    for x in [3, 1.5, np.float32(1.5), 3, np.int8(3), 1.5, True, np.uint64(5), 3]:
+        assert_same(dispatch_probe, x, compiled=compiled)
+
+
+def square(x):
+    return x * x
+
+
+def test_documented_int64_wraparound():
+    """Documented deviation: a Python int is int64 in compiled code and wraps."""
+    x = 3**25
+    exact = x * x
+    wrapped = (exact + 2**63) % 2**64 - 2**63
+    got = jitted(square)(x)
+    assert type(got) is int
+    assert got == wrapped
+    # no overflow: same as Python
+    assert_same(square, 3**19)
+
+
+def power(a, b):
+    return a ** b
+
+
+def power_constant(a):
+    return a ** 3
+
+
+def test_documented_int_power_variable_exponent_is_float():
+    """Documented deviation (Numba's rule): int ** int with a non-constant exponent
+    gives float64."""
+    got = jitted(power)(3, 4)
+    assert isinstance(got, float)
+    assert got == 81.0
+    got = jitted(power)(2, -2)
+    assert got == 0.25
+
+
+@pytest.mark.parametrize("a", [3, -3, 0, np.int32(5), 2.5, np.float32(1.5)], ids=repr)
+def test_power_constant_exponent_keeps_int(a):
+    assert_same(power_constant, a)
+
+
+@pytest.mark.parametrize("a, b", [(2.0, 0.5), (2.5, 3), (np.float32(2.0), 3),
+                                  (np.float64(3), np.int32(4)), (-8.0, 2.0), (0.0, -1.0)],
+                         ids=repr)
+def test_power_float_or_numpy(a, b):
+    # (0.0 ** -1.0 raises ZeroDivisionError in Python)
+    if a == 0.0 and b < 0:
+        assert_same(power, a, b, raises=ZeroDivisionError)
+    else:
+        assert_same(power, a, b)
+
+
+def int_division(a, b):
+    return a // b, a % b
+
+
+@pytest.mark.parametrize("a, b", [(7, 0), (0, 0), (-5, 0)])
+def test_documented_int_division_by_zero_raises(a, b):
+    assert_same(int_division, a, b, raises=ZeroDivisionError)
+
+
+def float_division(a, b):
+    return a / b
+
+
+def test_python_float_division_by_zero_raises():
+    # Python raises ZeroDivisionError for float / 0.0 (a NumPy float64 gives inf)
+    assert_same(float_division, 1.0, 0.0, raises=ZeroDivisionError)
+
+
+def test_numpy_float_division_by_zero_is_inf():
+    assert_same(float_division, np.float64(1.0), np.float64(0.0))
+    assert_same(float_division, np.float64(-1.0), np.float64(0.0))
+    assert_same(float_division, np.float64(0.0), np.float64(0.0))
+
+
+def int_to_float_mix(n):
+    x = n / 2
+    y = n // 2
+    return x + y, x > y
+
+
+@HYPOTHESIS
+@given(st.integers(-10**12, 10**12))
+def test_int_to_float_mix(n):
+    assert_same(int_to_float_mix, n)
+
+
+def numpy_scalar_constructors(x):
+    return np.float32(x), np.int32(x), np.float64(x), np.uint8(3)
+
+
+def test_numpy_scalar_constructors():
+    assert_same(numpy_scalar_constructors, 5)

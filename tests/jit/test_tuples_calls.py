@@ -1,0 +1,196 @@
+"""Tuples (build, unpack, index, return, nested), calls from compiled code to other
+functions (plain module-level functions, ``@noodle.jit`` functions in every decorator
+form, helpers that mutate arrays or return tuples, chains of calls), and global
+numeric constants."""
+import math
+
+import numpy as np
+import pytest
+
+import noodle
+
+from .harness import assert_same
+
+SCALE = 2.5
+N_STEPS = 4
+FLAG = True
+NEG = -7
+F32 = np.float32(0.5)
+BIG = 2**40
+TOL = 1e-12
+
+
+def build_and_return(a, b):
+    t = (a, b, a + b)
+    u = (t, 1.5)
+    return t, u, (), (a,)
+
+
+@pytest.mark.parametrize("a, b", [(1, 2), (1.5, np.float32(2)), (True, np.int8(3))], ids=repr)
+def test_build_and_return_tuples(a, b):
+    assert_same(build_and_return, a, b)
+
+
+def tuple_with_arrays(x):
+    return x, x * 2, x.sum(), x.shape
+
+
+def test_tuple_mixing_arrays_and_scalars():
+    assert_same(tuple_with_arrays, np.arange(5.0))
+
+
+def unpack(a):
+    n, m = a.shape
+    x, (y, z) = 1, (2.5, n)
+    p, q = m, n
+    t = (p, q, x)
+    r, s, w = t
+    return n * m, x + y + z, p - q, r + s + w
+
+
+def test_unpacking():
+    assert_same(unpack, np.zeros((3, 4)))
+
+
+def tuple_indexing(a):
+    t = (a, a * 2.0, 7)
+    s = a.shape
+    return t[0] + t[1], t[-1], s[0], s[-1], t[2] * 2, len(t)
+
+
+def test_constant_tuple_indexing():
+    assert_same(tuple_indexing, np.ones((2, 3)))
+
+
+def swap(a, b):
+    a, b = b, a
+    return a, b
+
+
+def test_swap():
+    assert_same(swap, 1, 2.5)
+    assert_same(swap, np.arange(2.0), np.arange(3.0))
+
+
+def plain_helper(x, y):
+    return x * y + 1.0
+
+
+def plain_helper_tuple(v):
+    return v.min(), v.max()
+
+
+def plain_helper_mutates(v, value):
+    v[0] = value
+    v[-1] += value
+
+
+def calls_plain_helpers(a):
+    s = plain_helper(a[0], 2.0)
+    lo, hi = plain_helper_tuple(a)
+    plain_helper_mutates(a, s)
+    return s, lo, hi
+
+
+def test_calls_to_undecorated_module_functions():
+    assert_same(calls_plain_helpers, np.arange(1.0, 6.0))
+    assert_same(calls_plain_helpers, np.arange(1.0, 11.0)[::-2])
+
+
+@noodle.jit
+def jit_helper(x):
+    return math.sqrt(x) + 1.0
+
+
+@noodle.jit()
+def jit_helper_parens(v):
+    return np.sum(v * v)
+
+
+@noodle.jit(fallback=False)
+def jit_helper_strict(v, k):
+    for i in range(v.shape[0]):
+        v[i] = v[i] * k
+    return v.shape[0]
+
+
+def jit_helper_plain(x):
+    return x - 1.0
+
+
+jit_helper_call_form = noodle.jit(jit_helper_plain, fallback=False)
+
+
+def calls_jit_helpers(a, x):
+    r = jit_helper(x)
+    s = jit_helper_parens(a)
+    n = jit_helper_strict(a, 3.0)
+    t = jit_helper_call_form(x)
+    return r, s, n, t
+
+
+def test_calls_to_jit_functions_in_every_decorator_form():
+    assert_same(calls_jit_helpers, np.arange(4.0), 9.0)
+
+
+def test_jit_objects_keep_the_python_function():
+    assert jit_helper_call_form.py_func is jit_helper_plain
+    assert jit_helper.py_func(4.0) == 3.0
+    assert jit_helper_strict.py_func.__name__ == "jit_helper_strict"
+
+
+def level3(x):
+    return x * 2
+
+
+def level2(x):
+    return level3(x) + level3(x + 1)
+
+
+def level1(x, n):
+    total = 0
+    for i in range(n):
+        total += level2(x + i)
+    return total
+
+
+def test_chain_of_calls():
+    assert_same(level1, 3, 5)
+    assert_same(level1, 0.5, 3)
+
+
+def helper_returns_array(a, c):
+    return a * c
+
+
+def calls_array_helper(a):
+    b = helper_returns_array(a, 2.0)
+    b[0] = -1.0
+    return b, helper_returns_array(a[::-1], 3)
+
+
+def test_helper_returning_arrays():
+    assert_same(calls_array_helper, np.arange(5.0))
+
+
+def uses_globals(x):
+    y = x * SCALE
+    for _ in range(N_STEPS):
+        y += NEG
+    if FLAG:
+        y = y + BIG
+    return y, F32 * 2, abs(y) < TOL
+
+
+@pytest.mark.parametrize("x", [1.0, 3], ids=repr)
+def test_global_numeric_constants(x):
+    assert_same(uses_globals, x)
+
+
+def global_float32_with_array(a):
+    return a * F32
+
+
+def test_global_numpy_scalar_is_strong():
+    assert_same(global_float32_with_array, np.arange(3, dtype=np.float32))
+    assert_same(global_float32_with_array, np.arange(3, dtype=np.int64))
