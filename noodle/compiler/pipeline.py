@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from types import FunctionType
 
 from mlir import ir, passmanager
+from mlir.dialects import func
 from mlir.dialects import llvm as mlir_llvm
 
 from noodle.compiler import backend
@@ -35,7 +36,10 @@ STAGES = ("nir", "mlir", "llvm", "asm", "obj")
 TO_LOOPS = ",".join([
     "canonicalize", "cse",
     "convert-linalg-to-loops",
-    "ownership-based-buffer-deallocation", "canonicalize",
+    # private functions return, with each array, whether the caller owns it: that is
+    # how a returned view of an argument stays a view (see `add_entry_point`)
+    "ownership-based-buffer-deallocation{private-function-dynamic-ownership=true}",
+    "canonicalize",
     "buffer-deallocation-simplification", "bufferization-lower-deallocations",
     "convert-bufferization-to-memref",
     "canonicalize", "cse",
@@ -54,6 +58,7 @@ TO_LLVM_DIALECT = ",".join([
 class Kernel:
     """Everything compiled for one specialisation."""
     symbol: str
+    entry: str  # the public C-interface wrapper (see `add_entry_point`)
     arg_types: tuple[NType, ...]
     result_type: NType
     sites: list[ErrorSite]
@@ -69,15 +74,33 @@ def make_nir(pyfunc: FunctionType, arg_types: tuple[NType, ...],
              options: CompileOptions) -> tuple[CompilationUnit, str, NType]:
     unit = CompilationUnit(make_context(), options)
     symbol, result_type = unit.function(pyfunc, arg_types)
-    with unit.context:
-        entry = next(op for op in unit.module.body.operations
-                     if ir.StringAttr(op.attributes["sym_name"]).value == symbol)
-        entry.attributes["sym_visibility"] = ir.StringAttr.get("public")
-        entry.attributes["llvm.emit_c_interface"] = ir.UnitAttr.get()
     return unit, symbol, result_type
 
 
-def make_mlir(unit: CompilationUnit) -> None:
+def entry_symbol(symbol: str) -> str:
+    return f"{symbol}__entry"
+
+
+def add_entry_point(unit: CompilationUnit, symbol: str) -> None:
+    """A public wrapper of the private kernel, with a C interface for the executor.
+
+    Added after buffer deallocation: a public function must return arrays its caller
+    owns, so deallocation would copy a returned view of an argument. The wrapper
+    passes on the kernel's results and, for each array, the flag saying whether the
+    caller owns it (else it is a view of an argument)."""
+    with unit.context, ir.Location.unknown():
+        kernel = ir.SymbolTable(unit.module.operation)[symbol]
+        ftype = ir.FunctionType(ir.TypeAttr(kernel.attributes["function_type"]).value)
+        with ir.InsertionPoint(unit.module.body):
+            wrapper = func.FuncOp(entry_symbol(symbol), ftype)
+            wrapper.attributes["llvm.emit_c_interface"] = ir.UnitAttr.get()
+            block = wrapper.add_entry_block()
+            with ir.InsertionPoint(block):
+                call = func.CallOp(list(ftype.results), symbol, list(block.arguments))
+                func.ReturnOp(list(call.results))
+
+
+def make_mlir(unit: CompilationUnit, symbol: str) -> None:
     """nir -> LLVM dialect, in place."""
     with unit.context:
         try:
@@ -85,6 +108,7 @@ def make_mlir(unit: CompilationUnit) -> None:
             lower_nir(unit.module)
             passmanager.PassManager.parse(f"builtin.module({TO_LOOPS})").run(
                 unit.module.operation)
+            add_entry_point(unit, symbol)
             widen_bool_memrefs(unit.module.operation)
             passmanager.PassManager.parse(f"builtin.module({TO_LLVM_DIALECT})").run(
                 unit.module.operation)
@@ -101,14 +125,14 @@ def compile_function(pyfunc: FunctionType, arg_types: tuple[NType, ...],
                      options: CompileOptions) -> Kernel:
     """Python function + argument types -> native object code and every stage's text."""
     unit, symbol, result_type = make_nir(pyfunc, arg_types, options)
-    kernel = Kernel(symbol, arg_types, result_type, list(unit.sites))
+    kernel = Kernel(symbol, entry_symbol(symbol), arg_types, result_type, list(unit.sites))
 
     def keep(stage: str, text: str | bytes) -> None:
         kernel.stages[stage] = text
         _dump(stage, symbol, text)
 
     keep("nir", str(unit.module))
-    make_mlir(unit)
+    make_mlir(unit, symbol)
     keep("mlir", str(unit.module))
     llvm_ir = make_llvm(unit)
     keep("llvm", llvm_ir)

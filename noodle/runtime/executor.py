@@ -51,18 +51,17 @@ def _ctype_of(t: Scalar | Array):
 
 
 class _Buffer:
-    """Owns memory malloc'ed by compiled code; NumPy arrays over it keep it alive."""
+    """Owns memory malloc'ed by compiled code; frees it when no array uses it."""
 
-    def __init__(self, address: int, interface: dict):
+    def __init__(self, address: int):
         self._address = address
-        self.__array_interface__ = interface
 
     def __del__(self) -> None:
         _libc.free(self._address)
 
 
-class _View:
-    """Describes memory owned by another object (an argument), keeping it alive."""
+class _ArrayView:
+    """The `__array_interface__` of a result, keeping the owner of its memory alive."""
 
     def __init__(self, owner: object, interface: dict):
         self._owner = owner
@@ -70,27 +69,30 @@ class _View:
 
 
 class CompiledKernel:
-    """A loaded kernel and the ctypes function that calls its C interface."""
+    """A loaded kernel and the ctypes function that calls its C interface.
+
+    The entry returns the result's leaves (scalars and array descriptors), then one
+    flag per array: whether the caller owns its buffer. An array it does not own is a
+    view of an argument (or of another result)."""
 
     def __init__(self, kernel: Kernel):
         self.kernel = kernel
         self._object = LoadedObject(kernel.stages["obj"])
-        address = self._object.address("_mlir_ciface_" + kernel.symbol)
+        address = self._object.address("_mlir_ciface_" + kernel.entry)
         self.arg_leaves = [x for t in kernel.arg_types for x in _leaves(t)]
         self.result_leaves = _leaves(kernel.result_type)
+        n_arrays = sum(isinstance(t, Array) for t in self.result_leaves)
         params = [ctypes.POINTER(descriptor_type(0))]  # the status cell
         params += [ctypes.POINTER(_ctype_of(t)) if isinstance(t, Array) else _ctype_of(t)
                    for t in self.arg_leaves]
         restype = None
         self._result_struct = None
-        if len(self.result_leaves) == 1 and isinstance(self.result_leaves[0], Scalar):
+        if len(self.result_leaves) == 1 and not n_arrays:
             restype = _ctype_of(self.result_leaves[0])
         elif self.result_leaves:
-            if len(self.result_leaves) == 1:
-                self._result_struct = descriptor_type(self.result_leaves[0].ndim)
-            else:
-                fields = [(f"r{i}", _ctype_of(t)) for i, t in enumerate(self.result_leaves)]
-                self._result_struct = type("Results", (ctypes.Structure,), {"_fields_": fields})
+            fields = [(f"r{i}", _ctype_of(t)) for i, t in enumerate(self.result_leaves)]
+            fields += [(f"owned{i}", ctypes.c_bool) for i in range(n_arrays)]
+            self._result_struct = type("Results", (ctypes.Structure,), {"_fields_": fields})
             params.insert(0, ctypes.POINTER(self._result_struct))
         self._cfunc = ctypes.CFUNCTYPE(restype, *params)(address)
 
@@ -99,11 +101,11 @@ class CompiledKernel:
         status = descriptor_type(0)(ctypes.addressof(status_cell),
                                     ctypes.addressof(status_cell), 0)
         c_args: list = [ctypes.byref(status)]
-        arrays: dict[int, np.ndarray] = {}
+        buffers: dict[int, object] = {}  # allocated pointer -> object keeping it alive
         for value in _leaf_values(args):
             if isinstance(value, np.ndarray):
                 desc = _descriptor(value)
-                arrays[desc.allocated or 0] = value
+                buffers[desc.allocated or 0] = value
                 c_args.append(ctypes.byref(desc))
             else:
                 c_args.append(value)
@@ -112,20 +114,34 @@ class CompiledKernel:
             results = self._result_struct()
             c_args.insert(0, ctypes.byref(results))
         ret = self._cfunc(*c_args)
+        arrays = self._arrays(results)
         if status_cell.value:
-            _free_results(results, self.result_leaves, arrays)
+            for desc, owned in arrays:
+                if owned:
+                    _libc.free(desc.allocated)
             raise self.kernel.sites[status_cell.value - 1].exception()
         if not self.result_leaves:
             return None
         if results is None:
-            values = [ret]
-        elif len(self.result_leaves) == 1:
-            values = [results]
-        else:
-            values = [getattr(results, f"r{i}") for i in range(len(self.result_leaves))]
-        owners: dict[int, object] = {}
-        boxed = iter([_box(v, t, arrays, owners) for v, t in zip(values, self.result_leaves)])
-        return _rebuild(self.kernel.result_type, boxed)
+            return _rebuild(self.kernel.result_type, iter([box_scalar(self.result_leaves[0],
+                                                                      ret)]))
+        for desc, owned in arrays:  # owners first, so views of results find them
+            if owned and desc.allocated not in buffers:
+                buffers[desc.allocated] = _Buffer(desc.allocated)
+        boxed = []
+        for i, t in enumerate(self.result_leaves):
+            value = getattr(results, f"r{i}")
+            boxed.append(_array(value, t, buffers) if isinstance(t, Array)
+                         else box_scalar(t, value))
+        return _rebuild(self.kernel.result_type, iter(boxed))
+
+    def _arrays(self, results) -> list[tuple[ctypes.Structure, bool]]:
+        """(descriptor, owned) of each array result."""
+        if results is None:
+            return []
+        descs = [getattr(results, f"r{i}") for i, t in enumerate(self.result_leaves)
+                 if isinstance(t, Array)]
+        return [(d, getattr(results, f"owned{i}")) for i, d in enumerate(descs)]
 
 
 def _leaf_values(args) -> list:
@@ -151,36 +167,19 @@ def _descriptor(a: np.ndarray) -> ctypes.Structure:
     return desc
 
 
-def _box(value, t: Scalar | Array, arrays: dict[int, np.ndarray], owners: dict[int, object]):
-    if isinstance(t, Scalar):
-        return box_scalar(t, value)
+def _array(desc: ctypes.Structure, t: Array, buffers: dict[int, object]) -> np.ndarray:
     itemsize = t.dtype.itemsize
-    start = (value.aligned or 0) + value.offset * itemsize
-    shape = tuple(value.sizes) if t.ndim else ()
-    strides = tuple(s * itemsize for s in value.strides) if t.ndim else ()
-    interface = {"data": (start, False), "shape": shape, "strides": strides,
-                 "typestr": t.dtype.str, "version": 3}
-    allocated = value.allocated or 0
-    if allocated in arrays:
-        return np.asarray(_View(arrays[allocated], interface))
-    owner = owners.get(allocated)
+    start = (desc.aligned or 0) + desc.offset * itemsize
+    shape = tuple(desc.sizes) if t.ndim else ()
+    strides = tuple(s * itemsize for s in desc.strides) if t.ndim else ()
+    owner = buffers.get(desc.allocated or 0)
     if owner is None:
-        owner = owners[allocated] = _Buffer(allocated, interface)
-        return np.asarray(owner)
-    return np.asarray(_View(owner, interface))
-
-
-def _free_results(results, leaves, arrays) -> None:
-    if results is None:
-        return
-    structs = [results] if len(leaves) == 1 else [getattr(results, f"r{i}")
-                                                   for i in range(len(leaves))]
-    freed = set()
-    for s, t in zip(structs, leaves):
-        if isinstance(t, Array) and s.allocated and s.allocated not in arrays \
-                and s.allocated not in freed:
-            freed.add(s.allocated)
-            _libc.free(s.allocated)
+        raise RuntimeError("compiled code returned an array whose memory nothing owns "
+                           "(a noodle bug)")
+    readonly = isinstance(owner, np.ndarray) and not owner.flags.writeable
+    interface = {"data": (start, readonly), "shape": shape, "strides": strides,
+                 "typestr": t.dtype.str, "version": 3}
+    return np.asarray(_ArrayView(owner, interface))
 
 
 def _rebuild(t: NType, values):
