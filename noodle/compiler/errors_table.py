@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from noodle.errors import SourceLocation
 
 #: kind -> (exception type, message)
@@ -18,6 +20,7 @@ ERROR_KINDS: dict[str, tuple[type[Exception], str]] = {
     "range_step": (ValueError, "range() arg 3 must not be zero"),
     "slice_step": (ValueError, "slice step cannot be zero"),
     "arange_step": (ZeroDivisionError, "np.arange: step must not be zero"),
+    "axis": (np.exceptions.AxisError, "axis is out of bounds for the array"),
     "empty_reduction": (ValueError, "zero-size array to reduction operation which has no "
                                     "identity"),
     "negative_dimension": (ValueError, "negative dimensions are not allowed"),

@@ -266,13 +266,15 @@ class ArrayMixin:
         if not (isinstance(a.type, Array) and isinstance(b.type, Array)):
             raise self.typing_error(node, "matmul needs two arrays, not "
                                     f"{a.type} and {b.type}")
-        if a.type.ndim > 2 or b.type.ndim > 2 or 0 in (a.type.ndim, b.type.ndim):
-            raise self.unsupported(node, "matmul is supported on 1-d and 2-d arrays")
+        if 0 in (a.type.ndim, b.type.ndim):
+            raise self.typing_error(node, "matmul does not take 0-d arrays", "use *")
         resolved = ufunc_result(np.matmul, a.type, b.type)
         if resolved is None:
             raise self.typing_error(node, f"matmul does not take {a.type} and {b.type}")
         dtype = resolved[0]
         a, b = self.cast_array(a, dtype), self.cast_array(b, dtype)
+        if a.type.ndim > 2 or b.type.ndim > 2:
+            return self.batched_matmul(a, b, dtype, node)
         inner_a = self.dims(a)[-1]
         inner_b = self.dims(b)[0]
         bad = arith.cmpi(arith.CmpIPredicate.ne, inner_a, inner_b)
@@ -285,6 +287,80 @@ class ArrayMixin:
             return Val(result_t, nir.matmul(dtype.name, a.ir, b.ir, rtype), fresh=rank > 0)
 
         return self.unless_failed(bad, result_t, build)
+
+    def batched_matmul(self, a: Val, b: Val, dtype: np.dtype, node) -> Val:
+        """np.matmul on stacks of matrices: the leading (batch) dimensions broadcast, and
+        each item is one 2-d product written into its place in the result."""
+        drop_n, drop_m = a.type.ndim == 1, b.type.ndim == 1
+        if drop_n:
+            a = self.insert_axis(a, 0)
+        if drop_m:
+            b = self.insert_axis(b, 1)
+        a_dims, b_dims = self.dims(a), self.dims(b)
+        batch = max(a.type.ndim, b.type.ndim) - 2
+        a_batch = [None] * (batch - a.type.ndim + 2) + a_dims[:-2]
+        b_batch = [None] * (batch - b.type.ndim + 2) + b_dims[:-2]
+        out_batch, bad = [], arith.cmpi(arith.CmpIPredicate.ne, a_dims[-1], b_dims[-2])
+        for x, y in zip(a_batch, b_batch):
+            sizes = [s for s in (x, y) if s is not None]
+            target = broadcast_size(sizes)
+            for size in sizes:
+                wrong = arith.andi(arith.cmpi(arith.CmpIPredicate.ne, size, _i(1)),
+                                   arith.cmpi(arith.CmpIPredicate.ne, size, target))
+                bad = arith.ori(bad, wrong)
+            out_batch.append(target)
+        self.raise_if(bad, "matmul", node)
+        out_t = Array(dtype, batch + 2)
+        result = Val(out_t, nir.empty(dtype.name, out_batch + [a_dims[-2], b_dims[-1]]),
+                     fresh=True)
+        guard = scf.IfOp(self.logical_not(bad))
+        with open_block(guard.then_block):
+            self.matmul_items(a, b, result, a_batch, b_batch, out_batch, dtype)
+        close_block(guard.then_block, [])
+        if drop_n or drop_m:
+            buffer, offset, sizes, strides = self.layout(result)
+            keep = [d for d in range(batch + 2)
+                    if not (drop_n and d == batch or drop_m and d == batch + 1)]
+            result = self.make_view(result, buffer, offset, [sizes[d] for d in keep],
+                                    [strides[d] for d in keep])
+            result.fresh = True
+        return result
+
+    def matmul_items(self, a: Val, b: Val, out: Val, a_batch, b_batch, out_batch,
+                     dtype: np.dtype) -> None:
+        """for each batch index: out[idx] = a[idx] @ b[idx] (size-1 batch dims stretch)."""
+        indices: list[ir.Value] = []
+
+        def item(x: Val, x_batch, idx: list[ir.Value]) -> Val:
+            buffer, offset, sizes, strides = self.layout(x)
+            skip = len(out_batch) - (x.type.ndim - 2)
+            for d, size in enumerate(x_batch):
+                if size is None:
+                    continue
+                i = arith.select(arith.cmpi(arith.CmpIPredicate.eq, size, _i(1)), _i(0),
+                                 idx[d])
+                offset = arith.addi(offset, arith.muli(i, strides[d - skip]))
+            return self.make_view(x, buffer, offset, sizes[-2:], strides[-2:])
+
+        def nest(depth: int) -> None:
+            if depth == len(out_batch):
+                product = nir.matmul(dtype.name, item(a, a_batch, indices).ir,
+                                     item(b, b_batch, indices).ir, nir.array_type(dtype, 2))
+                nir.assign(item(out, out_batch, indices).ir, product)
+                return
+            loop = scf.ForOp(_i(0), out_batch[depth], _i(1))
+            with open_block(loop.body):
+                indices.append(loop.induction_variable)
+                nest(depth + 1)
+                indices.pop()
+            close_block(loop.body, [])
+
+        nest(0)
+
+    def insert_axis(self, a: Val, axis: int) -> Val:
+        buffer, offset, sizes, strides = self.layout(a)
+        return self.make_view(a, buffer, offset, sizes[:axis] + [_i(1)] + sizes[axis:],
+                              strides[:axis] + [_i(0)] + strides[axis:])
 
     # -- iteration ------------------------------------------------------------------------
     def loop_iteration(self, it: ast.expr) -> tuple[ir.Value, ir.Value, ir.Value,

@@ -9,13 +9,14 @@ import types
 
 import numpy as np
 from mlir import ir
-from mlir.dialects import arith, func, memref
+from mlir.dialects import arith, func, memref, scf
 
 from noodle.compiler.frontend.values import NO_CONST, Val, flatten, mlir_types, unflatten
 from noodle.compiler.types import (BOOL, FLOAT64, INT64, PY_BOOL, PY_FLOAT, PY_INT, Array,
                                    Scalar, TupleType, is_supported_dtype, result_dtype,
                                    ufunc_result)
 from noodle.dialects import nir
+from noodle.errors import UnsupportedError
 
 UNARY_UFUNCS = {
     np.exp: "exp", np.exp2: "exp2", np.expm1: "expm1", np.log: "log", np.log2: "log2",
@@ -71,6 +72,14 @@ def ufunc_dtype(ufunc: np.ufunc, t: Scalar | Array) -> np.dtype:
     return ufunc_result(ufunc, t, PY_FLOAT)[0]
 
 
+def reduction_dtype(kind: str, dtype: np.dtype) -> np.dtype:
+    """The result dtype NumPy gives for reduction `kind` of an array of `dtype`."""
+    probe = np.ones(1, dtype=dtype)
+    reducer = {"sum": np.sum, "prod": np.prod, "min": np.min, "max": np.max,
+               "any": np.any, "all": np.all, "mean": np.mean}[kind]
+    return np.asarray(reducer(probe)).dtype
+
+
 class CallMixin:
     def expr_Call(self, node: ast.Call) -> Val:
         callee = self.resolve_static(node.func)
@@ -97,7 +106,8 @@ class CallMixin:
             return self.apply_ufunc(callee, args, node, kind=COMPARE_UFUNCS[callee],
                                     operator=False)
         if callee in REDUCTIONS and len(args) == 1:
-            return self.reduction(REDUCTIONS[callee], args[0], static_kwargs(), node)
+            rest = {k: v for k, v in kwargs.items() if k != "axis"}
+            return self.reduction(REDUCTIONS[callee], args[0], kwargs.get("axis"), rest, node)
         if callee in MATH_FUNCTIONS and not kwargs:
             return self.math_function(callee, args, node)
         if callee in MATH_ONLY and len(args) == 1:
@@ -182,6 +192,13 @@ class CallMixin:
         raise self.unsupported(node, f"`{full}` is not supported in compiled code")
 
     # -- helpers ------------------------------------------------------------------------
+    def static_or_value(self, node: ast.expr):
+        """The compile-time value of `node` if it has one, else its run-time Val."""
+        try:
+            return self.static_value(node)
+        except UnsupportedError:
+            return self.expr(node)
+
     def static_value(self, node: ast.expr):
         """A keyword argument that must be known at compile time (axis=, dtype=...)."""
         static = self.resolve_static(node)
@@ -283,7 +300,8 @@ class CallMixin:
         if len(args) == 1:
             seq = args[0]
             if isinstance(seq.type, Array):
-                return self.reduction("min" if callee is builtins.min else "max", seq, {}, node)
+                return self.reduction("min" if callee is builtins.min else "max", seq, None,
+                                      {}, node)
             if isinstance(seq.type, TupleType):
                 args = list(seq.items)
         result = args[0]
@@ -319,44 +337,88 @@ class CallMixin:
         return self.unless_failed(bad, t, build) if bad is not None else build()
 
     # -- reductions ---------------------------------------------------------------------
-    def reduction(self, kind: str, a: Val, kw: dict, node) -> Val:
+    def reduction(self, kind: str, a: Val, axis: ast.expr | None, kw: dict, node) -> Val:
+        """np.sum & co. `axis` is None, a constant (int or tuple) or a run-time int."""
         if isinstance(a.type, Scalar):
             a = self.as_rank0(a)
         if not isinstance(a.type, Array):
             raise self.typing_error(node, f"cannot reduce {a.type}")
-        unknown = set(kw) - {"axis", "keepdims"}
+        unknown = set(kw) - {"keepdims"}
         if unknown:
             raise self.unsupported(node, f"argument(s) {', '.join(sorted(unknown))} of "
                                    f"{kind} are not supported")
+        keepdims = bool(self.static_value(kw["keepdims"])) if "keepdims" in kw else False
         ndim = a.type.ndim
-        axis = kw.get("axis")
-        keepdims = bool(kw.get("keepdims", False))
-        axes = tuple(range(ndim)) if axis is None else (
-            axis if isinstance(axis, tuple) else (axis,))
-        try:
-            axes = tuple(sorted({int(x) % ndim if -ndim <= int(x) < ndim else
-                                 (_ for _ in ()).throw(ValueError()) for x in axes}))
-        except (ValueError, TypeError, ZeroDivisionError):
-            raise self.typing_error(node, f"axis {axis} is out of bounds for {a.type}") from None
-        probe = np.ones((1,) * ndim, dtype=a.type.dtype)
-        ufunc_result = {"sum": np.sum, "prod": np.prod, "min": np.min, "max": np.max,
-                        "any": np.any, "all": np.all, "mean": np.mean}[kind](probe)
-        dtype = np.asarray(ufunc_result).dtype
+        value = None if axis is None else self.static_or_value(axis)
+        if isinstance(value, Val):
+            return self.reduce_runtime_axis(kind, a, value, keepdims, node)
+        axes = tuple(range(ndim)) if value is None else (
+            value if isinstance(value, tuple) else (value,))
+        if not all(isinstance(x, (int, np.integer)) and -ndim <= x < ndim for x in axes):
+            raise self.typing_error(node, f"axis {value} is out of bounds for {a.type}")
+        axes = tuple(sorted({int(x) % ndim for x in axes}))
         if kind in ("min", "max"):
-            empty = None
             dims = self.dims(a)
-            for d in axes:
-                zero = arith.cmpi(arith.CmpIPredicate.eq, dims[d], self.const_index(0))
-                empty = zero if empty is None else arith.ori(empty, zero)
+            empty = self.any_of([self.index_eq(dims[d], 0) for d in axes])
             if empty is not None:
                 self.raise_if(empty, "empty_reduction", node)
-        acc_kind = "sum" if kind == "mean" else kind
-        source = self.cast_array(a, dtype) if kind not in ("any", "all") else a
-        rank = ndim if keepdims else ndim - len(axes)
-        result_t = Array(dtype, rank) if rank else Scalar(dtype)
-        rtype = nir.array_type(dtype, rank) if rank else nir.element_type(dtype)
-        value = Val(result_t, nir.reduce(acc_kind, source.type.dtype.name, source.ir, axes,
-                                         keepdims, rtype), fresh=rank > 0)
+        return self.reduce_axes(kind, a, axes, keepdims, node)
+
+    def reduce_runtime_axis(self, kind: str, a: Val, axis: Val, keepdims: bool, node) -> Val:
+        """A reduction over one axis chosen at run time: a switch over the axes (every
+        choice gives the same type)."""
+        ndim = a.type.ndim
+        i = self.to_index(axis, node)
+        n = self.const_index(ndim)
+        i = arith.select(arith.cmpi(arith.CmpIPredicate.slt, i, self.const_index(0)),
+                         arith.addi(i, n), i)
+        outside = arith.cmpi(arith.CmpIPredicate.uge, i, n)
+        self.raise_if(outside, "axis", node)
+        i = arith.select(outside, self.const_index(0), i)
+        if kind in ("min", "max"):
+            dims = self.dims(a)
+            size = dims[-1]
+            for d in range(ndim - 2, -1, -1):
+                size = arith.select(self.index_eq(i, d), dims[d], size)
+            self.raise_if(self.index_eq(size, 0), "empty_reduction", node)
+
+        def over(d: int) -> Val:
+            if d == ndim - 1:
+                return self.reduce_axes(kind, a, (d,), keepdims, node)
+            probe_t = self.reduce_axes_type(kind, a, 1, keepdims)
+            op = scf.IfOp(self.index_eq(i, d), mlir_types(probe_t), has_else=True)
+            with ir.InsertionPoint(op.then_block):
+                scf.YieldOp(flatten(self.reduce_axes(kind, a, (d,), keepdims, node)))
+            with ir.InsertionPoint(op.else_block):
+                scf.YieldOp(flatten(over(d + 1)))
+            return Val(probe_t, op.results[0], fresh=isinstance(probe_t, Array))
+
+        return over(0)
+
+    def index_eq(self, value: ir.Value, n: int) -> ir.Value:
+        return arith.cmpi(arith.CmpIPredicate.eq, value, self.const_index(n))
+
+    def any_of(self, conditions: list[ir.Value]) -> ir.Value | None:
+        result = None
+        for c in conditions:
+            result = c if result is None else arith.ori(result, c)
+        return result
+
+    def reduce_axes_type(self, kind: str, a: Val, n_axes: int, keepdims: bool):
+        dtype = reduction_dtype(kind, a.type.dtype)
+        rank = a.type.ndim if keepdims else a.type.ndim - n_axes
+        return Array(dtype, rank) if rank else Scalar(dtype)
+
+    def reduce_axes(self, kind: str, a: Val, axes: tuple[int, ...], keepdims: bool,
+                    node) -> Val:
+        """The reduction itself over constant `axes`, checks done (touches no variable)."""
+        result_t = self.reduce_axes_type(kind, a, len(axes), keepdims)
+        dtype = result_t.dtype
+        source = a if kind in ("any", "all") else self.cast_array(a, dtype)
+        value = Val(result_t, nir.reduce("sum" if kind == "mean" else kind,
+                                         source.type.dtype.name, source.ir, axes, keepdims,
+                                         mlir_types(result_t)[0]),
+                    fresh=isinstance(result_t, Array))
         if kind != "mean":
             return value
         count = self.const_index(1)
@@ -438,11 +500,11 @@ class CallMixin:
     def method_call(self, obj: Val, name: str, node: ast.Call) -> Val:
         if not isinstance(obj.type, Array):
             raise self.unsupported(node, f"{obj.type} has no method '{name}' in compiled code")
-        kw = {k.arg: self.static_value(k.value) for k in node.keywords}
         if name in METHOD_REDUCTIONS:
-            if node.args:
-                kw["axis"] = self.static_value(node.args[0])
-            return self.reduction(METHOD_REDUCTIONS[name], obj, kw, node)
+            kw_nodes = {k.arg: k.value for k in node.keywords}
+            axis = node.args[0] if node.args else kw_nodes.pop("axis", None)
+            return self.reduction(METHOD_REDUCTIONS[name], obj, axis, kw_nodes, node)
+        kw = {k.arg: self.static_value(k.value) for k in node.keywords}
         if name == "copy":
             return Val(obj.type, nir.copy(obj.type.dtype.name, obj.ir), fresh=True)
         if name == "astype":
