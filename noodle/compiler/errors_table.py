@@ -26,16 +26,24 @@ ERROR_KINDS: dict[str, tuple[type[Exception], str]] = {
     "negative_dimension": (ValueError, "negative dimensions are not allowed"),
     "math_domain": (ValueError, "math domain error"),
     "math_range": (OverflowError, "math range error"),
-    "raise": (RuntimeError, "an exception was raised in compiled code"),
     "assert": (AssertionError, "assertion failed"),
 }
 
 
 @dataclass(frozen=True)
 class ErrorSite:
-    kind: str
+    exc_type: type[Exception]
+    message: str
     where: SourceLocation | None
+    #: a `raise` in the user's code: its message is theirs, shown as they wrote it
+    raised_by_user: bool = False
+
+    @classmethod
+    def of_kind(cls, kind: str, where: SourceLocation | None) -> "ErrorSite":
+        exc_type, message = ERROR_KINDS[kind]
+        return cls(exc_type, message, where)
 
     def exception(self) -> Exception:
-        exc_type, message = ERROR_KINDS[self.kind]
-        return exc_type(f"{message} (at {self.where})" if self.where else message)
+        if self.raised_by_user or self.where is None:
+            return self.exc_type(self.message) if self.message else self.exc_type()
+        return self.exc_type(f"{self.message} (at {self.where})")

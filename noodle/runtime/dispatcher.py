@@ -9,11 +9,10 @@ import warnings
 from types import FunctionType
 from typing import Any, Callable
 
-import numpy as np
 
 from noodle.compiler.options import CompileOptions
 from noodle.compiler.pipeline import STAGES, compile_function
-from noodle.compiler.types import NType, Scalar, typeof
+from noodle.compiler.types import NType, typeof
 from noodle.errors import NoodleError, NoodleFallbackWarning, SourceLocation, UnsupportedError
 from noodle.runtime.executor import CompiledKernel
 from noodle.runtime.signatures import matches, parse_signature

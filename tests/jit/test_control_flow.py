@@ -3,6 +3,8 @@ negative too, loop variable after the loop and reassigned inside), iteration ove
 array, while, break/continue, early return, nested loops, tuple-carried loop state."""
 import numpy as np
 import pytest
+
+import noodle
 from hypothesis import given, strategies as st
 
 from .harness import HYPOTHESIS, assert_same
@@ -320,3 +322,42 @@ def loop_carried_array(a, n):
 def test_loop_carried_array_value():
     assert_same(loop_carried_array, np.arange(6.0), 0)
     assert_same(loop_carried_array, np.arange(6.0), 4)
+
+
+def bound_in_nested_branches(c, d):
+    if c > 0:
+        if d > 0:
+            y = 1.5
+        else:
+            y = 2.0
+        z = y * 10
+    else:
+        z = 0.0
+        for i in range(d):
+            if i == 2:
+                w = i * 0.5
+                break
+        else_value = d * 1.0
+        z = else_value
+    return z
+
+
+@pytest.mark.parametrize("c, d", [(1, 1), (1, -1), (-1, 5), (-1, 0)])
+def test_variables_first_bound_inside_nested_regions(c, d):
+    assert_same(bound_in_nested_branches, c, d)
+
+
+def int_or_float(c):
+    x = 1
+    if c:
+        x = 2.5
+    return x
+
+
+def test_int_and_float_paths_merge_to_float():
+    """Documented deviation (Numba's rule): a variable that is an int on one path and
+    a float on another is a float on both."""
+    f = noodle.jit(int_or_float, fallback=False)
+    assert f(True) == 2.5
+    result = f(False)
+    assert type(result) is float and result == 1.0

@@ -243,3 +243,36 @@ def test_same_function_jitted_twice_is_independent():
     f = noodle.jit(supported, fallback=False)
     g = noodle.jit(supported, fallback=False)
     assert f(1.0) == g(1.0) == 2.0
+
+
+def raise_on_negative(a):
+    total = 0.0
+    for i in range(a.shape[0]):
+        if a[i] < 0:
+            raise ValueError("negative input")
+        total += a[i]
+        a[i] = total
+    return total
+
+
+def test_raise_in_compiled_code_gives_that_exception_and_stops_there():
+    # the prefix before the failing element is written, nothing after it
+    assert_same(raise_on_negative, np.array([1.0, 2.0, -1.0, 4.0]), raises=ValueError)
+    assert_same(raise_on_negative, np.array([1.0, 2.0, 3.0]))
+    f = jitted(raise_on_negative)
+    with pytest.raises(ValueError, match="^negative input$"):
+        f(np.array([-1.0]))
+
+
+def inplace_int_plus_float(a):
+    a += 1.5
+    return a
+
+
+def test_inplace_cast_numpy_refuses_is_a_typing_error():
+    a = np.arange(3)
+    with pytest.raises(Exception) as python_error:
+        inplace_int_plus_float(a.copy())
+    assert "same_kind" in str(python_error.value)
+    with pytest.raises(errors.TypingError, match="in place"):
+        noodle.jit(inplace_int_plus_float, fallback=False)(a)

@@ -15,7 +15,7 @@ from mlir import ir
 from mlir.dialects import arith, memref, scf
 
 from noodle.compiler.frontend.values import Val, close_block, open_block
-from noodle.compiler.types import INT64, PY_INT, Array, Scalar, TupleType, ufunc_result
+from noodle.compiler.types import PY_INT, Array, Scalar, TupleType, ufunc_result
 from noodle.dialects import nir
 
 DYN = nir.DYNAMIC
@@ -372,7 +372,6 @@ class ArrayMixin:
         seq = self.expr(it)
         if isinstance(seq.type, Array):
             n = self.dims(seq)[0]
-            rest = [ast.Slice()] * (seq.type.ndim - 1)
 
             def item(k: ir.Value) -> Val:
                 if seq.type.ndim == 1:

@@ -12,8 +12,9 @@ import ast
 from dataclasses import replace
 from typing import Callable, Hashable
 
+import numpy as np
 from mlir import ir
-from mlir.dialects import arith, func, memref, scf
+from mlir.dialects import arith, func, scf
 
 from noodle.compiler.frontend import analysis
 from noodle.compiler.frontend.analysis import BROKE, CONTINUED, FLAGS, RETURNED, RETVAL
@@ -22,8 +23,7 @@ from noodle.compiler.frontend.expressions import ExpressionMixin
 from noodle.compiler.frontend.regions import Hints, Region, names_for, region_key
 from noodle.compiler.frontend.values import (NONE_VAL, Val, close_block, flatten, mlir_types,
                                              open_block, unflatten)
-from noodle.compiler.types import NONE, PY_BOOL, PY_INT, Array, NType, NoneType, Scalar, TupleType, unify
-from noodle.errors import TypingError, UnsupportedError
+from noodle.compiler.types import NONE, PY_BOOL, Array, NType, unify
 
 
 class FunctionCodegen(ExpressionMixin, CallMixin, ast.NodeVisitor):
@@ -86,7 +86,7 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ast.NodeVisitor):
             if rest and any(self.env.get(f) is not v for f, v in before.items()):
                 # a flag may be set: the rest of the block runs only if none is
                 self.emit_if(self.no_flag_set(), region_key(rest[0], "rest"), rest,
-                             lambda: self.emit_block(rest), None)
+                             lambda rest=rest: self.emit_block(rest), None)
                 return
 
     def no_flag_set(self) -> ir.Value:
@@ -118,12 +118,13 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ast.NodeVisitor):
             self.assign(node.target, self.expr(node.value))
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        """`x op= v`: rebinds a scalar, but writes an array in place, as NumPy does."""
         target = node.target
         if isinstance(target, ast.Name):
             current = self.lookup(target.id, target)
-            result = self.binary_op(node.op, current, self.expr(node.value), node,
-                                    inplace=isinstance(current.type, Array))
+            result = self.binary_op(node.op, current, self.expr(node.value), node)
             if isinstance(current.type, Array):
+                self.check_inplace_cast(result, current, node)
                 self.store_into_view(current, result, node)
             else:
                 self.env[target.id] = result
@@ -131,11 +132,20 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ast.NodeVisitor):
         if isinstance(target, ast.Subscript):
             base = self.expr(target.value)
             current = self.subscript(base, target.slice, target)
-            result = self.binary_op(node.op, current, self.expr(node.value), node,
-                                    inplace=isinstance(current.type, Array))
+            result = self.binary_op(node.op, current, self.expr(node.value), node)
+            if isinstance(current.type, Array):
+                self.check_inplace_cast(result, current, node)
             self.store_subscript(base, target.slice, result, target)
             return
         raise self.unsupported(target, "this augmented assignment target is not supported")
+
+    def check_inplace_cast(self, result: Val, target: Val, node) -> None:
+        """An in-place ufunc casts its result back only under NumPy's 'same_kind' rule."""
+        if not np.can_cast(result.type.dtype, target.type.dtype, "same_kind"):
+            raise self.typing_error(node, f"cannot write {result.type.dtype} results into "
+                                    f"{target.type} in place (NumPy refuses this cast too)",
+                                    "write `a = a op b` for a new array, or cast with "
+                                    ".astype()")
 
     def assign(self, target: ast.expr, value: Val) -> None:
         if isinstance(target, ast.Name):
@@ -179,7 +189,21 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ast.NodeVisitor):
                      lambda: self.emit_block(node.orelse))
 
     def visit_Raise(self, node: ast.Raise) -> None:
-        self.raise_if(self.const_bool(True).ir, "raise", node)
+        """`raise E` / `raise E("constant message")`: E is raised when the call returns."""
+        exc, message = node.exc, ""
+        if isinstance(exc, ast.Call):
+            if len(exc.args) > 1 or exc.keywords or exc.args and not (
+                    isinstance(exc.args[0], ast.Constant) and isinstance(exc.args[0].value, str)):
+                raise self.unsupported(node, "an exception raised in compiled code can only "
+                                       "take a constant string message")
+            message = exc.args[0].value if exc.args else ""
+            exc = exc.func
+        exc_type = self.resolve_static(exc) if exc is not None else None
+        if not (isinstance(exc_type, type) and issubclass(exc_type, Exception)):
+            raise self.unsupported(node, "compiled code can only raise an exception class",
+                                   "write `raise ValueError(\"message\")`")
+        code = self.unit.error_site_for(exc_type, message, self.where(node))
+        self.fail_if(self.const_bool(True).ir, code)
 
     def visit_Assert(self, node: ast.Assert) -> None:
         ok = self.truth(self.expr(node.test), node.test)
@@ -196,8 +220,7 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ast.NodeVisitor):
             if name in self.hints.types:
                 t = unify(t, self.hints.types[name]) or t
             types.append(t)
-        self._outside = outside
-        return Region(key, names, types, dict(self.env))
+        return Region(key, names, types, dict(self.env), outside)
 
     def pack(self, region: Region, node: ast.AST) -> list[ir.Value]:
         """Current values of the region's variables, converted to the merged types; learns
@@ -227,7 +250,7 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ast.NodeVisitor):
                 continue
             if name == CONTINUED and name not in region.entry_env:
                 continue
-            live = name in region.entry_env or name in self._outside or name == RETVAL
+            live = name in region.entry_env or name in region.read_outside or name == RETVAL
             if live:
                 self.hints.carry(region.key, name)
                 if name not in region.entry_env:
@@ -260,7 +283,6 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ast.NodeVisitor):
         """An if-expression: both branches give a value, merged to one type."""
         region = self.region(key, nodes)
         result_type = self.hints.types.get(key)
-        results: list[Val] = []
         if result_type is None:  # first round: learn the branches' types
             saved = self.env
             values = []
@@ -288,7 +310,6 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ast.NodeVisitor):
                 else:
                     value_ir = flatten(self.coerce(value, result_type, nodes[0]))
                 scf.YieldOp(self.pack(region, nodes[0]) + value_ir)
-                results.append(value)
         self.env = dict(region.entry_env)
         n_state = len(self.region_types(region))
         self.unpack(region, list(op.results)[:n_state])
@@ -301,7 +322,7 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ast.NodeVisitor):
                                    "set a flag before `break` instead")
         start, stop, step, item = self.loop_iteration(node.iter)
         if analysis.exits_loop(node.body):
-            self.emit_while_loop(node, lambda env_index: self.lt_index(env_index, stop),
+            self.emit_while_loop(node, lambda k: self.lt_index(k, stop),
                                  start, step, item)
         else:
             self.emit_for_loop(node, start, stop, step, item)

@@ -18,7 +18,7 @@ from mlir.dialects import arith, memref, scf
 from noodle.compiler.frontend.arrays import ArrayMixin
 from noodle.compiler.frontend.values import (NO_CONST, Val, close_block, flatten, mlir_types,
                                              open_block)
-from noodle.compiler.types import (BOOL, FLOAT64, INT64, NONE, PY_BOOL, PY_FLOAT, PY_INT,
+from noodle.compiler.types import (BOOL, NONE, PY_BOOL, PY_FLOAT, PY_INT,
                                    Array, NoneType, NType, Scalar, TupleType, result_dtype,
                                    typeof, ufunc_result)
 from noodle.dialects import nir
@@ -167,7 +167,11 @@ class ExpressionMixin(ArrayMixin):
     # -- errors raised by compiled code ------------------------------------------------------
     def raise_if(self, cond: ir.Value, kind: str, node) -> None:
         """If `cond` holds at run time: record error `kind` at `node` and stop."""
-        code = self.unit.error_site(kind, self.where(node))
+        self.fail_if(cond, self.unit.error_site(kind, self.where(node)))
+
+    def fail_if(self, cond: ir.Value, code: int) -> None:
+        """If `cond` holds at run time: store error site `code` in the status cell and
+        set the flag that skips the rest of the function."""
         i64 = ir.IntegerType.get_signless(64)
         # only the first failure counts: Python would have stopped there
         cond = arith.andi(cond, self.logical_not(self.env[".ret"].ir))
@@ -284,7 +288,7 @@ class ExpressionMixin(ArrayMixin):
     def expr_BinOp(self, node: ast.BinOp) -> Val:
         return self.binary_op(node.op, self.expr(node.left), self.expr(node.right), node)
 
-    def binary_op(self, op: ast.operator, a: Val, b: Val, node, inplace: bool = False) -> Val:
+    def binary_op(self, op: ast.operator, a: Val, b: Val, node) -> Val:
         if isinstance(op, ast.MatMult):
             return self.matmul(a, b, node)
         ufunc = BINARY_UFUNCS.get(type(op))

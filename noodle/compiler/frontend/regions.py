@@ -51,6 +51,8 @@ class Region:
     names: list[str]
     types: list[NType]
     entry_env: dict[str, Val]
+    #: variables read somewhere outside the region (so live after it)
+    read_outside: set[str]
 
 
 def region_key(node: ast.AST, role: str = "") -> Hashable:

@@ -36,7 +36,14 @@ class CompilationUnit:
 
     def error_site(self, kind: str, where: SourceLocation | None) -> int:
         """The status code that compiled code stores for this error (1-based)."""
-        site = ErrorSite(kind, where)
+        return self._code(ErrorSite.of_kind(kind, where))
+
+    def error_site_for(self, exc_type: type[Exception], message: str,
+                       where: SourceLocation | None) -> int:
+        """The status code of a `raise` in the user's code."""
+        return self._code(ErrorSite(exc_type, message, where, raised_by_user=True))
+
+    def _code(self, site: ErrorSite) -> int:
         if site not in self.sites:
             self.sites.append(site)
         return self.sites.index(site) + 1

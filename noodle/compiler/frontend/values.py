@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from mlir import ir
+from mlir.dialects import scf
 
 from noodle.compiler.types import NONE, Array, NoneType, NType, Scalar, TupleType
 from noodle.dialects import nir
@@ -71,8 +72,6 @@ def open_block(block: ir.Block) -> ir.InsertionPoint:
 
 def close_block(block: ir.Block, values: list[ir.Value]) -> None:
     """End a region block with `scf.yield values` unless it already ends in one."""
-    from mlir.dialects import scf
-
     ops = block.operations
     if len(ops) and ops[len(ops) - 1].name == "scf.yield":
         assert not values, "an implicit terminator cannot yield values"
