@@ -12,8 +12,9 @@ from typing import Any, Callable
 
 from noodle.compiler.options import CompileOptions
 from noodle.compiler.pipeline import STAGES, compile_function
-from noodle.compiler.types import NType, typeof
-from noodle.errors import NoodleError, NoodleFallbackWarning, SourceLocation, UnsupportedError
+from noodle.compiler.types import NType, Scalar, typeof
+from noodle.errors import (NoodleError, NoodleFallbackWarning, SourceLocation, TypingError,
+                           UnsupportedError)
 from noodle.runtime.executor import CompiledKernel
 from noodle.runtime.signatures import matches, parse_signature
 
@@ -39,7 +40,7 @@ class Dispatcher:
         for sig in signatures:
             ret, args = parse_signature(sig)
             self._declared.append((ret, args))
-            self._compile(args)
+            self._compile(args, ret)
 
     # -- calling -------------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -80,7 +81,8 @@ class Dispatcher:
                             f"({shown}); declared: {self.signatures}")
         return key
 
-    def _compile(self, key: tuple) -> CompiledKernel | _Interpreted:
+    def _compile(self, key: tuple, declared_return: NType | None = None
+                 ) -> CompiledKernel | _Interpreted:
         self._last_key = key
         try:
             bad = next((t for t in key if isinstance(t, _Unsupported)), None)
@@ -90,7 +92,9 @@ class Dispatcher:
                     f"argument '{bad.name}' is a {bad.type_name}, which compiled code "
                     "cannot take", SourceLocation(code.co_filename, code.co_firstlineno, 0),
                     "pass NumPy arrays, numbers, or tuples of them")
-            kernel = CompiledKernel(compile_function(self.py_func, key, self.options))
+            compiled = compile_function(self.py_func, key, self.options)
+            kernel = CompiledKernel(compiled, self._return_conversion(compiled.result_type,
+                                                                      declared_return))
         except NoodleError as e:
             if not self.fallback or self._declared:
                 raise
@@ -99,6 +103,19 @@ class Dispatcher:
             kernel = _Interpreted(e)
         self._kernels[key] = kernel
         return kernel
+
+    def _return_conversion(self, inferred: NType, declared: NType | None) -> Scalar | None:
+        """The scalar type to return instead of `inferred`, as Numba converts a result
+        to the declared return type; None when no conversion is needed."""
+        if declared is None or declared == inferred:
+            return None
+        if isinstance(declared, Scalar) and isinstance(inferred, Scalar):
+            return declared
+        code = self.py_func.__code__
+        raise TypingError(f"{self.py_func.__qualname__} returns {inferred}, but its "
+                          f"signature declares {declared}",
+                          SourceLocation(code.co_filename, code.co_firstlineno, 0),
+                          "fix the signature's return type")
 
     # -- introspection ----------------------------------------------------------------------
     @property

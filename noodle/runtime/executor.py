@@ -75,8 +75,9 @@ class CompiledKernel:
     flag per array: whether the caller owns its buffer. An array it does not own is a
     view of an argument (or of another result)."""
 
-    def __init__(self, kernel: Kernel):
+    def __init__(self, kernel: Kernel, return_as: Scalar | None = None):
         self.kernel = kernel
+        self._return_as = return_as  # a declared scalar return type to convert to
         self._object = LoadedObject(kernel.stages["obj"])
         address = self._object.address("_mlir_ciface_" + kernel.entry)
         self.arg_leaves = [x for t in kernel.arg_types for x in _leaves(t)]
@@ -123,8 +124,8 @@ class CompiledKernel:
         if not self.result_leaves:
             return None
         if results is None:
-            return _rebuild(self.kernel.result_type, iter([box_scalar(self.result_leaves[0],
-                                                                      ret)]))
+            value = box_scalar(self.result_leaves[0], ret)
+            return value if self._return_as is None else box_scalar(self._return_as, value)
         for desc, owned in arrays:  # owners first, so views of results find them
             if owned and desc.allocated not in buffers:
                 buffers[desc.allocated] = _Buffer(desc.allocated)

@@ -25,6 +25,32 @@ def _i(value: int) -> ir.Value:
     return arith.constant(ir.IndexType.get(), value)
 
 
+def trip_count(start: ir.Value, stop: ir.Value, step: ir.Value,
+               positive: ir.Value) -> ir.Value:
+    """How many of start, start+step, ... lie before stop: len(range(start, stop, step)).
+    `positive` says whether step > 0. Counted in unsigned arithmetic, since the span of
+    a range can exceed int64."""
+    nonempty = arith.select(positive, arith.cmpi(arith.CmpIPredicate.slt, start, stop),
+                            arith.cmpi(arith.CmpIPredicate.sgt, start, stop))
+    span = arith.select(positive, arith.subi(stop, start), arith.subi(start, stop))
+    magnitude = arith.select(positive, step, arith.subi(_i(0), step))
+    return arith.select(
+        nonempty, arith.addi(arith.divui(arith.subi(span, _i(1)), magnitude), _i(1)), _i(0))
+
+
+def any_true(conditions: list[ir.Value]) -> ir.Value | None:
+    result = None
+    for c in conditions:
+        result = c if result is None else arith.ori(result, c)
+    return result
+
+
+def not_broadcastable(sizes: list[ir.Value], target: ir.Value) -> list[ir.Value]:
+    """For each size: true when it can neither stretch (1) nor match `target`."""
+    return [arith.andi(arith.cmpi(arith.CmpIPredicate.ne, s, _i(1)),
+                       arith.cmpi(arith.CmpIPredicate.ne, s, target)) for s in sizes]
+
+
 def broadcast_size(sizes: list[ir.Value]) -> ir.Value:
     """NumPy's broadcast size of one axis: the size that is not 1 (0 included), else 1."""
     target = sizes[0]
@@ -172,12 +198,7 @@ class ArrayMixin:
 
         start = bound(s.lower, arith.select(positive, lower, upper))
         stop = bound(s.upper, arith.select(positive, upper, lower))
-        span = arith.select(positive, arith.subi(stop, start), arith.subi(start, stop))
-        magnitude = arith.select(positive, step, arith.subi(_i(0), step))
-        length = arith.select(
-            arith.cmpi(arith.CmpIPredicate.sgt, span, _i(0)),
-            arith.addi(arith.divsi(arith.subi(span, _i(1)), magnitude), _i(1)), _i(0))
-        return start, length, step
+        return start, trip_count(start, stop, step, positive), step
 
     def load_rank0(self, v: Val) -> Val:
         """The element of a 0-d array, as a NumPy scalar; anything else unchanged."""
@@ -238,28 +259,20 @@ class ArrayMixin:
         arrays = [o for o in operands if isinstance(o.type, Array)]
         rank = max(a.type.ndim for a in arrays)
         dims = [[None] * (rank - a.type.ndim) + self.dims(a) for a in arrays]
-        bad = None
+        wrong = []
         for axis in range(rank):
             sizes = [d[axis] for d in dims if d[axis] is not None]
-            if len(sizes) < 2:
-                continue
-            target = broadcast_size(sizes)
-            for s in sizes:
-                wrong = arith.andi(arith.cmpi(arith.CmpIPredicate.ne, s, _i(1)),
-                                   arith.cmpi(arith.CmpIPredicate.ne, s, target))
-                bad = wrong if bad is None else arith.ori(bad, wrong)
+            if len(sizes) > 1:
+                wrong += not_broadcastable(sizes, broadcast_size(sizes))
+        bad = any_true(wrong)
         if bad is not None:
             self.raise_if(bad, "broadcast", node)
         return bad
 
     def assign_mismatch(self, dst: Val, src: Val) -> ir.Value | None:
         dst_dims = self.dims(dst)[dst.type.ndim - src.type.ndim:]
-        bad = None
-        for d, s in zip(dst_dims, self.dims(src)):
-            wrong = arith.andi(arith.cmpi(arith.CmpIPredicate.ne, s, _i(1)),
-                               arith.cmpi(arith.CmpIPredicate.ne, s, d))
-            bad = wrong if bad is None else arith.ori(bad, wrong)
-        return bad
+        return any_true([w for d, s in zip(dst_dims, self.dims(src))
+                         for w in not_broadcastable([s], d)])
 
     # -- matmul ---------------------------------------------------------------------------
     def matmul(self, a: Val, b: Val, node) -> Val:
@@ -300,15 +313,13 @@ class ArrayMixin:
         batch = max(a.type.ndim, b.type.ndim) - 2
         a_batch = [None] * (batch - a.type.ndim + 2) + a_dims[:-2]
         b_batch = [None] * (batch - b.type.ndim + 2) + b_dims[:-2]
-        out_batch, bad = [], arith.cmpi(arith.CmpIPredicate.ne, a_dims[-1], b_dims[-2])
+        out_batch = []
+        wrong = [arith.cmpi(arith.CmpIPredicate.ne, a_dims[-1], b_dims[-2])]
         for x, y in zip(a_batch, b_batch):
             sizes = [s for s in (x, y) if s is not None]
-            target = broadcast_size(sizes)
-            for size in sizes:
-                wrong = arith.andi(arith.cmpi(arith.CmpIPredicate.ne, size, _i(1)),
-                                   arith.cmpi(arith.CmpIPredicate.ne, size, target))
-                bad = arith.ori(bad, wrong)
-            out_batch.append(target)
+            out_batch.append(broadcast_size(sizes))
+            wrong += not_broadcastable(sizes, out_batch[-1])
+        bad = any_true(wrong)
         self.raise_if(bad, "matmul", node)
         out_t = Array(dtype, batch + 2)
         result = Val(out_t, nir.empty(dtype.name, out_batch + [a_dims[-2], b_dims[-1]]),
@@ -405,13 +416,6 @@ class ArrayMixin:
             step = arith.select(arith.cmpi(arith.CmpIPredicate.eq, step, _i(0)), _i(1), step)
         # count the iterations, then run k = 0..count-1 with item start + k*step
         positive = arith.cmpi(arith.CmpIPredicate.sgt, step, _i(0))
-        # the span of a range can exceed int64: count in unsigned arithmetic
-        nonempty = arith.select(positive, arith.cmpi(arith.CmpIPredicate.slt, start, stop),
-                                arith.cmpi(arith.CmpIPredicate.sgt, start, stop))
-        span = arith.select(positive, arith.subi(stop, start), arith.subi(start, stop))
-        magnitude = arith.select(positive, step, arith.subi(_i(0), step))
-        count = arith.select(
-            nonempty, arith.addi(arith.divui(arith.subi(span, _i(1)), magnitude), _i(1)),
-            _i(0))
+        count = trip_count(start, stop, step, positive)
         return _i(0), count, _i(1), lambda k: self.from_index(
             arith.addi(start, arith.muli(k, step)))

@@ -11,6 +11,7 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import arith, func, memref, scf
 
+from noodle.compiler.frontend.arrays import any_true
 from noodle.compiler.frontend.values import NO_CONST, Val, flatten, mlir_types, unflatten
 from noodle.compiler.types import (BOOL, FLOAT64, INT64, PY_BOOL, PY_FLOAT, PY_INT, Array,
                                    Scalar, TupleType, is_supported_dtype, result_dtype,
@@ -359,7 +360,7 @@ class CallMixin:
         axes = tuple(sorted({int(x) % ndim for x in axes}))
         if kind in ("min", "max"):
             dims = self.dims(a)
-            empty = self.any_of([self.index_eq(dims[d], 0) for d in axes])
+            empty = any_true([self.index_eq(dims[d], 0) for d in axes])
             if empty is not None:
                 self.raise_if(empty, "empty_reduction", node)
         return self.reduce_axes(kind, a, axes, keepdims, node)
@@ -397,12 +398,6 @@ class CallMixin:
 
     def index_eq(self, value: ir.Value, n: int) -> ir.Value:
         return arith.cmpi(arith.CmpIPredicate.eq, value, self.const_index(n))
-
-    def any_of(self, conditions: list[ir.Value]) -> ir.Value | None:
-        result = None
-        for c in conditions:
-            result = c if result is None else arith.ori(result, c)
-        return result
 
     def reduce_axes_type(self, kind: str, a: Val, n_axes: int, keepdims: bool):
         dtype = reduction_dtype(kind, a.type.dtype)
@@ -449,10 +444,8 @@ class CallMixin:
         cannot be negative."""
         if not is_supported_dtype(dtype):
             raise self.unsupported(node, f"dtype {dtype} is not supported")
-        negative = None
-        for d in dims if checked else ():
-            bad = arith.cmpi(arith.CmpIPredicate.slt, d, self.const_index(0))
-            negative = bad if negative is None else arith.ori(negative, bad)
+        negative = any_true([arith.cmpi(arith.CmpIPredicate.slt, d, self.const_index(0))
+                             for d in (dims if checked else ())])
         if negative is not None:
             self.raise_if(negative, "negative_dimension", node)
             dims = [arith.maxsi(d, self.const_index(0)) for d in dims]

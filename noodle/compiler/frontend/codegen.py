@@ -18,6 +18,7 @@ from mlir.dialects import arith, func, scf
 
 from noodle.compiler.frontend import analysis
 from noodle.compiler.frontend.analysis import BROKE, CONTINUED, FLAGS, RETURNED, RETVAL
+from noodle.compiler.frontend.arrays import any_true
 from noodle.compiler.frontend.calls import CallMixin
 from noodle.compiler.frontend.expressions import ExpressionMixin
 from noodle.compiler.frontend.regions import Hints, Region, names_for, region_key
@@ -90,11 +91,7 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ast.NodeVisitor):
                 return
 
     def no_flag_set(self) -> ir.Value:
-        flags = [self.env[f].ir for f in FLAGS if f in self.env]
-        anyset = flags[0]
-        for f in flags[1:]:
-            anyset = arith.ori(anyset, f)
-        return self.logical_not(anyset)
+        return self.logical_not(any_true([self.env[f].ir for f in FLAGS if f in self.env]))
 
     def generic_visit(self, node: ast.AST) -> None:
         raise self.unsupported(node, f"the Python construct `{type(node).__name__}` is not "
