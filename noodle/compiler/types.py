@@ -63,8 +63,12 @@ PY_FLOAT = Scalar(FLOAT64, weak=True)
 NONE = NoneType()
 
 
+_SUPPORTED = frozenset(np.dtype(name) for name in SUPPORTED_DTYPES)
+
+
 def is_supported_dtype(dtype: np.dtype) -> bool:
-    return dtype.name in SUPPORTED_DTYPES and dtype.byteorder in "=|"
+    """Native byte order only: a dtype with the other order compares unequal."""
+    return dtype in _SUPPORTED
 
 
 def typeof(value: object) -> NType | None:

@@ -34,6 +34,7 @@ class Dispatcher:
         self.options = options
         self.fallback = fallback
         self._signature = inspect.signature(pyfunc)
+        self._n_params = len(self._signature.parameters)
         self._kernels: dict[tuple, CompiledKernel | _Interpreted] = {}
         self._declared: list[tuple[NType | None, tuple[NType, ...]]] = []
         self._last_key: tuple | None = None
@@ -56,6 +57,8 @@ class Dispatcher:
         return kernel(args)
 
     def _bind(self, args: tuple, kwargs: dict) -> tuple:
+        if not kwargs and len(args) == self._n_params:
+            return args  # the common call: nothing to bind
         try:
             bound = self._signature.bind(*args, **kwargs)
         except TypeError as e:
