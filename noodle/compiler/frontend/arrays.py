@@ -14,6 +14,7 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import arith, memref, scf
 
+from noodle.compiler.frontend.analysis import RETURNED
 from noodle.compiler.frontend.values import Val, close_block, open_block
 from noodle.compiler.types import PY_INT, Array, Scalar, TupleType, ufunc_result
 from noodle.dialects import nir
@@ -220,7 +221,7 @@ class ArrayMixin:
                                         f"of {base.type}")
             element = self.cast_scalar(value, Scalar(base.type.dtype))
             if self.unit.options.boundscheck:
-                op = scf.IfOp(self.logical_not(self.env[".ret"].ir))
+                op = scf.IfOp(self.logical_not(self.env[RETURNED].ir))
                 with open_block(op.then_block):
                     memref.store(element.ir, base.ir, access)
                 close_block(op.then_block, [])

@@ -11,6 +11,7 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import arith, func, memref, scf
 
+from noodle.compiler.frontend.analysis import RETURNED
 from noodle.compiler.frontend.arrays import any_true
 from noodle.compiler.frontend.values import NO_CONST, Val, flatten, mlir_types, unflatten
 from noodle.compiler.types import (BOOL, FLOAT64, INT64, PY_BOOL, PY_FLOAT, PY_INT, Array,
@@ -512,16 +513,10 @@ class CallMixin:
 
     # -- calls to Python functions --------------------------------------------------------
     def call_function(self, target: types.FunctionType, args: list[Val], node) -> Val:
-        for a in args:
-            if a.type is None:
-                raise self.typing_error(node, "cannot pass this value to a function")
         symbol, result_type = self.unit.function(target, tuple(a.type for a in args), node)
         call = func.CallOp(mlir_types(result_type), symbol,
                            [self.status, *[x for a in args for x in flatten(a)]])
         failed = arith.cmpi(arith.CmpIPredicate.ne, memref.load(self.status, []),
                             arith.constant(ir.IntegerType.get_signless(64), 0))
-        self.env[".ret"] = Val(PY_BOOL, arith.ori(self.env[".ret"].ir, failed))
-        result = unflatten(result_type, iter(call.results))
-        if isinstance(result.type, Array):
-            result.fresh = False
-        return result
+        self.env[RETURNED] = Val(PY_BOOL, arith.ori(self.env[RETURNED].ir, failed))
+        return unflatten(result_type, iter(call.results))

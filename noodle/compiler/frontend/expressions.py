@@ -15,6 +15,7 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import arith, memref, scf
 
+from noodle.compiler.frontend.analysis import RETURNED
 from noodle.compiler.frontend.arrays import ArrayMixin
 from noodle.compiler.frontend.values import (NO_CONST, Val, close_block, flatten, mlir_types,
                                              open_block)
@@ -111,17 +112,19 @@ class ExpressionMixin(ArrayMixin):
         result = nir.cast(v.type.dtype.name, t.dtype.name, v.ir, nir.element_type(t.dtype))
         const = NO_CONST
         if v.is_const:
-            with np.errstate(all="ignore"):
-                const = t.dtype.type(v.const).item() if t.weak else t.dtype.type(v.const)
+            try:
+                with np.errstate(all="ignore"):
+                    const = t.dtype.type(v.const).item() if t.weak else t.dtype.type(v.const)
+            except (OverflowError, ValueError):  # NumPy 2 refuses out-of-range Python ints
+                const = NO_CONST  # the run-time cast wraps it instead
         return Val(t, result, const=const)
 
     def cast_array(self, v: Val, dtype: np.dtype) -> Val:
         if v.type.dtype == dtype:
             return v
         t = Array(dtype, v.type.ndim)
-        out = Val(t, nir.cast(v.type.dtype.name, dtype.name, v.ir, mlir_types(t)[0]))
-        out.fresh = True
-        return out
+        return Val(t, nir.cast(v.type.dtype.name, dtype.name, v.ir, mlir_types(t)[0]),
+                   fresh=True)
 
     def cast_to_dtype(self, v: Val, dtype: np.dtype, weak: bool = False) -> Val:
         if isinstance(v.type, Array):
@@ -174,12 +177,12 @@ class ExpressionMixin(ArrayMixin):
         set the flag that skips the rest of the function."""
         i64 = ir.IntegerType.get_signless(64)
         # only the first failure counts: Python would have stopped there
-        cond = arith.andi(cond, self.logical_not(self.env[".ret"].ir))
+        cond = arith.andi(cond, self.logical_not(self.env[RETURNED].ir))
         op = scf.IfOp(cond)
         with open_block(op.then_block):
             memref.store(arith.constant(i64, code), self.status, [])
         close_block(op.then_block, [])
-        self.env[".ret"] = Val(PY_BOOL, arith.ori(self.env[".ret"].ir, cond))
+        self.env[RETURNED] = Val(PY_BOOL, arith.ori(self.env[RETURNED].ir, cond))
 
     def unless_failed(self, bad: ir.Value, result_type: NType, build) -> Val:
         """`build()` when `bad` is false, else a harmless placeholder of the same type;
@@ -194,9 +197,7 @@ class ExpressionMixin(ArrayMixin):
         with ir.InsertionPoint(op.else_block):
             value = build()
             scf.YieldOp(flatten(value))
-        out = Val(result_type, op.results[0] if types else None)
-        out.fresh = getattr(value, "fresh", False)
-        return out
+        return Val(result_type, op.results[0] if types else None, fresh=value.fresh)
 
     # -- names -----------------------------------------------------------------------------
     def expr(self, node: ast.expr) -> Val:
@@ -358,9 +359,7 @@ class ExpressionMixin(ArrayMixin):
                 value = nir.binary(kind or BINARY_KINDS[ufunc], in_dtype.name, *irs, rtype)
             else:
                 value = nir.unary(kind, in_dtype.name, irs[0], rtype)
-            out = Val(result_t, value)
-            out.fresh = rank is not None
-            return out
+            return Val(result_t, value, fresh=rank is not None)
 
         if rank is None:
             return build()
