@@ -1,0 +1,191 @@
+"""From a morphism to its event table.
+
+1. flatten: every primitive occurrence with its absolute start (kernels.flatten);
+   padding and barriers need no work: they are where the durations put things.
+2. check what composition left to the compiler: `|` operands whose channel ranges
+   overlapped (PAR_UNCHECKED), and the channel states along time.
+3. events: each primitive emits its start (and end) event; a stable sort by time keeps
+   composition order for equal times.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from noodle.catseq import arena as A
+from noodle.catseq.arena import ARENA
+from noodle.catseq.channels import board_by_id, channel_by_id
+from noodle.catseq.errors import StateError
+from noodle.catseq.kernels import flatten, replay_states
+from noodle.catseq.morphism import Morphism, overlap_error
+from noodle.catseq.states import EVENT_RULES, PRIMITIVES, Opcode, State
+
+EVENT_DTYPE = np.dtype([("time", "i8"), ("board", "i4"), ("channel", "i4"),
+                        ("opcode", "u1"), ("value", "f8"), ("duration", "i8")])
+
+
+def _lookup(values: dict[int, int], size: int, default: int) -> np.ndarray:
+    table = np.full(size, default, dtype=np.int64)
+    for k, v in values.items():
+        table[k] = v
+    return table
+
+
+_START_OPCODE = _lookup({p.code: p.start or 0 for p in PRIMITIVES}, len(PRIMITIVES), 0)
+_END_OPCODE = _lookup({p.code: p.end or 0 for p in PRIMITIVES}, len(PRIMITIVES), 0)
+_NEEDS_MASK = _lookup({op: sum(1 << s for s in r.needs) for op, r in EVENT_RULES.items()},
+                      max(Opcode) + 1, 0)
+_LEAVES = _lookup({op: -1 if r.leaves is None else int(r.leaves)
+                   for op, r in EVENT_RULES.items()}, max(Opcode) + 1, -1)
+
+
+def flatten_occurrences(root: int) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """(node, start) of every primitive occurrence under `root`, in composition order."""
+    cols = ARENA.columns()
+    total = int(cols["leaves"][root])
+    leaf_node = np.empty(total, dtype=np.int64)
+    leaf_start = np.empty(total, dtype=np.int64)
+    # pending entries never exceed the occurrences plus the nesting depth
+    stack = total + len(ARENA) + 1
+    n = flatten(cols["kind"], cols["a"], cols["b"], cols["duration"], root, leaf_node,
+                leaf_start, np.empty(stack, dtype=np.int64), np.empty(stack, dtype=np.int64))
+    assert n == total
+    return leaf_node, leaf_start, cols
+
+
+def check_deferred_overlaps(root: int) -> None:
+    """`|` nodes whose operands' channels composition could not cheaply compare."""
+    if A.PAR_UNCHECKED not in ARENA.kind[:root + 1]:
+        return
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        kind = ARENA.kind[node]
+        if kind == A.PAR_UNCHECKED:
+            common = ARENA.channel_ids(ARENA.a[node]) & ARENA.channel_ids(ARENA.b[node])
+            if common:
+                raise overlap_error(common)
+        if kind == A.REPEAT:
+            stack.append(ARENA.a[node])
+        elif kind != A.PRIM:
+            stack += (ARENA.a[node], ARENA.b[node])
+
+
+def compile_events(seq: Morphism) -> "EventTable":
+    root = seq._node
+    check_deferred_overlaps(root)
+    leaf_node, leaf_start, cols = flatten_occurrences(root)
+    code = cols["a"][leaf_node]
+    start_op = _START_OPCODE[code]
+    end_op = _END_OPCODE[code]
+    has_start, has_end = start_op != 0, end_op != 0
+    order = np.arange(len(leaf_node), dtype=np.int64) * 2
+    params = cols["param"][leaf_node]
+    values = np.where(params >= 0, cols["values"][np.maximum(params, 0)] if len(cols["values"])
+                      else 0.0, 0.0)
+    durations = cols["duration"][leaf_node]
+    channel = cols["b"][leaf_node]
+    parts = [
+        (leaf_start[has_start], channel[has_start], start_op[has_start], values[has_start],
+         np.where(start_op[has_start] == Opcode.RAMP_AMP, durations[has_start], 0),
+         order[has_start]),
+        ((leaf_start + durations)[has_end], channel[has_end], end_op[has_end],
+         np.zeros(int(has_end.sum())), np.zeros(int(has_end.sum()), dtype=np.int64),
+         order[has_end] + 1),
+    ]
+    time, chan, opcode, value, duration, key = (np.concatenate(x) for x in zip(*parts))
+    sort = np.lexsort((key, time))
+    events = np.empty(len(sort), dtype=EVENT_DTYPE)
+    events["time"] = time[sort]
+    events["channel"] = chan[sort]
+    events["board"] = _board_ids()[events["channel"]] if len(events) else 0
+    events["opcode"] = opcode[sort]
+    events["value"] = value[sort]
+    events["duration"] = duration[sort]
+    check_states(events)
+    return EventTable(events)
+
+
+def _board_ids() -> np.ndarray:
+    from noodle.catseq.channels import _channel_list
+    return np.array([c.board.id for c in _channel_list], dtype=np.int32)
+
+
+def check_states(events: np.ndarray) -> None:
+    from noodle.catseq.channels import _channel_list
+    state = np.zeros(len(_channel_list), dtype=np.int64)
+    bad = replay_states(events["channel"].astype(np.int64), events["opcode"].astype(np.int64),
+                        _NEEDS_MASK, _LEAVES, state)
+    if bad < 0:
+        return
+    event = events[bad]
+    ch = channel_by_id(int(event["channel"]))
+    op = Opcode(int(event["opcode"]))
+    now = State(int(state[ch.id])).name.lower()
+    wanted = " or ".join(s.name.lower() for s in sorted(EVENT_RULES[op].needs))
+    raise StateError(f"{op.name} on {ch!r} at {int(event['time'])} cycles: the channel is "
+                     f"{now}, but {op.name} needs it {wanted}",
+                     hint="initialise the channel first, or fix the order of operations")
+
+
+def channel_end_times(root: int) -> dict[int, int]:
+    """For each channel under `root`, when its last own operation ends."""
+    leaf_node, leaf_start, cols = flatten_occurrences(root)
+    channel = cols["b"][leaf_node]
+    ends = leaf_start + cols["duration"][leaf_node]
+    result: dict[int, int] = {}
+    mine = channel >= 0
+    if mine.any():
+        last = np.zeros(int(channel[mine].max()) + 1, dtype=np.int64)
+        np.maximum.at(last, channel[mine], ends[mine])
+        for c in np.unique(channel[mine]):
+            result[int(c)] = int(last[c])
+    return result
+
+
+class EventTable:
+    """Events sorted by time (stable: equal times keep composition order)."""
+
+    def __init__(self, events: np.ndarray):
+        self.events = events
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def __getitem__(self, key):
+        return self.events[key]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, EventTable) and np.array_equal(self.events, other.events)
+
+    def by_board(self) -> dict[str, np.ndarray]:
+        """Each board's events, in time order."""
+        return {board_by_id(int(b)).name: self.events[self.events["board"] == b]
+                for b in np.unique(self.events["board"])}
+
+    def to_records(self) -> list[dict]:
+        return [{"time": int(e["time"]), "board": board_by_id(int(e["board"])).name,
+                 "channel": int(e["channel"]), "channel_name": repr(channel_by_id(
+                     int(e["channel"]))), "opcode": Opcode(int(e["opcode"])).name,
+                 "value": float(e["value"]), "duration": int(e["duration"])}
+                for e in self.events]
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_records())
+
+    def save(self, path: str | Path) -> None:
+        """JSON for a .json path, else NumPy's .npy format (the structured array)."""
+        path = Path(path)
+        if path.suffix == ".json":
+            path.write_text(self.to_json())
+        else:
+            np.save(path, self.events)
+
+    def __repr__(self) -> str:
+        return f"<EventTable {len(self)} events>"
