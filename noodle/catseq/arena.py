@@ -1,7 +1,7 @@
-"""The arena: every morphism is a row in a few typed columns, so building is an append
-and composing is O(1) and copies nothing.
+"""The arena: every morphism is one packed 37-byte row, so building is an append and
+composing is O(1) and copies nothing.
 
-Columns (one row = one node, 37 bytes):
+Row fields:
     kind      PRIM, SEQ (>>), SERIAL (@), PAR (|), PAR_UNCHECKED (| checked at compile
               time), REPEAT
     a, b      PRIM: primitive code, channel id (-1: none); SEQ/SERIAL/PAR: lhs, rhs;
@@ -16,10 +16,14 @@ A node never stores its channel set: that is what made the earlier design quadra
 ranges (O(1), and enough for channels composed in creation order), exactly on small
 operands, and otherwise marks the node PAR_UNCHECKED for the compiler to check before it
 produces any event. Padding is not stored either: the compiler derives it from durations.
-The columns are `array.array`s (append ~40 ns); the compiler reads them as NumPy arrays.
+
+Rows are packed into one bytearray (a `struct.pack` and one extend per node); the
+compiler reads them as a NumPy structured array, and single fields are read through
+column accessors (`ARENA.duration[i]`).
 """
 from __future__ import annotations
 
+import struct
 from array import array
 
 import numpy as np
@@ -30,39 +34,47 @@ EMPTY_MIN = 2**31 - 1
 #: operands with at most this many primitive occurrences together are checked exactly
 EXACT_CHECK_LIMIT = 512
 
+FIELDS = ("kind", "a", "b", "param", "duration", "chmin", "chmax", "leaves")
+ROW = struct.Struct("<Biiiqiiq")
+ROW_DTYPE = np.dtype([("kind", "u1"), ("a", "<i4"), ("b", "<i4"), ("param", "<i4"),
+                      ("duration", "<i8"), ("chmin", "<i4"), ("chmax", "<i4"),
+                      ("leaves", "<i8")])
+assert ROW.size == ROW_DTYPE.itemsize == 37
+
+
+class _Column:
+    """One field of every row, read by node index."""
+    __slots__ = ("_rows", "_offset", "_unpack")
+
+    def __init__(self, arena: "Arena", field: str):
+        self._rows = arena.rows
+        self._offset = ROW_DTYPE.fields[field][1]
+        self._unpack = struct.Struct("<" + ROW.format[1:][FIELDS.index(field)]).unpack_from
+
+    def __getitem__(self, node: int) -> int:
+        return self._unpack(self._rows, node * 37 + self._offset)[0]
+
 
 class Arena:
     def __init__(self) -> None:
-        self.kind = array("B")
-        self.a = array("i")
-        self.b = array("i")
-        self.param = array("i")
-        self.duration = array("q")
-        self.chmin = array("i")
-        self.chmax = array("i")
-        self.leaves = array("q")
+        self.rows = bytearray()
+        self.count = 0
         self.values = array("d")
         self._value_index: dict[float, int] = {}
+        for field in FIELDS:
+            setattr(self, field, _Column(self, field))
 
     def __len__(self) -> int:
-        return len(self.kind)
+        return self.count
 
     def nbytes(self) -> int:
-        columns = (self.kind, self.a, self.b, self.param, self.duration, self.chmin,
-                   self.chmax, self.leaves, self.values)
-        return sum(c.itemsize * len(c) for c in columns)
+        return len(self.rows) + self.values.itemsize * len(self.values)
 
-    def _add(self, kind: int, a: int, b: int, param: int, duration: int, chmin: int,
-             chmax: int, leaves: int) -> int:
-        self.kind.append(kind)
-        self.a.append(a)
-        self.b.append(b)
-        self.param.append(param)
-        self.duration.append(duration)
-        self.chmin.append(chmin)
-        self.chmax.append(chmax)
-        self.leaves.append(leaves)
-        return len(self.kind) - 1
+    def add(self, kind: int, a: int, b: int, param: int, duration: int, chmin: int,
+            chmax: int, leaves: int) -> int:
+        self.rows += ROW.pack(kind, a, b, param, duration, chmin, chmax, leaves)
+        self.count += 1
+        return self.count - 1
 
     def value(self, v: float) -> int:
         """The pool index of a parameter value (each distinct value stored once)."""
@@ -72,53 +84,36 @@ class Arena:
             self.values.append(v)
         return index
 
-    def primitive(self, code: int, channel: int, duration: int, param: int) -> int:
-        if channel == NO_CHANNEL:
-            return self._add(PRIM, code, channel, param, duration, EMPTY_MIN, -1, 1)
-        return self._add(PRIM, code, channel, param, duration, channel, channel, 1)
-
-    def _pair(self, kind: int, x: int, y: int, duration: int) -> int:
-        return self._add(kind, x, y, -1, duration, min(self.chmin[x], self.chmin[y]),
-                         max(self.chmax[x], self.chmax[y]), self.leaves[x] + self.leaves[y])
-
-    def sequence(self, x: int, y: int, serial: bool = False) -> int:
-        return self._pair(SERIAL if serial else SEQ, x, y, self.duration[x] + self.duration[y])
-
-    def parallel(self, x: int, y: int, checked: bool) -> int:
-        return self._pair(PAR if checked else PAR_UNCHECKED, x, y,
-                          max(self.duration[x], self.duration[y]))
-
-    def repeat(self, x: int, count: int) -> int:
-        return self._add(REPEAT, x, count, -1, self.duration[x] * count, self.chmin[x],
-                         self.chmax[x], self.leaves[x] * count)
-
     # -- queries ---------------------------------------------------------------------
-    def ranges_overlap(self, x: int, y: int) -> bool:
-        return self.chmin[x] <= self.chmax[y] and self.chmin[y] <= self.chmax[x]
-
     def channel_ids(self, root: int) -> set[int]:
         """The channels of a subtree: a walk over its distinct nodes."""
         found: set[int] = set()
         seen: set[int] = set()
         stack = [root]
+        unpack = ROW.unpack_from
         while stack:
             node = stack.pop()
-            if node in seen or self.chmax[node] < 0:
+            if node in seen:
                 continue
             seen.add(node)
-            kind = self.kind[node]
+            kind, a, b, _, _, _, chmax, _ = unpack(self.rows, node * 37)
+            if chmax < 0:
+                continue
             if kind == PRIM:
-                found.add(self.b[node])
+                found.add(b)
             elif kind == REPEAT:
-                stack.append(self.a[node])
+                stack.append(a)
             else:
-                stack += (self.a[node], self.b[node])
+                stack += (a, b)
         return found
 
     def columns(self) -> dict[str, np.ndarray]:
-        """The columns as NumPy arrays (copies: the arena keeps growing meanwhile)."""
-        return {name: np.array(getattr(self, name)) for name in
-                ("kind", "a", "b", "param", "duration", "leaves", "values")}
+        """Every field as a NumPy array, plus the value pool (copies: the arena keeps
+        growing meanwhile, and a view would pin its buffer)."""
+        table = np.frombuffer(bytes(self.rows), dtype=ROW_DTYPE)
+        cols = {name: np.ascontiguousarray(table[name]) for name in FIELDS}
+        cols["values"] = np.array(self.values)
+        return cols
 
 
 #: the arena every morphism of this process lives in

@@ -20,7 +20,8 @@ from noodle.catseq.channels import board_by_id, channel_by_id
 from noodle.catseq.errors import StateError
 from noodle.catseq.kernels import flatten, replay_states
 from noodle.catseq.morphism import Morphism, overlap_error
-from noodle.catseq.states import EVENT_RULES, PRIMITIVES, Opcode, State
+from noodle.catseq.states import EVENT_RULES, OPCODE_OPERATIONS, PRIMITIVES, Opcode, State
+from noodle.catseq.timebase import clock_hz
 
 EVENT_DTYPE = np.dtype([("time", "i8"), ("board", "i4"), ("channel", "i4"),
                         ("opcode", "u1"), ("value", "f8"), ("duration", "i8")])
@@ -41,9 +42,9 @@ _LEAVES = _lookup({op: -1 if r.leaves is None else int(r.leaves)
                    for op, r in EVENT_RULES.items()}, max(Opcode) + 1, -1)
 
 
-def flatten_occurrences(root: int) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+def flatten_occurrences(root: int, cols: dict[str, np.ndarray]
+                        ) -> tuple[np.ndarray, np.ndarray]:
     """(node, start) of every primitive occurrence under `root`, in composition order."""
-    cols = ARENA.columns()
     total = int(cols["leaves"][root])
     leaf_node = np.empty(total, dtype=np.int64)
     leaf_start = np.empty(total, dtype=np.int64)
@@ -52,12 +53,13 @@ def flatten_occurrences(root: int) -> tuple[np.ndarray, np.ndarray, dict[str, np
     n = flatten(cols["kind"], cols["a"], cols["b"], cols["duration"], root, leaf_node,
                 leaf_start, np.empty(stack, dtype=np.int64), np.empty(stack, dtype=np.int64))
     assert n == total
-    return leaf_node, leaf_start, cols
+    return leaf_node, leaf_start
 
 
-def check_deferred_overlaps(root: int) -> None:
+def check_deferred_overlaps(root: int, cols: dict[str, np.ndarray]) -> None:
     """`|` nodes whose operands' channels composition could not cheaply compare."""
-    if A.PAR_UNCHECKED not in ARENA.kind[:root + 1]:
+    kind, a, b = cols["kind"], cols["a"], cols["b"]
+    if not np.any(kind[:root + 1] == A.PAR_UNCHECKED):
         return
     seen: set[int] = set()
     stack = [root]
@@ -66,21 +68,21 @@ def check_deferred_overlaps(root: int) -> None:
         if node in seen:
             continue
         seen.add(node)
-        kind = ARENA.kind[node]
-        if kind == A.PAR_UNCHECKED:
-            common = ARENA.channel_ids(ARENA.a[node]) & ARENA.channel_ids(ARENA.b[node])
+        if kind[node] == A.PAR_UNCHECKED:
+            common = ARENA.channel_ids(int(a[node])) & ARENA.channel_ids(int(b[node]))
             if common:
                 raise overlap_error(common)
-        if kind == A.REPEAT:
-            stack.append(ARENA.a[node])
-        elif kind != A.PRIM:
-            stack += (ARENA.a[node], ARENA.b[node])
+        if kind[node] == A.REPEAT:
+            stack.append(int(a[node]))
+        elif kind[node] != A.PRIM:
+            stack += (int(a[node]), int(b[node]))
 
 
 def compile_events(seq: Morphism) -> "EventTable":
     root = seq._node
-    check_deferred_overlaps(root)
-    leaf_node, leaf_start, cols = flatten_occurrences(root)
+    cols = ARENA.columns()
+    check_deferred_overlaps(root, cols)
+    leaf_node, leaf_start = flatten_occurrences(root, cols)
     code = cols["a"][leaf_node]
     start_op = _START_OPCODE[code]
     end_op = _END_OPCODE[code]
@@ -129,14 +131,19 @@ def check_states(events: np.ndarray) -> None:
     op = Opcode(int(event["opcode"]))
     now = State(int(state[ch.id])).name.lower()
     wanted = " or ".join(s.name.lower() for s in sorted(EVENT_RULES[op].needs))
-    raise StateError(f"{op.name} on {ch!r} at {int(event['time'])} cycles: the channel is "
-                     f"{now}, but {op.name} needs it {wanted}",
+    raise StateError(f"{OPCODE_OPERATIONS[op]} on {ch!r} at {format_time(int(event['time']))}"
+                     f": the channel is {now}, but this needs it {wanted}",
                      hint="initialise the channel first, or fix the order of operations")
+
+
+def format_time(cycles: int) -> str:
+    return f"{cycles} cycles ({cycles / clock_hz() * 1e6:g} us)"
 
 
 def channel_end_times(root: int) -> dict[int, int]:
     """For each channel under `root`, when its last own operation ends."""
-    leaf_node, leaf_start, cols = flatten_occurrences(root)
+    cols = ARENA.columns()
+    leaf_node, leaf_start = flatten_occurrences(root, cols)
     channel = cols["b"][leaf_node]
     ends = leaf_start + cols["duration"][leaf_node]
     result: dict[int, int] = {}

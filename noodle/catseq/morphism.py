@@ -18,36 +18,53 @@ from noodle.catseq.states import PRIMITIVES, State, primitive_leaves, primitive_
 
 
 class Morphism:
-    __slots__ = ("_node",)
+    """A handle on an arena row. It also keeps the row's duration, channel-id range and
+    leaf count, which is all composition reads, so composing never reads the arena."""
+    __slots__ = ("_node", "_duration", "_chmin", "_chmax", "_leaves")
 
-    def __init__(self, node: int):
+    def __init__(self, node: int, duration: int, chmin: int, chmax: int, leaves: int):
         self._node = node
+        self._duration = duration
+        self._chmin = chmin
+        self._chmax = chmax
+        self._leaves = leaves
 
-    # -- algebra ---------------------------------------------------------------------
+    # -- algebra (the hot path of building: kept to one call each) ------------------------
     def __rshift__(self, other: "Morphism") -> "Morphism":
-        return Morphism(ARENA.sequence(self._node, _node_of(other, ">>")))
+        if other.__class__ is not Morphism:
+            raise _bad_operand(other, ">>")
+        return make(A.SEQ, self._node, other._node, -1, self._duration + other._duration,
+                    min(self._chmin, other._chmin), max(self._chmax, other._chmax),
+                    self._leaves + other._leaves)
 
     def __matmul__(self, other: "Morphism") -> "Morphism":
-        other_node = _node_of(other, "@")
-        check_serial_states(self._node, other_node)
-        return Morphism(ARENA.sequence(self._node, other_node, serial=True))
+        if other.__class__ is not Morphism:
+            raise _bad_operand(other, "@")
+        check_serial_states(self, other)
+        return make(A.SERIAL, self._node, other._node, -1, self._duration + other._duration,
+                    min(self._chmin, other._chmin), max(self._chmax, other._chmax),
+                    self._leaves + other._leaves)
 
     def __or__(self, other: "Morphism") -> "Morphism":
-        other_node = _node_of(other, "|")
-        return Morphism(ARENA.parallel(self._node, other_node,
-                                       checked=check_disjoint(self._node, other_node)))
+        if other.__class__ is not Morphism:
+            raise _bad_operand(other, "|")
+        kind = A.PAR if check_disjoint(self, other) else A.PAR_UNCHECKED
+        return make(kind, self._node, other._node, -1, max(self._duration, other._duration),
+                    min(self._chmin, other._chmin), max(self._chmax, other._chmax),
+                    self._leaves + other._leaves)
 
     def repeat(self, n: int) -> "Morphism":
         """This morphism n times in a row."""
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"repeat needs a positive integer count, not {n!r}")
-        return Morphism(ARENA.repeat(self._node, n))
+        return make(A.REPEAT, self._node, n, -1, self._duration * n, self._chmin,
+                    self._chmax, self._leaves * n)
 
     # -- queries ---------------------------------------------------------------------
     @property
     def duration(self) -> int:
         """Length in cycles, from the first operation's start to the last one's end."""
-        return ARENA.duration[self._node]
+        return self._duration
 
     @property
     def channels(self) -> frozenset[Channel]:
@@ -83,20 +100,32 @@ class Morphism:
         return plot(self, ax)
 
 
-def _node_of(other: object, op: str) -> int:
-    if not isinstance(other, Morphism):
-        raise TypeError(f"cannot compose a Morphism with {type(other).__name__} using {op}")
-    return other._node
+_pack = A.ROW.pack
 
 
-def check_disjoint(x: int, y: int) -> bool:
+def make(kind: int, a: int, b: int, param: int, duration: int, chmin: int, chmax: int,
+         leaves: int) -> Morphism:
+    """Append a row to the arena and return its handle (`Arena.add`, inlined: this runs
+    once per node built)."""
+    arena = ARENA
+    arena.rows += _pack(kind, a, b, param, duration, chmin, chmax, leaves)
+    node = arena.count
+    arena.count = node + 1
+    return Morphism(node, duration, chmin, chmax, leaves)
+
+
+def _bad_operand(other: object, op: str) -> TypeError:
+    return TypeError(f"cannot compose a Morphism with {type(other).__name__} using {op}")
+
+
+def check_disjoint(x: Morphism, y: Morphism) -> bool:
     """Raise if x and y share a channel, when that is cheap to tell; False when the
     check is left to the compiler."""
-    if not ARENA.ranges_overlap(x, y):
+    if x._chmax < y._chmin or y._chmax < x._chmin:  # id ranges apart (or one is empty)
         return True
-    if ARENA.leaves[x] + ARENA.leaves[y] > A.EXACT_CHECK_LIMIT:
+    if x._leaves + y._leaves > A.EXACT_CHECK_LIMIT:
         return False
-    common = ARENA.channel_ids(x) & ARENA.channel_ids(y)
+    common = ARENA.channel_ids(x._node) & ARENA.channel_ids(y._node)
     if common:
         raise overlap_error(common)
     return True
@@ -147,8 +176,9 @@ def end_state(node: int, ch: int) -> State | None:
     return last if last is not None else end_state(ARENA.a[node], ch)
 
 
-def check_serial_states(x: int, y: int) -> None:
+def check_serial_states(a: Morphism, b: Morphism) -> None:
     """a @ b: every channel b starts from a state must be left in it by a."""
+    x, y = a._node, b._node
     for ch in sorted(ARENA.channel_ids(y)):
         needs = start_needs(y, ch)
         if needs is None or needs == _TRANSPARENT:
@@ -157,6 +187,6 @@ def check_serial_states(x: int, y: int) -> None:
         if state is not None and state not in needs:
             wanted = " or ".join(s.name.lower() for s in sorted(needs))
             raise StateError(
-                f"a @ b: at {ARENA.duration[x]} cycles {channel_by_id(ch)!r} is "
+                f"a @ b: at {a._duration} cycles {channel_by_id(ch)!r} is "
                 f"{state.name.lower()} at the end of a, but b starts it from {wanted}",
                 hint="insert the operation that brings it there, or compose with >>")

@@ -4,97 +4,109 @@ from __future__ import annotations
 
 import numbers
 
-from noodle.catseq.arena import ARENA, NO_CHANNEL
-from noodle.catseq.channels import RF, TTL, Channel
-from noodle.catseq.morphism import Morphism
-from noodle.catseq.states import BY_NAME
+from noodle.catseq.arena import ARENA, EMPTY_MIN, NO_CHANNEL, PRIM
+from noodle.catseq.channels import RF, TTL, Channel  # noqa: F401 - re-exported
+from noodle.catseq.morphism import Morphism, make
+from noodle.catseq.states import BY_NAME, Primitive
 from noodle.catseq.timebase import Duration, as_cycles
 
 
-def _build(name: str, ch: Channel | None, duration: Duration | None = None,
+def _channel_id(p: Primitive, ch: object) -> int:
+    if ch.__class__ is not Channel:
+        raise TypeError(f"{p.name}() takes a channel first, not {ch!r}")
+    if p.channel_kind is not None and ch.kind != p.channel_kind:
+        raise TypeError(f"{p.name}() needs a {p.channel_kind.upper()} channel, got {ch!r}")
+    return ch.id
+
+
+def _param(p: Primitive, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{p.name}() needs a number, not {value!r}")
+    return ARENA.value(float(value))
+
+
+def _instant(p: Primitive, ch: Channel, value: float | None = None) -> Morphism:
+    i = _channel_id(p, ch)
+    param = _param(p, value) if p.has_value else -1
+    return make(PRIM, p.code, i, param, 0, i, i, 1)
+
+
+def _timed(p: Primitive, ch: Channel, duration: Duration,
            value: float | None = None) -> Morphism:
-    p = BY_NAME[name]
-    if p.channel_kind is not None or ch is not None:
-        if not isinstance(ch, Channel):
-            raise TypeError(f"{name}() takes a channel first, not {ch!r}")
-        if p.channel_kind is not None and ch.kind != p.channel_kind:
-            raise TypeError(f"{name}() needs a {p.channel_kind.upper()} channel, "
-                            f"got {ch!r}")
-    cycles = as_cycles(duration) if p.timed else 0
-    param = -1
-    if p.has_value:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise TypeError(f"{name}() needs a number, not {value!r}")
-        param = ARENA.value(float(value))
-    channel_id = ch.id if ch is not None else NO_CHANNEL
-    return Morphism(ARENA.primitive(p.code, channel_id, cycles, param))
+    i = _channel_id(p, ch)
+    param = _param(p, value) if p.has_value else -1
+    return make(PRIM, p.code, i, param, as_cycles(duration), i, i, 1)
+
+
+_P = BY_NAME
 
 
 # TTL
 def initialize(ch: Channel) -> Morphism:
-    return _build("initialize", ch)
+    return _instant(_P["initialize"], ch)
 
 
 def on(ch: Channel) -> Morphism:
-    return _build("on", ch)
+    return _instant(_P["on"], ch)
 
 
 def off(ch: Channel) -> Morphism:
-    return _build("off", ch)
+    return _instant(_P["off"], ch)
 
 
 def hold(ch: Channel, duration: Duration) -> Morphism:
     """Keep `ch` as it is for `duration` (any channel kind)."""
-    return _build("hold", ch, duration)
+    return _timed(_P["hold"], ch, duration)
 
 
 def pulse(ch: Channel, duration: Duration) -> Morphism:
     """On at the start, off after `duration`."""
-    return _build("pulse", ch, duration)
+    return _timed(_PULSE, ch, duration)
 
 
 # RF
 def rf_initialize(ch: Channel, carrier: float) -> Morphism:
     """Initialise an RF channel, off, at carrier frequency `carrier` (Hz)."""
-    return _build("rf_initialize", ch, value=carrier)
+    return _instant(_P["rf_initialize"], ch, carrier)
 
 
 def set_freq(ch: Channel, frequency: float) -> Morphism:
-    return _build("set_freq", ch, value=frequency)
+    return _instant(_P["set_freq"], ch, frequency)
 
 
 def set_amp(ch: Channel, amplitude: float) -> Morphism:
-    return _build("set_amp", ch, value=amplitude)
+    return _instant(_P["set_amp"], ch, amplitude)
 
 
 def set_phase(ch: Channel, phase: float) -> Morphism:
-    return _build("set_phase", ch, value=phase)
+    return _instant(_P["set_phase"], ch, phase)
 
 
 def rf_on(ch: Channel) -> Morphism:
-    return _build("rf_on", ch)
+    return _instant(_P["rf_on"], ch)
 
 
 def rf_off(ch: Channel) -> Morphism:
-    return _build("rf_off", ch)
+    return _instant(_P["rf_off"], ch)
 
 
 def rf_pulse(ch: Channel, duration: Duration) -> Morphism:
-    return _build("rf_pulse", ch, duration)
+    return _timed(_P["rf_pulse"], ch, duration)
 
 
 def linear_ramp(ch: Channel, target: float, duration: Duration) -> Morphism:
     """Ramp the amplitude linearly to `target` over `duration`."""
-    return _build("linear_ramp", ch, duration, value=target)
+    return _timed(_P["linear_ramp"], ch, duration, target)
 
 
 # no channel
 def wait(duration: Duration) -> Morphism:
     """Let `duration` pass (on no channel)."""
-    return _build("wait", None, duration)
+    return make(PRIM, _P["wait"].code, NO_CHANNEL, -1, as_cycles(duration), EMPTY_MIN, -1, 1)
 
 
 identity = wait
+_PULSE = _P["pulse"]
 
 __all__ = ["initialize", "on", "off", "hold", "pulse", "rf_initialize", "set_freq",
            "set_amp", "set_phase", "rf_on", "rf_off", "rf_pulse", "linear_ramp", "wait",

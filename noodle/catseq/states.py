@@ -37,6 +37,17 @@ class Opcode(IntEnum):
     RAMP_AMP = 16  # value: target amplitude; the ramp lasts the event's `duration`
 
 
+#: the operations an opcode comes from, as users wrote them
+OPCODE_OPERATIONS = {
+    Opcode.TTL_INIT: "initialize", Opcode.TTL_ON: "on (or the start of pulse)",
+    Opcode.TTL_OFF: "off (or the end of pulse)", Opcode.RF_INIT: "rf_initialize",
+    Opcode.RF_ON: "rf_on (or the start of rf_pulse)",
+    Opcode.RF_OFF: "rf_off (or the end of rf_pulse)", Opcode.SET_FREQ: "set_freq",
+    Opcode.SET_AMP: "set_amp", Opcode.SET_PHASE: "set_phase",
+    Opcode.RAMP_AMP: "linear_ramp",
+}
+
+
 @dataclass(frozen=True)
 class EventRule:
     """An event an operation emits, and the channel states it needs and leaves."""

@@ -89,6 +89,9 @@ def cycles(n: int) -> Duration:
 def as_cycles(duration: Duration) -> int:
     """The cycle count of a duration given to a primitive; bare numbers are refused,
     since 1.5 could mean seconds, microseconds or cycles."""
+    if duration.__class__ is Duration:
+        cycles = duration.whole_cycles
+        return cycles if cycles is not None else duration.to_cycles()
     if not isinstance(duration, Duration):
         raise DurationError(f"a duration must be written with its unit, not {duration!r}",
                             hint="write cs.us(1.5), cs.ns(40) or cs.cycles(375)")
