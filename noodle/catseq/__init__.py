@@ -9,6 +9,7 @@
 """
 from noodle.catseq.channels import RF, TTL, Board, Channel, rf, ttl
 from noodle.catseq.errors import CatseqError, ChannelOverlapError, DurationError, StateError
+from noodle.catseq.mlir_import import from_mlir
 from noodle.catseq.morphism import Morphism
 from noodle.catseq.primitives import (hold, identity, initialize, linear_ramp, off, on, pulse,
                                       rf_initialize, rf_off, rf_on, rf_pulse, set_amp,
@@ -28,5 +29,5 @@ __all__ = [
     "cycles", "clock", "Duration", "DEFAULT_CLOCK_HZ", "initialize", "on", "off", "hold",
     "pulse", "rf_initialize", "set_freq", "set_amp", "set_phase", "rf_on", "rf_off",
     "rf_pulse", "linear_ramp", "wait", "identity", "Opcode", "State", "CatseqError",
-    "ChannelOverlapError", "DurationError", "StateError",
+    "ChannelOverlapError", "DurationError", "StateError", "from_mlir",
 ]

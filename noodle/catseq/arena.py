@@ -107,10 +107,12 @@ class Arena:
                 stack += (a, b)
         return found
 
-    def columns(self) -> dict[str, np.ndarray]:
-        """Every field as a NumPy array, plus the value pool (copies: the arena keeps
-        growing meanwhile, and a view would pin its buffer)."""
-        table = np.frombuffer(bytes(self.rows), dtype=ROW_DTYPE)
+    def columns(self, upto: int | None = None) -> dict[str, np.ndarray]:
+        """Every field of rows [0, upto] as a NumPy array, plus the value pool (copies:
+        the arena keeps growing meanwhile, and a view would pin its buffer). A subtree
+        lies within [0, its root]: children are always built before their parents."""
+        end = len(self.rows) if upto is None else (upto + 1) * ROW.size
+        table = np.frombuffer(bytes(self.rows[:end]), dtype=ROW_DTYPE)
         cols = {name: np.ascontiguousarray(table[name]) for name in FIELDS}
         cols["values"] = np.array(self.values)
         return cols

@@ -49,7 +49,7 @@ def flatten_occurrences(root: int, cols: dict[str, np.ndarray]
     leaf_node = np.empty(total, dtype=np.int64)
     leaf_start = np.empty(total, dtype=np.int64)
     # pending entries never exceed the occurrences plus the nesting depth
-    stack = total + len(ARENA) + 1
+    stack = total + len(cols["kind"]) + 1
     n = flatten(cols["kind"], cols["a"], cols["b"], cols["duration"], root, leaf_node,
                 leaf_start, np.empty(stack, dtype=np.int64), np.empty(stack, dtype=np.int64))
     assert n == total
@@ -69,9 +69,10 @@ def check_deferred_overlaps(root: int, cols: dict[str, np.ndarray]) -> None:
             continue
         seen.add(node)
         if kind[node] == A.PAR_UNCHECKED:
-            common = ARENA.channel_ids(int(a[node])) & ARENA.channel_ids(int(b[node]))
+            x, y = int(a[node]), int(b[node])
+            common = ARENA.channel_ids(x) & ARENA.channel_ids(y)
             if common:
-                raise overlap_error(common)
+                raise overlap_error(x, y, common)
         if kind[node] == A.REPEAT:
             stack.append(int(a[node]))
         elif kind[node] != A.PRIM:
@@ -80,7 +81,7 @@ def check_deferred_overlaps(root: int, cols: dict[str, np.ndarray]) -> None:
 
 def compile_events(seq: Morphism) -> "EventTable":
     root = seq._node
-    cols = ARENA.columns()
+    cols = ARENA.columns(upto=root)
     check_deferred_overlaps(root, cols)
     leaf_node, leaf_start = flatten_occurrences(root, cols)
     code = cols["a"][leaf_node]
@@ -142,7 +143,7 @@ def format_time(cycles: int) -> str:
 
 def channel_end_times(root: int) -> dict[int, int]:
     """For each channel under `root`, when its last own operation ends."""
-    cols = ARENA.columns()
+    cols = ARENA.columns(upto=root)
     leaf_node, leaf_start = flatten_occurrences(root, cols)
     channel = cols["b"][leaf_node]
     ends = leaf_start + cols["duration"][leaf_node]

@@ -127,14 +127,37 @@ def check_disjoint(x: Morphism, y: Morphism) -> bool:
         return False
     common = ARENA.channel_ids(x._node) & ARENA.channel_ids(y._node)
     if common:
-        raise overlap_error(common)
+        raise overlap_error(x._node, y._node, common)
     return True
 
 
-def overlap_error(common: set[int]) -> ChannelOverlapError:
+def overlap_error(x: int, y: int, common: set[int]) -> ChannelOverlapError:
+    """The error for `x | y` sharing `common`, with where each side first uses the first
+    shared channel."""
     names = ", ".join(repr(channel_by_id(c)) for c in sorted(common))
-    return ChannelOverlapError(f"a | b needs disjoint channels, but both use {names}",
-                               hint="compose them in sequence with >> instead")
+    ch = min(common)
+    return ChannelOverlapError(
+        f"a | b needs disjoint channels, but both use {names}: a uses "
+        f"{channel_by_id(ch)!r} from {first_use(x, ch)} cycles and b from "
+        f"{first_use(y, ch)} cycles after a | b starts",
+        hint="compose them in sequence with >> instead")
+
+
+def first_use(node: int, ch: int) -> int | None:
+    """When the first operation on `ch` starts within `node` (None: it has none)."""
+    if not ARENA.chmin[node] <= ch <= ARENA.chmax[node]:
+        return None
+    kind = ARENA.kind[node]
+    if kind == A.PRIM:
+        return 0 if ARENA.b[node] == ch else None
+    if kind == A.REPEAT:
+        return first_use(ARENA.a[node], ch)
+    left, right = ARENA.a[node], ARENA.b[node]
+    t_left, t_right = first_use(left, ch), first_use(right, ch)
+    if kind in (A.SEQ, A.SERIAL) and t_right is not None:
+        t_right += ARENA.duration[left]
+    found = [t for t in (t_left, t_right) if t is not None]
+    return min(found) if found else None
 
 
 # -- states across @ ---------------------------------------------------------------------

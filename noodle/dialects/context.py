@@ -9,9 +9,18 @@ from functools import cache
 from importlib import resources
 
 from mlir import ir
+from mlir._mlir_libs import _mlir
 from mlir.dialects import irdl
 
-IRDL_DIALECTS = ("nir.irdl",)
+from noodle.errors import SourceLocation
+
+IRDL_DIALECTS = ("nir.irdl", "catseq.irdl")
+
+# When Python wraps an op, the bindings import the Python module of its dialect
+# (`<prefix>.<namespace>`) and remember only successes: for `nir` and `catseq` ops the
+# failing import of `mlir.dialects.<namespace>` was retried on every op (~100 us each).
+# Our builder modules, `noodle.dialects.nir` and `.catseq`, are found under this prefix.
+_mlir.globals.append_dialect_search_prefix(__package__)
 
 
 @cache
@@ -26,3 +35,12 @@ def make_context() -> ir.Context:
         for name in IRDL_DIALECTS:
             irdl.load_dialects(ir.Module.parse(_irdl_text(name)))
     return ctx
+
+
+def source_location(location: ir.Location) -> SourceLocation | None:
+    """Where an MLIR location points in its source file, for a NoodleError (None for
+    locations that are not file locations)."""
+    if not location.is_a_file():
+        return None
+    # MLIR columns are 1-based, SourceLocation's 0-based like Python's ast
+    return SourceLocation(location.filename, location.start_line, location.start_col - 1)

@@ -1,0 +1,51 @@
+"""noodle's own passes by command-line name, for `noodle-opt --pass` and pipelines.
+
+Each pass module declares its name (`PASS_NAME`) and its pass callable, named after the
+module with `_pass` appended, for `PassManager.add(callable, name=PASS_NAME)`; its
+description is the first line of the module docstring ("The `name` pass: what it does").
+This module only collects them. (Python passes cannot be named in a textual MLIR
+pipeline, hence a registry of noodle's own.)
+"""
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Callable
+
+from mlir import ir
+from mlir.passmanager import PassManager
+
+from noodle.dialects.context import source_location
+from noodle.errors import NoodleError
+from noodle.passes import (catseq_flatten, catseq_to_events, catseq_verify, lower_nir,
+                           widen_bool_memrefs)
+
+PassCallable = Callable[[ir.Operation, object], None]
+
+_MODULES = (lower_nir, widen_bool_memrefs, catseq_verify, catseq_flatten, catseq_to_events)
+
+
+def _entry(module: ModuleType) -> tuple[str, tuple[PassCallable, str]]:
+    run = getattr(module, module.__name__.rsplit(".", 1)[1] + "_pass")
+    summary = module.__doc__.strip().splitlines()[0]
+    return module.PASS_NAME, (run, summary.split(" pass: ", 1)[-1])
+
+
+#: pass name -> (pass callable, one-line description)
+PASSES: dict[str, tuple[PassCallable, str]] = dict(map(_entry, _MODULES))
+
+
+def run_passes(module: ir.Module, names: list[str]) -> None:
+    """Runs the named passes in order on `module` (in its context); a failure raises a
+    NoodleError at the location of MLIR's first error diagnostic."""
+    pm = PassManager()
+    for name in names:
+        pm.add(PASSES[name][0], name=name)
+    try:
+        pm.run(module.operation)
+    except ir.MLIRError as e:
+        if not e.error_diagnostics:
+            raise NoodleError(f"{', '.join(names)} failed: {e}") from None
+        first, *others = e.error_diagnostics
+        message = "\n".join([first.message, *(f"{d.location}: error: {d.message}"
+                                               for d in others)])
+        raise NoodleError(message, source_location(first.location)) from None
