@@ -84,6 +84,13 @@ def compile_events(seq: Morphism) -> "EventTable":
     cols = ARENA.columns(upto=root)
     check_deferred_overlaps(root, cols)
     leaf_node, leaf_start = flatten_occurrences(root, cols)
+    return events_from_occurrences(leaf_node, leaf_start, cols)
+
+
+def events_from_occurrences(leaf_node: np.ndarray, leaf_start: np.ndarray,
+                            cols: dict[str, np.ndarray]) -> "EventTable":
+    """The checked event table of primitive occurrences (arena nodes and their starts)
+    listed in composition order, which equal times keep."""
     code = cols["a"][leaf_node]
     start_op = _START_OPCODE[code]
     end_op = _END_OPCODE[code]

@@ -12,11 +12,14 @@ import operator
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
+import numpy as np
 from mlir import ir
 
 from noodle.catseq import primitives
 from noodle.catseq.channels import channel
 from noodle.catseq.errors import CatseqError
+from noodle.catseq.arena import ARENA
+from noodle.catseq.compiler import events_from_occurrences
 from noodle.catseq.morphism import Morphism
 from noodle.catseq.timebase import cycles
 from noodle.dialects import catseq as D
@@ -24,8 +27,7 @@ from noodle.dialects import make_context
 from noodle.dialects.context import source_location
 
 _BINARY = {D.COMPOSE: operator.rshift, D.SERIAL: operator.matmul, D.TENSOR: operator.or_}
-_STRUCTURED_ONLY = "cs.from_mlir and the catseq passes read sequences before catseq-flatten " \
-                   "or catseq-to-events"
+_STRUCTURED_ONLY = "the catseq passes read sequences before catseq-to-events"
 
 
 class SequenceIRError(CatseqError):
@@ -60,22 +62,48 @@ def at(location: ir.Location) -> Iterator[None]:
 
 
 @dataclass
+class Schedule:
+    """A `catseq.schedule` read back: primitive occurrences (arena nodes) and their
+    absolute starts, in composition order; what `catseq-flatten` leaves."""
+    nodes: list[int]
+    starts: list[int]
+    duration: int
+    location: ir.Location
+
+    def compile(self):
+        """The event table of this schedule (checked like a compiled sequence)."""
+        if not self.nodes:
+            return events_from_occurrences(np.zeros(0, np.int64), np.zeros(0, np.int64),
+                                           ARENA.columns(upto=0))
+        return events_from_occurrences(np.array(self.nodes, dtype=np.int64),
+                                       np.array(self.starts, dtype=np.int64),
+                                       ARENA.columns(upto=max(self.nodes)))
+
+
+@dataclass
 class ImportedSequence:
-    """A sequence function read back: its root morphism, and the value each arena node
-    was read from (so that passes can write results next to the ops)."""
+    """A sequence function read back: its root (a morphism, or a schedule after
+    catseq-flatten), and the value each arena node was read from (so that passes can
+    write results next to the ops)."""
     function: ir.Operation
     return_op: ir.Operation
-    root: Morphism
+    root: Morphism | Schedule
     values: dict[int, ir.Value]
 
     @property
+    def flat(self) -> bool:
+        return isinstance(self.root, Schedule)
+
+    @property
     def node(self) -> int:
-        """The root's arena node."""
+        """The root's arena node (structured sequences only)."""
         return self.root._node
 
     @property
     def location(self) -> ir.Location:
-        """Where the root morphism is defined."""
+        """Where the root is defined."""
+        if self.flat:
+            return self.root.location
         return self.values[self.node].owner.location
 
 
@@ -128,6 +156,10 @@ def _build(op: ir.Operation, args: list) -> object:
         return _BINARY[name](*args)
     if name == "catseq.repeat":
         return args[0].repeat(ir.IntegerAttr(op.attributes["count"]).value)
+    if name == "catseq.schedule":
+        return Schedule([m._node for m in args],
+                        list(ir.DenseI64ArrayAttr(op.attributes["start"])),
+                        ir.IntegerAttr(op.attributes["duration"]).value, op.location)
     raise CatseqError(f"{name} is not part of a sequence's structured form",
                       hint=_STRUCTURED_ONLY)
 
@@ -150,6 +182,10 @@ def from_mlir(text: str) -> Morphism:
     with make_context():
         module = parse(text)
         sequences = import_sequences(module.operation)
+        if len(sequences) == 1 and sequences[0].flat:
+            raise CatseqError("this sequence was flattened by catseq-flatten, which "
+                              "cannot be turned back into a morphism",
+                              hint="read the module from before catseq-flatten")
         if len(sequences) != 1:
             raise CatseqError(f"the module has {len(sequences)} sequence functions; "
                               f"cs.from_mlir reads a module with exactly one",

@@ -24,6 +24,8 @@ PASS_NAME = "catseq-flatten"
 def flatten(module: ir.Operation) -> None:
     """Rewrites every sequence function of `module` into its flat schedule."""
     for seq in import_sequences(module):
+        if seq.flat:
+            continue  # flattened already
         check_tensors(seq)
         leaf_node, leaf_start = flatten_occurrences(seq.node, ARENA.columns(upto=seq.node))
         with ir.InsertionPoint(seq.return_op), seq.return_op.location:

@@ -253,7 +253,7 @@ def test_malformed_ir_gives_a_located_catseq_error(edit, message):
 
 def test_lowered_ir_is_refused_by_from_mlir_with_a_hint():
     flat, _ = run_pass(BARRIER.to_mlir(), "catseq-flatten")
-    with pytest.raises(cs.CatseqError, match="catseq.schedule") as caught:
+    with pytest.raises(cs.CatseqError, match="flattened by catseq-flatten") as caught:
         cs.from_mlir(flat)
     assert "before catseq-flatten" in str(caught.value)
     events, _ = run_pass(BARRIER.to_mlir(), "catseq-to-events")
@@ -269,3 +269,27 @@ def test_to_events_matches_the_event_table_row_count():
         ops = list(module.body.operations[0].regions[0].blocks[0].operations)[:-1]
         assert sum(len(op.attributes["time"]) for op in ops) == len(table)
         assert np.all(np.diff(np.asarray(list(ops[0].attributes["time"]))) >= 0)
+
+
+def test_flatten_then_to_events_gives_the_events_of_to_events_alone():
+    board = cs.Board("pipeline0")
+    a, b, r = cs.ttl(board, 0), cs.ttl(board, 1), cs.rf(board, 2)
+    step = cs.pulse(a, cs.cycles(5)) | (cs.on(b) >> cs.hold(b, cs.cycles(3)) >> cs.off(b))
+    seq = (cs.initialize(a) | cs.initialize(b) | cs.rf_initialize(r, 1e6)) >> \
+        (step.repeat(3) | cs.rf_pulse(r, cs.cycles(4)))
+    text = seq.to_mlir()
+    both = _run_pipeline(text, ["catseq-flatten", "catseq-to-events"])
+    direct = _run_pipeline(text, ["catseq-to-events"])
+    assert both == direct
+    assert "catseq.events" in both
+
+
+def _run_pipeline(text: str, names: list[str]) -> str:
+    from noodle.dialects import make_context
+    from noodle.passes.registry import run_passes
+    from mlir import ir
+
+    with make_context():
+        module = ir.Module.parse(text)
+        run_passes(module, names)
+        return str(module)
