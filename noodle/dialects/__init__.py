@@ -1,4 +1,5 @@
-"""noodle's MLIR dialects (`nir`, defined in IRDL) and the context that loads them."""
+"""noodle's MLIR dialects (`nir` and `catseq`, defined in IRDL), their thin builders, and the
+one context that loads them."""
 from noodle.dialects.context import make_context
 
 __all__ = ["make_context"]
