@@ -112,8 +112,13 @@ class Arena:
         the arena keeps growing meanwhile, and a view would pin its buffer). A subtree
         lies within [0, its root]: children are always built before their parents."""
         end = len(self.rows) if upto is None else (upto + 1) * ROW.size
-        table = np.frombuffer(bytes(self.rows[:end]), dtype=ROW_DTYPE)
-        cols = {name: np.ascontiguousarray(table[name]) for name in FIELDS}
+        with memoryview(self.rows) as rows:
+            table = np.frombuffer(rows[:end], dtype=ROW_DTYPE)
+            # np.array always copies (ascontiguousarray would keep a one-row column as an
+            # unaligned view, which compiled kernels refuse), so nothing keeps the
+            # memoryview, which would stop the arena from growing
+            cols = {name: np.array(table[name]) for name in FIELDS}
+            del table
         cols["values"] = np.array(self.values)
         return cols
 

@@ -18,13 +18,13 @@ from noodle.catseq import arena as A
 from noodle.catseq.arena import ARENA
 from noodle.catseq.channels import board_by_id, channel_by_id
 from noodle.catseq.errors import StateError
-from noodle.catseq.kernels import flatten, replay_states
+from noodle.catseq.kernels import emit_events, flatten, replay_states
 from noodle.catseq.morphism import Morphism, overlap_error
 from noodle.catseq.states import EVENT_RULES, OPCODE_OPERATIONS, PRIMITIVES, Opcode, State
 from noodle.catseq.timebase import clock_hz
 
 EVENT_DTYPE = np.dtype([("time", "i8"), ("board", "i4"), ("channel", "i4"),
-                        ("opcode", "u1"), ("value", "f8"), ("duration", "i8")])
+                        ("opcode", "u1"), ("value", "f8"), ("duration", "i8")], align=True)
 
 
 def _lookup(values: dict[int, int], size: int, default: int) -> np.ndarray:
@@ -91,34 +91,27 @@ def events_from_occurrences(leaf_node: np.ndarray, leaf_start: np.ndarray,
                             cols: dict[str, np.ndarray]) -> "EventTable":
     """The checked event table of primitive occurrences (arena nodes and their starts)
     listed in composition order, which equal times keep."""
-    code = cols["a"][leaf_node]
-    start_op = _START_OPCODE[code]
-    end_op = _END_OPCODE[code]
-    has_start, has_end = start_op != 0, end_op != 0
-    order = np.arange(len(leaf_node), dtype=np.int64) * 2
-    params = cols["param"][leaf_node]
-    values = np.where(params >= 0, cols["values"][np.maximum(params, 0)] if len(cols["values"])
-                      else 0.0, 0.0)
-    durations = cols["duration"][leaf_node]
-    channel = cols["b"][leaf_node]
-    parts = [
-        (leaf_start[has_start], channel[has_start], start_op[has_start], values[has_start],
-         np.where(start_op[has_start] == Opcode.RAMP_AMP, durations[has_start], 0),
-         order[has_start]),
-        ((leaf_start + durations)[has_end], channel[has_end], end_op[has_end],
-         np.zeros(int(has_end.sum())), np.zeros(int(has_end.sum()), dtype=np.int64),
-         order[has_end] + 1),
-    ]
-    time, chan, opcode, value, duration, key = (np.concatenate(x) for x in zip(*parts))
-    sort = np.lexsort((key, time))
-    events = np.empty(len(sort), dtype=EVENT_DTYPE)
+    capacity = 2 * len(leaf_node)
+    time = np.empty(capacity, dtype=np.int64)
+    channel = np.empty(capacity, dtype=np.int64)
+    opcode = np.empty(capacity, dtype=np.int64)
+    value = np.empty(capacity)
+    duration = np.empty(capacity, dtype=np.int64)
+    pool = cols["values"] if len(cols["values"]) else np.zeros(1)
+    n = emit_events(leaf_node, leaf_start, cols["a"], cols["b"], cols["param"],
+                    cols["duration"], _START_OPCODE, _END_OPCODE, int(Opcode.RAMP_AMP), pool,
+                    time, channel, opcode, value, duration)
+    # events are in composition order, which a stable sort by time keeps for equal times
+    sort = np.argsort(time[:n], kind="stable")
+    channel, opcode = channel[sort], opcode[sort]
+    events = np.empty(n, dtype=EVENT_DTYPE)
     events["time"] = time[sort]
-    events["channel"] = chan[sort]
-    events["board"] = _board_ids()[events["channel"]] if len(events) else 0
-    events["opcode"] = opcode[sort]
+    events["channel"] = channel
+    events["opcode"] = opcode
     events["value"] = value[sort]
     events["duration"] = duration[sort]
-    check_states(events)
+    events["board"] = _board_ids()[channel] if n else 0
+    check_states(events, channel, opcode)
     return EventTable(events)
 
 
@@ -127,11 +120,12 @@ def _board_ids() -> np.ndarray:
     return np.array([c.board.id for c in _channel_list], dtype=np.int32)
 
 
-def check_states(events: np.ndarray) -> None:
+def check_states(events: np.ndarray, channel: np.ndarray, opcode: np.ndarray) -> None:
+    """Replays the sorted events (their channel and opcode columns, as int64) through
+    each channel's state machine; the first mismatch is a StateError."""
     from noodle.catseq.channels import _channel_list
     state = np.zeros(len(_channel_list), dtype=np.int64)
-    bad = replay_states(events["channel"].astype(np.int64), events["opcode"].astype(np.int64),
-                        _NEEDS_MASK, _LEAVES, state)
+    bad = replay_states(channel, opcode, _NEEDS_MASK, _LEAVES, state)
     if bad < 0:
         return
     event = events[bad]

@@ -63,3 +63,33 @@ def replay_states(channel, opcode, needs_mask, leaves, state):
         if leaves[op] >= 0:
             state[c] = leaves[op]
     return -1
+
+
+@noodle.jit
+def emit_events(leaf_node, leaf_start, code, channel, param, duration, start_opcode,
+                end_opcode, ramp_opcode, pool, out_time, out_channel, out_opcode, out_value,
+                out_duration):
+    """Each occurrence's start event and (for pulses) end event, in composition order;
+    returns how many. A ramp's event carries the ramp's duration."""
+    n = 0
+    for i in range(leaf_node.shape[0]):
+        node = leaf_node[i]
+        kind = code[node]
+        op = start_opcode[kind]
+        if op != 0:
+            out_time[n] = leaf_start[i]
+            out_channel[n] = channel[node]
+            out_opcode[n] = op
+            p = param[node]
+            out_value[n] = pool[p] if p >= 0 else 0.0
+            out_duration[n] = duration[node] if op == ramp_opcode else 0
+            n += 1
+        op = end_opcode[kind]
+        if op != 0:
+            out_time[n] = leaf_start[i] + duration[node]
+            out_channel[n] = channel[node]
+            out_opcode[n] = op
+            out_value[n] = 0.0
+            out_duration[n] = 0
+            n += 1
+    return n

@@ -19,15 +19,19 @@ from noodle.catseq.states import PRIMITIVES, State, primitive_leaves, primitive_
 
 class Morphism:
     """A handle on an arena row. It also keeps the row's duration, channel-id range and
-    leaf count, which is all composition reads, so composing never reads the arena."""
-    __slots__ = ("_node", "_duration", "_chmin", "_chmax", "_leaves")
+    leaf count, which is all composition reads, so composing never reads the arena, and
+    a 64-bit mask of its channel ids (bit id % 64): `|` on operands whose masks do not
+    meet is disjoint at once. The mask lives on handles only, not in the arena."""
+    __slots__ = ("_node", "_duration", "_chmin", "_chmax", "_leaves", "_mask")
 
-    def __init__(self, node: int, duration: int, chmin: int, chmax: int, leaves: int):
+    def __init__(self, node: int, duration: int, chmin: int, chmax: int, leaves: int,
+                 mask: int):
         self._node = node
         self._duration = duration
         self._chmin = chmin
         self._chmax = chmax
         self._leaves = leaves
+        self._mask = mask
 
     # -- algebra (the hot path of building: kept to one call each) ------------------------
     def __rshift__(self, other: "Morphism") -> "Morphism":
@@ -35,7 +39,7 @@ class Morphism:
             raise _bad_operand(other, ">>")
         return make(A.SEQ, self._node, other._node, -1, self._duration + other._duration,
                     min(self._chmin, other._chmin), max(self._chmax, other._chmax),
-                    self._leaves + other._leaves)
+                    self._leaves + other._leaves, self._mask | other._mask)
 
     def __matmul__(self, other: "Morphism") -> "Morphism":
         if other.__class__ is not Morphism:
@@ -43,7 +47,7 @@ class Morphism:
         check_serial_states(self, other)
         return make(A.SERIAL, self._node, other._node, -1, self._duration + other._duration,
                     min(self._chmin, other._chmin), max(self._chmax, other._chmax),
-                    self._leaves + other._leaves)
+                    self._leaves + other._leaves, self._mask | other._mask)
 
     def __or__(self, other: "Morphism") -> "Morphism":
         if other.__class__ is not Morphism:
@@ -51,14 +55,14 @@ class Morphism:
         kind = A.PAR if check_disjoint(self, other) else A.PAR_UNCHECKED
         return make(kind, self._node, other._node, -1, max(self._duration, other._duration),
                     min(self._chmin, other._chmin), max(self._chmax, other._chmax),
-                    self._leaves + other._leaves)
+                    self._leaves + other._leaves, self._mask | other._mask)
 
     def repeat(self, n: int) -> "Morphism":
         """This morphism n times in a row."""
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"repeat needs a positive integer count, not {n!r}")
         return make(A.REPEAT, self._node, n, -1, self._duration * n, self._chmin,
-                    self._chmax, self._leaves * n)
+                    self._chmax, self._leaves * n, self._mask)
 
     # -- queries ---------------------------------------------------------------------
     @property
@@ -104,14 +108,14 @@ _pack = A.ROW.pack
 
 
 def make(kind: int, a: int, b: int, param: int, duration: int, chmin: int, chmax: int,
-         leaves: int) -> Morphism:
+         leaves: int, mask: int) -> Morphism:
     """Append a row to the arena and return its handle (`Arena.add`, inlined: this runs
     once per node built)."""
     arena = ARENA
     arena.rows += _pack(kind, a, b, param, duration, chmin, chmax, leaves)
     node = arena.count
     arena.count = node + 1
-    return Morphism(node, duration, chmin, chmax, leaves)
+    return Morphism(node, duration, chmin, chmax, leaves, mask)
 
 
 def _bad_operand(other: object, op: str) -> TypeError:
@@ -121,6 +125,8 @@ def _bad_operand(other: object, op: str) -> TypeError:
 def check_disjoint(x: Morphism, y: Morphism) -> bool:
     """Raise if x and y share a channel, when that is cheap to tell; False when the
     check is left to the compiler."""
+    if not x._mask & y._mask:  # no channel id in common, even modulo 64
+        return True
     if x._chmax < y._chmin or y._chmax < x._chmin:  # id ranges apart (or one is empty)
         return True
     if x._leaves + y._leaves > A.EXACT_CHECK_LIMIT:

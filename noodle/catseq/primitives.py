@@ -28,14 +28,15 @@ def _param(p: Primitive, value: object) -> int:
 def _instant(p: Primitive, ch: Channel, value: float | None = None) -> Morphism:
     i = _channel_id(p, ch)
     param = _param(p, value) if p.has_value else -1
-    return make(PRIM, p.code, i, param, 0, i, i, 1)
+    return make(PRIM, p.code, i, param, 0, i, i, 1, 1 << (i & 63))
 
 
 def _timed(p: Primitive, ch: Channel, duration: Duration,
            value: float | None = None) -> Morphism:
     i = _channel_id(p, ch)
+    cycles = as_cycles(duration)  # before the value pool grows: a failure leaves no trace
     param = _param(p, value) if p.has_value else -1
-    return make(PRIM, p.code, i, param, as_cycles(duration), i, i, 1)
+    return make(PRIM, p.code, i, param, cycles, i, i, 1, 1 << (i & 63))
 
 
 _P = BY_NAME
@@ -102,7 +103,8 @@ def linear_ramp(ch: Channel, target: float, duration: Duration) -> Morphism:
 # no channel
 def wait(duration: Duration) -> Morphism:
     """Let `duration` pass (on no channel)."""
-    return make(PRIM, _P["wait"].code, NO_CHANNEL, -1, as_cycles(duration), EMPTY_MIN, -1, 1)
+    return make(PRIM, _P["wait"].code, NO_CHANNEL, -1, as_cycles(duration), EMPTY_MIN, -1, 1,
+                0)
 
 
 identity = wait

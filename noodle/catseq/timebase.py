@@ -8,20 +8,21 @@ clock in force where a primitive is built: 250 MHz unless a program sets another
 from __future__ import annotations
 
 import contextlib
-import threading
-from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from typing import Iterator
 
 from noodle.catseq.errors import DurationError
 
 DEFAULT_CLOCK_HZ = 250_000_000
-_state = threading.local()
+# A plain module variable, not thread-local: it is read for every primitive built, and
+# sequences are built on one thread.
+_clock_hz = DEFAULT_CLOCK_HZ
 
 
 def clock_hz() -> int:
     """The clock frequency durations are converted with here and now."""
-    return getattr(_state, "hz", DEFAULT_CLOCK_HZ)
+    return _clock_hz
 
 
 @contextlib.contextmanager
@@ -29,30 +30,47 @@ def clock(hz: int) -> Iterator[None]:
     """Build the sequences inside the block for a machine clocked at `hz`."""
     if not isinstance(hz, int) or hz <= 0:
         raise DurationError(f"the clock must be a positive whole number of Hz, not {hz!r}")
-    previous = clock_hz()
-    _state.hz = hz
+    global _clock_hz
+    previous, _clock_hz = _clock_hz, hz
     try:
         yield
     finally:
-        _state.hz = previous
+        _clock_hz = previous
 
 
-@dataclass(frozen=True)
 class Duration:
-    """A span of time, exact: `seconds` is a Fraction, or `whole_cycles` a cycle count."""
-    seconds: Fraction | None = None
-    whole_cycles: int | None = None
-    written: str = ""  # how the user wrote it, for error messages
+    """A span of time, exact: `seconds` (a Fraction) or `whole_cycles`. Immutable; it
+    remembers its cycle count at the last clock it was converted at, since a program
+    converts the same few durations again and again."""
+    __slots__ = ("seconds", "whole_cycles", "written", "_hz", "_cycles")
+
+    def __init__(self, seconds: Fraction | None = None, whole_cycles: int | None = None,
+                 written: str = ""):
+        self.seconds = seconds
+        self.whole_cycles = whole_cycles
+        self.written = written  # how the user wrote it, for error messages
+        self._hz = self._cycles = None
 
     def to_cycles(self, hz: int | None = None) -> int:
         if self.whole_cycles is not None:
             return self.whole_cycles
-        exact = self.seconds * (hz or clock_hz())
+        hz = hz or clock_hz()
+        if hz == self._hz:
+            return self._cycles
+        exact = self.seconds * hz
         if exact.denominator != 1:
             raise DurationError(f"{self.written} is {float(exact):g} cycles at "
-                                f"{(hz or clock_hz()) / 1e6:g} MHz, not a whole number",
+                                f"{hz / 1e6:g} MHz, not a whole number",
                                 hint="use a multiple of the clock period, or cs.cycles(n)")
-        return int(exact)
+        self._hz, self._cycles = hz, int(exact)
+        return self._cycles
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Duration) and (self.seconds, self.whole_cycles) == (
+            other.seconds, other.whole_cycles)
+
+    def __hash__(self) -> int:
+        return hash((self.seconds, self.whole_cycles))
 
     def __repr__(self) -> str:
         return self.written
@@ -68,14 +86,19 @@ def _exact(value: int | float | Fraction | str, unit: str) -> Fraction:
     return exact
 
 
+# The same literal (cs.us(4) written inline in a loop) gives the same Duration object,
+# whose cycle count is then converted once: building stays ~1 us per primitive.
+@lru_cache(maxsize=4096, typed=True)
 def us(value: int | float | Fraction | str) -> Duration:
     return Duration(_exact(value, "us") / 1_000_000, written=f"{value} us")
 
 
+@lru_cache(maxsize=4096, typed=True)
 def ns(value: int | float | Fraction | str) -> Duration:
     return Duration(_exact(value, "ns") / 1_000_000_000, written=f"{value} ns")
 
 
+@lru_cache(maxsize=4096, typed=True)
 def ms(value: int | float | Fraction | str) -> Duration:
     return Duration(_exact(value, "ms") / 1_000, written=f"{value} ms")
 
@@ -90,8 +113,11 @@ def as_cycles(duration: Duration) -> int:
     """The cycle count of a duration given to a primitive; bare numbers are refused,
     since 1.5 could mean seconds, microseconds or cycles."""
     if duration.__class__ is Duration:
-        cycles = duration.whole_cycles
-        return cycles if cycles is not None else duration.to_cycles()
+        if duration.whole_cycles is not None:
+            return duration.whole_cycles
+        if duration._hz == _clock_hz:
+            return duration._cycles
+        return duration.to_cycles()
     if not isinstance(duration, Duration):
         raise DurationError(f"a duration must be written with its unit, not {duration!r}",
                             hint="write cs.us(1.5), cs.ns(40) or cs.cycles(375)")
