@@ -37,15 +37,17 @@ class Morphism:
     def __rshift__(self, other: "Morphism") -> "Morphism":
         if other.__class__ is not Morphism:
             raise _bad_operand(other, ">>")
-        return make(A.SEQ, self._node, other._node, -1, self._duration + other._duration,
-                    min(self._chmin, other._chmin), max(self._chmax, other._chmax),
-                    self._leaves + other._leaves, self._mask | other._mask)
+        return self._then(A.SEQ, other)
 
     def __matmul__(self, other: "Morphism") -> "Morphism":
         if other.__class__ is not Morphism:
             raise _bad_operand(other, "@")
         check_serial_states(self, other)
-        return make(A.SERIAL, self._node, other._node, -1, self._duration + other._duration,
+        return self._then(A.SERIAL, other)
+
+    def _then(self, kind: int, other: "Morphism") -> "Morphism":
+        """`other` starting when this ends, as a `kind` (SEQ or SERIAL) node."""
+        return make(kind, self._node, other._node, -1, self._duration + other._duration,
                     min(self._chmin, other._chmin), max(self._chmax, other._chmax),
                     self._leaves + other._leaves, self._mask | other._mask)
 
