@@ -78,3 +78,8 @@ def channel_by_id(channel_id: int) -> Channel:
 
 def board_by_id(board_id: int) -> Board:
     return _board_list[board_id]
+
+
+def channel_boards() -> list[int]:
+    """The board id of every channel, indexed by channel id."""
+    return [c.board.id for c in _channel_list]

@@ -16,7 +16,7 @@ import numpy as np
 
 from noodle.catseq import arena as A
 from noodle.catseq.arena import ARENA
-from noodle.catseq.channels import board_by_id, channel_by_id
+from noodle.catseq.channels import board_by_id, channel_boards, channel_by_id
 from noodle.catseq.errors import StateError
 from noodle.catseq.kernels import emit_events, flatten, replay_states
 from noodle.catseq.morphism import Morphism, overlap_error
@@ -116,15 +116,13 @@ def events_from_occurrences(leaf_node: np.ndarray, leaf_start: np.ndarray,
 
 
 def _board_ids() -> np.ndarray:
-    from noodle.catseq.channels import _channel_list
-    return np.array([c.board.id for c in _channel_list], dtype=np.int32)
+    return np.array(channel_boards(), dtype=np.int32)
 
 
 def check_states(events: np.ndarray, channel: np.ndarray, opcode: np.ndarray) -> None:
     """Replays the sorted events (their channel and opcode columns, as int64) through
     each channel's state machine; the first mismatch is a StateError."""
-    from noodle.catseq.channels import _channel_list
-    state = np.zeros(len(_channel_list), dtype=np.int64)
+    state = np.zeros(len(channel_boards()), dtype=np.int64)
     bad = replay_states(channel, opcode, _NEEDS_MASK, _LEAVES, state)
     if bad < 0:
         return
