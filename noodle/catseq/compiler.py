@@ -84,7 +84,9 @@ def compile_events(seq: Morphism) -> "EventTable":
     cols = ARENA.columns(upto=root)
     check_deferred_overlaps(root, cols)
     leaf_node, leaf_start = flatten_occurrences(root, cols)
-    return events_from_occurrences(leaf_node, leaf_start, cols)
+    table = events_from_occurrences(leaf_node, leaf_start, cols)
+    table.clock_hz = seq.clock_hz or clock_hz()
+    return table
 
 
 def events_from_occurrences(leaf_node: np.ndarray, leaf_start: np.ndarray,
@@ -157,10 +159,12 @@ def channel_end_times(root: int) -> dict[int, int]:
 
 
 class EventTable:
-    """Events sorted by time (stable: equal times keep composition order)."""
+    """Events sorted by time (stable: equal times keep composition order), in cycles of
+    the clock `clock_hz`."""
 
-    def __init__(self, events: np.ndarray):
+    def __init__(self, events: np.ndarray, clock_hz: int | None = None):
         self.events = events
+        self.clock_hz = clock_hz
 
     def __len__(self) -> int:
         return len(self.events)
@@ -184,7 +188,7 @@ class EventTable:
                 for e in self.events]
 
     def to_json(self) -> str:
-        return json.dumps(self.to_records())
+        return json.dumps({"clock_hz": self.clock_hz, "events": self.to_records()})
 
     def save(self, path: str | Path) -> None:
         """JSON for a .json path, else NumPy's .npy format (the structured array)."""

@@ -40,12 +40,19 @@ def reachable_nodes(root: int) -> list[int]:
     return sorted(seen)
 
 
+#: the function attribute holding the clock the sequence's durations were written for
+CLOCK_ATTRIBUTE = "catseq.clock_hz"
+
+
 def to_mlir(seq: Morphism) -> str:
     """`seq` as the text of a module holding `func.func @sequence`."""
     with make_context(), ir.Location.unknown():
         module = ir.Module.create()
         with ir.InsertionPoint(module.body):
             fn = func.FuncOp(SEQUENCE_NAME, ([], [D.morphism_type()]))
+        if seq.clock_hz:  # what its cycle counts mean in seconds
+            fn.attributes[CLOCK_ATTRIBUTE] = ir.IntegerAttr.get(
+                ir.IntegerType.get_signless(64), seq.clock_hz)
         with ir.InsertionPoint(fn.add_entry_block()):
             func.ReturnOp([_emit(seq._node)])
         module.operation.verify()

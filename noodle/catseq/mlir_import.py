@@ -20,6 +20,7 @@ from noodle.catseq.channels import channel
 from noodle.catseq.errors import CatseqError
 from noodle.catseq.arena import ARENA
 from noodle.catseq.compiler import events_from_occurrences
+from noodle.catseq.mlir_export import CLOCK_ATTRIBUTE
 from noodle.catseq.morphism import Morphism
 from noodle.catseq.timebase import cycles
 from noodle.dialects import catseq as D
@@ -127,6 +128,9 @@ def import_function(function: ir.Operation) -> ImportedSequence:
         op = op.operation
         if op.name == "func.return":
             root = objects[op.operands[0]]
+            if CLOCK_ATTRIBUTE in function.attributes and isinstance(root, Morphism):
+                # durations come back as cycle counts: the handle gets their clock back
+                root._hz = ir.IntegerAttr(function.attributes[CLOCK_ATTRIBUTE]).value
             return ImportedSequence(function, op, root, values)
         with at(op.location):
             built = _build(op, [objects[v] for v in op.operands])

@@ -13,7 +13,7 @@ from __future__ import annotations
 from noodle.catseq import arena as A
 from noodle.catseq.arena import ARENA
 from noodle.catseq.channels import Channel, channel_by_id
-from noodle.catseq.errors import ChannelOverlapError, StateError
+from noodle.catseq.errors import ChannelOverlapError, DurationError, StateError
 from noodle.catseq.states import PRIMITIVES, State, primitive_leaves, primitive_needs
 
 
@@ -21,17 +21,20 @@ class Morphism:
     """A handle on an arena row. It also keeps the row's duration, channel-id range and
     leaf count, which is all composition reads, so composing never reads the arena, and
     a 64-bit mask of its channel ids (bit id % 64): `|` on operands whose masks do not
-    meet is disjoint at once. The mask lives on handles only, not in the arena."""
-    __slots__ = ("_node", "_duration", "_chmin", "_chmax", "_leaves", "_mask")
+    meet is disjoint at once, and the clock its durations were converted at (0: written
+    in cycles only), so parts built for different clocks never mix. The mask and the
+    clock live on handles only, not in the arena."""
+    __slots__ = ("_node", "_duration", "_chmin", "_chmax", "_leaves", "_mask", "_hz")
 
     def __init__(self, node: int, duration: int, chmin: int, chmax: int, leaves: int,
-                 mask: int):
+                 mask: int, hz: int):
         self._node = node
         self._duration = duration
         self._chmin = chmin
         self._chmax = chmax
         self._leaves = leaves
         self._mask = mask
+        self._hz = hz
 
     # -- algebra (the hot path of building: kept to one call each) ------------------------
     def __rshift__(self, other: "Morphism") -> "Morphism":
@@ -47,30 +50,37 @@ class Morphism:
 
     def _then(self, kind: int, other: "Morphism") -> "Morphism":
         """`other` starting when this ends, as a `kind` (SEQ or SERIAL) node."""
+        hz = self._hz if self._hz == other._hz else _common_clock(self, other)
         return make(kind, self._node, other._node, -1, self._duration + other._duration,
                     min(self._chmin, other._chmin), max(self._chmax, other._chmax),
-                    self._leaves + other._leaves, self._mask | other._mask)
+                    self._leaves + other._leaves, self._mask | other._mask, hz)
 
     def __or__(self, other: "Morphism") -> "Morphism":
         if other.__class__ is not Morphism:
             raise _bad_operand(other, "|")
+        hz = self._hz if self._hz == other._hz else _common_clock(self, other)
         kind = A.PAR if check_disjoint(self, other) else A.PAR_UNCHECKED
         return make(kind, self._node, other._node, -1, max(self._duration, other._duration),
                     min(self._chmin, other._chmin), max(self._chmax, other._chmax),
-                    self._leaves + other._leaves, self._mask | other._mask)
+                    self._leaves + other._leaves, self._mask | other._mask, hz)
 
     def repeat(self, n: int) -> "Morphism":
         """This morphism n times in a row."""
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"repeat needs a positive integer count, not {n!r}")
         return make(A.REPEAT, self._node, n, -1, self._duration * n, self._chmin,
-                    self._chmax, self._leaves * n, self._mask)
+                    self._chmax, self._leaves * n, self._mask, self._hz)
 
     # -- queries ---------------------------------------------------------------------
     @property
     def duration(self) -> int:
         """Length in cycles, from the first operation's start to the last one's end."""
         return self._duration
+
+    @property
+    def clock_hz(self) -> int | None:
+        """The clock its durations were converted at (None: written in cycles only)."""
+        return self._hz or None
 
     @property
     def channels(self) -> frozenset[Channel]:
@@ -110,14 +120,25 @@ _pack = A.ROW.pack
 
 
 def make(kind: int, a: int, b: int, param: int, duration: int, chmin: int, chmax: int,
-         leaves: int, mask: int) -> Morphism:
+         leaves: int, mask: int, hz: int) -> Morphism:
     """Append a row to the arena and return its handle (`Arena.add`, inlined: this runs
     once per node built)."""
     arena = ARENA
     arena.rows += _pack(kind, a, b, param, duration, chmin, chmax, leaves)
     node = arena.count
     arena.count = node + 1
-    return Morphism(node, duration, chmin, chmax, leaves, mask)
+    return Morphism(node, duration, chmin, chmax, leaves, mask, hz)
+
+
+def _common_clock(x: Morphism, y: Morphism) -> int:
+    """The clock of a composition of operands with different clocks: the one that has
+    one (0 means cycle counts only); two different clocks are an error."""
+    if x._hz and y._hz:
+        raise DurationError(f"cannot compose parts built for different clocks: "
+                            f"{x._hz / 1e6:g} MHz and {y._hz / 1e6:g} MHz (their cycle "
+                            f"counts mean different times)",
+                            hint="build the whole sequence inside one `with cs.clock(hz):`")
+    return x._hz or y._hz
 
 
 def _bad_operand(other: object, op: str) -> TypeError:

@@ -8,7 +8,7 @@ from noodle.catseq.arena import ARENA, EMPTY_MIN, NO_CHANNEL, PRIM
 from noodle.catseq.channels import RF, TTL, Channel  # noqa: F401 - re-exported
 from noodle.catseq.morphism import Morphism, make
 from noodle.catseq.states import BY_NAME, Primitive
-from noodle.catseq.timebase import Duration, as_cycles
+from noodle.catseq.timebase import Duration, as_cycles, clock_hz
 
 
 def _channel_id(p: Primitive, ch: object) -> int:
@@ -25,10 +25,16 @@ def _param(p: Primitive, value: object) -> int:
     return ARENA.value(float(value))
 
 
+def _clock_of(duration: Duration) -> int:
+    """The clock a duration was converted at: 0 for a cycle count, which means the
+    same number of cycles at any clock."""
+    return 0 if duration.whole_cycles is not None else clock_hz()
+
+
 def _instant(p: Primitive, ch: Channel, value: float | None = None) -> Morphism:
     i = _channel_id(p, ch)
     param = _param(p, value) if p.has_value else -1
-    return make(PRIM, p.code, i, param, 0, i, i, 1, 1 << (i & 63))
+    return make(PRIM, p.code, i, param, 0, i, i, 1, 1 << (i & 63), 0)
 
 
 def _timed(p: Primitive, ch: Channel, duration: Duration,
@@ -36,7 +42,7 @@ def _timed(p: Primitive, ch: Channel, duration: Duration,
     i = _channel_id(p, ch)
     cycles = as_cycles(duration)  # before the value pool grows: a failure leaves no trace
     param = _param(p, value) if p.has_value else -1
-    return make(PRIM, p.code, i, param, cycles, i, i, 1, 1 << (i & 63))
+    return make(PRIM, p.code, i, param, cycles, i, i, 1, 1 << (i & 63), _clock_of(duration))
 
 
 _P = BY_NAME
@@ -104,7 +110,7 @@ def linear_ramp(ch: Channel, target: float, duration: Duration) -> Morphism:
 def wait(duration: Duration) -> Morphism:
     """Let `duration` pass (on no channel)."""
     return make(PRIM, _P["wait"].code, NO_CHANNEL, -1, as_cycles(duration), EMPTY_MIN, -1, 1,
-                0)
+                0, _clock_of(duration))
 
 
 identity = wait

@@ -90,7 +90,7 @@ def text_timeline(seq: Morphism, width: int = 72, hz: int | None = None) -> str:
     axis in cycles and in µs at `hz` (default: the clock in force, `cs.clock`), one row
     per channel, and a legend. A column covers duration/columns cycles and shows
     everything that happens within it, so no pulse is too short to see."""
-    hz = hz or clock_hz()
+    hz = hz or seq.clock_hz or clock_hz()
     rows = tracks(seq)
     label_width = max([len(repr(tr.channel)) for tr in rows] + [len("cycles")]) + 1
     columns = max(width - label_width, 10)
@@ -167,7 +167,7 @@ def plot(seq: Morphism, ax=None, hz: int | None = None):
     except ImportError as error:
         raise ImportError("seq.plot() needs matplotlib: pip install 'noodle[plot]' "
                           "(or pip install matplotlib)") from error
-    hz = hz or clock_hz()
+    hz = hz or seq.clock_hz or clock_hz()
     rows = tracks(seq)
     if ax is None:
         # a bare Figure, not pyplot: no global figure registry to leak into, and

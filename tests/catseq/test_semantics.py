@@ -279,14 +279,16 @@ def test_by_board_splits_and_keeps_time_order():
 
 def test_to_json_and_save(tmp_path):
     table = cs.compile(init_all(T0, R0) >> (cs.pulse(T0, C(8)) | cs.set_freq(R0, 81e6)))
-    records = json.loads(table.to_json())
+    document = json.loads(table.to_json())
+    assert document["clock_hz"] == cs.DEFAULT_CLOCK_HZ
+    records = document["events"]
     assert len(records) == len(table)
     assert records[-1] == {"time": 8, "board": "sem0", "channel": T0.id,
                            "channel_name": repr(T0), "opcode": "TTL_OFF", "value": 0.0,
                            "duration": 0}
     assert {"opcode": "SET_FREQ", "value": 81e6}.items() <= records[3].items()
     table.save(tmp_path / "seq.json")
-    assert json.loads((tmp_path / "seq.json").read_text()) == records
+    assert json.loads((tmp_path / "seq.json").read_text()) == document
     table.save(tmp_path / "seq.npy")
     loaded = np.load(tmp_path / "seq.npy")
     assert loaded.dtype == table.events.dtype and np.array_equal(loaded, table.events)
@@ -346,3 +348,24 @@ def test_plot_without_matplotlib_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     with pytest.raises(ImportError, match=r"noodle\[plot\]"):
         cs.pulse(T0, C(1)).plot()
+
+
+# -- clocks ---------------------------------------------------------------------------------
+def test_a_sequence_remembers_its_clock_and_refuses_to_mix_clocks():
+    with cs.clock(125_000_000):
+        slow = cs.pulse(T0, cs.us(2))
+    fast = cs.pulse(T1, cs.us(2))
+    assert slow.duration == 250 and fast.duration == 500
+    assert slow.clock_hz == 125_000_000 and fast.clock_hz == cs.DEFAULT_CLOCK_HZ
+    for compose in (lambda a, b: a >> b, lambda a, b: a | b):
+        with pytest.raises(cs.DurationError, match="different clocks"):
+            compose(slow, fast)
+    # a duration written in cycles means the same cycles at any clock: it mixes freely
+    assert (slow >> cs.hold(T0, C(5))).clock_hz == 125_000_000
+    with cs.clock(125_000_000):
+        seq = init_all(T0, R0) >> slow
+    table = cs.compile(seq)
+    assert table.clock_hz == 125_000_000
+    assert json.loads(table.to_json())["clock_hz"] == 125_000_000
+    assert "125 MHz" in seq.text_timeline()
+    assert cs.from_mlir(seq.to_mlir()).clock_hz == 125_000_000
