@@ -130,7 +130,7 @@ def import_function(function: ir.Operation) -> ImportedSequence:
             root = objects[op.operands[0]]
             if CLOCK_ATTRIBUTE in function.attributes and isinstance(root, Morphism):
                 # durations come back as cycle counts: the handle gets their clock back
-                root._hz = ir.IntegerAttr(function.attributes[CLOCK_ATTRIBUTE]).value
+                root = root.with_clock(ir.IntegerAttr(function.attributes[CLOCK_ATTRIBUTE]).value)
             return ImportedSequence(function, op, root, values)
         with at(op.location):
             built = _build(op, [objects[v] for v in op.operands])
