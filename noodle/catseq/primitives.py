@@ -8,6 +8,7 @@ from noodle.catseq.arena import ARENA, EMPTY_MIN, NO_CHANNEL, PRIM
 from noodle.catseq.channels import RF, TTL, Channel  # noqa: F401 - re-exported
 from noodle.catseq.morphism import Morphism, make
 from noodle.catseq.states import BY_NAME, Primitive
+from noodle.catseq import timebase
 from noodle.catseq.timebase import Duration, as_cycles, clock_hz
 
 
@@ -40,9 +41,14 @@ def _instant(p: Primitive, ch: Channel, value: float | None = None) -> Morphism:
 def _timed(p: Primitive, ch: Channel, duration: Duration,
            value: float | None = None) -> Morphism:
     i = _channel_id(p, ch)
-    cycles = as_cycles(duration)  # before the value pool grows: a failure leaves no trace
+    # the common case, a duration already converted at this clock, without calls
+    hz = timebase._clock_hz
+    if duration.__class__ is Duration and duration._hz == hz:
+        cycles = duration._cycles
+    else:  # before the value pool grows: a failure leaves no trace
+        cycles, hz = as_cycles(duration), _clock_of(duration)
     param = _param(p, value) if p.has_value else -1
-    return make(PRIM, p.code, i, param, cycles, i, i, 1, 1 << (i & 63), _clock_of(duration))
+    return make(PRIM, p.code, i, param, cycles, i, i, 1, 1 << (i & 63), hz)
 
 
 _P = BY_NAME
