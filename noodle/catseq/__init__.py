@@ -18,7 +18,7 @@ from noodle.catseq.states import Opcode, State
 from noodle.catseq.timebase import DEFAULT_CLOCK_HZ, Duration, clock, cycles, ms, ns, us
 
 
-def compile(seq: Morphism):  # noqa: A001 - cs.compile is the documented name
+def compile(seq: Morphism):
     """The event table of `seq`: a NumPy structured array (time, board, channel,
     opcode, value, duration) sorted by time, stable for equal times."""
     return seq.compile()

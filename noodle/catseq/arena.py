@@ -46,7 +46,7 @@ class _Column:
     """One field of every row, read by node index."""
     __slots__ = ("_rows", "_offset", "_unpack")
 
-    def __init__(self, arena: "Arena", field: str):
+    def __init__(self, arena: Arena, field: str):
         self._rows = arena.rows
         self._offset = ROW_DTYPE.fields[field][1]
         self._unpack = struct.Struct("<" + ROW.format[1:][FIELDS.index(field)]).unpack_from

@@ -13,7 +13,7 @@ class Board:
     object for the same name."""
     __slots__ = ("name", "id")
 
-    def __new__(cls, name: str) -> "Board":
+    def __new__(cls, name: str) -> Board:
         found = _boards.get(name)
         if found is not None:
             return found

@@ -79,7 +79,7 @@ def check_deferred_overlaps(root: int, cols: dict[str, np.ndarray]) -> None:
             stack += (int(a[node]), int(b[node]))
 
 
-def compile_events(seq: Morphism) -> "EventTable":
+def compile_events(seq: Morphism) -> EventTable:
     root = seq._node
     cols = ARENA.columns(upto=root)
     check_deferred_overlaps(root, cols)
@@ -90,7 +90,7 @@ def compile_events(seq: Morphism) -> "EventTable":
 
 
 def events_from_occurrences(leaf_node: np.ndarray, leaf_start: np.ndarray,
-                            cols: dict[str, np.ndarray]) -> "EventTable":
+                            cols: dict[str, np.ndarray]) -> EventTable:
     """The checked event table of primitive occurrences (arena nodes and their starts)
     listed in composition order, which equal times keep."""
     capacity = 2 * len(leaf_node)

@@ -38,18 +38,18 @@ class Morphism:
         return self._h[0]
 
     # -- algebra (the hot path of building) -------------------------------------------
-    def __rshift__(self, other: "Morphism") -> "Morphism":
+    def __rshift__(self, other: Morphism) -> Morphism:
         if other.__class__ is not Morphism:
             raise _bad_operand(other, ">>")
         return _then(A.SEQ, self._h, other._h)
 
-    def __matmul__(self, other: "Morphism") -> "Morphism":
+    def __matmul__(self, other: Morphism) -> Morphism:
         if other.__class__ is not Morphism:
             raise _bad_operand(other, "@")
         check_serial_states(self, other)
         return _then(A.SERIAL, self._h, other._h)
 
-    def __or__(self, other: "Morphism") -> "Morphism":
+    def __or__(self, other: Morphism) -> Morphism:
         if other.__class__ is not Morphism:
             raise _bad_operand(other, "|")
         kind = A.PAR if check_disjoint(self, other) else A.PAR_UNCHECKED
@@ -59,14 +59,14 @@ class Morphism:
                     hi1 if hi1 > hi2 else hi2, l1 + l2, m1 | m2,
                     z1 if z1 == z2 else _common_clock(z1, z2))
 
-    def repeat(self, n: int) -> "Morphism":
+    def repeat(self, n: int) -> Morphism:
         """This morphism n times in a row."""
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"repeat needs a positive integer count, not {n!r}")
         node, duration, lo, hi, leaves, mask, hz = self._h
         return make(A.REPEAT, node, n, -1, duration * n, lo, hi, leaves * n, mask, hz)
 
-    def with_clock(self, hz: int) -> "Morphism":
+    def with_clock(self, hz: int) -> Morphism:
         """The same sequence, marked as written for clock `hz` (for readers that get
         durations back as cycle counts)."""
         return Morphism(self._h[:6] + (hz,))

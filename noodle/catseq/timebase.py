@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from fractions import Fraction
 from functools import lru_cache
-from typing import Iterator
+from collections.abc import Iterator
 
 from noodle.catseq.errors import DurationError
 

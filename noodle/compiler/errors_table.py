@@ -39,7 +39,7 @@ class ErrorSite:
     raised_by_user: bool = False
 
     @classmethod
-    def of_kind(cls, kind: str, where: SourceLocation | None) -> "ErrorSite":
+    def of_kind(cls, kind: str, where: SourceLocation | None) -> ErrorSite:
         exc_type, message = ERROR_KINDS[kind]
         return cls(exc_type, message, where)
 

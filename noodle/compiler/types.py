@@ -43,7 +43,7 @@ class Array:
 
 @dataclass(frozen=True)
 class TupleType:
-    items: tuple["NType", ...]
+    items: tuple[NType, ...]
 
     def __str__(self) -> str:
         return "tuple(" + ", ".join(map(str, self.items)) + ")"

@@ -8,7 +8,7 @@ one builder (and one reader, in `noodle.catseq.mlir_import`) serves all of them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from collections.abc import Sequence
 
 from mlir import ir
 

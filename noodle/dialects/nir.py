@@ -5,7 +5,7 @@ verifies it. Call them inside an `ir.InsertionPoint` and `ir.Location` like upst
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from mlir import ir

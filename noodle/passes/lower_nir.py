@@ -11,7 +11,7 @@ calls to libm), ready for `convert-linalg-to-loops` and the LLVM lowering.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from mlir import ir
 from mlir.dialects import arith

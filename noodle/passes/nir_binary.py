@@ -6,7 +6,7 @@ guarded where LLVM would give poison or x86 would trap, yielding NumPy's results
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from mlir import ir
 from mlir.dialects import arith, math, scf

@@ -6,7 +6,7 @@ the bufferization pipeline sees a plain allocation it can free.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from mlir import ir
 from mlir.dialects import arith, memref

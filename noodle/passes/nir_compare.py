@@ -5,7 +5,7 @@ unordered so that NaN != x holds, as in NumPy. bool compares as unsigned (True >
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from mlir import ir
 from mlir.dialects import arith

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 from mlir import ir

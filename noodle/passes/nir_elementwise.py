@@ -7,7 +7,7 @@ wants); scalar operands are captured by the body instead of being operands.
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from mlir import ir
 

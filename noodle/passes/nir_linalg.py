@@ -1,7 +1,7 @@
 """Building a `linalg.generic` on memrefs with its body written as a Python function."""
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from mlir import ir
 from mlir.dialects import linalg

@@ -7,7 +7,7 @@ collapsed view of them.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from mlir import ir
 from mlir.dialects import memref

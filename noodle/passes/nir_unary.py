@@ -6,7 +6,7 @@ Transcendental functions stay `math` ops (lowered by `convert-math-to-llvm` and
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from mlir import ir
 from mlir.dialects import arith, math

@@ -9,7 +9,7 @@ pipeline, hence a registry of noodle's own.)
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Callable
+from collections.abc import Callable
 
 from mlir import ir
 from mlir.passmanager import PassManager

@@ -7,7 +7,8 @@ import inspect
 import os
 import warnings
 from types import FunctionType
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 
 from noodle.compiler.options import CompileOptions

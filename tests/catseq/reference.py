@@ -161,7 +161,7 @@ def events(node) -> list[tuple[int, int, int, int, float, int]]:
     return sorted(rows, key=lambda row: row[0])
 
 
-def compile(node) -> list[tuple[int, int, int, int, float, int]]:  # noqa: A001
+def compile(node) -> list[tuple[int, int, int, int, float, int]]:
     """The event table, after replaying every channel's states (RefStateError on the
     first event, in table order, that starts from a wrong state)."""
     table = events(node)

@@ -23,11 +23,11 @@ atexit.register(shutil.rmtree, _CACHE_DIR, ignore_errors=True)
 # NOODLE_TEST_TIMEOUT seconds, default 300) fails that test only, and the report shows
 # the tail of the crash output (from a re-run of the test in a subprocess).
 # NOODLE_TEST_NO_FORK=1 runs the tests in-process (for pdb, or where fork is missing).
-import pickle  # noqa: E402
-import select  # noqa: E402
-import signal  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
+import pickle
+import select
+import signal
+import subprocess
+import sys
 
 _FORK = hasattr(os, "fork") and os.environ.get("NOODLE_TEST_NO_FORK") != "1"
 _TIMEOUT = float(os.environ.get("NOODLE_TEST_TIMEOUT", "300"))
@@ -78,7 +78,7 @@ def pytest_runtest_protocol(item, nextitem):
             payload = pickle.dumps(data)
             with os.fdopen(write_fd, "wb") as pipe:
                 pipe.write(payload)
-        except BaseException:  # noqa: BLE001
+        except BaseException:
             status = 1
         finally:
             os._exit(status)

@@ -27,7 +27,8 @@ from __future__ import annotations
 import copy
 import math
 import warnings
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 from hypothesis import HealthCheck, settings
@@ -229,7 +230,7 @@ def run_python(func: Callable, args: tuple) -> tuple[Any, BaseException | None]:
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
             return func(*args), None
-        except Exception as exc:  # noqa: BLE001 - compared with the compiled run
+        except Exception as exc:
             return None, exc
 
 
@@ -249,7 +250,7 @@ def run_compiled(compiled: Any, args: tuple) -> tuple[Any, BaseException | None]
             return compiled(*args), None
         except (noodle_error, fallback_warning):
             raise
-        except Exception as exc:  # noqa: BLE001 - compared with the Python run
+        except Exception as exc:
             return None, exc
 
 

@@ -25,8 +25,8 @@ if not (SHARED / "acceptance" / "jit_cases.py").is_file():
 if str(SHARED) not in sys.path:
     sys.path.insert(0, str(SHARED))
 
-from acceptance import jit_cases  # noqa: E402
-from acceptance.jit_cases import CASES  # noqa: E402
+from acceptance import jit_cases
+from acceptance.jit_cases import CASES
 
 BY_NAME = {case.name: case for case in CASES}
 SEEDS = [0, 1, 2, 12345]

@@ -335,7 +335,7 @@ def bound_in_nested_branches(c, d):
         z = 0.0
         for i in range(d):
             if i == 2:
-                w = i * 0.5
+                _w = i * 0.5  # bound in a nested region, read by nothing
                 break
         else_value = d * 1.0
         z = else_value

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Iterable
+from collections.abc import Iterable
 
 #: Pseudo-variables that carry control flow through structured regions. Their names
 #: cannot clash with Python identifiers.

@@ -8,7 +8,7 @@ step (negative too) never copies, and writes through a view reach the original a
 from __future__ import annotations
 
 import ast
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from mlir import ir

@@ -98,7 +98,7 @@ class CallMixin:
         return self.call_object(callee, args, kwargs, node)
 
     def call_object(self, callee, args: list[Val], kwargs: dict, node) -> Val:
-        static_kwargs = lambda: {k: self.static_value(v) for k, v in kwargs.items()}  # noqa
+        static_kwargs = lambda: {k: self.static_value(v) for k, v in kwargs.items()}
         if callee in UNARY_UFUNCS and len(args) == 1 and not kwargs:
             return self.apply_ufunc(callee, args, node, kind=UNARY_UFUNCS[callee],
                                     operator=False)
@@ -261,10 +261,10 @@ class CallMixin:
     def check_domain(self, xs: list[Val], domain: str, node) -> None:
         """math raises ValueError where NumPy would give NaN."""
         x = xs[0]
-        f64 = lambda v: self.const_scalar(PY_FLOAT, v).ir  # noqa: E731
+        f64 = lambda v: self.const_scalar(PY_FLOAT, v).ir
         i1 = ir.IntegerType.get_signless(1)
-        lt = lambda a, b: nir.compare("lt", "float64", a, b, i1)  # noqa: E731
-        le = lambda a, b: nir.compare("le", "float64", a, b, i1)  # noqa: E731
+        lt = lambda a, b: nir.compare("lt", "float64", a, b, i1)
+        le = lambda a, b: nir.compare("le", "float64", a, b, i1)
         if domain == "negative":
             bad = lt(x.ir, f64(0.0))
         elif domain == "positive":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import replace
-from typing import Callable, Hashable
+from collections.abc import Callable, Hashable
 
 import numpy as np
 from mlir import ir

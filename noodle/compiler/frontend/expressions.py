@@ -9,7 +9,8 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 import numpy as np
 from mlir import ir

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Hashable
+from collections.abc import Hashable
 
 from noodle.compiler.frontend.analysis import CONTINUED, RETVAL, assigned_names
 from noodle.compiler.frontend.values import Val

@@ -20,7 +20,7 @@ class FunctionSource:
     text: str
 
     @classmethod
-    def of(cls, pyfunc: FunctionType) -> "FunctionSource":
+    def of(cls, pyfunc: FunctionType) -> FunctionSource:
         code = pyfunc.__code__
         where = SourceLocation(code.co_filename, code.co_firstlineno, 0)
         try:

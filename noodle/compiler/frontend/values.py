@@ -7,7 +7,8 @@ list of MLIR values that crosses a region boundary (scf yields, calls, returns).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from mlir import ir
 from mlir.dialects import scf
@@ -22,7 +23,7 @@ NO_CONST = object()
 class Val:
     type: NType
     ir: ir.Value | None = None
-    items: tuple["Val", ...] = ()
+    items: tuple[Val, ...] = ()
     #: the Python value when it is known at compile time (literals, shapes of constants)
     const: Any = field(default=NO_CONST)
     #: an array just computed by a nir op: nothing else refers to its buffer
