@@ -18,7 +18,7 @@ import statistics
 import time
 import tracemalloc
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 import noodle.catseq as cs
 from noodle.catseq.arena import ARENA
