@@ -107,17 +107,21 @@ class Arena:
                 stack += (a, b)
         return found
 
-    def columns(self, upto: int | None = None) -> dict[str, np.ndarray]:
-        """Every field of rows [0, upto] as a NumPy array, plus the value pool (copies:
-        the arena keeps growing meanwhile, and a view would pin its buffer). A subtree
-        lies within [0, its root]: children are always built before their parents."""
+    #: the fields the compiler reads (leaves of a root comes from the row accessor)
+    COMPILER_FIELDS = ("kind", "a", "b", "param", "duration")
+
+    def columns(self, upto: int | None = None,
+                fields: tuple[str, ...] = COMPILER_FIELDS) -> dict[str, np.ndarray]:
+        """`fields` of rows [0, upto] as NumPy arrays, plus the value pool (copies: the
+        arena keeps growing meanwhile, and a view would pin its buffer). A subtree lies
+        within [0, its root]: children are always built before their parents."""
         end = len(self.rows) if upto is None else (upto + 1) * ROW.size
         with memoryview(self.rows) as rows:
             table = np.frombuffer(rows[:end], dtype=ROW_DTYPE)
             # np.array always copies (ascontiguousarray would keep a one-row column as an
             # unaligned view, which compiled kernels refuse), so nothing keeps the
             # memoryview, which would stop the arena from growing
-            cols = {name: np.array(table[name]) for name in FIELDS}
+            cols = {name: np.array(table[name]) for name in fields}
             del table
         cols["values"] = np.array(self.values)
         return cols

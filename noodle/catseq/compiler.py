@@ -45,7 +45,7 @@ _LEAVES = _lookup({op: -1 if r.leaves is None else int(r.leaves)
 def flatten_occurrences(root: int, cols: dict[str, np.ndarray]
                         ) -> tuple[np.ndarray, np.ndarray]:
     """(node, start) of every primitive occurrence under `root`, in composition order."""
-    total = int(cols["leaves"][root])
+    total = ARENA.leaves[root]
     leaf_node = np.empty(total, dtype=np.int64)
     leaf_start = np.empty(total, dtype=np.int64)
     # pending entries never exceed the occurrences plus the nesting depth

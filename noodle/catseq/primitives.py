@@ -40,7 +40,10 @@ def _instant(p: Primitive, ch: Channel, value: float | None = None) -> Morphism:
 
 def _timed(p: Primitive, ch: Channel, duration: Duration,
            value: float | None = None) -> Morphism:
-    i = _channel_id(p, ch)
+    if ch.__class__ is Channel and (ch.kind == p.channel_kind or p.channel_kind is None):
+        i = ch.id
+    else:
+        i = _channel_id(p, ch)  # raises the error that says what is wrong
     # the common case, a duration already converted at this clock, without calls
     hz = timebase._clock_hz
     if duration.__class__ is Duration and duration._hz == hz:
