@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 from fractions import Fraction
-from functools import lru_cache
 from collections.abc import Iterator
 
 from noodle.catseq.errors import DurationError
@@ -80,27 +79,38 @@ def _exact(value: int | float | Fraction | str, unit: str) -> Fraction:
     if isinstance(value, bool) or not isinstance(value, (int, float, Fraction, str)):
         raise DurationError(f"a time in {unit} must be a number, not {value!r}")
     # str(float) is the shortest decimal that round-trips: 1.5 -> '1.5', exactly 3/2
-    exact = Fraction(str(value)) if isinstance(value, float) else Fraction(value)
+    try:
+        exact = Fraction(str(value)) if isinstance(value, float) else Fraction(value)
+    except (ValueError, ZeroDivisionError):  # a string that is not a number, nan, inf
+        raise DurationError(f"{value!r} is not a time in {unit}") from None
     if exact < 0:
         raise DurationError(f"a duration cannot be negative: {value!r} {unit}")
     return exact
 
 
-# The same literal (cs.us(4) written inline in a loop) gives the same Duration object,
-# whose cycle count is then converted once: building stays ~1 us per primitive.
-@lru_cache(maxsize=4096, typed=True)
-def us(value: int | float | Fraction | str) -> Duration:
-    return Duration(_exact(value, "us") / 1_000_000, written=f"{value} us")
+def _unit(name: str, per_second: int):
+    """The constructor of durations in one unit. The same literal (cs.us(4) written
+    inline in a loop) gives the same Duration object, whose cycle count is then
+    converted once: building stays ~1 us per primitive. A plain dict, not lru_cache:
+    this runs once per primitive, and True == 1 must still be refused."""
+    made: dict[object, Duration] = {}
+
+    def make(value: int | float | Fraction | str) -> Duration:
+        duration = made.get(value)
+        if duration is None or value.__class__ is bool:
+            duration = Duration(_exact(value, name) / per_second, written=f"{value} {name}")
+            if len(made) < 4096:
+                made[value] = duration
+        return duration
+
+    make.__name__ = make.__qualname__ = name
+    make.__doc__ = f"A duration of `value` {name} (exact: decimals are taken as written)."
+    return make
 
 
-@lru_cache(maxsize=4096, typed=True)
-def ns(value: int | float | Fraction | str) -> Duration:
-    return Duration(_exact(value, "ns") / 1_000_000_000, written=f"{value} ns")
-
-
-@lru_cache(maxsize=4096, typed=True)
-def ms(value: int | float | Fraction | str) -> Duration:
-    return Duration(_exact(value, "ms") / 1_000, written=f"{value} ms")
+us = _unit("us", 1_000_000)
+ns = _unit("ns", 1_000_000_000)
+ms = _unit("ms", 1_000)
 
 
 def cycles(n: int) -> Duration:
