@@ -36,6 +36,7 @@ def _lookup(values: dict[int, int], size: int, default: int) -> np.ndarray:
 
 _START_OPCODE = _lookup({p.code: p.start or 0 for p in PRIMITIVES}, len(PRIMITIVES), 0)
 _END_OPCODE = _lookup({p.code: p.end or 0 for p in PRIMITIVES}, len(PRIMITIVES), 0)
+_EVENTS_PER_PRIMITIVE = (_START_OPCODE != 0).astype(np.int64) + (_END_OPCODE != 0)
 _NEEDS_MASK = _lookup({op: sum(1 << s for s in r.needs) for op, r in EVENT_RULES.items()},
                       max(Opcode) + 1, 0)
 _LEAVES = _lookup({op: -1 if r.leaves is None else int(r.leaves)
@@ -93,7 +94,9 @@ def events_from_occurrences(leaf_node: np.ndarray, leaf_start: np.ndarray,
                             cols: dict[str, np.ndarray]) -> EventTable:
     """The checked event table of primitive occurrences (arena nodes and their starts)
     listed in composition order, which equal times keep."""
-    capacity = 2 * len(leaf_node)
+    # the exact count: allocating room for two events per occurrence doubled the memory
+    # the emitter touches, which cost more than this count
+    capacity = int(_EVENTS_PER_PRIMITIVE[cols["a"][leaf_node]].sum())
     time = np.empty(capacity, dtype=np.int64)
     channel = np.empty(capacity, dtype=np.int64)
     opcode = np.empty(capacity, dtype=np.int64)
