@@ -96,26 +96,20 @@ def events_from_occurrences(leaf_node: np.ndarray, leaf_start: np.ndarray,
     listed in composition order, which equal times keep."""
     # the exact count: allocating room for two events per occurrence doubled the memory
     # the emitter touches, which cost more than this count
-    capacity = int(_EVENTS_PER_PRIMITIVE[cols["a"][leaf_node]].sum())
-    time = np.empty(capacity, dtype=np.int64)
-    channel = np.empty(capacity, dtype=np.int64)
-    opcode = np.empty(capacity, dtype=np.int64)
-    value = np.empty(capacity)
-    duration = np.empty(capacity, dtype=np.int64)
+    n = int(_EVENTS_PER_PRIMITIVE[cols["a"][leaf_node]].sum())
+    unsorted = np.zeros(n, dtype=EVENT_DTYPE)  # zeros: padding bytes are deterministic too
     pool = cols["values"] if len(cols["values"]) else np.zeros(1)
-    n = emit_events(leaf_node, leaf_start, cols["a"], cols["b"], cols["param"],
-                    cols["duration"], _START_OPCODE, _END_OPCODE, int(Opcode.RAMP_AMP), pool,
-                    time, channel, opcode, value, duration)
-    # events are in composition order, which a stable sort by time keeps for equal times
-    sort = np.argsort(time[:n], kind="stable")
-    channel, opcode = channel[sort], opcode[sort]
-    events = np.empty(n, dtype=EVENT_DTYPE)
-    events["time"] = time[sort]
-    events["channel"] = channel
-    events["opcode"] = opcode
-    events["value"] = value[sort]
-    events["duration"] = duration[sort]
-    events["board"] = _board_ids()[channel] if n else 0
+    # the kernel writes each field through a strided view of the records
+    emitted = emit_events(leaf_node, leaf_start, cols["a"], cols["b"], cols["param"], cols["duration"],
+                _START_OPCODE, _END_OPCODE, int(Opcode.RAMP_AMP), pool,
+                np.array(channel_boards() or [0], dtype=np.int64),
+                *(unsorted[name] for name in EVENT_DTYPE.names))
+    assert emitted == n
+    # events are in composition order, which a stable sort by time keeps for equal times;
+    # one gather moves whole records
+    events = unsorted[np.argsort(unsorted["time"], kind="stable")]
+    del unsorted
+    channel, opcode = events["channel"], events["opcode"]
     check_states(events, channel, opcode)
     return EventTable(events)
 
@@ -125,7 +119,7 @@ def _board_ids() -> np.ndarray:
 
 
 def check_states(events: np.ndarray, channel: np.ndarray, opcode: np.ndarray) -> None:
-    """Replays the sorted events (their channel and opcode columns, as int64) through
+    """Replays the sorted events (given with their channel and opcode columns) through
     each channel's state machine; the first mismatch is a StateError."""
     state = np.zeros(len(channel_boards()), dtype=np.int64)
     bad = replay_states(channel, opcode, _NEEDS_MASK, _LEAVES, state)

@@ -67,10 +67,11 @@ def replay_states(channel, opcode, needs_mask, leaves, state):
 
 @noodle.jit
 def emit_events(leaf_node, leaf_start, code, channel, param, duration, start_opcode,
-                end_opcode, ramp_opcode, pool, out_time, out_channel, out_opcode, out_value,
-                out_duration):
-    """Each occurrence's start event and (for pulses) end event, in composition order;
-    returns how many. A ramp's event carries the ramp's duration."""
+                end_opcode, ramp_opcode, pool, board_of, out_time, out_board, out_channel,
+                out_opcode, out_value, out_duration):
+    """Each occurrence's start event and (for pulses) end event, in composition order,
+    into the columns of the event table (strided views of its records); returns how
+    many. A ramp's event carries the ramp's duration."""
     n = 0
     for i in range(leaf_node.shape[0]):
         node = leaf_node[i]
@@ -78,6 +79,7 @@ def emit_events(leaf_node, leaf_start, code, channel, param, duration, start_opc
         op = start_opcode[kind]
         if op != 0:
             out_time[n] = leaf_start[i]
+            out_board[n] = board_of[channel[node]]
             out_channel[n] = channel[node]
             out_opcode[n] = op
             p = param[node]
@@ -87,6 +89,7 @@ def emit_events(leaf_node, leaf_start, code, channel, param, duration, start_opc
         op = end_opcode[kind]
         if op != 0:
             out_time[n] = leaf_start[i] + duration[node]
+            out_board[n] = board_of[channel[node]]
             out_channel[n] = channel[node]
             out_opcode[n] = op
             out_value[n] = 0.0
