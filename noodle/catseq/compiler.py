@@ -23,8 +23,12 @@ from noodle.catseq.morphism import Morphism, overlap_error
 from noodle.catseq.states import EVENT_RULES, OPCODE_OPERATIONS, PRIMITIVES, Opcode, State
 from noodle.catseq.timebase import clock_hz
 
+# 40 bytes with no padding (opcode is 8 bytes wide for that): NumPy copies only fields
+# when it gathers records, so padding bytes would be garbage, and every field is
+# naturally aligned, so compiled kernels can write each through a strided view.
 EVENT_DTYPE = np.dtype([("time", "i8"), ("board", "i4"), ("channel", "i4"),
-                        ("opcode", "u1"), ("value", "f8"), ("duration", "i8")], align=True)
+                        ("opcode", "i8"), ("value", "f8"), ("duration", "i8")])
+assert EVENT_DTYPE.itemsize == sum(EVENT_DTYPE[name].itemsize for name in EVENT_DTYPE.names)
 
 
 def _lookup(values: dict[int, int], size: int, default: int) -> np.ndarray:
@@ -97,13 +101,14 @@ def events_from_occurrences(leaf_node: np.ndarray, leaf_start: np.ndarray,
     # the exact count: allocating room for two events per occurrence doubled the memory
     # the emitter touches, which cost more than this count
     n = int(_EVENTS_PER_PRIMITIVE[cols["a"][leaf_node]].sum())
-    unsorted = np.zeros(n, dtype=EVENT_DTYPE)  # zeros: padding bytes are deterministic too
+    unsorted = np.empty(n, dtype=EVENT_DTYPE)
     pool = cols["values"] if len(cols["values"]) else np.zeros(1)
     # the kernel writes each field through a strided view of the records
     emitted = emit_events(leaf_node, leaf_start, cols["a"], cols["b"], cols["param"], cols["duration"],
                 _START_OPCODE, _END_OPCODE, int(Opcode.RAMP_AMP), pool,
-                np.array(channel_boards() or [0], dtype=np.int64),
-                *(unsorted[name] for name in EVENT_DTYPE.names))
+                np.array(channel_boards() or [0], dtype=np.int64), unsorted["time"],
+                unsorted["board"], unsorted["channel"], unsorted["opcode"], unsorted["value"],
+                unsorted["duration"])
     assert emitted == n
     # events are in composition order, which a stable sort by time keeps for equal times;
     # one gather moves whole records
