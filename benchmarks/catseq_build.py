@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import argparse
 import functools
+import statistics
 import subprocess
 import sys
-import statistics
 import time
 import tracemalloc
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import noodle.catseq as cs
 from noodle.catseq.arena import ARENA

@@ -70,12 +70,6 @@ class Arena:
     def nbytes(self) -> int:
         return len(self.rows) + self.values.itemsize * len(self.values)
 
-    def add(self, kind: int, a: int, b: int, param: int, duration: int, chmin: int,
-            chmax: int, leaves: int) -> int:
-        self.rows += ROW.pack(kind, a, b, param, duration, chmin, chmax, leaves)
-        self.count += 1
-        return self.count - 1
-
     def value(self, v: float) -> int:
         """The pool index of a parameter value (each distinct value stored once)."""
         index = self._value_index.get(v)

@@ -104,30 +104,25 @@ def events_from_occurrences(leaf_node: np.ndarray, leaf_start: np.ndarray,
     unsorted = np.empty(n, dtype=EVENT_DTYPE)
     pool = cols["values"] if len(cols["values"]) else np.zeros(1)
     # the kernel writes each field through a strided view of the records
-    emitted = emit_events(leaf_node, leaf_start, cols["a"], cols["b"], cols["param"], cols["duration"],
-                _START_OPCODE, _END_OPCODE, int(Opcode.RAMP_AMP), pool,
-                np.array(channel_boards() or [0], dtype=np.int64), unsorted["time"],
-                unsorted["board"], unsorted["channel"], unsorted["opcode"], unsorted["value"],
-                unsorted["duration"])
+    emitted = emit_events(leaf_node, leaf_start, cols["a"], cols["b"], cols["param"],
+                          cols["duration"], _START_OPCODE, _END_OPCODE, int(Opcode.RAMP_AMP),
+                          pool, np.array(channel_boards() or [0], dtype=np.int64),
+                          unsorted["time"], unsorted["board"], unsorted["channel"],
+                          unsorted["opcode"], unsorted["value"], unsorted["duration"])
     assert emitted == n
     # events are in composition order, which a stable sort by time keeps for equal times;
     # one gather moves whole records
     events = unsorted[np.argsort(unsorted["time"], kind="stable")]
     del unsorted
-    channel, opcode = events["channel"], events["opcode"]
-    check_states(events, channel, opcode)
+    check_states(events)
     return EventTable(events)
 
 
-def _board_ids() -> np.ndarray:
-    return np.array(channel_boards(), dtype=np.int32)
-
-
-def check_states(events: np.ndarray, channel: np.ndarray, opcode: np.ndarray) -> None:
-    """Replays the sorted events (given with their channel and opcode columns) through
-    each channel's state machine; the first mismatch is a StateError."""
+def check_states(events: np.ndarray) -> None:
+    """Replays the sorted events through each channel's state machine; the first
+    mismatch is a StateError."""
     state = np.zeros(len(channel_boards()), dtype=np.int64)
-    bad = replay_states(channel, opcode, _NEEDS_MASK, _LEAVES, state)
+    bad = replay_states(events["channel"], events["opcode"], _NEEDS_MASK, _LEAVES, state)
     if bad < 0:
         return
     event = events[bad]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import operator
-from dataclasses import dataclass
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 from mlir import ir

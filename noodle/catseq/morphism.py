@@ -41,23 +41,19 @@ class Morphism:
     def __rshift__(self, other: Morphism) -> Morphism:
         if other.__class__ is not Morphism:
             raise _bad_operand(other, ">>")
-        return _then(A.SEQ, self._h, other._h)
+        return _pair(A.SEQ, self._h, other._h, parallel=False)
 
     def __matmul__(self, other: Morphism) -> Morphism:
         if other.__class__ is not Morphism:
             raise _bad_operand(other, "@")
         check_serial_states(self, other)
-        return _then(A.SERIAL, self._h, other._h)
+        return _pair(A.SERIAL, self._h, other._h, parallel=False)
 
     def __or__(self, other: Morphism) -> Morphism:
         if other.__class__ is not Morphism:
             raise _bad_operand(other, "|")
         kind = A.PAR if check_disjoint(self, other) else A.PAR_UNCHECKED
-        n1, d1, lo1, hi1, l1, m1, z1 = self._h
-        n2, d2, lo2, hi2, l2, m2, z2 = other._h
-        return make(kind, n1, n2, -1, d1 if d1 > d2 else d2, lo1 if lo1 < lo2 else lo2,
-                    hi1 if hi1 > hi2 else hi2, l1 + l2, m1 | m2,
-                    z1 if z1 == z2 else _common_clock(z1, z2))
+        return _pair(kind, self._h, other._h, parallel=True)
 
     def repeat(self, n: int) -> Morphism:
         """This morphism n times in a row."""
@@ -121,8 +117,8 @@ _pack = A.ROW.pack
 
 def make(kind: int, a: int, b: int, param: int, duration: int, chmin: int, chmax: int,
          leaves: int, mask: int, hz: int) -> Morphism:
-    """Append a row to the arena and return its handle (`Arena.add`, inlined: this runs
-    once per node built)."""
+    """Append a row to the arena and return its handle (the arena is written here
+    only: this runs once per node built, so it is one call)."""
     arena = ARENA
     arena.rows += _pack(kind, a, b, param, duration, chmin, chmax, leaves)
     node = arena.count
@@ -130,11 +126,13 @@ def make(kind: int, a: int, b: int, param: int, duration: int, chmin: int, chmax
     return Morphism((node, duration, chmin, chmax, leaves, mask, hz))
 
 
-def _then(kind: int, x: tuple, y: tuple) -> Morphism:
-    """y starting when x ends, as a `kind` (SEQ or SERIAL) node."""
+def _pair(kind: int, x: tuple, y: tuple, parallel: bool) -> Morphism:
+    """A `kind` node over handles x and y: side by side (lasting the longer) when
+    `parallel`, else y starting when x ends."""
     n1, d1, lo1, hi1, l1, m1, z1 = x
     n2, d2, lo2, hi2, l2, m2, z2 = y
-    return make(kind, n1, n2, -1, d1 + d2, lo1 if lo1 < lo2 else lo2,
+    duration = (d1 if d1 > d2 else d2) if parallel else d1 + d2
+    return make(kind, n1, n2, -1, duration, lo1 if lo1 < lo2 else lo2,
                 hi1 if hi1 > hi2 else hi2, l1 + l2, m1 | m2,
                 z1 if z1 == z2 else _common_clock(z1, z2))
 

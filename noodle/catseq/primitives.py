@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numbers
 
+from noodle.catseq import timebase
 from noodle.catseq.arena import ARENA, EMPTY_MIN, NO_CHANNEL, PRIM
 from noodle.catseq.channels import RF, TTL, Channel
 from noodle.catseq.morphism import Morphism, make
 from noodle.catseq.states import BY_NAME, Primitive
-from noodle.catseq import timebase
 from noodle.catseq.timebase import Duration, as_cycles, clock_hz
 
 

@@ -8,8 +8,8 @@ clock in force where a primitive is built: 250 MHz unless a program sets another
 from __future__ import annotations
 
 import contextlib
-from fractions import Fraction
 from collections.abc import Iterator
+from fractions import Fraction
 
 from noodle.catseq.errors import DurationError
 

@@ -7,8 +7,8 @@ one builder (and one reader, in `noodle.catseq.mlir_import`) serves all of them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from mlir import ir
 

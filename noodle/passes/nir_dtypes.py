@@ -5,9 +5,9 @@ turns it into a `DType` once and asks it which flavour of an arith op applies.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from collections.abc import Callable, Mapping
 
 import numpy as np
 from mlir import ir

@@ -8,8 +8,8 @@ pipeline, hence a registry of noodle's own.)
 """
 from __future__ import annotations
 
-from types import ModuleType
 from collections.abc import Callable
+from types import ModuleType
 
 from mlir import ir
 from mlir.passmanager import PassManager

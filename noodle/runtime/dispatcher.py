@@ -6,10 +6,9 @@ import functools
 import inspect
 import os
 import warnings
+from collections.abc import Callable
 from types import FunctionType
 from typing import Any
-from collections.abc import Callable
-
 
 from noodle.compiler.options import CompileOptions
 from noodle.compiler.pipeline import STAGES, compile_function

@@ -116,19 +116,18 @@ class CompiledKernel:
             c_args.insert(0, ctypes.byref(results))
         ret = self._cfunc(*c_args)
         arrays = self._arrays(results)
+        owned = {desc.allocated for desc, is_owned in arrays if is_owned} - buffers.keys()
         if status_cell.value:
-            for desc, owned in arrays:
-                if owned:
-                    _libc.free(desc.allocated)
+            for address in owned:
+                _libc.free(address)
             raise self.kernel.sites[status_cell.value - 1].exception()
         if not self.result_leaves:
             return None
         if results is None:
             value = box_scalar(self.result_leaves[0], ret)
             return value if self._return_as is None else box_scalar(self._return_as, value)
-        for desc, owned in arrays:  # owners first, so views of results find them
-            if owned and desc.allocated not in buffers:
-                buffers[desc.allocated] = _Buffer(desc.allocated)
+        for address in owned:  # owners first, so views of results find them
+            buffers[address] = _Buffer(address)
         boxed = []
         for i, t in enumerate(self.result_leaves):
             value = getattr(results, f"r{i}")

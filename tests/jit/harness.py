@@ -27,11 +27,13 @@ from __future__ import annotations
 import copy
 import math
 import warnings
-from typing import Any
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 # Hypothesis settings for every property test in this directory: few examples (each new
 # type key compiles), no deadline (the first example compiles), reproducible, and no
@@ -43,6 +45,15 @@ HYPOTHESIS = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+
+
+
+def float_array_pairs(min_len: int, max_len: int) -> st.SearchStrategy:
+    """Two float64 arrays of one random length in [min_len, max_len], values in ±1e3."""
+    floats = st.floats(-1e3, 1e3)
+    return st.integers(min_len, max_len).flatmap(lambda n: st.tuples(
+        hnp.arrays(np.float64, n, elements=floats), hnp.arrays(np.float64, n, elements=floats)))
+
 
 _COMPILED: dict[tuple, Any] = {}
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, strategies as st
 from hypothesis.extra import numpy as hnp
 
-from .harness import HYPOTHESIS, assert_same
+from .harness import HYPOTHESIS, assert_same, float_array_pairs
 
 RNG = np.random.default_rng(5)
 
@@ -31,9 +31,7 @@ def expr2(a, b):
 
 
 @HYPOTHESIS
-@given(st.integers(0, 70).flatmap(lambda n: st.tuples(
-    hnp.arrays(np.float64, n, elements=st.floats(-1e3, 1e3)),
-    hnp.arrays(np.float64, n, elements=st.floats(-1e3, 1e3)))))
+@given(float_array_pairs(0, 70))
 def test_random_lengths_cover_vector_remainders(ab):
     a, b = ab
     assert_same(expr2, a, b)

@@ -3,10 +3,9 @@ the method forms, NumPy's result dtypes (small ints sum to int64, mean of ints i
 float64), empty inputs, NaN propagation; ``@``, np.dot, np.matmul."""
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
-from hypothesis.extra import numpy as hnp
+from hypothesis import given
 
-from .harness import HYPOTHESIS, assert_same
+from .harness import HYPOTHESIS, assert_same, float_array_pairs
 
 RNG = np.random.default_rng(11)
 
@@ -111,9 +110,7 @@ def reduce_expression(a, b):
 
 
 @HYPOTHESIS
-@given(st.integers(1, 60).flatmap(lambda n: st.tuples(
-    hnp.arrays(np.float64, n, elements=st.floats(-1e3, 1e3)),
-    hnp.arrays(np.float64, n, elements=st.floats(-1e3, 1e3)))))
+@given(float_array_pairs(1, 60))
 def test_reductions_of_expressions(ab):
     a, b = ab
     assert_same(reduce_expression, a, b, atol=1e-6)

@@ -8,8 +8,8 @@ output parameter (`nir.assign`), so every call is `kernel(*inputs, out)` on NumP
 from __future__ import annotations
 
 import ctypes
-from dataclasses import dataclass
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from mlir import ir, passmanager

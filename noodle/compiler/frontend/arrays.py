@@ -157,9 +157,11 @@ class ArrayMixin:
         out_strides += strides[d:]
         return self.make_view(a, buffer, offset, out_sizes, out_strides)
 
-    def normalize_index(self, v: Val, size: ir.Value, node) -> ir.Value:
-        """A Python index (negative counts from the end) as a non-negative `index`;
-        checked against `size` when the function was compiled with boundscheck."""
+    def normalize_index(self, v: Val, size: ir.Value, node, error: str | None = None
+                        ) -> ir.Value:
+        """A Python index (negative counts from the end) as a non-negative `index`.
+        Checked against `size` when `error` names the error to raise (an axis, always),
+        or else, as an IndexError, when the function was compiled with boundscheck."""
         if isinstance(v.type, Array):
             raise self.unsupported(node, "indexing with an array (fancy indexing) is not "
                                    "supported in compiled code", "use a loop")
@@ -167,9 +169,9 @@ class ArrayMixin:
         if not (v.is_const and v.const >= 0):
             negative = arith.cmpi(arith.CmpIPredicate.slt, i, _i(0))
             i = arith.select(negative, arith.addi(i, size), i)
-        if self.unit.options.boundscheck:
+        if error is not None or self.unit.options.boundscheck:
             outside = arith.cmpi(arith.CmpIPredicate.uge, i, size)
-            self.raise_if(outside, "index", node)
+            self.raise_if(outside, error or "index", node)
             i = arith.select(outside, _i(0), i)
         return i
 

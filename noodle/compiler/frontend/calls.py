@@ -11,14 +11,12 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import arith, func, memref, scf
 
-from noodle.compiler.frontend.analysis import RETURNED
 from noodle.compiler.frontend.arrays import any_true
 from noodle.compiler.frontend.values import NO_CONST, Val, flatten, mlir_types, unflatten
 from noodle.compiler.types import (BOOL, FLOAT64, INT64, PY_BOOL, PY_FLOAT, PY_INT, Array,
                                    Scalar, TupleType, is_supported_dtype, result_dtype,
                                    ufunc_result)
 from noodle.dialects import nir
-from noodle.errors import UnsupportedError
 
 UNARY_UFUNCS = {
     np.exp: "exp", np.exp2: "exp2", np.expm1: "expm1", np.log: "log", np.log2: "log2",
@@ -195,14 +193,8 @@ class CallMixin:
 
     # -- helpers ------------------------------------------------------------------------
     def static_or_value(self, node: ast.expr):
-        """The compile-time value of `node` if it has one, else its run-time Val."""
-        try:
-            return self.static_value(node)
-        except UnsupportedError:
-            return self.expr(node)
-
-    def static_value(self, node: ast.expr):
-        """A keyword argument that must be known at compile time (axis=, dtype=...)."""
+        """The compile-time value of an argument such as axis= or dtype= when it has one,
+        else its run-time Val (its code emitted once)."""
         static = self.resolve_static(node)
         if static is not NO_CONST:
             return static
@@ -212,16 +204,19 @@ class CallMixin:
             return node.value
         if isinstance(node, ast.Tuple):
             return tuple(self.static_value(e) for e in node.elts)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            return -self.static_value(node.operand)
         if isinstance(node, ast.Attribute) and node.attr == "dtype":
             owner = self.expr(node.value)
             if isinstance(owner.type, (Array, Scalar)):
                 return owner.type.dtype
-        v = self.expr(node)
-        if v.is_const:
-            return v.const
-        raise self.unsupported(node, f"`{ast.unparse(node)}` must be a constant here")
+        v = self.expr(node)  # constant folding makes e.g. -1 known here
+        return v.const if v.is_const else v
+
+    def static_value(self, node: ast.expr):
+        """An argument that must be known at compile time (axis=, dtype=...)."""
+        value = self.static_or_value(node)
+        if isinstance(value, Val):
+            raise self.unsupported(node, f"`{ast.unparse(node)}` must be a constant here")
+        return value
 
     def scalar_arg(self, v: Val, node) -> Val:
         if not isinstance(v.type, Scalar):
@@ -370,13 +365,7 @@ class CallMixin:
         """A reduction over one axis chosen at run time: a switch over the axes (every
         choice gives the same type)."""
         ndim = a.type.ndim
-        i = self.to_index(axis, node)
-        n = self.const_index(ndim)
-        i = arith.select(arith.cmpi(arith.CmpIPredicate.slt, i, self.const_index(0)),
-                         arith.addi(i, n), i)
-        outside = arith.cmpi(arith.CmpIPredicate.uge, i, n)
-        self.raise_if(outside, "axis", node)
-        i = arith.select(outside, self.const_index(0), i)
+        i = self.normalize_index(axis, self.const_index(ndim), node, error="axis")
         if kind in ("min", "max"):
             dims = self.dims(a)
             size = dims[-1]
@@ -518,5 +507,5 @@ class CallMixin:
                            [self.status, *[x for a in args for x in flatten(a)]])
         failed = arith.cmpi(arith.CmpIPredicate.ne, memref.load(self.status, []),
                             arith.constant(ir.IntegerType.get_signless(64), 0))
-        self.env[RETURNED] = Val(PY_BOOL, arith.ori(self.env[RETURNED].ir, failed))
+        self.mark_failed(failed)  # the callee stored its own error site
         return unflatten(result_type, iter(call.results))

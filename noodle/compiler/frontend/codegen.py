@@ -9,8 +9,8 @@ statements after one that may set a flag run under `scf.if (no flag set)`.
 from __future__ import annotations
 
 import ast
-from dataclasses import replace
 from collections.abc import Callable, Hashable
+from dataclasses import replace
 
 import numpy as np
 from mlir import ir

@@ -9,8 +9,8 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
-from typing import Any
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 from mlir import ir
@@ -183,6 +183,10 @@ class ExpressionMixin(ArrayMixin):
         with open_block(op.then_block):
             memref.store(arith.constant(i64, code), self.status, [])
         close_block(op.then_block, [])
+        self.mark_failed(cond)
+
+    def mark_failed(self, cond: ir.Value) -> None:
+        """Set the flag that skips the rest of the function where `cond` holds."""
         self.env[RETURNED] = Val(PY_BOOL, arith.ori(self.env[RETURNED].ir, cond))
 
     def unless_failed(self, bad: ir.Value, result_type: NType, build) -> Val:

@@ -11,8 +11,8 @@ generated again. Hints only grow and types only widen, so this ends after a few 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
 from collections.abc import Hashable
+from dataclasses import dataclass, field
 
 from noodle.compiler.frontend.analysis import CONTINUED, RETVAL, assigned_names
 from noodle.compiler.frontend.values import Val

@@ -6,9 +6,9 @@ list of MLIR values that crosses a region boundary (scf yields, calls, returns).
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from collections.abc import Iterator
 
 from mlir import ir
 from mlir.dialects import scf
