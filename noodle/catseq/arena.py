@@ -60,7 +60,7 @@ class Arena:
         self.rows = bytearray()
         self.count = 0
         self.values = array("d")
-        self._value_index: dict[float, int] = {}
+        self.value_index: dict[float, int] = {}  # value -> its pool index
         for field in FIELDS:
             setattr(self, field, _Column(self, field))
 
@@ -72,9 +72,9 @@ class Arena:
 
     def value(self, v: float) -> int:
         """The pool index of a parameter value (each distinct value stored once)."""
-        index = self._value_index.get(v)
+        index = self.value_index.get(v)
         if index is None:
-            index = self._value_index[v] = len(self.values)
+            index = self.value_index[v] = len(self.values)
             self.values.append(v)
         return index
 

@@ -18,7 +18,8 @@ from noodle.catseq import arena as A
 from noodle.catseq.arena import ARENA
 from noodle.catseq.channels import board_by_id, channel_boards, channel_by_id
 from noodle.catseq.errors import StateError
-from noodle.catseq.kernels import emit_events, flatten, replay_states
+from noodle.catseq.kernels import (count_events, event_times, flatten, replay_states,
+                                   write_events)
 from noodle.catseq.morphism import Morphism, overlap_error
 from noodle.catseq.states import EVENT_RULES, OPCODE_OPERATIONS, PRIMITIVES, Opcode, State
 from noodle.catseq.timebase import clock_hz
@@ -100,20 +101,21 @@ def events_from_occurrences(leaf_node: np.ndarray, leaf_start: np.ndarray,
     listed in composition order, which equal times keep."""
     # the exact count: allocating room for two events per occurrence doubled the memory
     # the emitter touches, which cost more than this count
-    n = int(_EVENTS_PER_PRIMITIVE[cols["a"][leaf_node]].sum())
-    unsorted = np.empty(n, dtype=EVENT_DTYPE)
-    pool = cols["values"] if len(cols["values"]) else np.zeros(1)
-    # the kernel writes each field through a strided view of the records
-    emitted = emit_events(leaf_node, leaf_start, cols["a"], cols["b"], cols["param"],
-                          cols["duration"], _START_OPCODE, _END_OPCODE, int(Opcode.RAMP_AMP),
-                          pool, np.array(channel_boards() or [0], dtype=np.int64),
-                          unsorted["time"], unsorted["board"], unsorted["channel"],
-                          unsorted["opcode"], unsorted["value"], unsorted["duration"])
+    code = cols["a"]
+    n = count_events(leaf_node, code, _EVENTS_PER_PRIMITIVE)
+    times, source = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    emitted = event_times(leaf_node, leaf_start, code, cols["duration"], _START_OPCODE,
+                          _END_OPCODE, times, source)
     assert emitted == n
-    # events are in composition order, which a stable sort by time keeps for equal times;
-    # one gather moves whole records
-    events = unsorted[np.argsort(unsorted["time"], kind="stable")]
-    del unsorted
+    # events are in composition order, which a stable sort by time keeps for equal times
+    order = np.argsort(times, kind="stable")
+    events = np.empty(n, dtype=EVENT_DTYPE)
+    pool = cols["values"] if len(cols["values"]) else np.zeros(1)
+    write_events(order, times, source, leaf_node, code, cols["b"], cols["param"],
+                 cols["duration"], _START_OPCODE, _END_OPCODE, int(Opcode.RAMP_AMP), pool,
+                 np.array(channel_boards() or [0], dtype=np.int64), events["time"],
+                 events["board"], events["channel"], events["opcode"], events["value"],
+                 events["duration"])
     check_states(events)
     return EventTable(events)
 

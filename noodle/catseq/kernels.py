@@ -66,33 +66,59 @@ def replay_states(channel, opcode, needs_mask, leaves, state):
 
 
 @noodle.jit
-def emit_events(leaf_node, leaf_start, code, channel, param, duration, start_opcode,
-                end_opcode, ramp_opcode, pool, board_of, out_time, out_board, out_channel,
-                out_opcode, out_value, out_duration):
-    """Each occurrence's start event and (for pulses) end event, in composition order,
-    into the columns of the event table (strided views of its records); returns how
-    many. A ramp's event carries the ramp's duration."""
+def count_events(leaf_node, code, events_per_code):
+    """How many events the occurrences emit."""
+    n = 0
+    for i in range(leaf_node.shape[0]):
+        n += events_per_code[code[leaf_node[i]]]
+    return n
+
+
+@noodle.jit
+def event_times(leaf_node, leaf_start, code, duration, start_opcode, end_opcode, times,
+                source):
+    """The time of each occurrence's start event and (for pulses) end event, in
+    composition order, and where it comes from: 2 * occurrence, + 1 for an end event.
+    Returns how many."""
     n = 0
     for i in range(leaf_node.shape[0]):
         node = leaf_node[i]
         kind = code[node]
-        op = start_opcode[kind]
-        if op != 0:
-            out_time[n] = leaf_start[i]
-            out_board[n] = board_of[channel[node]]
-            out_channel[n] = channel[node]
-            out_opcode[n] = op
-            p = param[node]
-            out_value[n] = pool[p] if p >= 0 else 0.0
-            out_duration[n] = duration[node] if op == ramp_opcode else 0
+        if start_opcode[kind] != 0:
+            times[n] = leaf_start[i]
+            source[n] = 2 * i
             n += 1
-        op = end_opcode[kind]
-        if op != 0:
-            out_time[n] = leaf_start[i] + duration[node]
-            out_board[n] = board_of[channel[node]]
-            out_channel[n] = channel[node]
-            out_opcode[n] = op
-            out_value[n] = 0.0
-            out_duration[n] = 0
+        if end_opcode[kind] != 0:
+            times[n] = leaf_start[i] + duration[node]
+            source[n] = 2 * i + 1
             n += 1
     return n
+
+
+@noodle.jit
+def write_events(order, times, source, leaf_node, code, channel, param, duration,
+                 start_opcode, end_opcode, ramp_opcode, pool, board_of, out_time, out_board,
+                 out_channel, out_opcode, out_value, out_duration):
+    """Event k of the table is event order[k] of `event_times`: its fields, written
+    through strided views of the table's records, in table order (sequential writes;
+    a gather of whole records afterwards was the compiler's slowest step). A ramp's
+    event carries the ramp's duration; an end event has no value."""
+    for k in range(order.shape[0]):
+        j = order[k]
+        s = source[j]
+        node = leaf_node[s >> 1]
+        kind = code[node]
+        ch = channel[node]
+        out_time[k] = times[j]
+        out_board[k] = board_of[ch]
+        out_channel[k] = ch
+        if s & 1 == 0:
+            op = start_opcode[kind]
+            p = param[node]
+            out_opcode[k] = op
+            out_value[k] = pool[p] if p >= 0 else 0.0
+            out_duration[k] = duration[node] if op == ramp_opcode else 0
+        else:
+            out_opcode[k] = end_opcode[kind]
+            out_value[k] = 0.0
+            out_duration[k] = 0

@@ -13,17 +13,26 @@ from noodle.catseq.timebase import Duration, as_cycles, clock_hz
 
 
 def _channel_id(p: Primitive, ch: object) -> int:
+    """The id of `ch`, after checking it is a channel of the kind `p` works on."""
+    if ch.__class__ is Channel and (ch.kind == p.channel_kind or p.channel_kind is None):
+        return ch.id
     if ch.__class__ is not Channel:
         raise TypeError(f"{p.name}() takes a channel first, not {ch!r}")
-    if p.channel_kind is not None and ch.kind != p.channel_kind:
-        raise TypeError(f"{p.name}() needs a {p.channel_kind.upper()} channel, got {ch!r}")
-    return ch.id
+    raise TypeError(f"{p.name}() needs a {p.channel_kind.upper()} channel, got {ch!r}")
 
 
 def _param(p: Primitive, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    """The pool index of a primitive's value (floats seen before: one dict lookup)."""
+    if value.__class__ is float:
+        index = _pool_index.get(value)
+        if index is not None:
+            return index
+    elif isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{p.name}() needs a number, not {value!r}")
     return ARENA.value(float(value))
+
+
+_pool_index = ARENA.value_index
 
 
 def _clock_of(duration: Duration) -> int:
@@ -40,10 +49,7 @@ def _instant(p: Primitive, ch: Channel, value: float | None = None) -> Morphism:
 
 def _timed(p: Primitive, ch: Channel, duration: Duration,
            value: float | None = None) -> Morphism:
-    if ch.__class__ is Channel and (ch.kind == p.channel_kind or p.channel_kind is None):
-        i = ch.id
-    else:
-        i = _channel_id(p, ch)  # raises the error that says what is wrong
+    i = _channel_id(p, ch)
     # the common case, a duration already converted at this clock, without calls
     hz = timebase._clock_hz
     if duration.__class__ is Duration and duration._hz == hz:
