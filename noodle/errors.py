@@ -70,3 +70,7 @@ class CacheError(NoodleError):
 
 class NoodleFallbackWarning(UserWarning):
     """A function runs as plain Python because it could not be compiled."""
+
+
+class NoodleCacheWarning(UserWarning):
+    """A kernel cache entry was unreadable or could not be written; noodle recompiles."""

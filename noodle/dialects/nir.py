@@ -10,13 +10,9 @@ from collections.abc import Sequence
 import numpy as np
 from mlir import ir
 
-DYNAMIC = ir.ShapedType.get_dynamic_size()
+from noodle.dialects.dtypes import SUPPORTED_DTYPES
 
-#: NumPy dtypes that noodle compiles, by name.
-SUPPORTED_DTYPES = (
-    "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-    "float32", "float64",
-)
+DYNAMIC = ir.ShapedType.get_dynamic_size()
 
 
 def element_type(dtype: np.dtype | str) -> ir.Type:

@@ -1,4 +1,7 @@
-"""Calls compiled kernels: NumPy arrays and Python scalars in, the same kinds out.
+"""Calls compiled kernels from Python: NumPy arrays and Python scalars in, the same
+kinds out. This is the general path, through ctypes; calls whose arguments are exactly
+the kinds a kernel was compiled for take its native entry point instead
+(`native_entry.py`), and come here only when a kernel has none.
 
 The kernel's C interface (`llvm.emit_c_interface`) takes each memref as a pointer to
 its descriptor {allocated, aligned, offset, sizes[], strides[]} (strides in elements)
@@ -15,8 +18,10 @@ from functools import cache
 import numpy as np
 
 from noodle.compiler.backend import LoadedObject
-from noodle.compiler.pipeline import Kernel
+from noodle.compiler.kernel import Kernel
+from noodle.compiler.python_entry import STATUS_UNOWNED_RESULT
 from noodle.compiler.types import Array, NoneType, NType, Scalar, TupleType, box_scalar
+from noodle.runtime.native_entry import NativeEntry, layouts_ok, register_cpython_symbols
 
 _libc = ctypes.CDLL(None)
 _libc.free.argtypes = [ctypes.c_void_p]
@@ -78,7 +83,13 @@ class CompiledKernel:
     def __init__(self, kernel: Kernel, return_as: Scalar | None = None):
         self.kernel = kernel
         self._return_as = return_as  # a declared scalar return type to convert to
-        self._object = LoadedObject(kernel.stages["obj"])
+        native = kernel.python_entry and return_as is None and layouts_ok()
+        if kernel.python_entry:
+            register_cpython_symbols()  # the object refers to them
+        self._object = LoadedObject(kernel.stages["obj"], kernel.externals)
+        #: the compiled Python entry point, when there is one this process can use
+        self.native_entry = (NativeEntry(self._object, kernel.symbol, kernel.symbol)
+                             if native else None)
         address = self._object.address("_mlir_ciface_" + kernel.entry)
         self.arg_leaves = [x for t in kernel.arg_types for x in _leaves(t)]
         self.result_leaves = _leaves(kernel.result_type)
@@ -134,6 +145,13 @@ class CompiledKernel:
             boxed.append(_array(value, t, buffers) if isinstance(t, Array)
                          else box_scalar(t, value))
         return _rebuild(self.kernel.result_type, iter(boxed))
+
+    def raise_status(self, status: int) -> None:
+        """What the native entry calls when the kernel stopped with an error."""
+        if status == STATUS_UNOWNED_RESULT:
+            raise RuntimeError("compiled code returned an array whose memory nothing owns "
+                               "(a noodle bug)")
+        raise self.kernel.sites[status - 1].exception()
 
     def _arrays(self, results) -> list[tuple[ctypes.Structure, bool]]:
         """(descriptor, owned) of each array result."""

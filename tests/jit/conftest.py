@@ -1,28 +1,13 @@
-"""Configuration for the differential tests of ``@noodle.jit``.
-
-Every test here compiles for real: the on-disk kernel cache goes to a fresh temporary
-directory for the session (so a stale kernel from an earlier build can never make a test
-pass), and ``NOODLE_DISABLE_JIT`` is removed (it would turn every test into Python vs
-Python).
+"""Configuration for the differential tests of ``@noodle.jit`` (the cache directory and
+environment are set for the whole session in ``tests/conftest.py``).
 """
-import atexit
-import os
-import shutil
-import tempfile
-
-_CACHE_DIR = tempfile.mkdtemp(prefix="noodle-test-jit-cache-")
-os.environ["NOODLE_CACHE_DIR"] = _CACHE_DIR
-os.environ.pop("NOODLE_DISABLE_JIT", None)
-atexit.register(shutil.rmtree, _CACHE_DIR, ignore_errors=True)
-
-
-# --------------------------------------------------------------------------- isolation
 # The MLIR/LLVM builds noodle uses have assertions on: a compiler bug aborts the whole
 # process, which would end the test session at the first such bug and report nothing
 # about the rest. So each test here runs in a forked child: a crash (or a hang past
 # NOODLE_TEST_TIMEOUT seconds, default 300) fails that test only, and the report shows
 # the tail of the crash output (from a re-run of the test in a subprocess).
 # NOODLE_TEST_NO_FORK=1 runs the tests in-process (for pdb, or where fork is missing).
+import os
 import pickle
 import select
 import signal

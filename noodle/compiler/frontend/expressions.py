@@ -10,6 +10,7 @@ import ast
 import builtins
 import contextlib
 from collections.abc import Iterator
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ from noodle.compiler.types import (BOOL, NONE, PY_BOOL, PY_FLOAT, PY_INT,
                                    Array, NoneType, NType, Scalar, TupleType, result_dtype,
                                    typeof, ufunc_result)
 from noodle.dialects import nir
+from noodle.dialects.dtypes import SUPPORTED_DTYPES
 from noodle.errors import SourceLocation, TypingError, UnsupportedError
 
 BINARY_UFUNCS = {
@@ -228,12 +230,10 @@ class ExpressionMixin(ArrayMixin):
                                "pass it as an argument")
 
     def resolve_global(self, name: str, node) -> Any:
-        scope = self.source.globals_and_closure()
-        if name in scope:
-            return scope[name]
-        if hasattr(builtins, name):
-            return getattr(builtins, name)
-        raise self.typing_error(node, f"name '{name}' is not defined")
+        value = self.resolve_static(ast.Name(id=name))
+        if value is NO_CONST:
+            raise self.typing_error(node, f"name '{name}' is not defined")
+        return value
 
     def resolve_static(self, node: ast.expr) -> Any:
         """The Python object a dotted name (`np.exp`, `math.pi`) denotes, or NO_CONST when
@@ -242,14 +242,20 @@ class ExpressionMixin(ArrayMixin):
             if node.id in self.env:
                 return NO_CONST
             scope = self.source.globals_and_closure()
-            if node.id in scope:
-                return scope[node.id]
-            return getattr(builtins, node.id, NO_CONST)
+            value = scope[node.id] if node.id in scope else getattr(builtins, node.id,
+                                                                     NO_CONST)
+            if value is not NO_CONST:
+                self.source.reads[node.id] = value
+            return value
         if isinstance(node, ast.Attribute):
             base = self.resolve_static(node.value)
             if base is NO_CONST or isinstance(base, (int, float, np.ndarray)):
                 return NO_CONST
-            return getattr(base, node.attr, NO_CONST)
+            value = getattr(base, node.attr, NO_CONST)
+            if isinstance(base, ModuleType) and value is not NO_CONST:
+                # another module's global: its value at compile time is part of the kernel
+                self.source.reads[ast.unparse(node)] = value
+            return value
         return NO_CONST
 
     def expr_Name(self, node: ast.Name) -> Val:
@@ -446,4 +452,4 @@ class ExpressionMixin(ArrayMixin):
 
 
 def nir_supports(dtype: np.dtype) -> bool:
-    return dtype.name in nir.SUPPORTED_DTYPES
+    return dtype.name in SUPPORTED_DTYPES

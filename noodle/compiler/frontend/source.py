@@ -4,7 +4,7 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from types import FunctionType
 
@@ -18,6 +18,9 @@ class FunctionSource:
     filename: str
     first_line: int
     text: str
+    #: the outside names (dotted for module attributes) compiled code read, and what
+    #: they were: a kernel depends on them (`compiler/dependencies.py`)
+    reads: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def of(cls, pyfunc: FunctionType) -> FunctionSource:

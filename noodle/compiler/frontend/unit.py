@@ -32,6 +32,8 @@ class CompilationUnit:
             self.module = ir.Module.create()
         self.sites: list[ErrorSite] = []
         self._functions: dict[tuple, GeneratedFunction] = {}
+        #: every function compiled into the module, the entry first (dict: ordered)
+        self.sources: dict[FunctionType, FunctionSource] = {}
         self._in_progress: set[tuple] = set()
 
     def error_site(self, kind: str, where: SourceLocation | None) -> int:
@@ -70,7 +72,8 @@ class CompilationUnit:
     def _generate(self, pyfunc: FunctionType, arg_types: tuple[NType, ...]) -> GeneratedFunction:
         from noodle.compiler.frontend.codegen import FunctionCodegen
 
-        source = FunctionSource.of(pyfunc)
+        source = self.sources.get(pyfunc) or FunctionSource.of(pyfunc)
+        self.sources[pyfunc] = source
         if len(source.arg_names) != len(arg_types):
             raise UnsupportedError(f"{pyfunc.__qualname__} takes {len(source.arg_names)} "
                                    f"arguments, {len(arg_types)} given")

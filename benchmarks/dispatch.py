@@ -1,0 +1,172 @@
+"""The three times a JIT is judged on, against Numba in the same run (issue 4):
+
+    python benchmarks/dispatch.py [--quick]
+
+1. warm call: a trivial function of two float64 scalars, and of one 1-element array
+   (median over repeats of a timeit loop; the plain Python function for scale);
+2. first call in a fresh process, nothing cached: right after import (so loading the
+   compiler is included), and of a second new function once the compiler is loaded;
+3. fresh process with the kernel in the on-disk cache: `import noodle`, then the first
+   call (Numba: `cache=True`).
+
+Each fresh-process figure is the median over several processes, each with its own
+cache directory (a fresh one for "nothing cached").
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import timeit
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+
+try:
+    import numba
+except ImportError:  # the comparison is optional
+    numba = None
+
+
+def add(a, b):
+    return a + b
+
+
+def first(a):
+    return a[0]
+
+
+def warm_call_ns(function, args: tuple, repeats: int) -> float:
+    function(*args)  # compile
+    loops = 100_000
+    g = {"f": function, "args": args}
+    stmt = "f(" + ", ".join(f"args[{i}]" for i in range(len(args))) + ")"
+    times = timeit.repeat(stmt, globals=g, number=loops, repeat=repeats)
+    return statistics.median(times) / loops * 1e9
+
+
+# -- fresh processes --------------------------------------------------------------------
+MODULE = """
+import numpy as np
+{decorator}
+def small(a, x):
+    s = 0.0
+    for i in range(a.shape[0]):
+        s += a[i] * x
+    return s
+{decorator}
+def other(a, x):
+    return np.sum(a * x) + 1.0
+"""
+
+PROBE = """
+import time, json, sys
+t0 = time.perf_counter()
+import {package}
+t1 = time.perf_counter()
+import numpy as np
+import kernels
+a = np.arange(100.0)
+t2 = time.perf_counter()
+kernels.small(a, 2.0)
+t3 = time.perf_counter()
+kernels.other(a, 2.0)
+t4 = time.perf_counter()
+print(json.dumps({{"import": t1 - t0, "first": t3 - t2, "second_function": t4 - t3,
+                  "compiler_loaded": "mlir.ir" in sys.modules}}))
+"""
+
+DECORATORS = {"noodle": "import noodle\n@noodle.jit",
+              "numba": "import numba\n@numba.njit(cache=True)"}
+
+
+def fresh_process(package: str, directory: Path, cache_dir: Path) -> dict:
+    env = dict(os.environ, PYTHONPATH=f"{REPO}:{directory}", NOODLE_CACHE_DIR=str(cache_dir),
+               NUMBA_CACHE_DIR=str(cache_dir), PYTHONDONTWRITEBYTECODE="1")
+    done = subprocess.run([sys.executable, "-c", PROBE.format(package=package)],
+                          cwd=directory, env=env, capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        raise RuntimeError(f"{package} probe failed:\n{done.stderr}")
+    return json.loads(done.stdout)
+
+
+def fresh_process_times(package: str, runs: int) -> dict[str, float]:
+    """Medians (ms) of: import, first call with nothing cached (and a second function),
+    first call with the kernels cached."""
+    cold, hot = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        decorator = DECORATORS[package]
+        (directory / "kernels.py").write_text(textwrap.dedent(
+            MODULE.format(decorator=decorator)))
+        for run in range(runs):
+            cache_dir = directory / f"cache{run}"
+            cold.append(fresh_process(package, directory, cache_dir))
+            hot.append(fresh_process(package, directory, cache_dir))
+    def med(rows, field):
+        return statistics.median(r[field] for r in rows) * 1000
+    return {"import": med(hot, "import"), "first": med(cold, "first"),
+            "second_function": med(cold, "second_function"), "cached_first": med(hot, "first"),
+            "cached_loads_compiler": any(r["compiler_loaded"] for r in hot)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats and processes")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    args = parser.parse_args()
+    repeats, runs = (5, 2) if args.quick else (15, 5)
+    import noodle
+
+    x = np.ones(1)
+    contenders = {"noodle": noodle.jit, "python": lambda f: f}
+    if numba is not None:
+        contenders["numba"] = numba.njit
+    warm = {name: {"two float64 scalars": warm_call_ns(make(add), (1.0, 2.0), repeats),
+                   "one 1-element array": warm_call_ns(make(first), (x,), repeats)}
+            for name, make in contenders.items()}
+    print("warm call overhead (median ns per call)")
+    print(f"  {'':24}" + "".join(f"{name:>10}" for name in warm) +
+          ("   noodle/numba" if numba else ""))
+    for case in warm["noodle"]:
+        row = "".join(f"{warm[name][case]:>10.0f}" for name in warm)
+        ratio = f"   {warm['noodle'][case] / warm['numba'][case]:.2f}x" if numba else ""
+        print(f"  {case:24}{row}{ratio}")
+
+    fresh = {"noodle": fresh_process_times("noodle", runs)}
+    if numba is not None:
+        fresh["numba"] = fresh_process_times("numba", runs)
+    print(f"\nfresh processes (median ms over {runs} processes each)")
+    labels = {"import": "import", "first": "first call, nothing cached",
+              "second_function": "  then a second function",
+              "cached_first": "first call, kernel cached"}
+    print(f"  {'':30}" + "".join(f"{name:>10}" for name in fresh))
+    for field, label in labels.items():
+        print(f"  {label:30}" + "".join(f"{fresh[name][field]:>10.1f}" for name in fresh))
+    print(f"  a cache hit loads the MLIR bindings: {fresh['noodle']['cached_loads_compiler']}")
+    print("\ntargets (issue 4)")
+    if numba is not None:
+        for case in warm["noodle"]:
+            ok = warm["noodle"][case] <= warm["numba"][case]
+            print(f"  warm call, {case}: <= Numba's: {'PASS' if ok else 'MISS'}")
+    checks = [("first call of a small function <= 50 ms (compiler loaded)",
+               fresh["noodle"]["second_function"] <= 50),
+              ("first call, kernel cached <= 10 ms", fresh["noodle"]["cached_first"] <= 10),
+              ("import noodle <= 300 ms", fresh["noodle"]["import"] <= 300),
+              ("a cache hit does not load the MLIR bindings",
+               not fresh["noodle"]["cached_loads_compiler"])]
+    for label, ok in checks:
+        print(f"  {label}: {'PASS' if ok else 'MISS'}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"warm_ns": warm, "fresh_ms": fresh}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+"""Process-wide settings: `noodle.config`, read from the `NOODLE_*` environment variables
+when noodle is imported; assigning an attribute changes the setting from then on.
+Per-function keyword arguments of `@jit` take precedence over these."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass
+class Config:
+    #: print one line per compilation saying why it was needed (NOODLE_EXPLAIN)
+    explain: bool = False
+    #: the on-disk kernel cache (NOODLE_CACHE=0 turns it off for every function)
+    cache: bool = True
+
+    @classmethod
+    def from_environment(cls) -> Config:
+        return cls(explain=_flag("NOODLE_EXPLAIN"),
+                   cache=os.environ.get("NOODLE_CACHE", "1").strip() != "0")
+
+
+config = Config.from_environment()

@@ -1,0 +1,140 @@
+"""Compiled kernels on disk: what makes a kernel reusable (the key), saving one, and
+finding one again in a fresh process without loading the compiler.
+
+The key holds what can be known before compiling: the function (module, name, source,
+where it is), its argument types, the compile options and tier, and the versions of
+everything that shapes the code (noodle, MLIR, LLVM, Python, NumPy, the host CPU). What
+is only known after compiling (the globals and callees the code read) is stored with
+the kernel as its dependency manifest and checked on every load. Next to each kernel an
+index entry without the source and versions remembers the last ones seen, so that a
+miss can say what changed (`NOODLE_EXPLAIN`).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import FunctionType
+
+import numpy as np
+
+import noodle
+from noodle.compiler.dependencies import source_fingerprint, stale_reason
+from noodle.compiler.kernel import Kernel, encode_type
+from noodle.compiler.types import NType
+from noodle.runtime.cache_store import CacheStore
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A kernel found (or None), and when none was, why (for NOODLE_EXPLAIN)."""
+    kernel: Kernel | None
+    reason: str = ""
+
+
+class KernelCache:
+    def __init__(self, store: CacheStore):
+        self.store = store
+
+    def load(self, pyfunc: FunctionType, arg_types: tuple[NType, ...], options_key: tuple,
+             tier: str) -> Lookup:
+        key = kernel_key(pyfunc, arg_types, options_key, tier)
+        entry = self.store.get(key)
+        if entry is None:
+            return Lookup(None, self._why_missing(pyfunc, arg_types, options_key, tier))
+        meta = entry.meta
+        try:
+            kernel = Kernel.from_metadata(meta["kernel"], {"obj": entry.payload})
+        except (KeyError, TypeError, ValueError, LookupError) as e:
+            return Lookup(None, f"the cached kernel cannot be used ({e})")
+        reason = stale_reason(pyfunc, kernel.dependencies or [])
+        if reason is not None:
+            return Lookup(None, reason)
+        return Lookup(kernel)
+
+    def save(self, pyfunc: FunctionType, kernel: Kernel, options_key: tuple,
+             tier: str) -> None:
+        """Keep `kernel` (only its object code among the stages: the others are text a
+        user may ask for, and are recompiled then)."""
+        if kernel.dependencies is None:  # it read a value noodle cannot fingerprint
+            return
+        arg_types = kernel.arg_types
+        meta = {"function": pyfunc.__qualname__, "module": pyfunc.__module__,
+                "signature": ", ".join(map(str, arg_types)), "tier": tier,
+                "kernel": kernel.metadata()}
+        self.store.put(kernel_key(pyfunc, arg_types, options_key, tier),
+                       kernel.stages["obj"], meta)
+        self.store.put(_index_key(pyfunc, arg_types, options_key, tier), b"",
+                       {"function": pyfunc.__qualname__, "tier": tier, "index": True,
+                        "source": source_fingerprint(pyfunc), "versions": versions()})
+
+    def _why_missing(self, pyfunc: FunctionType, arg_types: tuple[NType, ...],
+                     options_key: tuple, tier: str) -> str:
+        index = self.store.get(_index_key(pyfunc, arg_types, options_key, tier))
+        if index is None:
+            return "not in the cache"
+        if index.meta.get("source") != source_fingerprint(pyfunc):
+            return "its source changed"
+        old = index.meta.get("versions", {})
+        changed = [f"{name} {old.get(name)} -> {now}" for name, now in versions().items()
+                   if old.get(name) != now]
+        return ("versions changed: " + ", ".join(changed)) if changed else "not in the cache"
+
+
+def kernel_key(pyfunc: FunctionType, arg_types: tuple[NType, ...], options_key: tuple,
+               tier: str) -> str:
+    return json.dumps({"kind": "kernel", "function": _function_id(pyfunc),
+                       "source": source_fingerprint(pyfunc),
+                       "args": [encode_type(t) for t in arg_types],
+                       "options": list(options_key), "tier": tier, "versions": versions()},
+                      sort_keys=True)
+
+
+def _index_key(pyfunc: FunctionType, arg_types: tuple[NType, ...], options_key: tuple,
+               tier: str) -> str:
+    return json.dumps({"kind": "index", "function": _function_id(pyfunc),
+                       "args": [encode_type(t) for t in arg_types],
+                       "options": list(options_key), "tier": tier}, sort_keys=True)
+
+
+def _function_id(pyfunc: FunctionType) -> str:
+    return f"{pyfunc.__module__}:{pyfunc.__qualname__}@{pyfunc.__code__.co_filename}"
+
+
+@cache
+def versions() -> dict[str, str]:
+    """Everything besides the source that shapes a kernel's code."""
+    import llvmlite
+    import llvmlite.binding as llvm
+
+    return {"noodle": f"{noodle.__version__}+{_package_stamp()}",
+            "mlir": _distribution_version("xtc_mlir_python_bindings"),
+            "llvmlite": llvmlite.__version__,
+            "python": f"{sys.implementation.name}-{sys.version_info[0]}.{sys.version_info[1]}",
+            "numpy": np.__version__,
+            "cpu": f"{llvm.get_host_cpu_name()}:{hash_text(llvm.get_host_cpu_features().flatten())}"}
+
+
+def _package_stamp() -> str:
+    """Changes whenever a file of noodle's changes: during development the version
+    number stays while the compiler does not."""
+    root = Path(noodle.__file__).parent
+    stats = sorted((str(p.relative_to(root)), p.stat().st_mtime_ns, p.stat().st_size)
+                   for p in root.rglob("*") if p.suffix in (".py", ".irdl"))
+    return hash_text(repr(stats))
+
+
+def _distribution_version(name: str) -> str:
+    """From the installed dist-info's name: importlib.metadata takes ~80 ms here."""
+    for entry in sys.path:
+        found = sorted(Path(entry or ".").glob(f"{name}-*.dist-info"))
+        if found:
+            return found[-1].name[len(name) + 1:-len(".dist-info")]
+    return "unknown"
+
+
+def hash_text(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

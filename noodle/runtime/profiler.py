@@ -1,0 +1,159 @@
+"""What the runtime knows about each specialisation: calls and time (native code counts
+its own calls and cycles, see `native_entry.py`; the Python-level paths are timed
+here), compile times per tier, cache hits and misses, fallbacks, and when a key is hot.
+
+`noodle.stats()` reports it per function and key, as a dict or as JSON, and
+`NOODLE_METRICS_FILE` receives the JSON at exit and after every compilation.
+"""
+from __future__ import annotations
+
+import atexit
+import ctypes
+import json
+import os
+import threading
+import time
+import weakref
+from dataclasses import dataclass, field
+from functools import cache
+
+DEFAULT_HOT_CALLS = 1000
+DEFAULT_HOT_SECONDS = 0.05
+
+
+@dataclass
+class HotThreshold:
+    """A key is hot once it was called `calls` times or ran `seconds` in native code."""
+    calls: int = DEFAULT_HOT_CALLS
+    seconds: float = DEFAULT_HOT_SECONDS
+
+    @classmethod
+    def from_environment(cls, calls: int | None = None) -> HotThreshold:
+        env_calls = os.environ.get("NOODLE_HOT_THRESHOLD")
+        env_seconds = os.environ.get("NOODLE_HOT_SECONDS")
+        return cls(calls if calls is not None else int(env_calls or DEFAULT_HOT_CALLS),
+                   float(env_seconds or DEFAULT_HOT_SECONDS))
+
+
+@dataclass
+class KeyProfile:
+    """One specialisation (argument-type key) of one function."""
+    signature: str
+    tier: str = "none"
+    python_calls: int = 0       # calls that took the Python-level path to native code
+    python_seconds: float = 0.0
+    interpreter_calls: int = 0  # calls run as plain Python (the key could not compile)
+    interpreter_seconds: float = 0.0
+    compile_seconds: dict[str, float] = field(default_factory=dict)
+    cache_hits: int = 0
+    cache_misses: int = 0
+    fallback: str | None = None
+    promotion: str | None = None  # what happened to the optimising tier
+    native: object = None         # the NativeEntry counting native calls, if any
+
+    def report(self) -> dict:
+        calls = cycles = 0
+        if self.native is not None:
+            calls, cycles = self.native.calls, self.native.cycles
+        return {"signature": self.signature, "tier": self.tier,
+                "calls": calls + self.python_calls + self.interpreter_calls,
+                "native_calls": calls + self.python_calls,
+                "native_seconds": cycles / cycles_per_second() + self.python_seconds,
+                "interpreter_calls": self.interpreter_calls,
+                "interpreter_seconds": self.interpreter_seconds,
+                "compile_seconds": dict(self.compile_seconds),
+                "cache_hits": self.cache_hits, "cache_misses": self.cache_misses,
+                "fallback": self.fallback, "promotion": self.promotion}
+
+
+#: every dispatcher, for `stats()` (weakly: a dispatcher may go away)
+_DISPATCHERS: weakref.WeakSet = weakref.WeakSet()
+
+
+def track(dispatcher: object) -> None:
+    _DISPATCHERS.add(dispatcher)
+
+
+def stats(format: str = "dict") -> dict | str:
+    """Per function (`module.qualname`) and key: calls, time in native code and in the
+    interpreter, compile time per tier, cache hits and misses, current tier, fallbacks
+    with their reasons, and the optimising tier's progress. `format="json"` gives the
+    same as JSON text."""
+    report: dict[str, dict] = {}
+    for dispatcher in list(_DISPATCHERS):
+        func = dispatcher.py_func
+        keys = {p.signature: p.report() for p in dispatcher.profiles()}
+        if keys:
+            report[f"{func.__module__}.{func.__qualname__}"] = keys
+    if format == "json":
+        return json.dumps(report, indent=2, sort_keys=True)
+    if format != "dict":
+        raise ValueError(f"stats(format=...) takes 'dict' or 'json', not {format!r}")
+    return report
+
+
+def write_metrics_file() -> None:
+    """Write `stats()` as JSON to NOODLE_METRICS_FILE, if set (atomically: a scraper
+    never reads half a file)."""
+    path = os.environ.get("NOODLE_METRICS_FILE")
+    if not path:
+        return
+    temp = f"{path}.{os.getpid()}.tmp"
+    with open(temp, "w") as out:
+        out.write(stats("json"))
+    os.replace(temp, path)
+
+
+atexit.register(write_metrics_file)
+
+
+class Stopwatch:
+    """Time of a Python-level call, added to a profile field."""
+    __slots__ = ("start",)
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+
+# -- cycles to seconds -----------------------------------------------------------------------
+_calibration: list[float] = []
+_calibrating = threading.Lock()
+
+
+def cycles_per_second() -> float:
+    """The rate of the cycle counter the entries read (measured once, over ~20 ms)."""
+    with _calibrating:
+        if not _calibration:
+            _calibration.append(_measure_cycle_rate())
+    return _calibration[0]
+
+
+def _measure_cycle_rate() -> float:
+    read = _cycle_counter()
+    c0, t0 = read(), time.perf_counter()
+    time.sleep(0.02)
+    c1, t1 = read(), time.perf_counter()
+    return max((c1 - c0) / (t1 - t0), 1.0)
+
+
+@cache
+def _cycle_counter():
+    """A callable returning the cycle counter (`llvm.readcyclecounter`), compiled here."""
+    import llvmlite.binding as llvm
+
+    from noodle.compiler.backend import new_target_machine
+
+    module = llvm.parse_assembly(
+        "declare i64 @llvm.readcyclecounter()\n"
+        "define i64 @noodle_cycles() {\n"
+        "  %c = call i64 @llvm.readcyclecounter()\n  ret i64 %c\n}\n")
+    engine = llvm.create_mcjit_compiler(module, new_target_machine(1))
+    engine.finalize_object()
+    _engines.append(engine)  # the code lives as long as its engine
+    return ctypes.CFUNCTYPE(ctypes.c_uint64)(engine.get_function_address("noodle_cycles"))
+
+
+_engines: list = []

@@ -1,0 +1,215 @@
+"""The on-disk kernel cache as a user meets it: programs run in fresh processes, edited
+between runs, several at once, with damaged cache entries. Each test has its own cache
+directory and its own source files."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from noodle.runtime.cache_store import CacheStore
+
+REPO = Path(__file__).resolve().parents[2]
+
+KERNEL = """
+import numpy as np
+import noodle
+import helpers
+from helpers import OFFSET
+SCALE = 2.0
+
+@noodle.jit
+def f(a, x):
+    return np.sum(a) * SCALE + helpers.g(x) + helpers.K + OFFSET
+"""
+HELPERS = """
+import noodle
+K = 1.0
+OFFSET = 10.0
+
+@noodle.jit
+def g(x):
+    return x + 1.0
+"""
+# prints the result, then whether the compiler was loaded (a cache hit must not load it)
+MAIN = """
+import ast
+import sys
+import numpy as np
+import kernel
+print(kernel.f(np.arange(4.0), ast.literal_eval(sys.argv[1])))
+print("compiler loaded" if "mlir.ir" in sys.modules else "compiler not loaded")
+"""
+
+
+class Program:
+    """A small program in its own directory, run with its own kernel cache."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.cache = root / "cache"
+        self.write("kernel.py", KERNEL)
+        self.write("helpers.py", HELPERS)
+        self.write("main.py", MAIN)
+
+    def write(self, name: str, text: str) -> None:
+        (self.root / name).write_text(textwrap.dedent(text))
+
+    def edit(self, name: str, old: str, new: str) -> None:
+        path = self.root / name
+        text = path.read_text()
+        assert old in text
+        path.write_text(text.replace(old, new))
+
+    def run(self, x: float = 3.0, **env: str) -> subprocess.CompletedProcess:
+        return self.start(x, **env).wait_done()
+
+    def start(self, x: float = 3.0, **env: str) -> _Running:
+        # no .pyc files: an edit within the same second that keeps the file size would
+        # run the old bytecode (Python checks only mtime and size)
+        environment = {"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{REPO}:{self.root}",
+                       "PYTHONDONTWRITEBYTECODE": "1",
+                       "NOODLE_CACHE_DIR": str(self.cache), "NOODLE_EXPLAIN": "1", **env}
+        return _Running(subprocess.Popen([sys.executable, "main.py", repr(x)], cwd=self.root,
+                                         env=environment, stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, text=True))
+
+    def kernel_entries(self) -> list:
+        return [e for e in CacheStore(self.cache).entries() if "kernel" in e.meta]
+
+
+class _Running:
+    def __init__(self, proc: subprocess.Popen):
+        self.proc = proc
+
+    def wait_done(self) -> subprocess.CompletedProcess:
+        out, err = self.proc.communicate(timeout=300)
+        done = subprocess.CompletedProcess(self.proc.args, self.proc.returncode, out, err)
+        assert done.returncode == 0, err
+        return done
+
+
+def expected(x: float, scale=2.0, k=1.0, offset=10.0, g_adds=1.0) -> float:
+    return 6.0 * scale + x + g_adds + k + offset
+
+
+def result(done: subprocess.CompletedProcess) -> float:
+    return float(done.stdout.split()[0])
+
+
+def compiled(done: subprocess.CompletedProcess) -> list[str]:
+    """NOODLE_EXPLAIN's lines: one per compilation, with its reason."""
+    return [line for line in done.stderr.splitlines() if line.startswith("noodle: compiling")]
+
+
+def test_fresh_process_loads_the_kernel_without_the_compiler(tmp_path):
+    program = Program(tmp_path)
+    first = program.run()
+    assert result(first) == expected(3.0)
+    assert len(compiled(first)) == 1 and "not in the cache" in compiled(first)[0]
+    second = program.run()
+    assert result(second) == expected(3.0)
+    assert compiled(second) == []
+    assert "compiler not loaded" in second.stdout
+    assert len(program.kernel_entries()) == 1
+
+
+@pytest.mark.parametrize("name, old, new, reason, changes", [
+    ("kernel.py", "np.sum(a) * SCALE", "np.sum(a) * SCALE * 1.5", "its source changed",
+     {"scale": 3.0}),
+    ("kernel.py", "SCALE = 2.0", "SCALE = 4.0", "SCALE: its value changed", {"scale": 4.0}),
+    # the two cases where Numba's cache serves stale code: a callee edited in another
+    # module, and a global of another module changed (read as `helpers.K` and imported
+    # by name)
+    ("helpers.py", "x + 1.0", "x + 5.0", "helpers.g: its source changed", {"g_adds": 5.0}),
+    ("helpers.py", "K = 1.0", "K = 7.0", "helpers.K: its value changed", {"k": 7.0}),
+    ("helpers.py", "OFFSET = 10.0", "OFFSET = 20.0", "OFFSET: its value changed",
+     {"offset": 20.0}),
+])
+def test_an_edit_between_runs_invalidates_the_kernel(tmp_path, name, old, new, reason, changes):
+    program = Program(tmp_path)
+    assert result(program.run()) == expected(3.0)
+    program.edit(name, old, new)
+    after = program.run()
+    assert result(after) == expected(3.0, **changes)
+    assert len(compiled(after)) == 1 and reason in compiled(after)[0], after.stderr
+    again = program.run()  # and the new kernel is cached in turn
+    assert result(again) == expected(3.0, **changes) and compiled(again) == []
+
+
+def test_new_argument_types_compile_a_new_kernel_and_say_which_argument(tmp_path):
+    program = Program(tmp_path)
+    program.run(x=3.0)
+    done = program.run(x=3)  # an int where a float was
+    assert result(done) == expected(3)
+    assert len(compiled(done)) == 1
+    assert "cache: not in the cache" in compiled(done)[0]
+    assert len(program.kernel_entries()) == 2
+
+
+def test_a_noodle_version_change_invalidates_the_kernel(tmp_path, monkeypatch):
+    from noodle.runtime import kernel_cache
+
+    program = Program(tmp_path)
+    program.run()
+    sys.path.insert(0, str(tmp_path))
+    monkeypatch.setenv("NOODLE_CACHE_DIR", str(program.cache))
+    try:
+        import kernel  # the program's own module, in this process
+        from noodle.compiler.types import typeof
+
+        cache = kernel_cache.KernelCache(CacheStore(program.cache))
+        key = (typeof(kernel.np.arange(4.0)), typeof(3.0))
+        options = kernel.f.options.key()
+        assert cache.load(kernel.f.py_func, key, options, "baseline").kernel is not None
+        real = kernel_cache.versions()
+        monkeypatch.setattr(kernel_cache, "versions",
+                            lambda: {**real, "noodle": real["noodle"] + ".next"})
+        missed = cache.load(kernel.f.py_func, key, options, "baseline")
+        assert missed.kernel is None
+        assert "versions changed: noodle" in missed.reason
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in ("kernel", "helpers"):
+            sys.modules.pop(name, None)
+
+
+def test_eight_processes_compiling_at_once_leave_one_entry(tmp_path):
+    program = Program(tmp_path)
+    running = [program.start(x=float(i)) for i in range(8)]
+    for i, proc in enumerate(running):
+        assert result(proc.wait_done()) == expected(float(i))
+    assert len(program.kernel_entries()) == 1
+    assert not list(program.cache.rglob("*.tmp"))
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip a bit"])
+def test_a_damaged_entry_is_recompiled_with_a_warning(tmp_path, damage):
+    program = Program(tmp_path)
+    program.run()
+    [entry] = program.kernel_entries()
+    data = bytearray(entry.path.read_bytes())
+    if damage == "truncate":
+        data = data[:len(data) // 2]
+    else:
+        data[len(data) // 2] ^= 0x10
+    entry.path.write_bytes(bytes(data))
+    done = program.run()
+    assert result(done) == expected(3.0)
+    assert "NoodleCacheWarning" in done.stderr and "corrupt" in done.stderr
+    assert len(compiled(done)) == 1
+    healed = program.run()
+    assert compiled(healed) == [] and result(healed) == expected(3.0)
+
+
+def test_cache_false_never_writes(tmp_path):
+    program = Program(tmp_path)
+    program.edit("kernel.py", "@noodle.jit\n", "@noodle.jit(cache=False)\n")
+    program.edit("helpers.py", "@noodle.jit\n", "@noodle.jit(cache=False)\n")
+    for _ in range(2):
+        done = program.run()
+        assert result(done) == expected(3.0) and len(compiled(done)) == 1
+    assert program.kernel_entries() == []
