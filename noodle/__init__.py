@@ -1,7 +1,10 @@
 """noodle: an MLIR-based JIT compiler for NumPy-style Python."""
-from noodle.errors import (NoodleError, NoodleFallbackWarning, TypingError,
-                           UnsupportedError)
-from noodle.runtime.dispatcher import jit
+from noodle.errors import (NoodleCacheWarning, NoodleError, NoodleFallbackWarning,
+                           TypingError, UnsupportedError)
+from noodle.runtime.config import config
+from noodle.runtime.dispatcher import compile, jit
+from noodle.runtime.profiler import stats
 
-__all__ = ["jit", "NoodleError", "NoodleFallbackWarning", "TypingError", "UnsupportedError"]
+__all__ = ["jit", "compile", "stats", "config", "NoodleError", "NoodleFallbackWarning",
+           "NoodleCacheWarning", "TypingError", "UnsupportedError"]
 __version__ = "0.1.0"

@@ -33,14 +33,23 @@ def optimize(module: llvm.ModuleRef, opt_level: int) -> None:
     pb.getModulePassManager().run(module, pb)
 
 
-def emit_native(llvm_ir: str, opt_level: int) -> tuple[str, bytes]:
-    """(assembly, object code) of an LLVM IR module, optimised at `opt_level`."""
+def _optimized_module(llvm_ir: str, opt_level: int) -> llvm.ModuleRef:
     module = llvm.parse_assembly(llvm_ir)
     module.verify()
     if opt_level > 0:
         optimize(module, opt_level)
-    tm = target_machine(opt_level)
-    return tm.emit_assembly(module), tm.emit_object(module)
+    return module
+
+
+def emit_object(llvm_ir: str, opt_level: int) -> bytes:
+    """Object code of an LLVM IR module, optimised at `opt_level`."""
+    return target_machine(opt_level).emit_object(_optimized_module(llvm_ir, opt_level))
+
+
+def emit_assembly(llvm_ir: str, opt_level: int) -> str:
+    """The assembly `emit_object` makes code from (a second code generation: only
+    produced when someone asks to see it)."""
+    return target_machine(opt_level).emit_assembly(_optimized_module(llvm_ir, opt_level))
 
 
 #: MLIR's runtime support library (`memrefCopy` for copies between strided memrefs),

@@ -5,7 +5,7 @@ stage's output. The same table serves compilation, `f.inspect(stage=...)`, and
     nir      the frontend's module: nir ops on memrefs, scf/arith/math for scalars
     mlir     after lowering to the LLVM dialect
     llvm     LLVM IR text
-    asm      native assembly
+    asm      native assembly (made only when asked for: a second code generation)
     obj      native object code (bytes)
 """
 from __future__ import annotations
@@ -130,7 +130,15 @@ def compile_function(pyfunc: FunctionType, arg_types: tuple[NType, ...],
         kernel.python_entry = True
     keep("llvm", llvm_ir)
     kernel.externals = backend.external_symbols(llvm_ir)
-    asm, obj = backend.emit_native(llvm_ir, options.opt_level)
-    keep("asm", asm)
-    keep("obj", obj)
+    if os.environ.get("NOODLE_DUMP_IR"):
+        keep("asm", backend.emit_assembly(llvm_ir, options.llvm_opt_level))
+    keep("obj", backend.emit_object(llvm_ir, options.llvm_opt_level))
     return kernel
+
+
+def assembly(kernel: Kernel, options: CompileOptions) -> str:
+    """The `asm` stage of a compiled kernel, made when asked for."""
+    if "asm" not in kernel.stages:
+        kernel.stages["asm"] = backend.emit_assembly(kernel.stages["llvm"],
+                                                     options.llvm_opt_level)
+    return kernel.stages["asm"]

@@ -67,6 +67,7 @@ def run_forked(job: Callable[[], Any]) -> Any:
         status = 0
         try:
             try:
+                _injected_fault()
                 payload = pickle.dumps(("ok", job()))
             except BaseException as e:  # noqa: BLE001 - sent to the parent
                 payload = pickle.dumps(("error", _picklable(e)))
@@ -90,6 +91,17 @@ def run_forked(job: Callable[[], Any]) -> Any:
     if outcome == "error":
         raise value
     return value
+
+
+def _injected_fault() -> None:
+    """NOODLE_WORKER_FAULT=abort|kill makes workers fail the way a compiler that hits
+    an assertion, or one killed mid-compile (the OOM killer, a user), would: how the
+    recovery is tested."""
+    fault = os.environ.get("NOODLE_WORKER_FAULT")
+    if fault == "abort":
+        os.abort()
+    elif fault == "kill":  # a few milliseconds into the compile
+        threading.Timer(0.005, os.kill, (os.getpid(), signal.SIGKILL)).start()
 
 
 def _picklable(e: BaseException) -> BaseException:

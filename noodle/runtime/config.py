@@ -17,11 +17,15 @@ class Config:
     explain: bool = False
     #: the on-disk kernel cache (NOODLE_CACHE=0 turns it off for every function)
     cache: bool = True
+    #: every compilation in a worker process, so that a compiler crash can never end
+    #: the program (NOODLE_COMPILE_IN_WORKER; the optimising tier always is)
+    compile_in_worker: bool = False
 
     @classmethod
     def from_environment(cls) -> Config:
         return cls(explain=_flag("NOODLE_EXPLAIN"),
-                   cache=os.environ.get("NOODLE_CACHE", "1").strip() != "0")
+                   cache=os.environ.get("NOODLE_CACHE", "1").strip() != "0",
+                   compile_in_worker=_flag("NOODLE_COMPILE_IN_WORKER"))
 
 
 config = Config.from_environment()

@@ -1,28 +1,37 @@
 """`@noodle.jit`: one compiled specialisation per argument-type key, and the interpreter
-(the plain Python function) whenever compilation is impossible, saying why."""
+(the plain Python function) whenever compilation is impossible, saying why.
+
+A new key is compiled at once by the baseline tier, or loaded from the on-disk cache
+(the optimising tier's kernel when the cache has it). Each kernel's native entry point
+counts its calls and cycles; when a key turns hot, the optimising tier recompiles it in
+a worker process and the new kernel is swapped in between two calls: the caller never
+waits for it.
+"""
 from __future__ import annotations
 
 import functools
 import inspect
 import os
 import sys
+import threading
 import warnings
 from collections.abc import Callable
+from concurrent.futures import Future
 from types import FunctionType
 from typing import Any
 
 from noodle.compiler.kernel import STAGES, Kernel
 from noodle.compiler.options import CompileOptions
 from noodle.compiler.types import NType, Scalar, typeof
-from noodle.errors import (NoodleCacheWarning, NoodleError, NoodleFallbackWarning,
-                           SourceLocation, TypingError, UnsupportedError)
+from noodle.errors import (LoweringError, NoodleCacheWarning, NoodleError,
+                           NoodleFallbackWarning, SourceLocation, TypingError,
+                           UnsupportedError)
+from noodle.runtime import compile_worker, profiler
 from noodle.runtime.config import config
 from noodle.runtime.executor import CompiledKernel
 from noodle.runtime.kernel_cache import KernelCache
+from noodle.runtime.profiler import HotThreshold, KeyProfile, Stopwatch
 from noodle.runtime.signatures import matches, parse_signature
-
-#: the tier every kernel is compiled at (one tier until the profiler picks hot keys)
-TIER = "baseline"
 
 
 class _Interpreted:
@@ -34,17 +43,24 @@ class _Interpreted:
 
 class Dispatcher:
     def __init__(self, pyfunc: FunctionType, options: CompileOptions, fallback: bool,
-                 signatures: list[str], cache: bool = True):
+                 signatures: list[str], cache: bool = True, eager: bool = False,
+                 hot: HotThreshold | None = None):
         functools.update_wrapper(self, pyfunc)
         self.py_func = pyfunc
         self.options = options
         self.fallback = fallback
         self.cache = cache
+        self.eager = eager
+        self.hot = hot or HotThreshold.from_environment()
         self._signature = inspect.signature(pyfunc)
         self._n_params = len(self._signature.parameters)
         self._kernels: dict[tuple, CompiledKernel | _Interpreted] = {}
+        self._profiles: dict[tuple, KeyProfile] = {}
+        # the promotion thread swaps kernels while the program calls and compiles
+        self._lock = threading.RLock()
         self._declared: list[tuple[NType | None, tuple[NType, ...]]] = []
         self._last_key: tuple | None = None
+        profiler.track(self)
         for sig in signatures:
             ret, args = parse_signature(sig)
             self._declared.append((ret, args))
@@ -65,9 +81,22 @@ class Dispatcher:
         kernel = self._kernels.get(key)
         if kernel is None:
             kernel = self._compile(key)
+        profile = self._profiles[key]
+        watch = Stopwatch()
         if isinstance(kernel, _Interpreted):
-            return self.py_func(*args)
-        return kernel(args)
+            try:
+                return self.py_func(*args)
+            finally:
+                profile.interpreter_calls += 1
+                profile.interpreter_seconds += watch.elapsed()
+        try:
+            return kernel(args)
+        finally:
+            profile.python_calls += 1
+            profile.python_seconds += watch.elapsed()
+            if (profile.python_calls >= self.hot.calls
+                    or profile.python_seconds >= self.hot.seconds):
+                self._on_hot(key)
 
     def _bind(self, args: tuple, kwargs: dict) -> tuple:
         if not kwargs and len(args) == self._n_params:
@@ -97,9 +126,13 @@ class Dispatcher:
                             f"({shown}); declared: {self.signatures}")
         return key
 
-    def _compile(self, key: tuple, declared_return: NType | None = None
-                 ) -> CompiledKernel | _Interpreted:
+    # -- compiling ---------------------------------------------------------------------------
+    def _compile(self, key: tuple, declared_return: NType | None = None,
+                 tier: str | None = None) -> CompiledKernel | _Interpreted:
         self._last_key = key
+        if tier is None:
+            tier = "optimising" if self.eager or not self.options.tiers_differ() else "baseline"
+        profile = self._profiles.setdefault(key, KeyProfile(", ".join(map(str, key))))
         try:
             bad = next((t for t in key if isinstance(t, _Unsupported)), None)
             if bad is not None:
@@ -108,50 +141,60 @@ class Dispatcher:
                     f"argument '{bad.name}' is a {bad.type_name}, which compiled code "
                     "cannot take", SourceLocation(code.co_filename, code.co_firstlineno, 0),
                     "pass NumPy arrays, numbers, or tuples of them")
-            compiled = self._load_or_compile(key)
-            kernel = self._load(compiled, declared_return)
+            compiled, tier = self._load_or_compile(key, tier, profile)
+            kernel = self._load(compiled, declared_return, tier)
         except NoodleError as e:
             if not self.fallback or self._declared:
                 raise
             warnings.warn(NoodleFallbackWarning(
                 f"{self.py_func.__qualname__} runs as plain Python: {e}"), stacklevel=4)
             kernel = _Interpreted(e)
-        self._kernels[key] = kernel
+            profile.tier, profile.fallback = "interpreter", e.message
+        else:
+            profile.tier, profile.native = tier, kernel.native_entry
+        with self._lock:
+            self._kernels[key] = kernel
         if isinstance(kernel, CompiledKernel) and kernel.native_entry is not None:
             self._install_entries()
+        profiler.write_metrics_file()
         return kernel
 
-    def _install_entries(self) -> None:
-        """Chain the native entries of the kernels (the newest first) in front of the
-        Python-level path, and make the chain's head this dispatcher's `__call__`."""
-        head = self._call_python
-        for kernel in self._kernels.values():
-            if isinstance(kernel, CompiledKernel) and kernel.native_entry is not None:
-                head = kernel.native_entry.function(head, kernel.raise_status, _ignore)
-        type(self).__call__ = head
-
-    def _load_or_compile(self, key: tuple) -> Kernel:
-        """The kernel for `key`: from the on-disk cache when it is there and still
-        right, else compiled now (and saved)."""
+    def _load_or_compile(self, key: tuple, tier: str, profile: KeyProfile
+                         ) -> tuple[Kernel, str]:
+        """The kernel for `key` and its tier: from the on-disk cache when it is there
+        and still right (the optimising tier's, if the cache has it), else compiled
+        now at `tier` (and saved)."""
         reason = self._why_new(key)
         cache = _kernel_cache() if self.cache and config.cache else None
         if cache is not None:
-            found = cache.load(self.py_func, key, self.options.key(), TIER)
-            if found.kernel is not None:
-                return found.kernel
+            for cached_tier in dict.fromkeys(("optimising", tier)):
+                found = cache.load(self.py_func, key, self.options.at_tier(cached_tier))
+                if found.kernel is not None:
+                    profile.cache_hits += 1
+                    return found.kernel, cached_tier
+            profile.cache_misses += 1
             reason = f"{reason}; cache: {found.reason}"
-        if config.explain:
-            shown = ", ".join(map(str, key))
-            print(f"noodle: compiling {self.py_func.__qualname__}({shown}): {reason}",
-                  file=sys.stderr)
-        from noodle.compiler.pipeline import compile_function
-
-        kernel = compile_function(self.py_func, key, self.options)
+        self._explain(f"compiling {self._shown(key)} at the {tier} tier: {reason}")
+        watch = Stopwatch()
+        kernel = self._compile_now(key, tier)
+        profile.compile_seconds[tier] = watch.elapsed()
         if cache is not None:
-            cache.save(self.py_func, kernel, self.options.key(), TIER)
-        return kernel
+            cache.save(self.py_func, kernel, self.options.at_tier(tier))
+        return kernel, tier
 
-    def _load(self, compiled: Kernel, declared_return: NType | None) -> CompiledKernel:
+    def _compile_now(self, key: tuple, tier: str) -> Kernel:
+        job = functools.partial(_compile_function, self.py_func, key,
+                                self.options.at_tier(tier))
+        if not (config.compile_in_worker and compile_worker.available()):
+            return job()
+        try:
+            return compile_worker.run_forked(job)
+        except compile_worker.WorkerCrashed as e:
+            raise LoweringError(f"{e} while compiling {self.py_func.__qualname__}",
+                                hint="this is a noodle bug; please report it") from None
+
+    def _load(self, compiled: Kernel, declared_return: NType | None,
+              tier: str) -> CompiledKernel:
         conversion = self._return_conversion(compiled.result_type, declared_return)
         try:
             return CompiledKernel(compiled, conversion)
@@ -161,10 +204,94 @@ class Dispatcher:
             warnings.warn(NoodleCacheWarning(
                 f"a cached kernel of {self.py_func.__qualname__} did not load ({e}); "
                 "recompiling"), stacklevel=5)
-            from noodle.compiler.pipeline import compile_function
+            return CompiledKernel(self._compile_now(compiled.arg_types, tier), conversion)
 
-            return CompiledKernel(compile_function(self.py_func, compiled.arg_types,
-                                                   self.options), conversion)
+    def _install_entries(self) -> None:
+        """Chain the native entries of the kernels (the newest first) in front of the
+        Python-level path, and make the chain's head this dispatcher's `__call__`."""
+        with self._lock:
+            kernels = list(self._kernels.items())
+        head = self._call_python
+        for key, kernel in kernels:
+            entry = getattr(kernel, "native_entry", None)
+            if entry is None:
+                continue
+            if self._promotable(key):
+                hook = functools.partial(self._on_hot, key)
+                entry.set_hot_thresholds(self.hot.calls, profiler.seconds_to_cycles(
+                    self.hot.seconds, when_known=self._install_entries))
+            else:
+                hook = _ignore
+            head = entry.function(head, kernel.raise_status, hook)
+        type(self).__call__ = head
+
+    # -- the optimising tier ---------------------------------------------------------------
+    def _promotable(self, key: tuple) -> bool:
+        profile = self._profiles[key]
+        return profile.tier == "baseline" and profile.promotion is None
+
+    def _on_hot(self, key: tuple) -> None:
+        """`key` turned hot: recompile it with the optimising tier, in a worker (this
+        runs inside the caller's call, so it only hands the job over)."""
+        with self._lock:
+            if not self._promotable(key):
+                return
+            profile = self._profiles[key]
+            if not compile_worker.available():
+                profile.promotion = "not attempted: no worker processes on this platform"
+                return
+            profile.promotion = "compiling"
+        self._explain(f"optimising {self._shown(key)}: hot after {profile.report()['calls']} "
+                      "calls")
+        job = functools.partial(_compile_function, self.py_func, key,
+                                self.options.at_tier("optimising"))
+        future = _worker().submit(job)
+        future.add_done_callback(functools.partial(self._promoted, key, Stopwatch()))
+
+    def _promoted(self, key: tuple, watch: Stopwatch, future: Future) -> None:
+        """In the worker's thread: swap the optimised kernel in, or keep the baseline one
+        and say why (once per key)."""
+        profile = self._profiles[key]
+        try:
+            compiled = future.result()
+            with self._lock:
+                old = self._kernels[key]
+            kernel = CompiledKernel(compiled, old._return_as)
+        except Exception as e:  # noqa: BLE001 - the program goes on at the baseline tier
+            profile.promotion = f"failed: {e}"
+            code = self.py_func.__code__  # this thread has no frame of the user's
+            warnings.warn_explicit(NoodleFallbackWarning(
+                f"{self.py_func.__qualname__}({profile.signature}) stays at the baseline "
+                f"tier: the optimising compile failed ({e})"), NoodleFallbackWarning,
+                code.co_filename, code.co_firstlineno)
+            return
+        profile.compile_seconds["optimising"] = watch.elapsed()
+        if self.cache and config.cache:
+            _kernel_cache().save(self.py_func, compiled, self.options.at_tier("optimising"))
+        with self._lock:
+            profile.retire(old.native_entry)
+            self._kernels[key] = kernel
+            profile.tier, profile.native, profile.promotion = ("optimising",
+                                                               kernel.native_entry, "done")
+        self._install_entries()
+        profiler.write_metrics_file()
+
+    def compile_eagerly(self, *args: Any) -> None:
+        """Compile the optimising tier for the types of `args` now (`noodle.compile`)."""
+        key = self._key(self._bind(args, {}))
+        with self._lock:
+            known = self._kernels.get(key)
+        if isinstance(known, CompiledKernel) and self._profiles[key].tier == "optimising":
+            return
+        self._compile(key, tier="optimising")
+
+    # -- reporting ---------------------------------------------------------------------------
+    def _explain(self, message: str) -> None:
+        if config.explain:
+            print(f"noodle: {message}", file=sys.stderr)
+
+    def _shown(self, key: tuple) -> str:
+        return f"{self.py_func.__qualname__}({', '.join(map(str, key))})"
 
     def _why_new(self, key: tuple) -> str:
         """Why `key` has no kernel in this process yet: which argument types differ from
@@ -191,6 +318,10 @@ class Dispatcher:
                           SourceLocation(code.co_filename, code.co_firstlineno, 0),
                           "fix the signature's return type")
 
+    def profiles(self) -> list[KeyProfile]:
+        with self._lock:
+            return list(self._profiles.values())
+
     # -- introspection ----------------------------------------------------------------------
     @property
     def signatures(self) -> list[tuple[NType, ...]]:
@@ -207,10 +338,13 @@ class Dispatcher:
             raise ValueError(f"{self.py_func.__qualname__} has no compiled specialisation "
                              "for that signature")
         stages = kernel.kernel.stages
-        if stage not in stages:  # a kernel from the cache keeps its object code only
-            from noodle.compiler.pipeline import compile_function
+        options = self.options.at_tier(self._profiles[key].tier)
+        if "llvm" not in stages:  # a kernel from the cache keeps its object code only
+            stages.update(_compile_function(self.py_func, key, options).stages)
+        if stage == "asm":
+            from noodle.compiler.pipeline import assembly
 
-            stages.update(compile_function(self.py_func, key, self.options).stages)
+            return assembly(kernel.kernel, options)
         return stages[stage]
 
     def __repr__(self) -> str:
@@ -220,8 +354,14 @@ class Dispatcher:
         return self if obj is None else functools.partial(self, obj)
 
 
+def _compile_function(pyfunc: FunctionType, key: tuple, options: CompileOptions) -> Kernel:
+    from noodle.compiler.pipeline import compile_function  # loads MLIR: only when needed
+
+    return compile_function(pyfunc, key, options)
+
+
 def _ignore() -> None:
-    """The hot hook of entries until the profiler sets one."""
+    """The hot hook of entries whose key is not promoted (any more)."""
 
 
 class _Unsupported:
@@ -244,20 +384,31 @@ def _kernel_cache() -> KernelCache:
     return KernelCache(CacheStore())
 
 
+@functools.cache
+def _worker() -> compile_worker.CompileWorker:
+    return compile_worker.CompileWorker()
+
+
 def jit(func: Callable | str | list | None = None, /, *signatures: str, fallback: bool = True,
-        boundscheck: bool = False, opt_level: int = 2, cache: bool = True, **unknown: Any):
+        boundscheck: bool = False, opt_level: int = 3, cache: bool = True,
+        eager: bool = False, hot_threshold: int | None = None, **unknown: Any):
     """Compile a NumPy-style Python function to native code.
 
     `@jit`, `@jit(**options)`, `jit(f, **options)` and `@jit("float64(float64[:])", ...)`
     (explicit signatures compile at once and refuse other argument types).
     Options: fallback (run as Python with a warning when compilation is impossible;
     default True), boundscheck (IndexError on out-of-bounds indexing; default False, where
-    out-of-bounds access is undefined as in C and Numba), opt_level (LLVM, 0-3), cache
-    (keep kernels in the on-disk cache, `NOODLE_CACHE_DIR`; default True).
+    out-of-bounds access is undefined as in C and Numba), opt_level (LLVM's at the
+    optimising tier, 0-3), cache (keep kernels in the on-disk cache, `NOODLE_CACHE_DIR`;
+    default True), eager (compile the optimising tier at once instead of the baseline
+    tier first), hot_threshold (calls after which a key is recompiled by the optimising
+    tier; default `NOODLE_HOT_THRESHOLD` or 1000; `NOODLE_HOT_SECONDS` of native time,
+    default 0.05, also makes a key hot).
     """
     if unknown:
         raise TypeError(f"jit() got unknown option(s): {', '.join(sorted(unknown))}")
     options = CompileOptions(boundscheck=boundscheck, opt_level=opt_level)
+    hot = HotThreshold.from_environment(hot_threshold)
     sigs = list(signatures)
     if isinstance(func, str):
         sigs.insert(0, func)
@@ -272,6 +423,16 @@ def jit(func: Callable | str | list | None = None, /, *signatures: str, fallback
             raise TypeError(f"noodle.jit needs a Python function, got {type(f).__name__}")
         # a class of its own, whose `__call__` can become the kernels' native entries
         own_class = type(f.__name__, (Dispatcher,), {"__module__": f.__module__})
-        return own_class(f, options, fallback, sigs, cache)
+        return own_class(f, options, fallback, sigs, cache, eager, hot)
 
     return decorate if func is None else decorate(func)
+
+
+def compile(function: Dispatcher, *example_args: Any) -> Dispatcher:
+    """Compile `function`'s optimising tier for the types of `example_args` now, ahead
+    of calls (or load it from the cache); returns the function."""
+    if not isinstance(function, Dispatcher):
+        raise TypeError(f"noodle.compile needs a @noodle.jit function, got "
+                        f"{type(function).__name__}")
+    function.compile_eagerly(*example_args)
+    return function

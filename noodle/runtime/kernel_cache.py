@@ -24,6 +24,7 @@ import numpy as np
 import noodle
 from noodle.compiler.dependencies import source_fingerprint, stale_reason
 from noodle.compiler.kernel import Kernel, encode_type
+from noodle.compiler.options import CompileOptions
 from noodle.compiler.types import NType
 from noodle.runtime.cache_store import CacheStore
 
@@ -39,12 +40,11 @@ class KernelCache:
     def __init__(self, store: CacheStore):
         self.store = store
 
-    def load(self, pyfunc: FunctionType, arg_types: tuple[NType, ...], options_key: tuple,
-             tier: str) -> Lookup:
-        key = kernel_key(pyfunc, arg_types, options_key, tier)
-        entry = self.store.get(key)
+    def load(self, pyfunc: FunctionType, arg_types: tuple[NType, ...],
+             options: CompileOptions) -> Lookup:
+        entry = self.store.get(kernel_key(pyfunc, arg_types, options))
         if entry is None:
-            return Lookup(None, self._why_missing(pyfunc, arg_types, options_key, tier))
+            return Lookup(None, self._why_missing(pyfunc, arg_types, options))
         meta = entry.meta
         try:
             kernel = Kernel.from_metadata(meta["kernel"], {"obj": entry.payload})
@@ -55,25 +55,23 @@ class KernelCache:
             return Lookup(None, reason)
         return Lookup(kernel)
 
-    def save(self, pyfunc: FunctionType, kernel: Kernel, options_key: tuple,
-             tier: str) -> None:
+    def save(self, pyfunc: FunctionType, kernel: Kernel, options: CompileOptions) -> None:
         """Keep `kernel` (only its object code among the stages: the others are text a
         user may ask for, and are recompiled then)."""
         if kernel.dependencies is None:  # it read a value noodle cannot fingerprint
             return
         arg_types = kernel.arg_types
         meta = {"function": pyfunc.__qualname__, "module": pyfunc.__module__,
-                "signature": ", ".join(map(str, arg_types)), "tier": tier,
+                "signature": ", ".join(map(str, arg_types)), "tier": options.tier,
                 "kernel": kernel.metadata()}
-        self.store.put(kernel_key(pyfunc, arg_types, options_key, tier),
-                       kernel.stages["obj"], meta)
-        self.store.put(_index_key(pyfunc, arg_types, options_key, tier), b"",
-                       {"function": pyfunc.__qualname__, "tier": tier, "index": True,
+        self.store.put(kernel_key(pyfunc, arg_types, options), kernel.stages["obj"], meta)
+        self.store.put(_index_key(pyfunc, arg_types, options), b"",
+                       {"function": pyfunc.__qualname__, "tier": options.tier, "index": True,
                         "source": source_fingerprint(pyfunc), "versions": versions()})
 
     def _why_missing(self, pyfunc: FunctionType, arg_types: tuple[NType, ...],
-                     options_key: tuple, tier: str) -> str:
-        index = self.store.get(_index_key(pyfunc, arg_types, options_key, tier))
+                     options: CompileOptions) -> str:
+        index = self.store.get(_index_key(pyfunc, arg_types, options))
         if index is None:
             return "not in the cache"
         if index.meta.get("source") != source_fingerprint(pyfunc):
@@ -84,20 +82,20 @@ class KernelCache:
         return ("versions changed: " + ", ".join(changed)) if changed else "not in the cache"
 
 
-def kernel_key(pyfunc: FunctionType, arg_types: tuple[NType, ...], options_key: tuple,
-               tier: str) -> str:
+def kernel_key(pyfunc: FunctionType, arg_types: tuple[NType, ...],
+               options: CompileOptions) -> str:
     return json.dumps({"kind": "kernel", "function": _function_id(pyfunc),
                        "source": source_fingerprint(pyfunc),
                        "args": [encode_type(t) for t in arg_types],
-                       "options": list(options_key), "tier": tier, "versions": versions()},
+                       "options": list(options.key()), "versions": versions()},
                       sort_keys=True)
 
 
-def _index_key(pyfunc: FunctionType, arg_types: tuple[NType, ...], options_key: tuple,
-               tier: str) -> str:
+def _index_key(pyfunc: FunctionType, arg_types: tuple[NType, ...],
+               options: CompileOptions) -> str:
     return json.dumps({"kind": "index", "function": _function_id(pyfunc),
                        "args": [encode_type(t) for t in arg_types],
-                       "options": list(options_key), "tier": tier}, sort_keys=True)
+                       "options": list(options.key())}, sort_keys=True)
 
 
 def _function_id(pyfunc: FunctionType) -> str:

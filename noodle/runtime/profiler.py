@@ -14,6 +14,7 @@ import os
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -50,11 +51,19 @@ class KeyProfile:
     fallback: str | None = None
     promotion: str | None = None  # what happened to the optimising tier
     native: object = None         # the NativeEntry counting native calls, if any
+    retired_calls: int = 0        # counted by entries since replaced (a lower tier's)
+    retired_cycles: int = 0
+
+    def retire(self, entry: object) -> None:
+        """Keep the counts of an entry being replaced."""
+        if entry is not None:
+            self.retired_calls += entry.calls
+            self.retired_cycles += entry.cycles
 
     def report(self) -> dict:
-        calls = cycles = 0
+        calls, cycles = self.retired_calls, self.retired_cycles
         if self.native is not None:
-            calls, cycles = self.native.calls, self.native.cycles
+            calls, cycles = calls + self.native.calls, cycles + self.native.cycles
         return {"signature": self.signature, "tier": self.tier,
                 "calls": calls + self.python_calls + self.interpreter_calls,
                 "native_calls": calls + self.python_calls,
@@ -84,7 +93,10 @@ def stats(format: str = "dict") -> dict | str:
         func = dispatcher.py_func
         keys = {p.signature: p.report() for p in dispatcher.profiles()}
         if keys:
-            report[f"{func.__module__}.{func.__qualname__}"] = keys
+            name = f"{func.__module__}.{func.__qualname__}"
+            copies = sum(1 for known in report if known.split("#")[0] == name)
+            # the same function jitted twice (with other options, say): both reported
+            report[f"{name}#{copies + 1}" if copies else name] = keys
     if format == "json":
         return json.dumps(report, indent=2, sort_keys=True)
     if format != "dict":
@@ -119,16 +131,42 @@ class Stopwatch:
 
 
 # -- cycles to seconds -----------------------------------------------------------------------
-_calibration: list[float] = []
-_calibrating = threading.Lock()
+# The rate is measured over ~20 ms, in a thread, so that no call waits for it; until it
+# is known, hotness by time is off (`seconds_to_cycles` says "never").
+_rate: list[float] = []
+_waiting: list[Callable[[], None]] = []
+_rate_lock = threading.Lock()
+_NEVER = 2**64 - 1
 
 
 def cycles_per_second() -> float:
-    """The rate of the cycle counter the entries read (measured once, over ~20 ms)."""
-    with _calibrating:
-        if not _calibration:
-            _calibration.append(_measure_cycle_rate())
-    return _calibration[0]
+    """The rate of the cycle counter the entries read (measured now if not yet)."""
+    with _rate_lock:
+        if not _rate:
+            _rate.append(_measure_cycle_rate())
+        return _rate[0]
+
+
+def seconds_to_cycles(seconds: float, when_known: Callable[[], None] | None = None) -> int:
+    """`seconds` in cycles of the counter, or "never" while the rate is being measured
+    (then `when_known` is called once it is)."""
+    with _rate_lock:
+        if _rate:
+            return min(int(seconds * _rate[0]), _NEVER)
+        if when_known is not None:
+            _waiting.append(when_known)
+        if len(_waiting) <= 1:
+            threading.Thread(target=_calibrate, name="noodle-calibrate", daemon=True).start()
+    return _NEVER
+
+
+def _calibrate() -> None:
+    cycles_per_second()
+    with _rate_lock:
+        waiting = list(_waiting)
+        _waiting.clear()
+    for callback in waiting:
+        callback()
 
 
 def _measure_cycle_rate() -> float:

@@ -163,12 +163,12 @@ def test_a_noodle_version_change_invalidates_the_kernel(tmp_path, monkeypatch):
 
         cache = kernel_cache.KernelCache(CacheStore(program.cache))
         key = (typeof(kernel.np.arange(4.0)), typeof(3.0))
-        options = kernel.f.options.key()
-        assert cache.load(kernel.f.py_func, key, options, "baseline").kernel is not None
+        options = kernel.f.options.at_tier("baseline")
+        assert cache.load(kernel.f.py_func, key, options).kernel is not None
         real = kernel_cache.versions()
         monkeypatch.setattr(kernel_cache, "versions",
                             lambda: {**real, "noodle": real["noodle"] + ".next"})
-        missed = cache.load(kernel.f.py_func, key, options, "baseline")
+        missed = cache.load(kernel.f.py_func, key, options)
         assert missed.kernel is None
         assert "versions changed: noodle" in missed.reason
     finally:
@@ -213,3 +213,15 @@ def test_cache_false_never_writes(tmp_path):
         done = program.run()
         assert result(done) == expected(3.0) and len(compiled(done)) == 1
     assert program.kernel_entries() == []
+
+
+def test_closures_over_different_values_never_share_a_kernel():
+    import noodle
+
+    def make(k):
+        def times(x):
+            return x * k
+        return noodle.jit(times)  # cached: every closure has the same code and key
+
+    for k in (2.0, 5.0, 2.0, 7.0):
+        assert make(k)(3.0) == 3.0 * k

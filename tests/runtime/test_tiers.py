@@ -1,0 +1,155 @@
+"""Profiler-driven tiers: a hot key is recompiled by the optimising tier in a worker and
+swapped in between calls; a crashing worker costs nothing but the promotion; and what
+happened is visible in `noodle.stats()`, `NOODLE_EXPLAIN` and `NOODLE_METRICS_FILE`."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import noodle
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def dot(a, b):
+    s = 0.0
+    for i in range(a.shape[0]):
+        s += a[i] * b[i]
+    return s
+
+
+def key_stats(function) -> dict:
+    [profile] = function.profiles()
+    return profile.report()
+
+
+def test_a_hot_key_reaches_the_optimising_tier_between_calls():
+    f = noodle.jit(dot, cache=False, hot_threshold=20)
+    rng = np.random.default_rng(0)
+    deadline = time.monotonic() + 120
+    assert f(np.ones(2), np.ones(2)) == 2.0
+    calls = 1
+    while key_stats(f)["tier"] != "optimising":
+        assert time.monotonic() < deadline, key_stats(f)
+        a, b = rng.random(50), rng.random(50)
+        assert f(a, b) == pytest.approx(float(a @ b), rel=1e-12)
+        calls += 1
+        if calls > 40:
+            time.sleep(0.01)
+    report = key_stats(f)
+    assert report["promotion"] == "done"
+    assert set(report["compile_seconds"]) == {"baseline", "optimising"}
+    a, b = rng.random(50), rng.random(50)
+    assert f(a, b) == pytest.approx(float(a @ b), rel=1e-12)
+    assert key_stats(f)["calls"] == calls + 1  # counts survive the swap
+    reported = json.loads(noodle.stats(format="json"))
+    assert any(key["tier"] == "optimising" and key["promotion"] == "done"
+               for name, keys in reported.items() if name.startswith(f"{__name__}.dot")
+               for key in keys.values())
+
+
+def test_eager_and_noodle_compile_start_at_the_optimising_tier():
+    f = noodle.jit(dot, cache=False, eager=True)
+    assert f(np.ones(3), np.ones(3)) == 3.0
+    assert key_stats(f)["tier"] == "optimising"
+    g = noodle.jit(dot, cache=False)
+    assert noodle.compile(g, np.ones(3), np.ones(3)) is g
+    assert key_stats(g)["tier"] == "optimising" and key_stats(g)["calls"] == 0
+    assert g(np.ones(4), np.full(4, 2.0)) == 8.0
+    with pytest.raises(TypeError, match="@noodle.jit"):
+        noodle.compile(dot, np.ones(3), np.ones(3))
+
+
+PROGRAM = """
+import json, sys, warnings
+import numpy as np
+import noodle
+
+@noodle.jit(hot_threshold=5)
+def dot(a, b):
+    s = 0.0
+    for i in range(a.shape[0]):
+        s += a[i] * b[i]
+    return s
+
+rng = np.random.default_rng(1)
+for _ in range({calls}):
+    a, b = rng.random(30), rng.random(30)
+    assert abs(dot(a, b) - float(a @ b)) < 1e-9
+{wait}
+[report] = noodle.stats()["__main__.dot"].values()
+print(json.dumps(report))
+"""
+WAIT_FOR_PROMOTION = """
+import time
+deadline = time.monotonic() + 120
+while noodle.stats()["__main__.dot"]["array(float64, 1d), array(float64, 1d)"]["promotion"] \\
+        in (None, "compiling") and time.monotonic() < deadline:
+    time.sleep(0.05)
+    dot(np.ones(2), np.ones(2))
+"""
+
+
+def run_program(tmp_path: Path, calls: int = 50, wait: bool = True, **env: str
+                ) -> tuple[dict, str]:
+    script = tmp_path / "program.py"
+    script.write_text(textwrap.dedent(PROGRAM.format(
+        calls=calls, wait=WAIT_FOR_PROMOTION if wait else "")))
+    environment = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO),
+                   "NOODLE_CACHE_DIR": str(tmp_path / "cache"), **env}
+    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=environment,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1]), done.stderr
+
+
+@pytest.mark.parametrize("fault", ["abort", "kill"])
+def test_a_crashing_worker_costs_only_the_promotion(tmp_path, fault):
+    report, stderr = run_program(tmp_path, NOODLE_WORKER_FAULT=fault)
+    assert report["tier"] == "baseline"
+    signal_name = {"abort": "SIGABRT", "kill": "SIGKILL"}[fault]
+    assert report["promotion"] == f"failed: the compile worker died (signal {signal_name})"
+    assert stderr.count("stays at the baseline tier") == 1  # warned once
+    assert "program.py" in stderr  # the warning points at the function
+
+
+def test_a_crash_while_compiling_in_a_worker_leaves_the_interpreter(tmp_path):
+    report, stderr = run_program(tmp_path, wait=False, NOODLE_COMPILE_IN_WORKER="1",
+                                 NOODLE_WORKER_FAULT="abort")
+    assert report["tier"] == "interpreter" and report["interpreter_calls"] == 50
+    assert "compile worker died (signal SIGABRT)" in report["fallback"]
+    assert "NoodleFallbackWarning" in stderr
+
+
+def test_a_fresh_process_starts_with_the_optimised_kernel_from_the_cache(tmp_path):
+    first, _ = run_program(tmp_path)
+    assert first["tier"] == "optimising" and first["cache_misses"] == 1
+    second, stderr = run_program(tmp_path, calls=3, wait=False, NOODLE_EXPLAIN="1")
+    assert second["tier"] == "optimising" and second["cache_hits"] == 1
+    assert second["compile_seconds"] == {} and "noodle: compiling" not in stderr
+
+
+def test_explain_says_which_argument_changed(capsys, monkeypatch):
+    monkeypatch.setattr(noodle.config, "explain", True)
+    f = noodle.jit(dot, cache=False)
+    f(np.ones(2), np.ones(2))
+    f(np.ones(2), np.ones(2, dtype=np.float32))
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("noodle:")]
+    assert len(lines) == 2
+    assert "first call" in lines[0]
+    assert "'b' was array(float64, 1d), now array(float32, 1d)" in lines[1]
+
+
+def test_metrics_file_is_written_at_exit(tmp_path):
+    metrics = tmp_path / "metrics.json"
+    report, _ = run_program(tmp_path, wait=False, calls=3, NOODLE_METRICS_FILE=str(metrics))
+    written = json.loads(metrics.read_text())
+    assert written["__main__.dot"]["array(float64, 1d), array(float64, 1d)"]["calls"] == 3
+    assert report["calls"] == 3
