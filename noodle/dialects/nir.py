@@ -10,8 +10,6 @@ from collections.abc import Sequence
 import numpy as np
 from mlir import ir
 
-from noodle.dialects.dtypes import SUPPORTED_DTYPES
-
 DYNAMIC = ir.ShapedType.get_dynamic_size()
 
 
