@@ -7,7 +7,9 @@
 2. first call in a fresh process, nothing cached: right after import (so loading the
    compiler is included), and of a second new function once the compiler is loaded;
 3. fresh process with the kernel in the on-disk cache: `import noodle`, then the first
-   call (Numba: `cache=True`).
+   call (Numba: `cache=True`);
+4. promotion: a loop calls a function until its hot key's optimising kernel arrives;
+   the longest call meanwhile shows what the caller waited for it.
 
 Each fresh-process figure is the median over several processes, each with its own
 cache directory (a fresh one for "nothing cached").
@@ -117,6 +119,42 @@ def fresh_process_times(package: str, runs: int) -> dict[str, float]:
             "cached_loads_compiler": any(r["compiler_loaded"] for r in hot)}
 
 
+def dot(a, b):
+    s = 0.0
+    for i in range(a.shape[0]):
+        s += a[i] * b[i]
+    return s
+
+
+def promotion_latencies() -> dict[str, float]:
+    """Per-call times (us) of a loop over a function whose key turns hot after 100
+    calls: median before and after the swap, and the longest call in between."""
+    import time
+
+    import noodle
+
+    f = noodle.jit(dot, cache=False, hot_threshold=100)
+    a, b = np.random.rand(2000), np.random.rand(2000)
+    f(a, b)  # the baseline compile: the first call's, not the promotion's
+    [profile] = f.profiles()
+    times: list[tuple[float, str]] = []
+    deadline = time.monotonic() + 120
+    while profile.promotion in (None, "compiling") and time.monotonic() < deadline:
+        start = time.perf_counter()
+        f(a, b)
+        times.append((time.perf_counter() - start, profile.tier))
+    for _ in range(200):
+        start = time.perf_counter()
+        f(a, b)
+        times.append((time.perf_counter() - start, profile.tier))
+    before = [t for t, tier in times if tier == "baseline"]
+    after = [t for t, tier in times if tier == "optimising"][1:]
+    return {"baseline_us": statistics.median(before) * 1e6,
+            "optimising_us": statistics.median(after) * 1e6,
+            "longest_us": max(t for t, _ in times) * 1e6, "calls": len(times),
+            "promotion": profile.promotion}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats and processes")
@@ -151,6 +189,12 @@ def main() -> None:
     for field, label in labels.items():
         print(f"  {label:30}" + "".join(f"{fresh[name][field]:>10.1f}" for name in fresh))
     print(f"  a cache hit loads the MLIR bindings: {fresh['noodle']['cached_loads_compiler']}")
+    promotion = promotion_latencies()
+    print(f"\npromotion of a hot key (dot product of 2000 float64; {promotion['calls']} calls"
+          f" until the swap and 200 after; {promotion['promotion']})")
+    print(f"  median call at the baseline tier   {promotion['baseline_us']:8.1f} us")
+    print(f"  median call at the optimising tier {promotion['optimising_us']:8.1f} us")
+    print(f"  longest call meanwhile             {promotion['longest_us']:8.1f} us")
     print("\ntargets (issue 4)")
     if numba is not None:
         for case in warm["noodle"]:
@@ -161,11 +205,15 @@ def main() -> None:
               ("first call, kernel cached <= 10 ms", fresh["noodle"]["cached_first"] <= 10),
               ("import noodle <= 300 ms", fresh["noodle"]["import"] <= 300),
               ("a cache hit does not load the MLIR bindings",
-               not fresh["noodle"]["cached_loads_compiler"])]
+               not fresh["noodle"]["cached_loads_compiler"]),
+              ("the optimising tier arrives, no call waiting longer than 2 baseline calls",
+               promotion["promotion"] == "done"
+               and promotion["longest_us"] <= 2 * promotion["baseline_us"])]
     for label, ok in checks:
         print(f"  {label}: {'PASS' if ok else 'MISS'}")
     if args.json:
-        Path(args.json).write_text(json.dumps({"warm_ns": warm, "fresh_ms": fresh}, indent=2))
+        Path(args.json).write_text(json.dumps({"warm_ns": warm, "fresh_ms": fresh,
+                                               "promotion": promotion}, indent=2))
 
 
 if __name__ == "__main__":

@@ -100,6 +100,11 @@ def profile_name(symbol: str) -> str:
     return f"{symbol}__profile"
 
 
+def cycle_reader_name(symbol: str) -> str:
+    """`uint64_t f(void)`: the counter the profile counts in (to calibrate it)."""
+    return f"{symbol}__cycles"
+
+
 def hot_thresholds_name(symbol: str) -> str:
     """Two i64: calls and cycles at which the entry calls ctx[CTX_ON_HOT], once."""
     return f"{symbol}__hot"
@@ -475,6 +480,8 @@ def python_entry_ir(symbol: str, entry: str, arg_types: tuple[NType, ...],
     """The entry point's LLVM IR, with the globals it uses, to append to `kernel_ir`."""
     writer = _EntryWriter(symbol, entry, arg_types, result_type,
                           return_type_text(kernel_ir, entry))
+    cycles = (f"define i64 @{cycle_reader_name(symbol)}() {{\n"
+              "  %now = call i64 @llvm.readcyclecounter()\n  ret i64 %now\n}")
     free = (f"define void @{symbol}__free(ptr %capsule) {{\n"
             "  %memory = call ptr @PyCapsule_GetPointer(ptr %capsule, ptr null)\n"
             "  call void @free(ptr %memory)\n  ret void\n}")
@@ -487,4 +494,4 @@ def python_entry_ir(symbol: str, entry: str, arg_types: tuple[NType, ...],
                               if not (line.startswith("declare")
                                       and re.search(r"@([\w.$]+)\(", line).group(1)
                                       in declared))
-    return "\n".join(["", declarations, globals_, free, writer.write(), ""])
+    return "\n".join(["", declarations, globals_, cycles, free, writer.write(), ""])

@@ -51,10 +51,17 @@ class CompileWorker:
             job, future = self._jobs.get()
             if not future.set_running_or_notify_cancel():
                 continue
+            # What this thread does in Python (unpickling the result, loading the
+            # kernel, the done-callbacks that swap it in) must not hold the program's
+            # thread for a whole 5 ms switch interval: slices of 0.1 ms meanwhile.
+            interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(interval, 1e-4))
             try:
                 future.set_result(run_forked(job))
             except BaseException as e:  # noqa: BLE001 - handed to whoever waits
                 future.set_exception(e)
+            finally:
+                sys.setswitchinterval(interval)
 
 
 def run_forked(job: Callable[[], Any]) -> Any:

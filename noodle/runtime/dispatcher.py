@@ -219,7 +219,7 @@ class Dispatcher:
             if self._promotable(key):
                 hook = functools.partial(self._on_hot, key)
                 entry.set_hot_thresholds(self.hot.calls, profiler.seconds_to_cycles(
-                    self.hot.seconds, when_known=self._install_entries))
+                    self.hot.seconds, entry.read_cycles, self._install_entries))
             else:
                 hook = _ignore
             head = entry.function(head, kernel.raise_status, hook)

@@ -47,6 +47,9 @@ class NativeEntry:
         self._def = _MethodDef(self._name, loaded.address(E.python_entry_name(symbol)),
                                _METH_FASTCALL | _METH_KEYWORDS, None)
         self._loaded = loaded
+        #: reads the cycle counter the profile counts in
+        self.read_cycles = ctypes.CFUNCTYPE(ctypes.c_uint64)(
+            loaded.address(E.cycle_reader_name(symbol)))
 
     def function(self, fallback: object, on_error: object, on_hot: object) -> object:
         """A builtin function calling the entry with this context (see CTX_*); it keeps

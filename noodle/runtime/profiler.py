@@ -8,7 +8,6 @@ here), compile times per tier, cache hits and misses, fallbacks, and when a key 
 from __future__ import annotations
 
 import atexit
-import ctypes
 import json
 import os
 import threading
@@ -16,7 +15,6 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 
 DEFAULT_HOT_CALLS = 1000
 DEFAULT_HOT_SECONDS = 0.05
@@ -64,10 +62,12 @@ class KeyProfile:
         calls, cycles = self.retired_calls, self.retired_cycles
         if self.native is not None:
             calls, cycles = calls + self.native.calls, cycles + self.native.cycles
+        rate = cycles_per_second() if cycles else 1.0
         return {"signature": self.signature, "tier": self.tier,
                 "calls": calls + self.python_calls + self.interpreter_calls,
                 "native_calls": calls + self.python_calls,
-                "native_seconds": cycles / cycles_per_second() + self.python_seconds,
+                # None in the ~20 ms before the cycle counter's rate is known
+                "native_seconds": (cycles / rate + self.python_seconds) if rate else None,
                 "interpreter_calls": self.interpreter_calls,
                 "interpreter_seconds": self.interpreter_seconds,
                 "compile_seconds": dict(self.compile_seconds),
@@ -131,8 +131,9 @@ class Stopwatch:
 
 
 # -- cycles to seconds -----------------------------------------------------------------------
-# The rate is measured over ~20 ms, in a thread, so that no call waits for it; until it
-# is known, hotness by time is off (`seconds_to_cycles` says "never").
+# The rate is measured over ~20 ms, in a thread that sleeps meanwhile, so that no call
+# waits for it; until it is known, hotness by time is off (`seconds_to_cycles` says
+# "never"). The counter is read through a kernel's own reader: nothing is compiled.
 _rate: list[float] = []
 _waiting: list[Callable[[], None]] = []
 _rate_lock = threading.Lock()
@@ -140,58 +141,32 @@ _NEVER = 2**64 - 1
 
 
 def cycles_per_second() -> float:
-    """The rate of the cycle counter the entries read (measured now if not yet)."""
+    """The rate of the cycle counter the entries read (0.0 while unknown)."""
     with _rate_lock:
-        if not _rate:
-            _rate.append(_measure_cycle_rate())
-        return _rate[0]
+        return _rate[0] if _rate else 0.0
 
 
-def seconds_to_cycles(seconds: float, when_known: Callable[[], None] | None = None) -> int:
+def seconds_to_cycles(seconds: float, read_cycles: Callable[[], int],
+                      when_known: Callable[[], None]) -> int:
     """`seconds` in cycles of the counter, or "never" while the rate is being measured
-    (then `when_known` is called once it is)."""
+    (with `read_cycles`; `when_known` is called once it is)."""
     with _rate_lock:
         if _rate:
             return min(int(seconds * _rate[0]), _NEVER)
-        if when_known is not None:
-            _waiting.append(when_known)
-        if len(_waiting) <= 1:
-            threading.Thread(target=_calibrate, name="noodle-calibrate", daemon=True).start()
+        _waiting.append(when_known)
+        if len(_waiting) == 1:
+            threading.Thread(target=_calibrate, args=(read_cycles,), name="noodle-calibrate",
+                             daemon=True).start()
     return _NEVER
 
 
-def _calibrate() -> None:
-    cycles_per_second()
+def _calibrate(read_cycles: Callable[[], int]) -> None:
+    c0, t0 = read_cycles(), time.perf_counter()
+    time.sleep(0.02)
+    c1, t1 = read_cycles(), time.perf_counter()
     with _rate_lock:
+        _rate.append(max((c1 - c0) / (t1 - t0), 1.0))
         waiting = list(_waiting)
         _waiting.clear()
     for callback in waiting:
         callback()
-
-
-def _measure_cycle_rate() -> float:
-    read = _cycle_counter()
-    c0, t0 = read(), time.perf_counter()
-    time.sleep(0.02)
-    c1, t1 = read(), time.perf_counter()
-    return max((c1 - c0) / (t1 - t0), 1.0)
-
-
-@cache
-def _cycle_counter():
-    """A callable returning the cycle counter (`llvm.readcyclecounter`), compiled here."""
-    import llvmlite.binding as llvm
-
-    from noodle.compiler.backend import new_target_machine
-
-    module = llvm.parse_assembly(
-        "declare i64 @llvm.readcyclecounter()\n"
-        "define i64 @noodle_cycles() {\n"
-        "  %c = call i64 @llvm.readcyclecounter()\n  ret i64 %c\n}\n")
-    engine = llvm.create_mcjit_compiler(module, new_target_machine(1))
-    engine.finalize_object()
-    _engines.append(engine)  # the code lives as long as its engine
-    return ctypes.CFUNCTYPE(ctypes.c_uint64)(engine.get_function_address("noodle_cycles"))
-
-
-_engines: list = []
