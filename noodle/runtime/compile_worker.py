@@ -6,8 +6,15 @@ thread would still stall the program; and these MLIR/LLVM builds abort the proce
 an internal assertion, which must cost the worker, never the program. Why fork: the
 worker needs the very function object, its globals and closure and the functions it
 calls, which a fresh interpreter could not rebuild for functions defined in `__main__`,
-in a notebook or inside another function. Every job gets a fresh worker, so a crashed
-one is simply not reused.
+in a notebook or inside another function.
+
+Forking the program holds its GIL for milliseconds (the page tables of a process with
+MLIR loaded), which would stall a caller in the middle of a hot loop. So the program
+forks only where a caller waits anyway, at the end of a baseline compile: that fork is
+a *standby* worker, idle until a job comes, which forks a child per job (a crashed
+child costs nothing but its job). A standby knows the functions that existed when it
+was forked, so a new one replaces it after every baseline compile; a job the standby
+cannot serve (or one sent when it died) is forked from the program after all.
 """
 from __future__ import annotations
 
@@ -15,6 +22,7 @@ import os
 import pickle
 import queue
 import signal
+import struct
 import sys
 import threading
 import traceback
@@ -22,58 +30,178 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
+#: turns a job's description (picklable) into the job, in the process that runs it
+Resolver = Callable[[Any], Callable[[], Any]]
+
 
 class WorkerCrashed(RuntimeError):
     """The worker process died before it returned a result."""
 
 
 class CompileWorker:
-    """Runs jobs (functions returning picklable results) one at a time in forked
-    workers; `submit` never waits."""
+    """Runs jobs one at a time in worker processes; `submit` never waits."""
 
-    def __init__(self) -> None:
+    def __init__(self, resolve: Resolver) -> None:
+        self._resolve = resolve
         self._jobs: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._standby: _Standby | None = None
+        self._busy: _Standby | None = None  # running a job for the serving thread
+        self._retired: list[_Standby] = []  # replaced while busy: let go after its job
+        self._leaving: list[_Standby] = []  # let go: reaped once they have exited
 
-    def submit(self, job: Callable[[], Any]) -> Future:
+    def refresh_standby(self) -> None:
+        """Fork a standby worker that knows every function there is now (call this only
+        where the caller waits anyway)."""
+        with self._lock:
+            live = [s for s in (self._standby, *self._retired) if s is not None]
+            fresh = _Standby(self._resolve, [fd for s in live for fd in s.fds()])
+            old, self._standby = self._standby, fresh
+            if old is not None:
+                if old is self._busy:
+                    self._retired.append(old)
+                else:
+                    self._let_go(old)
+        self._start_serving()  # now, not when a job comes: starting a thread takes time
+
+    def _let_go(self, standby: _Standby) -> None:
+        standby.close()
+        self._leaving = [s for s in (*self._leaving, standby) if not s.reaped()]
+
+    def submit(self, spec: Any) -> Future:
+        """Run the job `spec` describes (see `Resolver`). Cheap: this runs inside a
+        caller's call, when its key turns hot."""
         future: Future = Future()
-        self._jobs.put((job, future))
+        self._jobs.put((spec, future))
+        self._start_serving()
+        return future
+
+    def _start_serving(self) -> None:
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._serve, name="noodle-compiler",
                                                 daemon=True)
                 self._thread.start()
-        return future
 
     def _serve(self) -> None:
         while True:
-            job, future = self._jobs.get()
+            spec, future = self._jobs.get()
             if not future.set_running_or_notify_cancel():
                 continue
+            with self._lock:
+                standby = self._busy = self._standby
             # What this thread does in Python (unpickling the result, loading the
             # kernel, the done-callbacks that swap it in) must not hold the program's
             # thread for a whole 5 ms switch interval: slices of 0.1 ms meanwhile.
             interval = sys.getswitchinterval()
             sys.setswitchinterval(min(interval, 1e-4))
             try:
-                future.set_result(run_forked(job))
+                outcome = standby.run(spec) if standby is not None else None
+                with self._lock:
+                    self._busy = None
+                    if outcome is None and standby is not None:  # it died
+                        if self._standby is standby:
+                            self._standby = None
+                        self._let_go(standby)
+                    for old in self._retired:
+                        self._let_go(old)
+                    self._retired = []
+                if outcome is None:  # no standby: fork from here after all
+                    outcome = _outcome_of_forked(lambda: self._resolve(spec)())
+                future.set_result(_result(outcome))
             except BaseException as e:  # noqa: BLE001 - handed to whoever waits
                 future.set_exception(e)
             finally:
                 sys.setswitchinterval(interval)
 
 
+class _Standby:
+    """A worker forked now and kept idle; `run` has it fork a child for one job."""
+
+    def __init__(self, resolve: Resolver, inherited: list[int]):
+        with _FORKING:
+            requests_in, self._requests = os.pipe()
+            self._results, results_out = os.pipe()
+            self.pid = _fork()
+            if self.pid != 0:
+                os.close(requests_in)
+                os.close(results_out)
+        if self.pid == 0:
+            # without the other standbys' ends of their pipes, each sees its pipe end
+            # when the program lets it go
+            for fd in [self._requests, self._results, *inherited]:
+                _close(fd)
+            _standby_loop(requests_in, results_out, resolve)
+
+    def run(self, spec: Any) -> tuple[str, Any] | None:
+        """The job's outcome, or None if the standby is gone."""
+        try:
+            _send(self._requests, pickle.dumps(spec))
+            payload = _receive(self._results)
+        except OSError:
+            payload = None
+        return None if payload is None else pickle.loads(payload)
+
+    def fds(self) -> list[int]:
+        return [self._requests, self._results]
+
+    def close(self) -> None:
+        """Let it go: it exits when it reads the end of its requests."""
+        for fd in self.fds():
+            _close(fd)
+
+    def reaped(self) -> bool:
+        """Whether it has exited (and is no zombie any more)."""
+        try:
+            return os.waitpid(self.pid, os.WNOHANG)[0] != 0
+        except ChildProcessError:
+            return True
+
+
+def _standby_loop(requests: int, results: int, resolve: Resolver) -> None:
+    status = 0
+    try:
+        while (payload := _receive(requests)) is not None:
+            spec = pickle.loads(payload)
+            outcome = _outcome_of_forked(lambda: resolve(spec)())
+            _send(results, pickle.dumps(outcome))
+    except BaseException:  # noqa: BLE001 - the program sees the standby gone
+        status = 1
+    finally:
+        os._exit(status)
+
+
 def run_forked(job: Callable[[], Any]) -> Any:
     """`job()` computed in a forked child: its result, or its exception re-raised here,
     or WorkerCrashed when the child died (a signal, or exit without a result)."""
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
+    return _result(_outcome_of_forked(job))
+
+
+def _result(outcome: tuple[str, Any]) -> Any:
+    kind, value = outcome
+    if kind == "ok":
+        return value
+    if kind == "crashed":
+        raise WorkerCrashed(value)
+    raise value
+
+
+def _outcome_of_forked(job: Callable[[], Any]) -> tuple[str, Any]:
+    """("ok", result), ("error", exception) or ("crashed", how) of `job` run in a
+    forked child."""
+    with _FORKING:
+        read_fd, write_fd = os.pipe()
+        pid = _fork()
+        if pid != 0:
+            os.close(write_fd)
     if pid == 0:  # the worker: compute, send, and leave without running any cleanup
         os.close(read_fd)
         status = 0
         try:
             try:
+                # the program comes first where cores are fewer than busy processes
+                os.nice(10)
                 _injected_fault()
                 payload = pickle.dumps(("ok", job()))
             except BaseException as e:  # noqa: BLE001 - sent to the parent
@@ -84,20 +212,64 @@ def run_forked(job: Callable[[], Any]) -> Any:
             status = 1
         finally:
             os._exit(status)
-    os.close(write_fd)
     with os.fdopen(read_fd, "rb") as pipe:
         payload = pipe.read()
     _, status = os.waitpid(pid, 0)
-    if not payload:
-        if os.WIFSIGNALED(status):
-            how = f"signal {signal.Signals(os.WTERMSIG(status)).name}"
-        else:
-            how = f"exit status {os.WEXITSTATUS(status)}"
-        raise WorkerCrashed(f"the compile worker died ({how})")
-    outcome, value = pickle.loads(payload)
-    if outcome == "error":
-        raise value
-    return value
+    if payload:
+        return pickle.loads(payload)
+    if os.WIFSIGNALED(status):
+        how = f"signal {signal.Signals(os.WTERMSIG(status)).name}"
+    else:
+        how = f"exit status {os.WEXITSTATUS(status)}"
+    return ("crashed", f"the compile worker died ({how})")
+
+
+# Every fork here creates its pipes and closes the parent's copies of the child's ends
+# under this lock: a process forked in between would hold a pipe's write end open, and
+# the reader of that pipe would never see its end (and never learn that its child died).
+_FORKING = threading.Lock()
+
+
+def _fork() -> int:
+    """os.fork, holding llvmlite's lock meanwhile: the child has only the forking thread,
+    and a copy of the lock held by another thread (loading a kernel, say) would stay
+    held there for ever, deadlocking the child's first LLVM call."""
+    import llvmlite.binding.ffi as llvm_ffi
+
+    with llvm_ffi.lib._lock:
+        return os.fork()
+
+
+def _close(fd: int) -> None:
+    try:
+        os.close(fd)
+    except OSError:  # closed already
+        pass
+
+
+def _send(fd: int, payload: bytes) -> None:
+    data = struct.pack("<Q", len(payload)) + payload
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def _receive(fd: int) -> bytes | None:
+    """One message, or None at the end of the pipe."""
+    header = _read_exactly(fd, 8)
+    if header is None:
+        return None
+    return _read_exactly(fd, struct.unpack("<Q", header)[0])
+
+
+def _read_exactly(fd: int, n: int) -> bytes | None:
+    chunks, left = [], n
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 def _injected_fault() -> None:

@@ -156,6 +156,9 @@ class Dispatcher:
             self._kernels[key] = kernel
         if isinstance(kernel, CompiledKernel) and kernel.native_entry is not None:
             self._install_entries()
+            if tier == "baseline" and compile_worker.available():
+                # a worker that knows this function, forked while the caller waits anyway
+                _worker().refresh_standby()
         profiler.write_metrics_file()
         return kernel
 
@@ -241,11 +244,10 @@ class Dispatcher:
                 profile.promotion = "not attempted: no worker processes on this platform"
                 return
             profile.promotion = "compiling"
-        self._explain(f"optimising {self._shown(key)}: hot after {profile.report()['calls']} "
-                      "calls")
-        job = functools.partial(_compile_function, self.py_func, key,
-                                self.options.at_tier("optimising"))
-        future = _worker().submit(job)
+        if config.explain:
+            self._explain(f"optimising {self._shown(key)}: hot after "
+                          f"{profile.report()['calls']} calls")
+        future = _worker().submit((id(self), key, "optimising"))
         future.add_done_callback(functools.partial(self._promoted, key, Stopwatch()))
 
     def _promoted(self, key: tuple, watch: Stopwatch, future: Future) -> None:
@@ -386,7 +388,16 @@ def _kernel_cache() -> KernelCache:
 
 @functools.cache
 def _worker() -> compile_worker.CompileWorker:
-    return compile_worker.CompileWorker()
+    return compile_worker.CompileWorker(_compile_job)
+
+
+def _compile_job(spec: tuple) -> Callable[[], Kernel]:
+    """The compile a worker runs for `spec`: (dispatcher id, key, tier). The worker is a
+    fork of this process, so the dispatcher is there under the same id."""
+    dispatcher_id, key, tier = spec
+    dispatcher = next(d for d in profiler.tracked() if id(d) == dispatcher_id)
+    return functools.partial(_compile_function, dispatcher.py_func, key,
+                             dispatcher.options.at_tier(tier))
 
 
 def jit(func: Callable | str | list | None = None, /, *signatures: str, fallback: bool = True,

@@ -83,13 +83,17 @@ def track(dispatcher: object) -> None:
     _DISPATCHERS.add(dispatcher)
 
 
+def tracked() -> list:
+    return list(_DISPATCHERS)
+
+
 def stats(format: str = "dict") -> dict | str:
     """Per function (`module.qualname`) and key: calls, time in native code and in the
     interpreter, compile time per tier, cache hits and misses, current tier, fallbacks
     with their reasons, and the optimising tier's progress. `format="json"` gives the
     same as JSON text."""
     report: dict[str, dict] = {}
-    for dispatcher in list(_DISPATCHERS):
+    for dispatcher in tracked():
         func = dispatcher.py_func
         keys = {p.signature: p.report() for p in dispatcher.profiles()}
         if keys:
