@@ -23,7 +23,8 @@ from noodle.compiler.dependencies import make_manifest
 from noodle.compiler.frontend.unit import CompilationUnit
 from noodle.compiler.kernel import Kernel
 from noodle.compiler.options import CompileOptions
-from noodle.compiler.python_entry import can_have_entry, python_entry_ir
+from noodle.compiler.python_entry import can_have_entry
+from noodle.compiler.python_entry_writer import python_entry_ir
 from noodle.compiler.types import NType
 from noodle.dialects import make_context
 from noodle.errors import LoweringError
