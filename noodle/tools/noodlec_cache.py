@@ -29,6 +29,8 @@ def _describe(info: EntryInfo) -> str:
     """What the entry holds, from its metadata when the JIT recorded it, else its key."""
     parts = [str(info.meta[name]) for name in ("function", "signature", "tier")
              if name in info.meta]
+    if info.meta.get("index"):  # what a miss compares with, to say what changed
+        parts.append("(index)")
     return " ".join(parts) if parts else info.key[:60]
 
 
