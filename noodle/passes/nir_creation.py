@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from mlir import ir
-from mlir.dialects import arith, linalg
+from mlir.dialects import arith
 
 from noodle.passes.nir_buffers import alloc_buffer, as_canonical, element_type_of
 from noodle.passes.nir_cast import cast_scalar
 from noodle.passes.nir_dtypes import DType, dtype_attr
 from noodle.passes.nir_elementwise import write_elementwise
-from noodle.passes.nir_linalg import PARALLEL, dims_map, generic
+from noodle.passes.nir_linalg import PARALLEL, dims_map, generic, index
 
 _I64 = DType("int64")
 
@@ -36,7 +36,7 @@ def lower_arange(op: ir.Operation) -> ir.Value:
     buffer = alloc_buffer(element_type_of(op.result.type), [count])
 
     def element(_: ir.Value) -> ir.Value:
-        position = arith.index_cast(_I64.element_type, linalg.IndexOp(0).result)
+        position = arith.index_cast(_I64.element_type, index(0))
         i = cast_scalar(_I64, dtype, position)
         multiply, add = (arith.mulf, arith.addf) if dtype.is_float else (arith.muli, arith.addi)
         return add(start, multiply(i, delta))
