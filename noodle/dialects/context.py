@@ -16,11 +16,14 @@ from noodle.errors import SourceLocation
 
 IRDL_DIALECTS = ("nir.irdl", "catseq.irdl")
 
-# When Python wraps an op, the bindings import the Python module of its dialect
-# (`<prefix>.<namespace>`) and remember only successes: for `nir` and `catseq` ops the
-# failing import of `mlir.dialects.<namespace>` was retried on every op (~100 us each).
-# Our builder modules, `noodle.dialects.nir` and `.catseq`, are found under this prefix.
-_mlir.globals.append_dialect_search_prefix(__package__)
+# When Python wraps an op, the bindings import the Python module of its dialect: the
+# first `<prefix>.<namespace>` that imports, over the search prefixes in order, and they
+# remember only successes. noodle's prefix comes first: our builder modules
+# (`noodle.dialects.nir`, `.catseq`) are found at once (a failing import of
+# `mlir.dialects.nir` was retried on every op, ~100 us each), and so is our light
+# `linalg` module (see there).
+_mlir.globals.dialect_search_modules = [
+    __package__, *(p for p in _mlir.globals.dialect_search_modules if p != __package__)]
 
 
 @cache

@@ -143,6 +143,7 @@ class Dispatcher:
                     "pass NumPy arrays, numbers, or tuples of them")
             compiled, tier = self._load_or_compile(key, tier, profile)
             kernel = self._load(compiled, declared_return, tier)
+            fresh = "nir" in compiled.stages  # compiled here, not loaded from the cache
         except NoodleError as e:
             if not self.fallback or self._declared:
                 raise
@@ -156,8 +157,9 @@ class Dispatcher:
             self._kernels[key] = kernel
         if isinstance(kernel, CompiledKernel) and kernel.native_entry is not None:
             self._install_entries()
-            if tier == "baseline" and compile_worker.available():
-                # a worker that knows this function, forked while the caller waits anyway
+            if tier == "baseline" and fresh and compile_worker.available():
+                # a worker that knows this function, forked while the caller waits for
+                # its compile anyway (not after a cache hit, which must stay quick)
                 _worker().refresh_standby()
         profiler.write_metrics_file()
         return kernel
