@@ -1,6 +1,7 @@
 """The loops of the catseq compiler, compiled by noodle's own @jit: a walk over the
 arena that gives every primitive occurrence its absolute start time, and the replay of
-events that checks channel states."""
+events that checks channel states. They run over millions of nodes at once, so they are
+compiled by the optimising tier from the start (`eager`), and kept in the kernel cache."""
 from __future__ import annotations
 
 import noodle
@@ -9,7 +10,7 @@ import noodle
 _PRIM, _SEQ, _SERIAL, _REPEAT = 0, 1, 2, 5
 
 
-@noodle.jit
+@noodle.jit(eager=True)
 def flatten(kind, a, b, duration, root, leaf_node, leaf_start, stack_node, stack_start):
     """Depth-first over the (shared) nodes under `root`, in time order of composition:
     writes each primitive occurrence and its start; returns how many. `>>`/`@` start
@@ -50,7 +51,7 @@ def flatten(kind, a, b, duration, root, leaf_node, leaf_start, stack_node, stack
     return n
 
 
-@noodle.jit
+@noodle.jit(eager=True)
 def replay_states(channel, opcode, needs_mask, leaves, state):
     """Runs the events through each channel's state machine; the index of the first
     event whose channel is not in a state it may start from, or -1."""
@@ -65,7 +66,7 @@ def replay_states(channel, opcode, needs_mask, leaves, state):
     return -1
 
 
-@noodle.jit
+@noodle.jit(eager=True)
 def count_events(leaf_node, code, events_per_code):
     """How many events the occurrences emit."""
     n = 0
@@ -74,7 +75,7 @@ def count_events(leaf_node, code, events_per_code):
     return n
 
 
-@noodle.jit
+@noodle.jit(eager=True)
 def event_times(leaf_node, leaf_start, code, duration, start_opcode, end_opcode, times,
                 source):
     """The time of each occurrence's start event and (for pulses) end event, in
@@ -95,7 +96,7 @@ def event_times(leaf_node, leaf_start, code, duration, start_opcode, end_opcode,
     return n
 
 
-@noodle.jit
+@noodle.jit(eager=True)
 def write_events(order, times, source, leaf_node, code, channel, param, duration,
                  start_opcode, end_opcode, ramp_opcode, pool, board_of, out_time, out_board,
                  out_channel, out_opcode, out_value, out_duration):
