@@ -16,12 +16,19 @@ def target_machine(opt_level: int) -> llvm.TargetMachine:
 
 
 def new_target_machine(opt_level: int) -> llvm.TargetMachine:
+    cpu, features = host_cpu()  # first: it initialises LLVM's native target
+    target = llvm.Target.from_default_triple()
+    return target.create_target_machine(cpu=cpu, features=features, opt=opt_level,
+                                        codemodel="jitdefault")
+
+
+@cache
+def host_cpu() -> tuple[str, str]:
+    """The host's CPU name and features (listing ~900 features in Python takes ~0.5 ms,
+    which every kernel load paid)."""
     llvm.initialize_native_target()
     llvm.initialize_native_asmprinter()
-    target = llvm.Target.from_default_triple()
-    return target.create_target_machine(cpu=llvm.get_host_cpu_name(),
-                                        features=llvm.get_host_cpu_features().flatten(),
-                                        opt=opt_level, codemodel="jitdefault")
+    return llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten()
 
 
 def optimize(module: llvm.ModuleRef, opt_level: int) -> None:

@@ -106,14 +106,16 @@ def _function_id(pyfunc: FunctionType) -> str:
 def versions() -> dict[str, str]:
     """Everything besides the source that shapes a kernel's code."""
     import llvmlite
-    import llvmlite.binding as llvm
 
+    from noodle.compiler.backend import host_cpu
+
+    cpu, features = host_cpu()
     return {"noodle": f"{noodle.__version__}+{_package_stamp()}",
             "mlir": _distribution_version("xtc_mlir_python_bindings"),
             "llvmlite": llvmlite.__version__,
             "python": f"{sys.implementation.name}-{sys.version_info[0]}.{sys.version_info[1]}",
             "numpy": np.__version__,
-            "cpu": f"{llvm.get_host_cpu_name()}:{hash_text(llvm.get_host_cpu_features().flatten())}"}
+            "cpu": f"{cpu}:{hash_text(features)}"}
 
 
 def _package_stamp() -> str:
