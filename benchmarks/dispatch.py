@@ -9,7 +9,9 @@
 3. fresh process with the kernel in the on-disk cache: `import noodle`, then the first
    call (Numba: `cache=True`);
 4. promotion: a loop calls a function until its hot key's optimising kernel arrives;
-   the longest call meanwhile shows what the caller waited for it.
+   the longest call meanwhile shows what the caller waited for it. Measured in a
+   process of its own without Numba: Numba hooks Python callbacks onto llvmlite's lock,
+   which makes every llvmlite call of the promotion's loading hold the GIL longer.
 
 Each fresh-process figure is the median over several processes, each with its own
 cache directory (a fresh one for "nothing cached").
@@ -31,10 +33,7 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 
-try:
-    import numba
-except ImportError:  # the comparison is optional
-    numba = None
+numba = None  # imported by main() when installed: the comparison is optional
 
 
 def add(a, b):
@@ -159,7 +158,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats and processes")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--promotion", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.promotion:
+        print(json.dumps(promotion_latencies()))
+        return
+    global numba
+    try:
+        import numba
+    except ImportError:
+        pass
     repeats, runs = (5, 2) if args.quick else (15, 5)
     import noodle
 
@@ -189,7 +197,11 @@ def main() -> None:
     for field, label in labels.items():
         print(f"  {label:30}" + "".join(f"{fresh[name][field]:>10.1f}" for name in fresh))
     print(f"  a cache hit loads the MLIR bindings: {fresh['noodle']['cached_loads_compiler']}")
-    promotion = promotion_latencies()
+    done = subprocess.run([sys.executable, __file__, "--promotion"], capture_output=True,
+                          text=True, timeout=600, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    if done.returncode != 0:
+        raise RuntimeError(f"promotion measurement failed:\n{done.stderr}")
+    promotion = json.loads(done.stdout)
     print(f"\npromotion of a hot key (dot product of 2000 float64; {promotion['calls']} calls"
           f" until the swap and 200 after; {promotion['promotion']})")
     print(f"  median call at the baseline tier   {promotion['baseline_us']:8.1f} us")
