@@ -50,6 +50,7 @@ class CompileWorker:
         self._busy: _Standby | None = None  # running a job for the serving thread
         self._retired: list[_Standby] = []  # replaced while busy: let go after its job
         self._leaving: list[_Standby] = []  # let go: reaped once they have exited
+        self._normal_interval: float | None = None  # the switch interval while jobs run
 
     def refresh_standby(self) -> None:
         """Fork a standby worker that knows every function there is now (call this only
@@ -73,6 +74,14 @@ class CompileWorker:
         """Run the job `spec` describes (see `Resolver`). Cheap: this runs inside a
         caller's call, when its key turns hot."""
         future: Future = Future()
+        # What the serving thread does in Python (sending the job, unpickling the
+        # result, loading the kernel, the done-callbacks that swap it in) must not hold
+        # the program's thread for whole 5 ms switch intervals: slices of 0.1 ms until
+        # the queue is empty again (set here, before the thread wakes up).
+        with self._lock:
+            if self._normal_interval is None:
+                self._normal_interval = sys.getswitchinterval()
+                sys.setswitchinterval(min(self._normal_interval, 1e-4))
         self._jobs.put((spec, future))
         self._start_serving()
         return future
@@ -91,11 +100,6 @@ class CompileWorker:
                 continue
             with self._lock:
                 standby = self._busy = self._standby
-            # What this thread does in Python (unpickling the result, loading the
-            # kernel, the done-callbacks that swap it in) must not hold the program's
-            # thread for a whole 5 ms switch interval: slices of 0.1 ms meanwhile.
-            interval = sys.getswitchinterval()
-            sys.setswitchinterval(min(interval, 1e-4))
             try:
                 outcome = standby.run(spec) if standby is not None else None
                 with self._lock:
@@ -113,7 +117,10 @@ class CompileWorker:
             except BaseException as e:  # noqa: BLE001 - handed to whoever waits
                 future.set_exception(e)
             finally:
-                sys.setswitchinterval(interval)
+                with self._lock:
+                    if self._jobs.empty() and self._normal_interval is not None:
+                        sys.setswitchinterval(self._normal_interval)
+                        self._normal_interval = None
 
 
 class _Standby:

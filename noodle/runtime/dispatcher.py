@@ -403,6 +403,9 @@ def _compile_job(spec: tuple) -> Callable[[], Kernel]:
         kernel = _compile_function(dispatcher.py_func, key, options)
         if dispatcher.cache and config.cache:
             _kernel_cache().save(dispatcher.py_func, kernel, options)
+        # only the object code goes back: unpickling the texts of the other stages
+        # held the program's GIL (`inspect` makes them again when asked)
+        kernel.stages = {"obj": kernel.stages["obj"]}
         return kernel
 
     return compile_and_save
