@@ -99,9 +99,15 @@ def make_resolvable(symbols: list[str]) -> None:
                            "library defines")
 
 
+#: Every object ever loaded stays loaded: an array a kernel returned frees its memory
+#: through a function in the kernel's code (a capsule's destructor) and may outlive the
+#: kernel by far, e.g. after the optimising tier replaced it (Numba keeps its code too).
+_LOADED: list[LoadedObject] = []
+
+
 class LoadedObject:
     """Object code loaded into this process by its own MCJIT engine (so the same symbol
-    names in different kernels never clash); keep it alive while its code may run."""
+    names in different kernels never clash), for the life of the process."""
 
     def __init__(self, obj: bytes, externals: list[str]):
         make_resolvable(externals)
@@ -109,6 +115,7 @@ class LoadedObject:
         self._engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), tm)
         self._engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
         self._engine.finalize_object()
+        _LOADED.append(self)
 
     def address(self, symbol: str) -> int:
         address = self._engine.get_function_address(symbol)
