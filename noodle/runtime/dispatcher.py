@@ -221,14 +221,26 @@ class Dispatcher:
             entry = getattr(kernel, "native_entry", None)
             if entry is None:
                 continue
+            hook = _ignore
             if self._promotable(key):
                 hook = functools.partial(self._on_hot, key)
-                entry.set_hot_thresholds(self.hot.calls, profiler.seconds_to_cycles(
-                    self.hot.seconds, entry.read_cycles, self._install_entries))
-            else:
-                hook = _ignore
+                self._arm(entry)
             head = entry.function(head, kernel.raise_status, hook)
         type(self).__call__ = head
+
+    def _arm(self, entry: object) -> None:
+        """Set the hot thresholds of a promotable key's entry (the one in time waits for
+        the cycle counter's rate; `_rearm` follows when it is known)."""
+        entry.set_hot_thresholds(self.hot.calls, profiler.seconds_to_cycles(
+            self.hot.seconds, entry.read_cycles, self._rearm))
+
+    def _rearm(self) -> None:
+        with self._lock:
+            kernels = list(self._kernels.items())
+        for key, kernel in kernels:
+            entry = getattr(kernel, "native_entry", None)
+            if entry is not None and self._promotable(key):
+                self._arm(entry)
 
     # -- the optimising tier ---------------------------------------------------------------
     def _promotable(self, key: tuple) -> bool:

@@ -1,0 +1,451 @@
+"""Warm speed of noodle's optimising tier against NumPy and Numba, in one process (issue 5):
+
+    python benchmarks/run.py [--quick] [--json FILE] [--check BASELINE.json
+                             [--tolerance 0.25]] [--only NAME ...]
+
+Each case is a plain Python function, compiled by `noodle.jit(eager=True)` and by
+`numba.njit` (when Numba is installed), and the same computation written the NumPy way.
+Every compiled result is checked against NumPy's before anything is timed. A time is the
+median over repeats (7, or 3 with --quick) of a loop of calls lasting >= 20 ms. "floor" is
+`np.copyto` of as many bytes as the inputs hold: the memory-bandwidth bound of the cases
+that stream their inputs once. Also printed: noodle's compile time per kernel (its first
+call; the compiler is loaded beforehand). `--check` compares noodle's times with those
+of an earlier `--json` and exits with status 1 on a regression; so does a wrong answer.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import noodle
+
+numba = None  # imported by main() when installed: the comparison is optional
+
+MIN_REPEAT_S = 0.02
+SEED = 0
+
+
+# -- the kernels, as a user writes them (unannotated: noodle and Numba type them from
+# the arguments). Those of the acceptance cases are copied from
+# /work/shared/acceptance/jit_cases.py, so the benchmark times what the tests check.
+def fused_exp(a, b):
+    return np.exp(a * b + a)
+
+
+def sum_product(a, b):
+    return np.sum(a * b)
+
+
+def softmax_rows(x):
+    m = np.max(x, axis=-1, keepdims=True)
+    e = np.exp(x - m)
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def jacobi_2d(tsteps, A, B):
+    for t in range(1, tsteps):
+        B[1:-1, 1:-1] = 0.2 * (A[1:-1, 1:-1] + A[1:-1, :-2] + A[1:-1, 2:] +
+                               A[2:, 1:-1] + A[:-2, 1:-1])
+        A[1:-1, 1:-1] = 0.2 * (B[1:-1, 1:-1] + B[1:-1, :-2] + B[1:-1, 2:] +
+                               B[2:, 1:-1] + B[:-2, 1:-1])
+
+
+def go_fast(a):
+    trace = 0.0
+    for i in range(a.shape[0]):
+        trace += np.tanh(a[i, i])
+    return a + trace
+
+
+def gemm(alpha, beta, C, A, B):
+    C[:] = alpha * A @ B + beta * C
+
+
+def mandelbrot(xmin, xmax, ymin, ymax, width, height, maxiter):
+    out = np.zeros((height, width), dtype=np.int64)
+    for j in range(height):
+        y = ymin + (ymax - ymin) * j / (height - 1)
+        for i in range(width):
+            x = xmin + (xmax - xmin) * i / (width - 1)
+            zr = 0.0
+            zi = 0.0
+            n = 0
+            while n < maxiter and zr * zr + zi * zi <= 4.0:
+                zr, zi = zr * zr - zi * zi + x, 2.0 * zr * zi + y
+                n += 1
+            out[j, i] = n
+    return out
+
+
+def pairwise_distance(x):
+    n = x.shape[0]
+    d = np.empty((n, n), dtype=x.dtype)
+    for i in range(n):
+        for j in range(n):
+            s = 0.0
+            for k in range(x.shape[1]):
+                t = x[i, k] - x[j, k]
+                s += t * t
+            d[i, j] = math.sqrt(s)
+    return d
+
+
+def pagerank(indptr, indices, out_degree, damping, iterations):
+    """Pull PageRank over a CSR graph of in-edges (row v lists the sources of the edges
+    into v); the rank of nodes without out-edges is spread over all nodes."""
+    n = indptr.shape[0] - 1
+    rank = np.full(n, 1.0 / n)
+    new = np.empty(n)
+    for _ in range(iterations):
+        dangling = 0.0
+        for u in range(n):
+            if out_degree[u] == 0:
+                dangling += rank[u]
+        base = (1.0 - damping + damping * dangling) / n
+        for v in range(n):
+            s = 0.0
+            for k in range(indptr[v], indptr[v + 1]):
+                u = indices[k]
+                s += rank[u] / out_degree[u]
+            new[v] = base + damping * s
+        rank, new = new, rank
+    return rank
+
+
+# -- the same computations the NumPy way, where the kernel is not already that ---------
+def go_fast_numpy(a: np.ndarray) -> np.ndarray:
+    return a + np.sum(np.tanh(np.diagonal(a)))
+
+
+def mandelbrot_numpy(xmin: float, xmax: float, ymin: float, ymax: float, width: int,
+                     height: int, maxiter: int) -> np.ndarray:
+    y = (ymin + (ymax - ymin) * np.arange(height) / (height - 1))[:, None]
+    x = (xmin + (xmax - xmin) * np.arange(width) / (width - 1))[None, :]
+    zr = np.zeros((height, width))
+    zi = np.zeros((height, width))
+    out = np.zeros((height, width), dtype=np.int64)
+    for _ in range(maxiter):
+        active = zr * zr + zi * zi <= 4.0
+        if not active.any():
+            break
+        zr, zi = (np.where(active, zr * zr - zi * zi + x, zr),
+                  np.where(active, 2.0 * zr * zi + y, zi))
+        out += active
+    return out
+
+
+def pairwise_distance_numpy(x: np.ndarray) -> np.ndarray:
+    return np.sqrt(np.sum((x[:, None, :] - x[None, :, :]) ** 2, axis=-1))
+
+
+def pagerank_numpy(indptr: np.ndarray, indices: np.ndarray, out_degree: np.ndarray,
+                   damping: float, iterations: int) -> np.ndarray:
+    n = indptr.size - 1
+    targets = np.repeat(np.arange(n), np.diff(indptr))
+    dangling = out_degree == 0
+    share = 1.0 / out_degree[indices]
+    rank = np.full(n, 1.0 / n)
+    for _ in range(iterations):
+        pulled = np.bincount(targets, weights=rank[indices] * share, minlength=n)
+        rank = (1.0 - damping + damping * rank[dangling].sum()) / n + damping * pulled
+    return rank
+
+
+# -- the cases -------------------------------------------------------------------------
+def random_graph(rng: np.random.Generator, nodes: int, edges: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR of the in-edges of a random multigraph: (indptr, indices, out-degree)."""
+    sources = rng.integers(0, nodes, edges)
+    targets = rng.integers(0, nodes, edges)
+    indices = sources[np.argsort(targets, kind="stable")]
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(targets, minlength=nodes))])
+    return indptr, indices, np.bincount(sources, minlength=nodes)
+
+
+@dataclass(frozen=True)
+class Case:
+    size: str
+    kernel: Callable[..., Any]       # compiled by noodle and Numba
+    make_args: Callable[[np.random.Generator], tuple]
+    numpy: Callable[..., Any] | None = None  # None: the kernel is the NumPy way already
+    floor: bool = False              # memory bound: time a copy of the inputs' bytes
+
+
+CASES: dict[str, Case] = {
+    "exp_f64": Case("1M float64", fused_exp,
+                    lambda r: (r.random(1_000_000), r.random(1_000_000)), floor=True),
+    "exp_f32": Case("4M float32", fused_exp,
+                    lambda r: (r.random(4_000_000, dtype=np.float32),
+                               r.random(4_000_000, dtype=np.float32)), floor=True),
+    "sum": Case("1M float64", sum_product,
+                lambda r: (r.random(1_000_000), r.random(1_000_000)), floor=True),
+    "softmax": Case("1000x1000", softmax_rows,
+                    lambda r: (r.standard_normal((1000, 1000)),), floor=True),
+    "jacobi_2d": Case("1000x1000, 20 steps", jacobi_2d,
+                      lambda r: (20, r.random((1000, 1000)), r.random((1000, 1000)))),
+    "go_fast": Case("1000x1000", go_fast, lambda r: (r.random((1000, 1000)),),
+                    go_fast_numpy, floor=True),
+    "gemm": Case("1000x1000", gemm,
+                 lambda r: (1.5, 1.2, r.random((1000, 1000)), r.random((1000, 1000)),
+                            r.random((1000, 1000)))),
+    "mandelbrot": Case("400x300", mandelbrot,
+                       lambda r: (-2.0, 1.0, -1.0, 1.0, 400, 300, 100), mandelbrot_numpy),
+    "pairwise_distance": Case("1000x3", pairwise_distance, lambda r: (r.random((1000, 3)),),
+                              pairwise_distance_numpy),
+    "pagerank": Case("1000 nodes, 5000 edges, 10 its", pagerank,
+                     lambda r: (*random_graph(r, 1000, 5000), 0.85, 10), pagerank_numpy),
+}
+
+
+# -- measuring -------------------------------------------------------------------------
+def copied(args: tuple) -> tuple:
+    """Fresh copies of the array arguments: each contender gets its own in-place effects."""
+    return tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
+
+
+def outcome(function: Callable[..., Any], args: tuple) -> list:
+    """What a call leaves behind: its result (unless None), then every array argument
+    after the call (the in-place effects)."""
+    args = copied(args)
+    result = function(*args)
+    arrays = [a for a in args if isinstance(a, np.ndarray)]
+    return arrays if result is None else [result, *arrays]
+
+
+def same(got: list, expected: list) -> None:
+    """Raise AssertionError unless `got` matches NumPy's `expected`: exactly for integers,
+    to float32's or float64's precision otherwise."""
+    assert len(got) == len(expected), f"{len(got)} outputs, NumPy gives {len(expected)}"
+    for g, e in zip(got, expected):
+        e = np.asarray(e)
+        if e.dtype.kind in "fc":
+            rtol = 1e-5 if e.dtype == np.float32 else 1e-9
+            np.testing.assert_allclose(g, e, rtol=rtol, atol=rtol * 1e-3)
+        else:
+            np.testing.assert_array_equal(g, e)
+
+
+def median_ms(function: Callable[..., Any], args: tuple, repeats: int) -> float:
+    """Median over `repeats` of the mean time of a call, in loops of >= MIN_REPEAT_S."""
+    start = time.perf_counter()
+    function(*args)
+    once = time.perf_counter() - start
+    loops = max(1, math.ceil(MIN_REPEAT_S / max(once, 1e-9)))
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(loops):
+            function(*args)
+        times.append((time.perf_counter() - start) / loops)
+    return statistics.median(times) * 1000
+
+
+def short(error: BaseException) -> str:
+    """One line saying why a compile failed (noodle's message and line, or the first
+    line of Numba's)."""
+    if isinstance(error, noodle.NoodleError):
+        where = f" (line {error.loc.line})" if error.loc else ""
+        return f"{error.message}{where}"
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return f"{type(error).__name__}: {lines[0] if lines else ''}"[:200]
+
+
+def load_compiler() -> None:
+    """Compile a trivial function, so that loading MLIR is not in the first case's
+    compile time."""
+    def one_more(x):
+        return x + 1.0
+    noodle.jit(one_more, eager=True, cache=False, fallback=False)(1.0)
+
+
+@dataclass
+class Result:
+    size: str
+    numpy_ms: float
+    noodle_ms: float | None = None
+    numba_ms: float | None = None
+    floor_ms: float | None = None
+    compile_ms: float | None = None
+    failed: dict[str, str] = field(default_factory=dict)  # contender: why it has no time
+    wrong: dict[str, str] = field(default_factory=dict)   # contender: the mismatch
+
+    def to_json(self) -> dict:
+        figures = {k: getattr(self, k) for k in ("size", "noodle_ms", "numpy_ms", "numba_ms",
+                                                 "floor_ms", "compile_ms")}
+        return {**figures, "failed": self.failed, "wrong": self.wrong}
+
+
+def measure(case: Case, repeats: int) -> Result:
+    args = case.make_args(np.random.default_rng(SEED))
+    numpy_way = case.numpy or case.kernel
+    expected = outcome(numpy_way, args)
+    result = Result(case.size, median_ms(numpy_way, copied(args), repeats))
+
+    kernel = noodle.jit(case.kernel, eager=True, cache=False, fallback=False)
+    try:
+        start = time.perf_counter()
+        kernel(*copied(args))
+        result.compile_ms = (time.perf_counter() - start) * 1000
+    except (noodle.NoodleError, noodle.NoodleFallbackWarning) as e:
+        result.failed["noodle"] = short(e)
+    contenders = {} if "noodle" in result.failed else {"noodle": kernel}
+    if numba is None:
+        result.failed["numba"] = "not installed"
+    else:
+        try:
+            contenders["numba"] = numba.njit(case.kernel)
+            outcome(contenders["numba"], args)  # compile
+        except Exception as e:  # noqa: BLE001 - Numba says no in several types (TypingError,
+            # ImportError for `@` without SciPy, NotImplementedError): each is a row note
+            del contenders["numba"]
+            result.failed["numba"] = short(e)
+
+    for name, function in contenders.items():
+        try:
+            same(outcome(function, args), expected)
+        except AssertionError as e:
+            result.wrong[name] = str(e).strip()
+            continue
+        setattr(result, f"{name}_ms", median_ms(function, copied(args), repeats))
+    if case.floor:
+        nbytes = sum(a.nbytes for a in args if isinstance(a, np.ndarray))
+        src, dst = np.ones(nbytes, dtype=np.uint8), np.zeros(nbytes, dtype=np.uint8)
+        result.floor_ms = median_ms(np.copyto, (dst, src), repeats)
+    return result
+
+
+# -- reporting -------------------------------------------------------------------------
+def machine() -> dict:
+    try:
+        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+    except OSError:
+        lscpu = ""
+    model = next((line.split(":", 1)[1].strip() for line in lscpu.splitlines()
+                  if line.startswith("Model name:")), None)
+    return {"python": platform.python_version(), "numpy": np.__version__,
+            "numba": numba.__version__ if numba else None, "noodle": noodle.__version__,
+            "processor": platform.processor(), "uname": " ".join(platform.uname()),
+            "cpu_count": os.cpu_count(), "cpu_model": model}
+
+
+def cell(ms: float | None, failed: dict[str, str], wrong: dict[str, str], name: str) -> str:
+    if name in wrong:
+        return "WRONG"
+    if name in failed:
+        return "n/a" if failed[name] == "not installed" else "fallback"
+    return "-" if ms is None else f"{ms:.3f}"
+
+
+def ratio(numerator: float | None, denominator: float | None) -> str:
+    return "-" if numerator is None or denominator is None else f"{numerator / denominator:.2f}x"
+
+
+def print_table(results: dict[str, Result]) -> None:
+    header = (f"{'case':<18}{'size':<32}{'noodle ms':>11}{'NumPy ms':>11}{'Numba ms':>11}"
+              f"{'floor ms':>11}{'vs NumPy':>10}{'vs Numba':>10}{'vs floor':>10}"
+              f"{'compile ms':>12}")
+    print(header)
+    print("-" * len(header))
+    for name, r in results.items():
+        print(f"{name:<18}{r.size:<32}"
+              f"{cell(r.noodle_ms, r.failed, r.wrong, 'noodle'):>11}"
+              f"{cell(r.numpy_ms, {}, {}, 'numpy'):>11}"
+              f"{cell(r.numba_ms, r.failed, r.wrong, 'numba'):>11}"
+              f"{cell(r.floor_ms, {}, {}, 'floor'):>11}"
+              f"{ratio(r.numpy_ms, r.noodle_ms):>10}{ratio(r.numba_ms, r.noodle_ms):>10}"
+              f"{ratio(r.noodle_ms, r.floor_ms):>10}"
+              f"{'-' if r.compile_ms is None else f'{r.compile_ms:.0f}':>12}")
+    print("vs NumPy, vs Numba: their time / noodle's (> 1: noodle is faster); "
+          "vs floor: noodle's time / the copy's (>= 1)")
+    notes = [f"  {name}, {who}: fallback: {why}" for name, r in results.items()
+             for who, why in r.failed.items() if why != "not installed"]
+    if notes:
+        print("\nfallbacks\n" + "\n".join(notes))
+    wrong = [f"  {name}, {who}: WRONG ANSWER\n    " + why.replace("\n", "\n    ")
+             for name, r in results.items() for who, why in r.wrong.items()]
+    if wrong:
+        print("\nwrong answers (not timed)\n" + "\n".join(wrong), file=sys.stderr)
+    compiled = [r.compile_ms for r in results.values() if r.compile_ms is not None]
+    if compiled:
+        slow = [name for name, r in results.items() if (r.compile_ms or 0) > 500]
+        print(f"\ntarget (issue 5): optimising-tier compile <= 500 ms per kernel: "
+              f"{'PASS' if not slow else 'MISS (' + ', '.join(slow) + ')'}")
+
+
+def regressions(results: dict[str, Result], baseline_file: str, tolerance: float) -> int:
+    """Print noodle's time per case against the baseline's; the number of regressions."""
+    baseline = json.loads(Path(baseline_file).read_text())["cases"]
+    print(f"\nagainst {baseline_file} (noodle ms now / then; REGRESSION above "
+          f"{1 + tolerance:.2f})")
+    regressed = 0
+    for name, r in results.items():
+        then = baseline.get(name, {}).get("noodle_ms")
+        if then is None:
+            print(f"  {name:<18} no baseline time")
+        elif r.noodle_ms is None:
+            regressed += 1
+            print(f"  {name:<18} no time now ({'wrong answer' if r.wrong else 'fallback'}) "
+                  f"against {then:.3f} ms  REGRESSION")
+        else:
+            change = r.noodle_ms / then
+            slower = change > 1 + tolerance
+            regressed += slower
+            print(f"  {name:<18} {r.noodle_ms:.3f} / {then:.3f} ms = {change:.2f}"
+                  f"{'  REGRESSION' if slower else ''}")
+    return regressed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="3 repeats instead of 7")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--check", metavar="BASELINE", help="compare noodle's times with "
+                        "those of an earlier --json; exit status 1 on a regression")
+    parser.add_argument("--tolerance", type=float, default=0.25,
+                        help="slowdown that counts as a regression (default 0.25)")
+    parser.add_argument("--only", nargs="+", metavar="NAME", choices=list(CASES),
+                        help=f"run only these cases: {', '.join(CASES)}")
+    args = parser.parse_args()
+    global numba
+    try:
+        import numba
+    except ImportError:
+        pass
+    # a kernel that cannot compile must say so, not run as Python
+    warnings.simplefilter("error", noodle.NoodleFallbackWarning)
+    repeats = 3 if args.quick else 7
+    load_compiler()
+    results = {}
+    for name in args.only or CASES:
+        print(f"{name}...", end=" ", file=sys.stderr, flush=True)
+        results[name] = measure(CASES[name], repeats)
+    print(file=sys.stderr)
+    print(f"median of {repeats} repeats, ms per call; {machine()['cpu_model']}, "
+          f"{os.cpu_count()} CPUs")
+    print_table(results)
+    if args.json:
+        Path(args.json).write_text(json.dumps(
+            {"machine": machine(),
+             "cases": {name: r.to_json() for name, r in results.items()}}, indent=2))
+    failed = any(r.wrong for r in results.values())
+    if args.check:
+        failed |= regressions(results, args.check, args.tolerance) > 0
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
