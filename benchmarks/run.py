@@ -8,9 +8,10 @@ Each case is a plain Python function, compiled by `noodle.jit(eager=True)` and b
 Every compiled result is checked against NumPy's before anything is timed. A time is the
 median over repeats (7, or 3 with --quick) of a loop of calls lasting >= 20 ms. "floor" is
 `np.copyto` of as many bytes as the inputs hold: the memory-bandwidth bound of the cases
-that stream their inputs once. Also printed: noodle's compile time per kernel (its first
-call; the compiler is loaded beforehand). `--check` compares noodle's times with those
-of an earlier `--json` and exits with status 1 on a regression; so does a wrong answer.
+that stream their inputs once. Also printed: noodle's compile time per kernel
+(`noodle.compile`, once the compiler is loaded). `--check` compares noodle's times with
+those of an earlier `--json` and exits with status 1 on a regression, as a wrong answer
+does.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import json
 import math
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -206,7 +208,7 @@ CASES: dict[str, Case] = {
                        lambda r: (-2.0, 1.0, -1.0, 1.0, 400, 300, 100), mandelbrot_numpy),
     "pairwise_distance": Case("1000x3", pairwise_distance, lambda r: (r.random((1000, 3)),),
                               pairwise_distance_numpy),
-    "pagerank": Case("1000 nodes, 5000 edges, 10 its", pagerank,
+    "pagerank": Case("1000 nodes, 5000 edges, 10 iterations", pagerank,
                      lambda r: (*random_graph(r, 1000, 5000), 0.85, 10), pagerank_numpy),
 }
 
@@ -227,11 +229,13 @@ def outcome(function: Callable[..., Any], args: tuple) -> list:
 
 
 def same(got: list, expected: list) -> None:
-    """Raise AssertionError unless `got` matches NumPy's `expected`: exactly for integers,
-    to float32's or float64's precision otherwise."""
+    """Raise AssertionError unless `got` matches NumPy's `expected` in dtype and shape,
+    and in value: exactly for integers, to float32's or float64's precision otherwise."""
     assert len(got) == len(expected), f"{len(got)} outputs, NumPy gives {len(expected)}"
     for g, e in zip(got, expected):
-        e = np.asarray(e)
+        g, e = np.asarray(g), np.asarray(e)
+        assert (g.dtype, g.shape) == (e.dtype, e.shape), \
+            f"{g.dtype}{list(g.shape)}, NumPy gives {e.dtype}{list(e.shape)}"
         if e.dtype.kind in "fc":
             rtol = 1e-5 if e.dtype == np.float32 else 1e-9
             np.testing.assert_allclose(g, e, rtol=rtol, atol=rtol * 1e-3)
@@ -255,13 +259,15 @@ def median_ms(function: Callable[..., Any], args: tuple, repeats: int) -> float:
 
 
 def short(error: BaseException) -> str:
-    """One line saying why a compile failed (noodle's message and line, or the first
-    line of Numba's)."""
+    """One line saying why a compile failed: noodle's message and line; Numba's first
+    line after its "Failed in ... pipeline" header (with the next, when it ends in ':')."""
     if isinstance(error, noodle.NoodleError):
         where = f" (line {error.loc.line})" if error.loc else ""
         return f"{error.message}{where}"
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return f"{type(error).__name__}: {lines[0] if lines else ''}"[:200]
+    lines = [line.strip() for line in str(error).splitlines()
+             if line.strip() and not line.startswith("Failed in ")]
+    said = " ".join(lines[:2]) if lines and lines[0].endswith(":") else "".join(lines[:1])
+    return f"{type(error).__name__}: {re.sub(' at 0x[0-9a-f]+', '', said)}"
 
 
 def load_compiler() -> None:
@@ -298,7 +304,7 @@ def measure(case: Case, repeats: int) -> Result:
     kernel = noodle.jit(case.kernel, eager=True, cache=False, fallback=False)
     try:
         start = time.perf_counter()
-        kernel(*copied(args))
+        noodle.compile(kernel, *args)  # compiles without running, unlike a first call
         result.compile_ms = (time.perf_counter() - start) * 1000
     except (noodle.NoodleError, noodle.NoodleFallbackWarning) as e:
         result.failed["noodle"] = short(e)
@@ -331,7 +337,7 @@ def measure(case: Case, repeats: int) -> Result:
 # -- reporting -------------------------------------------------------------------------
 def machine() -> dict:
     try:
-        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        lscpu = subprocess.run(["lscpu"], check=False, capture_output=True, text=True).stdout
     except OSError:
         lscpu = ""
     model = next((line.split(":", 1)[1].strip() for line in lscpu.splitlines()
@@ -342,35 +348,39 @@ def machine() -> dict:
             "cpu_count": os.cpu_count(), "cpu_model": model}
 
 
-def cell(ms: float | None, failed: dict[str, str], wrong: dict[str, str], name: str) -> str:
-    if name in wrong:
+def cell(r: Result, name: str) -> str:
+    """`name`'s time in the table, or why there is none."""
+    if name in r.wrong:
         return "WRONG"
-    if name in failed:
-        return "n/a" if failed[name] == "not installed" else "fallback"
+    if name in r.failed:
+        return "n/a" if r.failed[name] == "not installed" else "fallback"
+    ms = getattr(r, f"{name}_ms")
     return "-" if ms is None else f"{ms:.3f}"
 
 
 def ratio(numerator: float | None, denominator: float | None) -> str:
-    return "-" if numerator is None or denominator is None else f"{numerator / denominator:.2f}x"
+    if numerator is None or denominator is None:
+        return "-"
+    return f"{numerator / denominator:.2f}x"
 
 
 def print_table(results: dict[str, Result]) -> None:
-    header = (f"{'case':<18}{'size':<32}{'noodle ms':>11}{'NumPy ms':>11}{'Numba ms':>11}"
-              f"{'floor ms':>11}{'vs NumPy':>10}{'vs Numba':>10}{'vs floor':>10}"
-              f"{'compile ms':>12}")
+    wide = max(len(name) for name in results) + 2
+    wider = max(len(r.size) for r in results.values()) + 2
+    header = (f"{'case':<{wide}}{'size':<{wider}}{'noodle ms':>11}{'NumPy ms':>11}"
+              f"{'Numba ms':>11}{'floor ms':>11}{'vs NumPy':>10}{'vs Numba':>10}"
+              f"{'vs floor':>10}{'compile ms':>12}")
     print(header)
     print("-" * len(header))
     for name, r in results.items():
-        print(f"{name:<18}{r.size:<32}"
-              f"{cell(r.noodle_ms, r.failed, r.wrong, 'noodle'):>11}"
-              f"{cell(r.numpy_ms, {}, {}, 'numpy'):>11}"
-              f"{cell(r.numba_ms, r.failed, r.wrong, 'numba'):>11}"
-              f"{cell(r.floor_ms, {}, {}, 'floor'):>11}"
+        times = "".join(f"{cell(r, who):>11}" for who in ("noodle", "numpy", "numba",
+                                                            "floor"))
+        compile_ms = "-" if r.compile_ms is None else f"{r.compile_ms:.0f}"
+        print(f"{name:<{wide}}{r.size:<{wider}}{times}"
               f"{ratio(r.numpy_ms, r.noodle_ms):>10}{ratio(r.numba_ms, r.noodle_ms):>10}"
-              f"{ratio(r.noodle_ms, r.floor_ms):>10}"
-              f"{'-' if r.compile_ms is None else f'{r.compile_ms:.0f}':>12}")
+              f"{ratio(r.noodle_ms, r.floor_ms):>10}{compile_ms:>12}")
     print("vs NumPy, vs Numba: their time / noodle's (> 1: noodle is faster); "
-          "vs floor: noodle's time / the copy's (>= 1)")
+          "vs floor: noodle's time / the copy's (1: at the bandwidth bound)")
     notes = [f"  {name}, {who}: fallback: {why}" for name, r in results.items()
              for who, why in r.failed.items() if why != "not installed"]
     if notes:
@@ -378,9 +388,8 @@ def print_table(results: dict[str, Result]) -> None:
     wrong = [f"  {name}, {who}: WRONG ANSWER\n    " + why.replace("\n", "\n    ")
              for name, r in results.items() for who, why in r.wrong.items()]
     if wrong:
-        print("\nwrong answers (not timed)\n" + "\n".join(wrong), file=sys.stderr)
-    compiled = [r.compile_ms for r in results.values() if r.compile_ms is not None]
-    if compiled:
+        print("\nWRONG ANSWERS (not timed; exit status 1)\n" + "\n".join(wrong))
+    if any(r.compile_ms is not None for r in results.values()):
         slow = [name for name, r in results.items() if (r.compile_ms or 0) > 500]
         print(f"\ntarget (issue 5): optimising-tier compile <= 500 ms per kernel: "
               f"{'PASS' if not slow else 'MISS (' + ', '.join(slow) + ')'}")
@@ -434,12 +443,13 @@ def main() -> None:
         print(f"{name}...", end=" ", file=sys.stderr, flush=True)
         results[name] = measure(CASES[name], repeats)
     print(file=sys.stderr)
-    print(f"median of {repeats} repeats, ms per call; {machine()['cpu_model']}, "
-          f"{os.cpu_count()} CPUs")
+    host = machine()
+    print(f"median of {repeats} repeats, ms per call; {host['cpu_model']}, "
+          f"{host['cpu_count']} CPUs")
     print_table(results)
     if args.json:
         Path(args.json).write_text(json.dumps(
-            {"machine": machine(),
+            {"machine": host,
              "cases": {name: r.to_json() for name, r in results.items()}}, indent=2))
     failed = any(r.wrong for r in results.values())
     if args.check:
