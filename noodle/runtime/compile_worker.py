@@ -104,14 +104,14 @@ class CompileWorker:
                 outcome = standby.run(spec) if standby is not None else None
                 with self._lock:
                     self._busy = None
-                    if outcome is None and standby is not None:  # it died
+                    if outcome is None and standby is not None and not standby.alive():
                         if self._standby is standby:
                             self._standby = None
                         self._let_go(standby)
                     for old in self._retired:
                         self._let_go(old)
                     self._retired = []
-                if outcome is None:  # no standby: fork from here after all
+                if outcome is None:  # no standby that can serve it: fork from here
                     outcome = _outcome_of_forked(lambda: self._resolve(spec)())
                 future.set_result(_result(outcome))
             except BaseException as e:  # noqa: BLE001 - handed to whoever waits
@@ -142,13 +142,14 @@ class _Standby:
             _standby_loop(requests_in, results_out, resolve)
 
     def run(self, spec: Any) -> tuple[str, Any] | None:
-        """The job's outcome, or None if the standby is gone."""
+        """The job's outcome, or None if the standby is gone or cannot serve it."""
         try:
             _send(self._requests, pickle.dumps(spec))
             payload = _receive(self._results)
         except OSError:
             payload = None
-        return None if payload is None else pickle.loads(payload)
+        outcome = None if payload is None else pickle.loads(payload)
+        return None if outcome is None or outcome[0] == "unknown" else outcome
 
     def fds(self) -> list[int]:
         return [self._requests, self._results]
@@ -157,6 +158,12 @@ class _Standby:
         """Let it go: it exits when it reads the end of its requests."""
         for fd in self.fds():
             _close(fd)
+
+    def alive(self) -> bool:
+        try:
+            return os.waitpid(self.pid, os.WNOHANG)[0] == 0
+        except ChildProcessError:
+            return False
 
     def reaped(self) -> bool:
         """Whether it has exited (and is no zombie any more)."""
@@ -170,8 +177,12 @@ def _standby_loop(requests: int, results: int, resolve: Resolver) -> None:
     status = 0
     try:
         while (payload := _receive(requests)) is not None:
-            spec = pickle.loads(payload)
-            outcome = _outcome_of_forked(lambda: resolve(spec)())
+            try:
+                job = resolve(pickle.loads(payload))
+            except LookupError:  # made after this standby was forked
+                outcome: tuple[str, Any] = ("unknown", None)
+            else:
+                outcome = _outcome_of_forked(job)
             _send(results, pickle.dumps(outcome))
     except BaseException:  # noqa: BLE001 - the program sees the standby gone
         status = 1

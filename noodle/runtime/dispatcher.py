@@ -405,10 +405,13 @@ def _worker() -> compile_worker.CompileWorker:
 
 def _compile_job(spec: tuple) -> Callable[[], Kernel]:
     """The compile a worker runs for `spec`: (dispatcher id, key, tier). The worker is a
-    fork of this process, so the dispatcher is there under the same id. The worker also
-    saves the kernel in the cache: ~8 ms of work the program's process never sees."""
+    fork of this process, so the dispatcher is there under the same id, unless it was
+    made after the fork (LookupError). The worker also saves the kernel in the cache:
+    ~8 ms of work the program's process never sees."""
     dispatcher_id, key, tier = spec
-    dispatcher = next(d for d in profiler.tracked() if id(d) == dispatcher_id)
+    dispatcher = next((d for d in profiler.tracked() if id(d) == dispatcher_id), None)
+    if dispatcher is None:
+        raise LookupError("the function was made after this worker was forked")
     options = dispatcher.options.at_tier(tier)
 
     def compile_and_save() -> Kernel:

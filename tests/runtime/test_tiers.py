@@ -153,3 +153,54 @@ def test_metrics_file_is_written_at_exit(tmp_path):
     written = json.loads(metrics.read_text())
     assert written["__main__.dot"]["array(float64, 1d), array(float64, 1d)"]["calls"] == 3
     assert report["calls"] == 3
+
+
+LATE_FUNCTION = """
+import json, sys, time
+import numpy as np
+import noodle
+
+@noodle.jit(cache=False)
+def early(x):
+    return x + 1.0
+
+early(1.0)  # compiled in every run: the standby worker is forked here, before `dot` exists
+
+@noodle.jit(hot_threshold=int(sys.argv[1]))
+def dot(a, b):
+    s = 0.0
+    for i in range(a.shape[0]):
+        s += a[i] * b[i]
+    return s
+
+for _ in range(50):
+    a = np.random.rand(20)
+    assert abs(dot(a, a) - float(a @ a)) < 1e-9
+deadline = time.monotonic() + 120
+while int(sys.argv[1]) < 1000 and dot.profiles()[0].tier != "optimising" \\
+        and time.monotonic() < deadline:
+    time.sleep(0.01)
+    dot(np.ones(3), np.ones(3))
+[report] = noodle.stats()["__main__.dot"].values()
+print(json.dumps(report))
+"""
+
+
+def test_a_function_made_after_the_standby_worker_is_still_promoted(tmp_path):
+    script = tmp_path / "late.py"
+    script.write_text(textwrap.dedent(LATE_FUNCTION))
+
+    def run(threshold: int) -> dict:
+        done = subprocess.run([sys.executable, str(script), str(threshold)], cwd=tmp_path,
+                              env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO),
+                                   "NOODLE_CACHE_DIR": str(tmp_path / "cache")},
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout.splitlines()[-1])
+
+    assert run(10**6)["tier"] == "baseline"  # the cache gets the baseline kernel only
+    # now `dot` comes from the cache (no standby is forked for it), turns hot, and the
+    # standby forked for `early` does not know it: the program forks a worker itself
+    report = run(5)
+    assert report["cache_hits"] == 1 and report["compile_seconds"].keys() == {"optimising"}
+    assert report["tier"] == "optimising" and report["promotion"] == "done"
