@@ -77,10 +77,14 @@ def runtime_library_paths() -> list[str]:
     return paths
 
 
+def declared_functions(llvm_ir: str) -> list[str]:
+    """The functions an LLVM IR module declares (intrinsics included)."""
+    return re.findall(r"^declare [^@]*@([\w.$]+)\(", llvm_ir, re.MULTILINE)
+
+
 def external_symbols(llvm_ir: str) -> list[str]:
     """The functions an LLVM IR module calls but does not define."""
-    names = re.findall(r"^declare [^@]*@([\w.$]+)\(", llvm_ir, re.MULTILINE)
-    return [name for name in names if not name.startswith("llvm.")]  # intrinsics
+    return [name for name in declared_functions(llvm_ir) if not name.startswith("llvm.")]
 
 
 def make_resolvable(symbols: list[str]) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import builtins
 import hashlib
 from collections.abc import Mapping
-from types import BuiltinFunctionType, CodeType, FunctionType, ModuleType
+from types import CodeType, FunctionType, ModuleType
 
 import numpy as np
 
@@ -36,7 +36,7 @@ def source_fingerprint(pyfunc: FunctionType) -> str:
     """Changes when its code or where it is does (line numbers appear in error
     messages). Read from the code object, not the source text: `inspect.getsource`
     costs milliseconds, which a cache hit in a fresh process cannot spare."""
-    return _digest(_code_text(pyfunc.__code__))
+    return digest(_code_text(pyfunc.__code__))
 
 
 def _code_text(code: CodeType) -> str:
@@ -63,11 +63,10 @@ def fingerprint(value: object) -> str | None:
         return None if None in items else "tuple:(" + ",".join(items) + ")"
     if isinstance(value, np.ndarray):
         data = np.ascontiguousarray(value)
-        return f"array:{data.dtype.str}:{data.shape}:{_digest(data.tobytes())}"
+        return f"array:{data.dtype.str}:{data.shape}:{digest(data.tobytes())}"
     if isinstance(value, np.dtype):
         return "dtype:" + value.str
-    if isinstance(value, (type, BuiltinFunctionType, np.ufunc)) or callable(value):
-        # a library callable the frontend knows by identity (np.sum, math.sqrt, len)
+    if callable(value):  # a library callable the frontend knows by identity (np.sum, len)
         module = getattr(value, "__module__", None) or "builtins"
         name = getattr(value, "__qualname__", None) or getattr(value, "__name__", None)
         return f"object:{module}:{name}" if name else None
@@ -146,7 +145,8 @@ def _where(scope: list[str], name: str) -> str:
     return " -> ".join([*scope, name])
 
 
-def _digest(data: str | bytes) -> str:
+def digest(data: str | bytes) -> str:
+    """A short SHA-256 of text or bytes, for fingerprints and cache keys."""
     if isinstance(data, str):
         data = data.encode()
     return hashlib.sha256(data).hexdigest()[:32]

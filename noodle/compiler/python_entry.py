@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from noodle.compiler.types import Array, NoneType, NType, Scalar, TupleType
+from noodle.compiler.types import Array, NType, leaf_types
 from noodle.dialects.dtypes import SUPPORTED_DTYPES
 
 CTX_FALLBACK, CTX_ON_ERROR, CTX_ON_HOT = 0, 1, 2
@@ -48,7 +48,7 @@ def rt_scalar_type_slot(dtype: np.dtype) -> int:
 CPYTHON_SYMBOLS = (
     "PyFloat_Type", "PyLong_Type", "PyTuple_Type", "_Py_NoneStruct", "_Py_TrueStruct",
     "_Py_FalseStruct", "PyFloat_FromDouble", "PyLong_FromLongLong",
-    "PyLong_FromUnsignedLongLong", "PyLong_AsLongLongAndOverflow", "PyBool_FromLong",
+    "PyLong_AsLongLongAndOverflow", "PyBool_FromLong",
     "Py_IncRef", "Py_DecRef", "PyObject_Vectorcall", "PyObject_CallOneArg",
     "PyTuple_New", "PyTuple_SetItem", "PyCapsule_New", "PyCapsule_GetPointer",
     "PyErr_Clear",
@@ -82,13 +82,7 @@ def hot_thresholds_name(symbol: str) -> str:
     return f"{symbol}__hot"
 
 
-def leaves(t: NType) -> list[Scalar | Array]:
-    if isinstance(t, TupleType):
-        return [x for item in t.items for x in leaves(item)]
-    return [] if isinstance(t, NoneType) else [t]
-
-
 def can_have_entry(result_type: NType) -> bool:
     """Results with two or more arrays are boxed in Python (which tells which of them
     share memory); everything else gets a native entry."""
-    return sum(isinstance(t, Array) for t in leaves(result_type)) <= 1
+    return sum(isinstance(t, Array) for t in leaf_types(result_type)) <= 1

@@ -11,14 +11,14 @@ from noodle.compiler.python_entry import (CTX_FALLBACK, CTX_ON_ERROR, CTX_ON_HOT
                                           RT_ARRAY_SCALAR, RT_ARRAY_TYPE,
                                           RT_NEW_FROM_DESCR, RT_SET_BASE_OBJECT, RT_SIZE,
                                           STATUS_UNOWNED_RESULT, cycle_reader_name,
-                                          hot_thresholds_name, leaves, profile_name,
+                                          hot_thresholds_name, profile_name,
                                           python_entry_name, rt_descr_slot,
                                           rt_scalar_type_slot, runtime_table_name)
-from noodle.compiler.types import Array, NoneType, NType, Scalar, TupleType
+from noodle.compiler.backend import declared_functions
+from noodle.compiler.types import Array, NoneType, NType, Scalar, TupleType, leaf_types
 
 _NPY_ARRAY_ALIGNED = 0x100
 _NPY_ARRAY_WRITEABLE = 0x400
-_DECLARED = re.compile(r"^declare [^@]*@([\w.$]+)\(", re.MULTILINE)
 
 _DECLARATIONS = """
 @PyFloat_Type = external global i8
@@ -29,7 +29,6 @@ _DECLARATIONS = """
 @_Py_FalseStruct = external global i8
 declare ptr @PyFloat_FromDouble(double)
 declare ptr @PyLong_FromLongLong(i64)
-declare ptr @PyLong_FromUnsignedLongLong(i64)
 declare i64 @PyLong_AsLongLongAndOverflow(ptr, ptr)
 declare ptr @PyBool_FromLong(i64)
 declare void @Py_IncRef(ptr)
@@ -312,7 +311,8 @@ class _EntryWriter:
         f.label(made)
         f.do(f"br i1 %owned, label %{capsule}, label %{view}")
         f.label(capsule)
-        # malloc(0) may give NULL, which a capsule cannot hold: nothing to free then
+        # (a capsule refuses NULL; the kernel's buffers come from malloc, which gives
+        # a unique pointer (glibc's) even for 0 bytes)
         owner = f.emit(f"call ptr @PyCapsule_New(ptr %memory, ptr null, "
                        f"ptr @{self.symbol}__free)")
         f.do(f"br label %{based}")
@@ -343,13 +343,12 @@ class _EntryWriter:
         else:
             result = f.emit(call)
         self.count(start)
-        result_leaves = leaves(self.result_type)
+        result_leaves = leaf_types(self.result_type)
         values = self.result_values(result, result_leaves)
-        arrays = [v for t, v in zip(result_leaves, values) if isinstance(t, Array)]
+        arrays = [(t, v) for t, v in zip(result_leaves, values) if isinstance(t, Array)]
         if arrays:  # its memory, and whether the caller owns (must free) it
-            [memref] = arrays
-            f.do(f"%memory = extractvalue {_memref_type(_array_leaf(result_leaves).ndim)} "
-                 f"{memref}, 0")
+            [(array_type, memref)] = arrays
+            f.do(f"%memory = extractvalue {_memref_type(array_type.ndim)} {memref}, 0")
             f.do(f"%owned = extractvalue {self.ret_text} {result}, {len(result_leaves)}")
         else:
             f.do("%memory = getelementptr i8, ptr null, i64 0")
@@ -395,10 +394,6 @@ def _memref_type(ndim: int) -> str:
     return f"{{ ptr, ptr, i64, [{ndim} x i64], [{ndim} x i64] }}"
 
 
-def _array_leaf(result_leaves: list) -> Array:
-    return next(t for t in result_leaves if isinstance(t, Array))
-
-
 def python_entry_ir(symbol: str, entry: str, arg_types: tuple[NType, ...],
                     result_type: NType, kernel_ir: str) -> str:
     """The entry point's LLVM IR, with the globals it uses, to append to `kernel_ir`."""
@@ -413,8 +408,8 @@ def python_entry_ir(symbol: str, entry: str, arg_types: tuple[NType, ...],
         f"@{runtime_table_name(symbol)} = global [{RT_SIZE} x ptr] zeroinitializer",
         f"@{profile_name(symbol)} = global [2 x i64] zeroinitializer",
         f"@{hot_thresholds_name(symbol)} = global [2 x i64] [i64 -1, i64 -1]"])
-    declared = set(_DECLARED.findall(kernel_ir))  # declared twice is an error
+    declared = set(declared_functions(kernel_ir))  # declared twice is an error
     declarations = "\n".join(line for line in _DECLARATIONS.strip().splitlines()
                               if not (line.startswith("declare")
-                                      and _DECLARED.search(line).group(1) in declared))
+                                      and declared_functions(line)[0] in declared))
     return "\n".join(["", declarations, globals_, cycles, free, writer.write(), ""])

@@ -141,6 +141,14 @@ def unify(a: NType, b: NType) -> NType | None:
     return None
 
 
+def leaf_types(t: NType) -> list[Scalar | Array]:
+    """The scalars and arrays a value of type `t` holds, in order (tuples flattened,
+    None dropped): how compiled code passes and returns it."""
+    if isinstance(t, TupleType):
+        return [x for item in t.items for x in leaf_types(item)]
+    return [] if isinstance(t, NoneType) else [t]
+
+
 def scalar_of(t: Scalar | Array) -> Scalar:
     """The element type of an array (a NumPy scalar), or the scalar itself."""
     return Scalar(t.dtype) if isinstance(t, Array) else t

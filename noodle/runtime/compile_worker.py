@@ -104,7 +104,7 @@ class CompileWorker:
                 outcome = standby.run(spec) if standby is not None else None
                 with self._lock:
                     self._busy = None
-                    if outcome is None and standby is not None and not standby.alive():
+                    if outcome is None and standby is not None and standby.reaped():
                         if self._standby is standby:
                             self._standby = None
                         self._let_go(standby)
@@ -158,12 +158,6 @@ class _Standby:
         """Let it go: it exits when it reads the end of its requests."""
         for fd in self.fds():
             _close(fd)
-
-    def alive(self) -> bool:
-        try:
-            return os.waitpid(self.pid, os.WNOHANG)[0] == 0
-        except ChildProcessError:
-            return False
 
     def reaped(self) -> bool:
         """Whether it has exited (and is no zombie any more)."""
@@ -311,4 +305,4 @@ def _picklable(e: BaseException) -> BaseException:
 
 def available() -> bool:
     """Forking is how workers start; where there is none, compiles stay in-process."""
-    return hasattr(os, "fork") and sys.platform != "win32"
+    return hasattr(os, "fork")

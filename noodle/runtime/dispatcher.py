@@ -35,10 +35,7 @@ from noodle.runtime.signatures import matches, parse_signature
 
 
 class _Interpreted:
-    """Marks a key that runs as plain Python, and why."""
-
-    def __init__(self, reason: NoodleError):
-        self.reason = reason
+    """Marks a key that runs as plain Python (why: its profile's `fallback`)."""
 
 
 class Dispatcher:
@@ -149,7 +146,7 @@ class Dispatcher:
                 raise
             warnings.warn(NoodleFallbackWarning(
                 f"{self.py_func.__qualname__} runs as plain Python: {e}"), stacklevel=4)
-            kernel = _Interpreted(e)
+            kernel = _Interpreted()
             profile.tier, profile.fallback = "interpreter", e.message
         else:
             profile.tier, profile.native = tier, kernel.native_entry

@@ -20,7 +20,8 @@ import numpy as np
 from noodle.compiler.backend import LoadedObject
 from noodle.compiler.kernel import Kernel
 from noodle.compiler.python_entry import STATUS_UNOWNED_RESULT
-from noodle.compiler.types import Array, NoneType, NType, Scalar, TupleType, box_scalar
+from noodle.compiler.types import (Array, NoneType, NType, Scalar, TupleType, box_scalar,
+                                   leaf_types)
 from noodle.runtime.native_entry import NativeEntry, layouts_ok, register_cpython_symbols
 
 _libc = ctypes.CDLL(None)
@@ -43,12 +44,6 @@ def descriptor_type(rank: int) -> type[ctypes.Structure]:
     if rank:
         fields += [("sizes", ctypes.c_int64 * rank), ("strides", ctypes.c_int64 * rank)]
     return type(f"MemRef{rank}D", (ctypes.Structure,), {"_fields_": fields})
-
-
-def _leaves(t: NType) -> list[Scalar | Array]:
-    if isinstance(t, TupleType):
-        return [x for item in t.items for x in _leaves(item)]
-    return [] if isinstance(t, NoneType) else [t]
 
 
 def _ctype_of(t: Scalar | Array):
@@ -88,11 +83,10 @@ class CompiledKernel:
             register_cpython_symbols()  # the object refers to them
         self._object = LoadedObject(kernel.stages["obj"], kernel.externals)
         #: the compiled Python entry point, when there is one this process can use
-        self.native_entry = (NativeEntry(self._object, kernel.symbol, kernel.symbol)
-                             if native else None)
+        self.native_entry = NativeEntry(self._object, kernel.symbol) if native else None
         address = self._object.address("_mlir_ciface_" + kernel.entry)
-        self.arg_leaves = [x for t in kernel.arg_types for x in _leaves(t)]
-        self.result_leaves = _leaves(kernel.result_type)
+        self.arg_leaves = [x for t in kernel.arg_types for x in leaf_types(t)]
+        self.result_leaves = leaf_types(kernel.result_type)
         n_arrays = sum(isinstance(t, Array) for t in self.result_leaves)
         params = [ctypes.POINTER(descriptor_type(0))]  # the status cell
         params += [ctypes.POINTER(_ctype_of(t)) if isinstance(t, Array) else _ctype_of(t)

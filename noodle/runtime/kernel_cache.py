@@ -11,7 +11,6 @@ miss can say what changed (`NOODLE_EXPLAIN`).
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from types import FunctionType
 import numpy as np
 
 import noodle
-from noodle.compiler.dependencies import source_fingerprint, stale_reason
+from noodle.compiler.dependencies import digest, source_fingerprint, stale_reason
 from noodle.compiler.kernel import Kernel, encode_type
 from noodle.compiler.options import CompileOptions
 from noodle.compiler.types import NType
@@ -84,22 +83,22 @@ class KernelCache:
 
 def kernel_key(pyfunc: FunctionType, arg_types: tuple[NType, ...],
                options: CompileOptions) -> str:
-    return json.dumps({"kind": "kernel", "function": _function_id(pyfunc),
-                       "source": source_fingerprint(pyfunc),
-                       "args": [encode_type(t) for t in arg_types],
-                       "options": list(options.key()), "versions": versions()},
-                      sort_keys=True)
+    return _key("kernel", pyfunc, arg_types, options, source=source_fingerprint(pyfunc),
+                versions=versions())
 
 
 def _index_key(pyfunc: FunctionType, arg_types: tuple[NType, ...],
                options: CompileOptions) -> str:
-    return json.dumps({"kind": "index", "function": _function_id(pyfunc),
+    """The kernel's key without what a miss explains: its source and the versions."""
+    return _key("index", pyfunc, arg_types, options)
+
+
+def _key(kind: str, pyfunc: FunctionType, arg_types: tuple[NType, ...],
+         options: CompileOptions, **more: object) -> str:
+    function = f"{pyfunc.__module__}:{pyfunc.__qualname__}@{pyfunc.__code__.co_filename}"
+    return json.dumps({"kind": kind, "function": function,
                        "args": [encode_type(t) for t in arg_types],
-                       "options": list(options.key())}, sort_keys=True)
-
-
-def _function_id(pyfunc: FunctionType) -> str:
-    return f"{pyfunc.__module__}:{pyfunc.__qualname__}@{pyfunc.__code__.co_filename}"
+                       "options": list(options.key()), **more}, sort_keys=True)
 
 
 @cache
@@ -115,7 +114,7 @@ def versions() -> dict[str, str]:
             "llvmlite": llvmlite.__version__,
             "python": f"{sys.implementation.name}-{sys.version_info[0]}.{sys.version_info[1]}",
             "numpy": np.__version__,
-            "cpu": f"{cpu}:{hash_text(features)}"}
+            "cpu": f"{cpu}:{digest(features)}"}
 
 
 def _package_stamp() -> str:
@@ -124,7 +123,7 @@ def _package_stamp() -> str:
     root = Path(noodle.__file__).parent
     stats = sorted((str(p.relative_to(root)), p.stat().st_mtime_ns, p.stat().st_size)
                    for p in root.rglob("*") if p.suffix in (".py", ".irdl"))
-    return hash_text(repr(stats))
+    return digest(repr(stats))
 
 
 def _distribution_version(name: str) -> str:
@@ -135,6 +134,3 @@ def _distribution_version(name: str) -> str:
             return found[-1].name[len(name) + 1:-len(".dist-info")]
     return "unknown"
 
-
-def hash_text(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -37,13 +37,13 @@ class NativeEntry:
     """The builtin function that calls one loaded kernel from Python, with the counters
     the entry keeps (the C structures it points to live as long as this object)."""
 
-    def __init__(self, loaded: LoadedObject, symbol: str, name: str):
+    def __init__(self, loaded: LoadedObject, symbol: str):
         _fill_runtime_table(loaded.global_address(E.runtime_table_name(symbol)))
         self._profile = (ctypes.c_uint64 * 2).from_address(
             loaded.global_address(E.profile_name(symbol)))
         self._hot = (ctypes.c_uint64 * 2).from_address(
             loaded.global_address(E.hot_thresholds_name(symbol)))
-        self._name = name.encode()
+        self._name = symbol.encode()
         self._def = _MethodDef(self._name, loaded.address(E.python_entry_name(symbol)),
                                _METH_FASTCALL | _METH_KEYWORDS, None)
         self._loaded = loaded
