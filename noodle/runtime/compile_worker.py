@@ -18,6 +18,7 @@ cannot serve (or one sent when it died) is forked from the program after all.
 """
 from __future__ import annotations
 
+import faulthandler
 import os
 import pickle
 import queue
@@ -34,102 +35,129 @@ from typing import Any
 Resolver = Callable[[Any], Callable[[], Any]]
 
 
+def describe(spec: Any) -> bytes:
+    """A job's description as `submit` takes it. Pickling is one C call that holds the
+    GIL (~0.2 ms the first time in a process), so do it where the caller waits anyway,
+    not inside the call that turns a key hot."""
+    return pickle.dumps(spec)
+
+
 class WorkerCrashed(RuntimeError):
     """The worker process died before it returned a result."""
 
 
 class CompileWorker:
-    """Runs jobs one at a time in worker processes; `submit` never waits."""
+    """Runs jobs in worker processes; `submit` never waits.
+
+    A job goes straight down the standby's requests pipe, from the caller's thread: one
+    small write. A thread per standby waits in a read of its results pipe, so nothing
+    else in the program wakes up, or wants the GIL, until a result comes back."""
 
     def __init__(self, resolve: Resolver) -> None:
         self._resolve = resolve
-        self._jobs: queue.Queue = queue.Queue()
-        self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._standby: _Standby | None = None
-        self._busy: _Standby | None = None  # running a job for the serving thread
-        self._retired: list[_Standby] = []  # replaced while busy: let go after its job
-        self._leaving: list[_Standby] = []  # let go: reaped once they have exited
+        self._open: list[_Standby] = []  # whose pipe ends this process holds
+        self._forked: queue.Queue = queue.Queue()  # jobs no standby can serve
+        self._forking_thread: threading.Thread | None = None
+        self._running = 0  # jobs submitted and not finished
         self._normal_interval: float | None = None  # the switch interval while jobs run
 
     def refresh_standby(self) -> None:
         """Fork a standby worker that knows every function there is now (call this only
         where the caller waits anyway)."""
         with self._lock:
-            live = [s for s in (self._standby, *self._retired) if s is not None]
-            fresh = _Standby(self._resolve, [fd for s in live for fd in s.fds()])
+            fresh = _Standby(self._resolve, [fd for s in self._open for fd in s.fds()])
+            self._open.append(fresh)
             old, self._standby = self._standby, fresh
             if old is not None:
-                if old is self._busy:
-                    self._retired.append(old)
-                else:
-                    self._let_go(old)
-        self._start_serving()  # now, not when a job comes: starting a thread takes time
+                old.retire()
+        # now, not when a job comes: starting a thread takes time
+        threading.Thread(target=self._collect, args=(fresh,), name="noodle-compiler",
+                         daemon=True).start()
 
-    def _let_go(self, standby: _Standby) -> None:
-        standby.close()
-        self._leaving = [s for s in (*self._leaving, standby) if not s.reaped()]
-
-    def submit(self, spec: Any) -> Future:
-        """Run the job `spec` describes (see `Resolver`). Cheap: this runs inside a
-        caller's call, when its key turns hot."""
+    def submit(self, job: bytes) -> Future:
+        """Run the job `job` describes (`describe`; see `Resolver`). Cheap: this runs
+        inside a caller's call, when its key turns hot."""
         future: Future = Future()
-        # What the serving thread does in Python (sending the job, unpickling the
-        # result, loading the kernel, the done-callbacks that swap it in) must not hold
-        # the program's thread for whole 5 ms switch intervals: slices of 0.1 ms until
-        # the queue is empty again (set here, before the thread wakes up).
+        future.set_running_or_notify_cancel()
         with self._lock:
+            self._running += 1
             if self._normal_interval is None:
+                # What the program then does in Python for the job (the result's
+                # unpickling, loading the kernel, the done-callbacks that swap it in)
+                # must not hold its thread for whole 5 ms switch intervals: slices of
+                # 10 us until the last job is done (0.1 ms slices made calls of a few
+                # us wait 0.2-0.3 ms while a kernel loaded).
                 self._normal_interval = sys.getswitchinterval()
-                sys.setswitchinterval(min(self._normal_interval, 1e-4))
-        self._jobs.put((spec, future))
-        self._start_serving()
+                sys.setswitchinterval(min(self._normal_interval, 1e-5))
+            if self._standby is not None and self._standby.send(job, future):
+                return future
+        self._fork_for(job, future)
         return future
 
-    def _start_serving(self) -> None:
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._serve, name="noodle-compiler",
-                                                daemon=True)
-                self._thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            spec, future = self._jobs.get()
-            if not future.set_running_or_notify_cancel():
-                continue
+    def _collect(self, standby: _Standby) -> None:
+        """The results of `standby`'s jobs, in the order they were sent, until it exits
+        (let go, or killed); jobs it could not serve are forked from here."""
+        while (payload := _receive(standby.results)) is not None:
             with self._lock:
-                standby = self._busy = self._standby
+                job, future = standby.pending.pop(0)
+            outcome = pickle.loads(payload)
+            if outcome[0] == "unknown":  # a function made after it was forked
+                self._fork_for(job, future)
+            else:
+                self._finish(future, outcome)
+        with self._lock:
+            if self._standby is standby:
+                self._standby = None
+            self._open.remove(standby)
+            standby.close()
+            orphans, standby.pending = standby.pending, []
+        standby.reap()
+        for job, future in orphans:
+            self._fork_for(job, future)
+
+    def _fork_for(self, job: bytes, future: Future) -> None:
+        self._forked.put((job, future))
+        with self._lock:
+            if self._forking_thread is None:
+                self._forking_thread = threading.Thread(
+                    target=self._fork_jobs, name="noodle-compiler-fork", daemon=True)
+                self._forking_thread.start()
+
+    def _fork_jobs(self) -> None:
+        while True:
+            job, future = self._forked.get()
             try:
-                outcome = standby.run(spec) if standby is not None else None
-                with self._lock:
-                    self._busy = None
-                    if outcome is None and standby is not None and standby.reaped():
-                        if self._standby is standby:
-                            self._standby = None
-                        self._let_go(standby)
-                    for old in self._retired:
-                        self._let_go(old)
-                    self._retired = []
-                if outcome is None:  # no standby that can serve it: fork from here
-                    outcome = _outcome_of_forked(lambda: self._resolve(spec)())
-                future.set_result(_result(outcome))
-            except BaseException as e:  # noqa: BLE001 - handed to whoever waits
-                future.set_exception(e)
-            finally:
-                with self._lock:
-                    if self._jobs.empty() and self._normal_interval is not None:
-                        sys.setswitchinterval(self._normal_interval)
-                        self._normal_interval = None
+                spec = pickle.loads(job)
+                outcome = _outcome_of_forked(lambda: self._resolve(spec)())
+            except Exception as e:  # noqa: BLE001 - no fork (out of memory, say)
+                outcome = ("error", e)
+            self._finish(future, outcome)
+
+    def _finish(self, future: Future, outcome: tuple[str, Any]) -> None:
+        try:
+            future.set_result(_result(outcome))
+        except BaseException as e:  # noqa: BLE001 - handed to whoever waits
+            future.set_exception(e)
+        finally:
+            with self._lock:
+                self._running -= 1
+                if self._running == 0 and self._normal_interval is not None:
+                    sys.setswitchinterval(self._normal_interval)
+                    self._normal_interval = None
 
 
 class _Standby:
-    """A worker forked now and kept idle; `run` has it fork a child for one job."""
+    """A worker forked now and kept idle; each job sent to it runs in a child it forks.
+    It serves its requests in order, and exits once the program closes them."""
 
     def __init__(self, resolve: Resolver, inherited: list[int]):
+        #: (job, future) of each job sent and not answered yet, oldest first
+        self.pending: list[tuple[bytes, Future]] = []
         with _FORKING:
             requests_in, self._requests = os.pipe()
-            self._results, results_out = os.pipe()
+            self.results, results_out = os.pipe()
             self.pid = _fork()
             if self.pid != 0:
                 os.close(requests_in)
@@ -137,34 +165,40 @@ class _Standby:
         if self.pid == 0:
             # without the other standbys' ends of their pipes, each sees its pipe end
             # when the program lets it go
-            for fd in [self._requests, self._results, *inherited]:
+            for fd in [self._requests, self.results, *inherited]:
                 _close(fd)
             _standby_loop(requests_in, results_out, resolve)
 
-    def run(self, spec: Any) -> tuple[str, Any] | None:
-        """The job's outcome, or None if the standby is gone or cannot serve it."""
+    def send(self, job: bytes, future: Future) -> bool:
+        """Queue `job` (under the worker's lock); False if the standby is gone."""
+        if self._requests < 0:
+            return False
+        self.pending.append((job, future))
         try:
-            _send(self._requests, pickle.dumps(spec))
-            payload = _receive(self._results)
-        except OSError:
-            payload = None
-        outcome = None if payload is None else pickle.loads(payload)
-        return None if outcome is None or outcome[0] == "unknown" else outcome
+            _send(self._requests, job)
+        except OSError:  # it died: its collector forks its pending jobs
+            self.pending.pop()
+            return False
+        return True
+
+    def retire(self) -> None:
+        """Send no more: it exits after the jobs it has (its collector sees the end)."""
+        _close(self._requests)
+        self._requests = -1
 
     def fds(self) -> list[int]:
-        return [self._requests, self._results]
+        return [fd for fd in (self._requests, self.results) if fd >= 0]
 
     def close(self) -> None:
-        """Let it go: it exits when it reads the end of its requests."""
-        for fd in self.fds():
-            _close(fd)
+        self.retire()
+        _close(self.results)
+        self.results = -1
 
-    def reaped(self) -> bool:
-        """Whether it has exited (and is no zombie any more)."""
+    def reap(self) -> None:
         try:
-            return os.waitpid(self.pid, os.WNOHANG)[0] != 0
+            os.waitpid(self.pid, 0)
         except ChildProcessError:
-            return True
+            pass
 
 
 def _standby_loop(requests: int, results: int, resolve: Resolver) -> None:
@@ -214,6 +248,9 @@ def _outcome_of_forked(job: Callable[[], Any]) -> tuple[str, Any]:
             try:
                 # the program comes first where cores are fewer than busy processes
                 os.nice(10)
+                # a compiler that aborts must not print the program's stack as if the
+                # program had crashed (pytest, for one, enables the fault handler)
+                faulthandler.disable()
                 _injected_fault()
                 payload = pickle.dumps(("ok", job()))
             except BaseException as e:  # noqa: BLE001 - sent to the parent

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 import os
 import sys
 import threading
@@ -53,6 +54,7 @@ class Dispatcher:
         self._n_params = len(self._signature.parameters)
         self._kernels: dict[tuple, CompiledKernel | _Interpreted] = {}
         self._profiles: dict[tuple, KeyProfile] = {}
+        self._jobs: dict[tuple, bytes] = {}  # each key's promotion, for the worker
         # the promotion thread swaps kernels while the program calls and compiles
         self._lock = threading.RLock()
         self._declared: list[tuple[NType | None, tuple[NType, ...]]] = []
@@ -220,7 +222,7 @@ class Dispatcher:
                 continue
             hook = _ignore
             if self._promotable(key):
-                hook = functools.partial(self._on_hot, key)
+                hook = functools.partial(self._on_hot, key, self._promotion_job(key))
                 self._arm(entry)
             head = entry.function(head, kernel.raise_status, hook)
         type(self).__call__ = head
@@ -244,7 +246,14 @@ class Dispatcher:
         profile = self._profiles[key]
         return profile.tier == "baseline" and profile.promotion is None
 
-    def _on_hot(self, key: tuple) -> None:
+    def _promotion_job(self, key: tuple) -> bytes:
+        with self._lock:
+            job = self._jobs.get(key)
+            if job is None:
+                job = self._jobs[key] = compile_worker.describe((id(self), key, "optimising"))
+        return job
+
+    def _on_hot(self, key: tuple, job: bytes) -> None:
         """`key` turned hot: recompile it with the optimising tier, in a worker (this
         runs inside the caller's call, so it only hands the job over)."""
         with self._lock:
@@ -258,7 +267,7 @@ class Dispatcher:
         if config.explain:
             self._explain(f"optimising {self._shown(key)}: hot after "
                           f"{profile.report()['calls']} calls")
-        future = _worker().submit((id(self), key, "optimising"))
+        future = _worker().submit(job)
         future.add_done_callback(functools.partial(self._promoted, key, Stopwatch()))
 
     def _promoted(self, key: tuple, watch: Stopwatch, future: Future) -> None:
@@ -266,7 +275,8 @@ class Dispatcher:
         and say why (once per key)."""
         profile = self._profiles[key]
         try:
-            compiled = future.result()
+            metadata, obj = future.result()
+            compiled = Kernel.from_metadata(json.loads(metadata), {"obj": obj})
             with self._lock:
                 old = self._kernels[key]
             kernel = CompiledKernel(compiled, old._return_as)
@@ -400,7 +410,7 @@ def _worker() -> compile_worker.CompileWorker:
     return compile_worker.CompileWorker(_compile_job)
 
 
-def _compile_job(spec: tuple) -> Callable[[], Kernel]:
+def _compile_job(spec: tuple) -> Callable[[], tuple[str, bytes]]:
     """The compile a worker runs for `spec`: (dispatcher id, key, tier). The worker is a
     fork of this process, so the dispatcher is there under the same id, unless it was
     made after the fork (LookupError). The worker also saves the kernel in the cache:
@@ -411,14 +421,14 @@ def _compile_job(spec: tuple) -> Callable[[], Kernel]:
         raise LookupError("the function was made after this worker was forked")
     options = dispatcher.options.at_tier(tier)
 
-    def compile_and_save() -> Kernel:
+    def compile_and_save() -> tuple[str, bytes]:
         kernel = _compile_function(dispatcher.py_func, key, options)
         if dispatcher.cache and config.cache:
             _kernel_cache().save(dispatcher.py_func, kernel, options)
-        # only the object code goes back: unpickling the texts of the other stages
-        # held the program's GIL (`inspect` makes them again when asked)
-        kernel.stages = {"obj": kernel.stages["obj"]}
-        return kernel
+        # Plain data goes back, and of the stages only the object code (`inspect` makes
+        # the others again when asked): unpickling is one C call holding the program's
+        # GIL, which took 0.3-0.5 ms for a pickled Kernel, its types and its texts.
+        return json.dumps(kernel.metadata()), kernel.stages["obj"]
 
     return compile_and_save
 
