@@ -29,6 +29,7 @@ from noodle.compiler.types import NType
 from noodle.dialects import make_context
 from noodle.errors import LoweringError
 from noodle.passes.lower_nir import lower_nir
+from noodle.passes.nir_fusion import fuse_elementwise
 from noodle.passes.widen_bool_memrefs import widen_bool_memrefs
 
 #: Upstream passes from memrefs, linalg and scf down to the LLVM dialect. Buffer
@@ -94,6 +95,7 @@ def make_mlir(unit: CompilationUnit, symbol: str) -> None:
     with unit.context:
         try:
             unit.module.operation.verify()
+            fuse_elementwise(unit.module)
             lower_nir(unit.module)
             passmanager.PassManager.parse(f"builtin.module({TO_LOOPS})").run(
                 unit.module.operation)

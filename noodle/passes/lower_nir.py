@@ -22,7 +22,8 @@ from noodle.passes.nir_cast import cast_scalar
 from noodle.passes.nir_compare import compare_builder
 from noodle.passes.nir_creation import lower_arange, lower_empty, lower_full
 from noodle.passes.nir_dtypes import dtype_attr
-from noodle.passes.nir_elementwise import elementwise, write_elementwise
+from noodle.passes.nir_elementwise import ScalarBody, elementwise, write_elementwise
+from noodle.passes.nir_fusion import FUSED, fused_producer
 from noodle.passes.nir_reduce import lower_matmul, lower_reduce
 from noodle.passes.nir_unary import unary_builder
 
@@ -43,12 +44,20 @@ def lower_nir_pass(op: ir.Operation, pass_: object) -> None:
 
 
 def lower_nir_in(root: ir.Operation) -> None:
-    """Rewrites every nir op nested in `root`, in program order."""
+    """Rewrites every nir op nested in `root`, in program order. An op marked fused
+    (`nir_fusion`) is left for its user, which computes it in its own loop; it goes
+    once its user has been replaced."""
+    fused: list[ir.Operation] = []
     for op in _nir_ops(root):
+        if FUSED in op.attributes:
+            fused.append(op)
+            continue
         with ir.InsertionPoint(op), op.location:
             replacement = _LOWERINGS[op.name](op)
         if replacement is not None:
             op.result.replace_all_uses_with(replacement)
+        op.erase()
+    for op in reversed(fused):
         op.erase()
 
 
@@ -68,35 +77,81 @@ def _string_attr(op: ir.Operation, name: str) -> str:
     return ir.StringAttr(op.attributes[name]).value
 
 
-def _lower_binary(op: ir.Operation) -> ir.Value:
+#: An elementwise op as "its operands, and the scalar body that combines them".
+Form = tuple[list[ir.Value], ScalarBody]
+
+
+def _binary_form(op: ir.Operation) -> Form:
     dtype = dtype_attr(op)
     build = binary_builder(_string_attr(op, "kind"), dtype)
-    return elementwise(op.operands, op.result.type, lambda a, b: build(dtype, a, b))
+    return list(op.operands), lambda a, b: build(dtype, a, b)
 
 
-def _lower_compare(op: ir.Operation) -> ir.Value:
+def _compare_form(op: ir.Operation) -> Form:
     dtype = dtype_attr(op)
     build = compare_builder(_string_attr(op, "predicate"), dtype)
-    return elementwise(op.operands, op.result.type, lambda a, b: build(dtype, a, b))
+    return list(op.operands), lambda a, b: build(dtype, a, b)
 
 
-def _lower_unary(op: ir.Operation) -> ir.Value:
+def _unary_form(op: ir.Operation) -> Form:
     dtype = dtype_attr(op)
     build = unary_builder(_string_attr(op, "kind"), dtype)
-    return elementwise(op.operands, op.result.type, lambda x: build(dtype, x))
+    return list(op.operands), lambda x: build(dtype, x)
 
 
-def _lower_select(op: ir.Operation) -> ir.Value:
-    return elementwise(op.operands, op.result.type, arith.select)
+def _select_form(op: ir.Operation) -> Form:
+    return list(op.operands), arith.select
 
 
-def _lower_cast(op: ir.Operation) -> ir.Value:
+def _cast_form(op: ir.Operation) -> Form:
     source, target = dtype_attr(op, "from"), dtype_attr(op, "to")
-    return elementwise(op.operands, op.result.type, lambda x: cast_scalar(source, target, x))
+    return list(op.operands), lambda x: cast_scalar(source, target, x)
 
 
-def _lower_copy(op: ir.Operation) -> ir.Value:
-    return elementwise(op.operands, op.result.type, lambda x: x)
+def _copy_form(op: ir.Operation) -> Form:
+    return list(op.operands), lambda x: x
+
+
+_FORMS: dict[str, Callable[[ir.Operation], Form]] = {
+    "nir.binary": _binary_form,
+    "nir.compare": _compare_form,
+    "nir.unary": _unary_form,
+    "nir.select": _select_form,
+    "nir.cast": _cast_form,
+    "nir.copy": _copy_form,
+}
+
+
+def fused_form(op: ir.Operation) -> Form:
+    """`op`'s form with the ops fused into it inlined: the operands are those of the
+    whole fused tree, the body computes the tree's value from their elements."""
+    operands, body = _FORMS[op.name](op)
+    leaves: list[ir.Value] = []
+    parts: list[tuple[int, ScalarBody | None]] = []  # per operand: leaves taken, body
+    for operand in operands:
+        producer = fused_producer(operand)
+        if producer is None:
+            leaves.append(operand)
+            parts.append((1, None))
+        else:
+            inner_leaves, inner_body = fused_form(producer)
+            leaves += inner_leaves
+            parts.append((len(inner_leaves), inner_body))
+
+    def fused_body(*elements: ir.Value) -> ir.Value:
+        values, position = [], 0
+        for count, inner_body in parts:
+            taken = elements[position:position + count]
+            position += count
+            values.append(taken[0] if inner_body is None else inner_body(*taken))
+        return body(*values)
+
+    return leaves, fused_body
+
+
+def _lower_elementwise(op: ir.Operation) -> ir.Value:
+    operands, body = fused_form(op)
+    return elementwise(operands, op.result.type, body)
 
 
 def _lower_assign(op: ir.Operation) -> None:
@@ -104,15 +159,15 @@ def _lower_assign(op: ir.Operation) -> None:
     write_elementwise(dst, sizes_of(dst), [src], lambda x: x)
 
 
+def _lower_reduce(op: ir.Operation) -> ir.Value:
+    producer = fused_producer(op.operands[0])
+    return lower_reduce(op, None if producer is None else fused_form(producer))
+
+
 _LOWERINGS: dict[str, Lowering] = {
-    "nir.binary": _lower_binary,
-    "nir.compare": _lower_compare,
-    "nir.unary": _lower_unary,
-    "nir.select": _lower_select,
-    "nir.cast": _lower_cast,
-    "nir.copy": _lower_copy,
+    **{name: _lower_elementwise for name in _FORMS},
     "nir.assign": _lower_assign,
-    "nir.reduce": lower_reduce,
+    "nir.reduce": _lower_reduce,
     "nir.matmul": lower_matmul,
     "nir.empty": lower_empty,
     "nir.full": lower_full,

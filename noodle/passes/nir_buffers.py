@@ -54,22 +54,28 @@ def as_canonical(buffer: ir.Value) -> ir.Value:
 
 
 def broadcast_shape(operands: Sequence[ir.Value], rank: int) -> list[ir.Value]:
-    """The NumPy broadcast shape of `operands` (scalars included) at `rank`.
+    """The NumPy broadcast shape of `operands` (scalars included) at `rank`: along each
+    axis, the aligned operand size that is not 1 (0 included: (1,) and (0,) broadcast
+    to (0,)), or 1.
 
-    The frontend checked compatibility, so each result size is the aligned operand size
-    that is not 1 (0 included: (1,) and (0,) broadcast to (0,)), or 1.
+    The frontend checks compatibility, but does not keep the op from running when the
+    check fails (the kernel then raises, after it returns). So where two sizes that are
+    not 1 differ, the smaller one is taken: every read stays in bounds.
     """
     shape: list[ir.Value | None] = [None] * rank
-    one = index_constant(1)
     for array in filter(is_array, operands):
         first = rank - rank_of(array)
         for d, size in enumerate(sizes_of(array), start=first):
-            if shape[d] is None:
-                shape[d] = size
-            else:
-                stretch = arith.cmpi(arith.CmpIPredicate.eq, shape[d], one)
-                shape[d] = arith.select(stretch, size, shape[d])
+            shape[d] = size if shape[d] is None else broadcast_size(shape[d], size)
     return [index_constant(1) if size is None else size for size in shape]
+
+
+def broadcast_size(a: ir.Value, b: ir.Value) -> ir.Value:
+    """The broadcast of two sizes of one axis (the smaller where they conflict)."""
+    one = index_constant(1)
+    smaller = arith.minui(a, b)
+    b_stretches = arith.select(arith.cmpi(arith.CmpIPredicate.eq, b, one), a, smaller)
+    return arith.select(arith.cmpi(arith.CmpIPredicate.eq, a, one), b, b_stretches)
 
 
 def broadcast_view(array: ir.Value, shape: Sequence[ir.Value]) -> ir.Value:

@@ -33,13 +33,23 @@ def elementwise(operands: Sequence[ir.Value], result_type: ir.Type,
 def write_elementwise(out: ir.Value, shape: Sequence[ir.Value],
                       operands: Sequence[ir.Value], body: ScalarBody) -> None:
     """out[...] = body(*operands), operands broadcast to `shape` (out's shape)."""
-    views = [broadcast_view(operand, shape) for operand in operands if is_array(operand)]
+    views = array_views(operands, shape)
     identity = ir.AffineMap.get_identity(len(shape))
+    generic(views, [out], [identity] * (len(views) + 1), [PARALLEL] * len(shape),
+            of_array_elements(operands, body))
 
+
+def array_views(operands: Sequence[ir.Value], shape: Sequence[ir.Value]) -> list[ir.Value]:
+    """The array operands as broadcast views of `shape`: a generic's inputs."""
+    return [broadcast_view(operand, shape) for operand in operands if is_array(operand)]
+
+
+def of_array_elements(operands: Sequence[ir.Value], body: ScalarBody) -> ScalarBody:
+    """`body` as a function of the array operands' elements only (the generic's block
+    arguments): the scalar operands are captured."""
     def body_of_elements(*elements: ir.Value) -> ir.Value:
         array_elements = iter(elements)
         return body(*(next(array_elements) if is_array(operand) else operand
                       for operand in operands))
 
-    generic(views, [out], [identity] * (len(views) + 1), [PARALLEL] * len(shape),
-            body_of_elements)
+    return body_of_elements

@@ -14,9 +14,10 @@ from mlir.dialects import memref
 
 from noodle.passes.nir_binary import binary_builder
 from noodle.passes.nir_buffers import (
-    DYNAMIC, alloc_buffer, as_canonical, rank_of, sizes_of)
+    DYNAMIC, alloc_buffer, as_canonical, broadcast_shape, rank_of, sizes_of)
 from noodle.passes.nir_dtypes import constant, dtype_attr
-from noodle.passes.nir_elementwise import write_elementwise
+from noodle.passes.nir_elementwise import (
+    ScalarBody, array_views, of_array_elements, write_elementwise)
 from noodle.passes.nir_linalg import PARALLEL, REDUCTION, dims_map, generic
 
 #: nir.reduce kind -> (nir.binary kind that combines, identity value by dtype).
@@ -38,7 +39,10 @@ _MATMUL_INDICES = {
 }
 
 
-def lower_reduce(op: ir.Operation) -> ir.Value:
+def lower_reduce(op: ir.Operation,
+                 fused: tuple[list[ir.Value], ScalarBody] | None = None) -> ir.Value:
+    """The reduction of op's operand; or, when its producer was fused into it, of
+    `fused` = (operands, body), the producer's elements computed in the same loop."""
     x = op.operands[0]
     dtype = dtype_attr(op)
     combine_kind, identity = _REDUCTIONS[ir.StringAttr(op.attributes["kind"]).value]
@@ -46,7 +50,8 @@ def lower_reduce(op: ir.Operation) -> ir.Value:
     keepdims = ir.BoolAttr(op.attributes["keepdims"]).value
     rank = rank_of(x)
     kept = [d for d in range(rank) if d not in axes]
-    sizes = sizes_of(x)
+    operands, body = fused if fused is not None else ([x], lambda element: element)
+    sizes = broadcast_shape(operands, rank) if fused is not None else sizes_of(x)
 
     if keepdims:
         result, accumulator = _alloc_with_unit_dims(dtype.element_type, sizes, axes)
@@ -54,9 +59,12 @@ def lower_reduce(op: ir.Operation) -> ir.Value:
         result = accumulator = alloc_buffer(dtype.element_type, [sizes[d] for d in kept])
     _fill(accumulator, constant(dtype, identity(dtype)))
     combine = binary_builder(combine_kind, dtype)
-    generic([x], [accumulator], [dims_map(rank, range(rank)), dims_map(rank, kept)],
+    views = array_views(operands, sizes)
+    element_of = of_array_elements(operands, body)
+    generic(views, [accumulator],
+            [dims_map(rank, range(rank))] * len(views) + [dims_map(rank, kept)],
             [PARALLEL if d in kept else REDUCTION for d in range(rank)],
-            lambda element, acc: combine(dtype, acc, element))
+            lambda *elements: combine(dtype, elements[-1], element_of(*elements[:-1])))
     return _result(result, op.result.type)
 
 

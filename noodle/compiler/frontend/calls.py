@@ -325,13 +325,9 @@ class CallMixin:
         operands = [cond, a, b]
         rank = max(x.type.ndim for x in operands if isinstance(x.type, Array))
         t = Array(dtype, rank)
-
-        def build() -> Val:
-            return Val(t, nir.select(cond.ir, a.ir, b.ir, nir.array_type(dtype, rank)),
-                       fresh=True)
-
-        bad = self.broadcast_mismatch(operands, node)
-        return self.unless_failed(bad, t, build) if bad is not None else build()
+        self.broadcast_mismatch(operands, node)  # unguarded: see `apply_ufunc`
+        return Val(t, nir.select(cond.ir, a.ir, b.ir, nir.array_type(dtype, rank)),
+                   fresh=True)
 
     # -- reductions ---------------------------------------------------------------------
     def reduction(self, kind: str, a: Val, axis: ast.expr | None, kw: dict, node) -> Val:

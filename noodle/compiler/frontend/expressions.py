@@ -372,10 +372,11 @@ class ExpressionMixin(ArrayMixin):
                 value = nir.unary(kind, in_dtype.name, irs[0], rtype)
             return Val(result_t, value, fresh=rank is not None)
 
-        if rank is None:
-            return build()
-        bad = self.broadcast_mismatch(operands, node)
-        return self.unless_failed(bad, result_t, build) if bad is not None else build()
+        if rank is not None:
+            # no guard around the op: its lowering stays in bounds whatever the shapes
+            # (`broadcast_shape`), and an unguarded op can fuse with its neighbours
+            self.broadcast_mismatch(operands, node)
+        return build()
 
     def python_zero_division(self, operands: list[Val], dtype: np.dtype, node, ufunc) -> None:
         """Python raises ZeroDivisionError where NumPy gives inf/nan/0: for `x / 0`,

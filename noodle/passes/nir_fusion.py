@@ -1,0 +1,145 @@
+"""The `nir-fuse-elementwise` pass: decides which elementwise nir ops are computed
+inside the loop of the op that uses them, instead of into a temporary array.
+
+An elementwise op (binary, compare, unary, select, cast, copy) with an array result is
+fused into its user when
+- the user is the only op that reads its elements, and is itself elementwise with a
+  result of the same rank, or a `nir.reduce` (so `np.sum(a * b)` is one pass);
+- both sit in the same block (never into a loop body, which would recompute it);
+- nothing between them writes memory its operands could alias (an `a[...] = ...`, a
+  store, a call), except the kernel's status cell.
+
+Queries of the temporary's shape (`memref.dim`, from the frontend's broadcast checks)
+are rewritten into the same shape computed from its operands. The pass only marks the
+fused ops (a `fused` attribute); `lower-nir` then builds one loop nest per unfused op, with the
+scalar bodies of the ops fused into it composed inside.
+"""
+from __future__ import annotations
+
+from mlir import ir
+
+from noodle.passes.nir_buffers import broadcast_shape, is_array, rank_of
+
+PASS_NAME = "nir-fuse-elementwise"
+FUSED = "fused"
+
+ELEMENTWISE = frozenset({"nir.binary", "nir.compare", "nir.unary", "nir.select",
+                         "nir.cast", "nir.copy"})
+_MEMORY_WRITES = frozenset({"nir.assign", "memref.store", "memref.copy", "func.call",
+                            "memref.dealloc"})
+
+
+def fuse_elementwise(module: ir.Module) -> None:
+    fuse_elementwise_in(module.operation)
+
+
+def fuse_elementwise_pass(op: ir.Operation, pass_: object) -> None:
+    """The pass callable for `PassManager.add(fuse_elementwise_pass, name=PASS_NAME)`."""
+    fuse_elementwise_in(op)
+
+
+def fuse_elementwise_in(root: ir.Operation) -> None:
+    """Marks every elementwise op in `root` that can be fused into its user."""
+    producers: list[ir.Operation] = []
+
+    def visit(op: ir.Operation) -> ir.WalkResult:
+        if op.name in ELEMENTWISE and is_array(op.result):
+            producers.append(op)
+        return ir.WalkResult.ADVANCE
+
+    root.walk(visit, ir.WalkOrder.PRE_ORDER)
+    # users first: rewriting a user's shape queries queries its operands' shapes,
+    # which may be the results of producers still to come
+    for op in reversed(producers):
+        if _fusable(op):
+            _rewrite_shape_queries(op)
+            op.attributes[FUSED] = ir.UnitAttr.get()
+
+
+def fused_producer(value: ir.Value) -> ir.Operation | None:
+    """The op that `value` comes from, if the pass fused it into its user."""
+    owner = value.owner
+    if isinstance(owner, ir.Block):
+        return None
+    op = owner.operation
+    return op if FUSED in op.attributes else None
+
+
+def _fusable(op: ir.Operation) -> bool:
+    uses = list(op.result.uses)
+    readers = [use.owner for use in uses if not _is_shape_query(use.owner)]
+    if len(readers) != 1:
+        return False  # read twice: fusing would compute it twice
+    [user] = readers
+    same_rank = user.name == "nir.reduce" or (
+        user.name in ELEMENTWISE and is_array(user.result)
+        and rank_of(user.result) == rank_of(op.result))
+    return (same_rank and user.operation.block == op.operation.block
+            and all(_constant_dim(use.owner) is not None
+                    for use in uses if _is_shape_query(use.owner))
+            and not _writes_between(op, user))
+
+
+def _is_shape_query(op: ir.OpView) -> bool:
+    return op.name == "memref.dim"
+
+
+def _constant_dim(query: ir.OpView) -> int | None:
+    index = query.operands[1].owner
+    if isinstance(index, ir.Block) or index.name != "arith.constant":
+        return None
+    return ir.IntegerAttr(index.attributes["value"]).value
+
+
+def _writes_between(first: ir.Operation, last: ir.OpView) -> bool:
+    status = _status_cell(first)
+    first, last = first.operation, last.operation
+    between = False
+    for op in first.block.operations:
+        op = op.operation
+        if op == last:
+            return False
+        if between and _writes_memory(op, status):
+            return True
+        between = between or op == first
+    return False
+
+
+def _status_cell(op: ir.Operation) -> ir.Value | None:
+    """The kernel's status argument (the first argument of the enclosing function)."""
+    parent = op.operation.parent
+    while parent is not None and parent.name != "func.func":
+        parent = parent.parent
+    if parent is None:
+        return None
+    arguments = parent.regions[0].blocks[0].arguments
+    return arguments[0] if len(arguments) else None
+
+
+def _writes_memory(op: ir.Operation, status: ir.Value | None) -> bool:
+    """Whether `op` (or an op nested in it) may write memory other than the status."""
+    found = False
+
+    def visit(inner: ir.Operation) -> ir.WalkResult:
+        nonlocal found
+        if inner.name in _MEMORY_WRITES or inner.name.startswith("linalg."):
+            if not (inner.name == "memref.store" and inner.operands[1] == status):
+                found = True
+                return ir.WalkResult.INTERRUPT
+        return ir.WalkResult.ADVANCE
+
+    op.walk(visit, ir.WalkOrder.PRE_ORDER)
+    return found
+
+
+def _rewrite_shape_queries(op: ir.Operation) -> None:
+    """`memref.dim` of the fused op's result -> that size from its operands' shapes."""
+    rank = rank_of(op.result)
+    for use in list(op.result.uses):
+        query = use.owner
+        if not _is_shape_query(query):
+            continue
+        with ir.InsertionPoint(query), query.location:
+            size = broadcast_shape(list(op.operands), rank)[_constant_dim(query)]
+        query.result.replace_all_uses_with(size)
+        query.erase()

@@ -1,0 +1,111 @@
+"""Fused elementwise code against NumPy: chains and reductions of fused expressions over
+broadcast, strided, reversed and empty operands, NaN and inf, integer wrap-around, mixed
+dtypes (casts fused too), `np.where`; shapes that do not broadcast still raise (the op
+then runs unguarded, in bounds); and the cases fusion must not change: an operand
+written between the producer and its user, a temporary read twice or returned."""
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+from hypothesis.extra import numpy as hnp
+
+from .harness import HYPOTHESIS, assert_same
+
+RNG = np.random.default_rng(11)
+
+
+def exp_chain(a, b):
+    return np.exp(a * b + a)
+
+
+def sum_of_products(a, b):
+    return np.sum(a * b)
+
+
+def row_norms(m, w):
+    return np.sqrt(np.sum((m - w) * (m - w), axis=1, keepdims=True))
+
+
+def column_max(m, v):
+    return np.max(np.abs(m * v - 1.0), axis=0)
+
+
+def mixed_dtypes(i, f):
+    return (i * 3 + 1) * f - i  # int64 chain cast to float64 inside the loop
+
+
+def wrapping(i, j):
+    return np.sum(i * j + i)  # int64 overflow wraps, like NumPy
+
+
+def where_chain(a, b):
+    return np.where(a > b, a - b, b * 2.0) + 1.0
+
+
+def written_in_between(a, b):
+    t = a * b
+    if a.shape[0] > 0:
+        a[0] = 100.0
+    return t + a
+
+
+def read_twice(a, b):
+    t = a * b
+    return t + t
+
+
+def returned_and_used(a, b):
+    t = a * b
+    return t, np.sum(t + 1.0)
+
+
+def vector_pairs():
+    yield RNG.random(1000), RNG.random(1000)
+    yield RNG.random(301)[::-3], RNG.random(202)[::2]
+    yield np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e308]), np.array(
+        [1.0, -np.inf, np.inf, np.nan, 5e-324, 10.0])
+    yield np.zeros(0), np.zeros(0)
+    yield RNG.random(7), RNG.random(1)  # size-1 stretches
+
+
+@pytest.mark.parametrize("function", [exp_chain, sum_of_products, where_chain,
+                                      written_in_between, read_twice, returned_and_used])
+@pytest.mark.parametrize("a, b", list(vector_pairs()),
+                         ids=["contiguous", "strided", "special", "empty", "stretch"])
+def test_vectors(function, a, b):
+    assert_same(function, a, b)
+
+
+@pytest.mark.parametrize("m, v", [
+    (RNG.random((40, 30)), RNG.random(30)),
+    (RNG.random((30, 40)).T, RNG.random((1, 30))),
+    (RNG.random((40, 30))[::-2, ::3], RNG.random(10)[::-1]),
+    (np.zeros((0, 5)), np.ones(5)),
+    (np.zeros((4, 0)), np.ones((4, 1))[:, :0]),
+], ids=["contiguous", "transposed", "reversed-steps", "no-rows", "no-columns"])
+def test_reductions_over_fused_matrices(m, v):
+    assert_same(row_norms, m, v)
+    if m.shape[0]:
+        assert_same(column_max, m, v)
+
+
+def test_mixed_dtypes_and_wrapping():
+    i = RNG.integers(-2**62, 2**62, 500)
+    assert_same(mixed_dtypes, i, RNG.random(500))
+    assert_same(wrapping, i, RNG.integers(-2**62, 2**62, 500))
+
+
+@pytest.mark.parametrize("a, b", [(np.ones(4), np.ones(3)), (np.ones(3), np.ones(4)),
+                                  (np.ones((2, 3)), np.ones(4))])
+def test_shapes_that_do_not_broadcast_still_raise(a, b):
+    assert_same(exp_chain, a, b, raises=ValueError)
+    assert_same(sum_of_products, a, b, raises=ValueError)
+
+
+@HYPOTHESIS
+@given(st.integers(0, 40).flatmap(lambda n: st.tuples(
+    hnp.arrays(np.float64, n, elements=st.floats(allow_nan=True, allow_infinity=True)),
+    hnp.arrays(np.float64, n, elements=st.floats(-1e3, 1e3)))))
+def test_fused_chains_on_random_values(pair):
+    a, b = pair
+    assert_same(where_chain, a, b)
+    assert_same(sum_of_products, a, b)
