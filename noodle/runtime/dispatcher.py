@@ -95,7 +95,7 @@ class Dispatcher:
             profile.python_seconds += watch.elapsed()
             if (profile.python_calls >= self.hot.calls
                     or profile.python_seconds >= self.hot.seconds):
-                self._on_hot(key)
+                self._on_hot(key, self._promotion_job(key))
 
     def _bind(self, args: tuple, kwargs: dict) -> tuple:
         if not kwargs and len(args) == self._n_params:

@@ -55,6 +55,23 @@ def test_a_hot_key_reaches_the_optimising_tier_between_calls():
                for key in keys.values())
 
 
+def halves(a):
+    return a[: a.shape[0] // 2], a[a.shape[0] // 2:]  # two arrays: no native entry
+
+
+def test_a_key_called_through_the_python_level_path_is_promoted_too():
+    f = noodle.jit(halves, cache=False, hot_threshold=5)
+    a = np.arange(10.0)
+    f(a)
+    deadline = time.monotonic() + 120
+    while key_stats(f)["tier"] != "optimising":
+        assert time.monotonic() < deadline, key_stats(f)
+        low, high = f(a)
+        assert low.tolist() == a[:5].tolist() and high.tolist() == a[5:].tolist()
+        time.sleep(0.001)
+    assert key_stats(f)["promotion"] == "done"
+
+
 def test_eager_and_noodle_compile_start_at_the_optimising_tier():
     f = noodle.jit(dot, cache=False, eager=True)
     assert f(np.ones(3), np.ones(3)) == 3.0
