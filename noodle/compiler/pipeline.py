@@ -28,6 +28,7 @@ from noodle.compiler.python_entry_writer import python_entry_ir
 from noodle.compiler.types import NType
 from noodle.dialects import make_context
 from noodle.errors import LoweringError
+from noodle.passes.approximate_exp import approximate_exp
 from noodle.passes.lower_nir import lower_nir
 from noodle.passes.nir_fusion import fuse_elementwise
 from noodle.passes.widen_bool_memrefs import widen_bool_memrefs
@@ -97,6 +98,7 @@ def make_mlir(unit: CompilationUnit, symbol: str) -> None:
             unit.module.operation.verify()
             fuse_elementwise(unit.module)
             lower_nir(unit.module)
+            approximate_exp(unit.module)
             passmanager.PassManager.parse(f"builtin.module({TO_LOOPS})").run(
                 unit.module.operation)
             add_entry_point(unit, symbol)

@@ -1,5 +1,7 @@
-"""The `nir-fuse-elementwise` pass: decides which elementwise nir ops are computed
-inside the loop of the op that uses them, instead of into a temporary array.
+"""The `nir-fuse-elementwise` pass: elementwise ops computed inside their user's loop.
+
+It decides which elementwise nir ops are computed in the loop of the op that uses
+them, instead of into a temporary array.
 
 An elementwise op (binary, compare, unary, select, cast, copy) with an array result is
 fused into its user when
@@ -33,8 +35,8 @@ def fuse_elementwise(module: ir.Module) -> None:
     fuse_elementwise_in(module.operation)
 
 
-def fuse_elementwise_pass(op: ir.Operation, pass_: object) -> None:
-    """The pass callable for `PassManager.add(fuse_elementwise_pass, name=PASS_NAME)`."""
+def nir_fusion_pass(op: ir.Operation, pass_: object) -> None:
+    """The pass callable for `PassManager.add(nir_fusion_pass, name=PASS_NAME)`."""
     fuse_elementwise_in(op)
 
 
