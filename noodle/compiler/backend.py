@@ -9,6 +9,9 @@ from pathlib import Path
 
 import llvmlite.binding as llvm
 
+from noodle.compiler.blas import numpy_blas
+from noodle.passes.blas_symbols import GEMM_SYMBOLS
+
 
 @cache
 def target_machine(opt_level: int) -> llvm.TargetMachine:
@@ -92,6 +95,10 @@ def make_resolvable(symbols: list[str]) -> None:
     already; MLIR's runtime library costs ~25 ms to load, so only kernels that call it
     pay for it). Raises instead of letting MCJIT abort on an unresolved symbol."""
     missing = [s for s in symbols if not llvm.address_of_symbol(s)]
+    blas = numpy_blas() if any(s in GEMM_SYMBOLS.values() for s in missing) else None
+    for symbol, address in (blas.addresses.items() if blas is not None else ()):
+        llvm.add_symbol(symbol, address)
+    missing = [s for s in missing if not llvm.address_of_symbol(s)]
     for libraries in (["libm.so.6", "libc.so.6"], runtime_library_paths):
         if not missing:
             return

@@ -19,6 +19,7 @@ from mlir.dialects import func
 from mlir.dialects import llvm as mlir_llvm
 
 from noodle.compiler import backend
+from noodle.compiler.blas import numpy_blas
 from noodle.compiler.dependencies import make_manifest
 from noodle.compiler.frontend.unit import CompilationUnit
 from noodle.compiler.kernel import Kernel
@@ -97,7 +98,8 @@ def make_mlir(unit: CompilationUnit, symbol: str) -> None:
         try:
             unit.module.operation.verify()
             fuse_elementwise(unit.module)
-            lower_nir(unit.module)
+            blas = numpy_blas()
+            lower_nir(unit.module, blas.interface if blas is not None else None)
             approximate_exp(unit.module)
             passmanager.PassManager.parse(f"builtin.module({TO_LOOPS})").run(
                 unit.module.operation)

@@ -11,12 +11,14 @@ calls to libm), ready for `convert-linalg-to-loops` and the LLVM lowering.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from mlir import ir
 from mlir.dialects import arith
 
 from noodle.passes.nir_binary import binary_builder
+from noodle.passes.blas_symbols import BlasInterface
 from noodle.passes.nir_buffers import sizes_of
 from noodle.passes.nir_cast import cast_scalar
 from noodle.passes.nir_compare import compare_builder
@@ -33,9 +35,10 @@ PASS_NAME = "lower-nir"
 Lowering = Callable[[ir.Operation], ir.Value | None]
 
 
-def lower_nir(module: ir.Module) -> None:
-    """Rewrites every nir op in `module` in place."""
-    lower_nir_in(module.operation)
+def lower_nir(module: ir.Module, blas: BlasInterface | None = None) -> None:
+    """Rewrites every nir op in `module` in place; matrix products call `blas` where
+    they can (a BLAS the compiled code will be able to call), else loop."""
+    lower_nir_in(module.operation, blas)
 
 
 def lower_nir_pass(op: ir.Operation, pass_: object) -> None:
@@ -43,17 +46,18 @@ def lower_nir_pass(op: ir.Operation, pass_: object) -> None:
     lower_nir_in(op)
 
 
-def lower_nir_in(root: ir.Operation) -> None:
+def lower_nir_in(root: ir.Operation, blas: BlasInterface | None = None) -> None:
     """Rewrites every nir op nested in `root`, in program order. An op marked fused
     (`nir_fusion`) is left for its user, which computes it in its own loop; it goes
     once its user has been replaced."""
+    lowerings = {**_LOWERINGS, "nir.matmul": functools.partial(lower_matmul, blas=blas)}
     fused: list[ir.Operation] = []
     for op in _nir_ops(root):
         if FUSED in op.attributes:
             fused.append(op)
             continue
         with ir.InsertionPoint(op), op.location:
-            replacement = _LOWERINGS[op.name](op)
+            replacement = lowerings[op.name](op)
         if replacement is not None:
             op.result.replace_all_uses_with(replacement)
         op.erase()

@@ -17,11 +17,11 @@ def libm_call(name: str, *args: ir.Value) -> ir.Value:
     """`name(*args)` from libm, using the float or double variant of the arguments' type."""
     value_type = args[0].type
     symbol = name + _SUFFIX[ir.FloatType(value_type).width]
-    _declare(symbol, ir.FunctionType.get([value_type] * len(args), [value_type]))
+    declare_function(symbol, ir.FunctionType.get([value_type] * len(args), [value_type]))
     return func.call([value_type], ir.FlatSymbolRefAttr.get(symbol), list(args))
 
 
-def _declare(symbol: str, function_type: ir.FunctionType) -> None:
+def declare_function(symbol: str, function_type: ir.FunctionType) -> None:
     """Declares `symbol` as a private external function in the enclosing module, once."""
     module = _enclosing_module(ir.InsertionPoint.current.block.owner)
     table = ir.SymbolTable(module)

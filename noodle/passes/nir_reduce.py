@@ -13,6 +13,8 @@ from mlir import ir
 from mlir.dialects import memref
 
 from noodle.passes.nir_binary import binary_builder
+from noodle.passes.blas_symbols import BlasInterface
+from noodle.passes.nir_blas import gemm_or_loops
 from noodle.passes.nir_buffers import (
     DYNAMIC, alloc_buffer, as_canonical, broadcast_shape, rank_of, sizes_of)
 from noodle.passes.nir_dtypes import constant, dtype_attr
@@ -68,7 +70,9 @@ def lower_reduce(op: ir.Operation,
     return _result(result, op.result.type)
 
 
-def lower_matmul(op: ir.Operation) -> ir.Value:
+def lower_matmul(op: ir.Operation, blas: BlasInterface | None = None) -> ir.Value:
+    """A matmul as a loop nest, or (f32/f64 matrices, `blas` given) a BLAS call where
+    the operands' layouts allow it (`nir_blas`)."""
     a, b = op.operands
     dtype = dtype_attr(op)
     a_indices, b_indices, out_indices = _MATMUL_INDICES[rank_of(a), rank_of(b)]
@@ -77,13 +81,20 @@ def lower_matmul(op: ir.Operation) -> ir.Value:
     out_sizes = [a_sizes[a_indices.index(i)] if i in a_indices else b_sizes[b_indices.index(i)]
                  for i in out_indices]
     accumulator = alloc_buffer(dtype.element_type, out_sizes)
-    _fill(accumulator, constant(dtype, 0))
     add, mul = binary_builder("add", dtype), binary_builder("mul", dtype)
-    generic([a, b], [accumulator],
-            [dims_map(len(loops), [loops.index(i) for i in indices])
-             for indices in (a_indices, b_indices, out_indices)],
-            [PARALLEL] * len(out_indices) + [REDUCTION],
-            lambda x, y, acc: add(dtype, acc, mul(dtype, x, y)))
+
+    def loop_nest() -> None:
+        _fill(accumulator, constant(dtype, 0))
+        generic([a, b], [accumulator],
+                [dims_map(len(loops), [loops.index(i) for i in indices])
+                 for indices in (a_indices, b_indices, out_indices)],
+                [PARALLEL] * len(out_indices) + [REDUCTION],
+                lambda x, y, acc: add(dtype, acc, mul(dtype, x, y)))
+
+    if blas is not None and dtype.is_float and loops == "ijk":
+        gemm_or_loops(a, b, accumulator, dtype, blas, loop_nest)
+    else:
+        loop_nest()
     return _result(accumulator, op.result.type)
 
 

@@ -141,10 +141,35 @@ def matmuls(a, b):
     (RNG.random((3, 0)), RNG.random((0, 2))),
     (RNG.integers(-5, 5, (3, 4)), RNG.integers(-5, 5, (4, 2))),
     (RNG.random((3, 4)).astype(np.float32), RNG.random((4, 5)).astype(np.float32)),
+    # the layouts BLAS takes (row or column contiguous, leading dimension > the size),
+    # and those it does not (zero strides, both strides > 1)
+    (np.asfortranarray(RNG.random((70, 90))), RNG.random((90, 33))),
+    (RNG.random((40, 90))[:, 5:60], np.asfortranarray(RNG.random((80, 20)))[10:65]),
+    (np.broadcast_to(RNG.random(6), (4, 6)), RNG.random((6, 3))),
+    (RNG.random((8, 12))[::2, ::3], RNG.random((4, 5))),
+    (np.asfortranarray(RNG.random((5, 7)).astype(np.float32)),
+     RNG.random((5, 7)).astype(np.float32).T),
+    (np.array([[np.nan, 1.0], [np.inf, 2.0]]), np.array([[1.0, 0.0], [-np.inf, 1.0]])),
+    (RNG.random((0, 4)), RNG.random((4, 3))),
 ], ids=["2d@2d", "transposed", "strided", "2d@1d", "1d@2d", "1d@1d-scalar",
-        "empty-inner", "int64", "float32"])
+        "empty-inner", "int64", "float32", "fortran@c", "sliced-leading-dims",
+        "zero-strides", "both-strided", "float32-fortran", "nan-inf", "no-rows"])
 def test_matmul_dot(a, b):
     assert_same(matmuls, a, b)
+
+
+def test_float_matrix_products_call_blas():
+    from noodle.compiler import pipeline
+    from noodle.compiler.blas import numpy_blas
+    from noodle.compiler.options import CompileOptions
+    from noodle.compiler.types import typeof
+
+    if numpy_blas() is None:
+        pytest.skip("this NumPy's BLAS is not one noodle can call: matmul loops")
+    for dtype, routine in ((np.float64, "noodle_blas_dgemm"), (np.float32, "noodle_blas_sgemm")):
+        a = np.zeros((2, 2), dtype)
+        kernel = pipeline.compile_function(matmuls, (typeof(a), typeof(a)), CompileOptions())
+        assert f"call void @{routine}(" in kernel.stages["llvm"]
 
 
 def batched_matmul(a, b):

@@ -225,3 +225,31 @@ def test_closures_over_different_values_never_share_a_kernel():
 
     for k in (2.0, 5.0, 2.0, 7.0):
         assert make(k)(3.0) == 3.0 * k
+
+
+MATMUL = """
+import sys
+import numpy as np
+import noodle
+
+@noodle.jit
+def product(a, b):
+    return a @ b
+
+rng = np.random.default_rng(1)
+a, b = rng.random((30, 20)), rng.random((20, 10))
+assert np.allclose(product(a, b), a @ b)
+print("compiler loaded" if "mlir.ir" in sys.modules else "compiler not loaded")
+"""
+
+
+def test_a_cached_kernel_that_calls_blas_loads_in_a_fresh_process(tmp_path):
+    (tmp_path / "main.py").write_text(MATMUL)
+    environment = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO),
+                   "NOODLE_CACHE_DIR": str(tmp_path / "cache")}
+    runs = [subprocess.run([sys.executable, "main.py"], cwd=tmp_path, env=environment,
+                           capture_output=True, text=True, timeout=300) for _ in range(2)]
+    for done in runs:
+        assert done.returncode == 0, done.stderr
+    assert "compiler loaded" in runs[0].stdout
+    assert "compiler not loaded" in runs[1].stdout
