@@ -30,6 +30,7 @@ from noodle.compiler.types import NType
 from noodle.dialects import make_context
 from noodle.errors import LoweringError
 from noodle.passes.approximate_exp import approximate_exp
+from noodle.passes.approximate_log import approximate_log
 from noodle.passes.lower_nir import lower_nir
 from noodle.passes.nir_fusion import fuse_elementwise
 from noodle.passes.widen_bool_memrefs import widen_bool_memrefs
@@ -101,6 +102,7 @@ def make_mlir(unit: CompilationUnit, symbol: str) -> None:
             blas = numpy_blas()
             lower_nir(unit.module, blas.interface if blas is not None else None)
             approximate_exp(unit.module)
+            approximate_log(unit.module)
             passmanager.PassManager.parse(f"builtin.module({TO_LOOPS})").run(
                 unit.module.operation)
             add_entry_point(unit, symbol)

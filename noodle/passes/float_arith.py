@@ -1,0 +1,81 @@
+"""Building blocks of the passes that write math functions out in arith ops
+(`approximate_exp`, `approximate_log`): the float formats' bit layouts, contractible
+multiply-adds, powers of two made from bits, and the walk that replaces scalar ops."""
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from mlir import ir
+from mlir.dialects import arith
+
+
+@dataclass(frozen=True)
+class FloatFormat:
+    """An IEEE binary format: its width, mantissa bits and exponent bias."""
+    width: int
+    mantissa_bits: int
+    exponent_bias: int
+
+    @property
+    def int_type(self) -> ir.Type:
+        return ir.IntegerType.get_signless(self.width)
+
+    def bits(self, value: float) -> int:
+        """The bit pattern of `value` in this format, as an unsigned integer."""
+        return int.from_bytes(struct.pack("<d" if self.width == 64 else "<f", value),
+                              "little")
+
+
+F64, F32 = FloatFormat(64, 52, 1023), FloatFormat(32, 23, 127)
+
+
+def format_of(t: ir.Type) -> FloatFormat | None:
+    """The format of a scalar f32 or f64 type (None for anything else)."""
+    if isinstance(t, ir.F64Type):
+        return F64
+    if isinstance(t, ir.F32Type):
+        return F32
+    return None
+
+
+def replace_scalar_ops(root: ir.Operation, op_name: str,
+                       build: Callable[[ir.Value], ir.Value]) -> None:
+    """Replaces every `op_name` op on a scalar f32/f64 nested in `root` by `build` of
+    its operand, built in its place."""
+    found: list[ir.Operation] = []
+
+    def visit(op: ir.Operation) -> ir.WalkResult:
+        if op.name == op_name and format_of(op.operands[0].type) is not None:
+            found.append(op)
+        return ir.WalkResult.ADVANCE
+
+    root.walk(visit, ir.WalkOrder.PRE_ORDER)
+    for op in found:
+        with ir.InsertionPoint(op), op.location:
+            value = build(op.operands[0])
+        op.result.replace_all_uses_with(value)
+        op.erase()
+
+
+def multiply_add(a: ir.Value, b: ir.Value, c: ir.Value) -> ir.Value:
+    """a * b + c; LLVM may contract it into one fused multiply-add where the machine has
+    one (it only gets more accurate)."""
+    contract = ir.Attribute.parse("#arith.fastmath<contract>")
+    return arith.addf(arith.mulf(a, b, fastmath=contract), c, fastmath=contract)
+
+
+def power_of_two(exponent: ir.Value, fmt: FloatFormat) -> ir.Value:
+    """2^exponent, for an integral float `exponent` of a normal number, from its bits.
+
+    The integer comes out of the float without a conversion instruction (x86 has none
+    from f64 to i64 before AVX-512, and LLVM makes a scalar loop of it): added to
+    1.5 * 2^mantissa_bits, an integer lands in the low bits of the sum's mantissa."""
+    magic = 1.5 * 2.0 ** fmt.mantissa_bits
+    shifted = arith.bitcast(fmt.int_type,
+                            arith.addf(exponent, arith.constant(exponent.type, magic)))
+    biased = arith.subi(shifted, arith.constant(fmt.int_type,
+                                                fmt.bits(magic) - fmt.exponent_bias))
+    bits = arith.shli(biased, arith.constant(fmt.int_type, fmt.mantissa_bits))
+    return arith.bitcast(exponent.type, bits)

@@ -1,0 +1,105 @@
+"""The `approximate-exp` and `approximate-log` passes against the correctly rounded
+functions: within 1 ulp over the whole range of f64 and f32 (the bound their
+docstrings state), subnormal inputs and results, the overflow and underflow
+thresholds, NaN, infinities, zeros and negative numbers included; and no call of the
+C library's function is left (a loop of calls would not vectorise).
+
+The reference is the function computed in a wider format (long double for f64, where
+the platform has one; f64 for f32), then rounded."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import noodle
+from noodle.compiler import pipeline
+from noodle.compiler.options import CompileOptions
+from noodle.compiler.types import typeof
+
+WIDER = {np.float64: np.longdouble, np.float32: np.float64}
+EXP_EDGES = {
+    np.float64: [0.0, -0.0, np.nan, -np.nan, np.inf, -np.inf, 5e-324, -5e-324, 1e-300,
+                 709.782712893384, 709.7827128933841, 710.0, -708.3964185322641,
+                 -708.4, -745.1332191019411, -745.1332191019412, -746.0, 1e308, -1e308],
+    np.float32: [0.0, -0.0, np.nan, np.inf, -np.inf, 1e-45, -1e-45, 88.72283, 88.72284,
+                 -87.33654, -87.33655, -103.27893, -103.97208, -104.0, 3e38, -3e38],
+}
+
+
+def exponential(x):
+    return np.exp(x)
+
+
+def logarithm(x):
+    return np.log(x)
+
+
+def ulps_from(got: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """|got - reference| in units of the last place of the reference (0 where both are
+    the same value, NaN included)."""
+    same = (got == reference) | (np.isnan(got) & np.isnan(reference))
+    spacing = np.spacing(np.abs(reference))
+    spacing = np.where(np.isfinite(spacing) & (spacing > 0), spacing,
+                       np.finfo(reference.dtype).smallest_subnormal)
+    with np.errstate(all="ignore"):
+        error = np.abs(got.astype(np.float64) - reference.astype(np.float64)) / spacing
+    return np.where(same, 0.0, error)
+
+
+def exp_inputs(dtype) -> np.ndarray:
+    rng = np.random.default_rng(7)
+    low, high = (-760.0, 720.0) if dtype is np.float64 else (-110.0, 95.0)
+    return np.concatenate([
+        rng.uniform(low, high, 300_000),  # the whole range, both ends beyond it
+        rng.uniform(-1.0, 1.0, 50_000),  # near 0, where exp is near 1
+        rng.uniform(-745.2, -708.3, 50_000) if dtype is np.float64
+        else rng.uniform(-103.98, -87.3, 50_000),  # subnormal results
+        np.array(EXP_EDGES[dtype]),
+    ]).astype(dtype)
+
+
+def log_inputs(dtype) -> np.ndarray:
+    rng = np.random.default_rng(8)
+    info = np.finfo(dtype)
+    logs = rng.uniform(np.log(float(info.smallest_subnormal)), np.log(float(info.max)),
+                       300_000)
+    return np.concatenate([
+        np.exp(logs),  # every binade, subnormals included
+        rng.uniform(0.5, 2.0, 50_000),  # around 1, where log is near 0
+        1.0 + rng.uniform(-1e-6, 1e-6, 10_000),
+        [0.0, -0.0, -1.0, -info.max, np.nan, np.inf, -np.inf, 1.0, info.max, info.tiny,
+         info.smallest_subnormal, np.sqrt(2.0), np.sqrt(0.5)],
+    ]).astype(dtype)
+
+
+@pytest.mark.parametrize("function, make_inputs, reference", [
+    (exponential, exp_inputs, np.exp), (logarithm, log_inputs, np.log)],
+    ids=["exp", "log"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+def test_within_one_ulp_of_the_correctly_rounded_result(function, make_inputs, reference,
+                                                        dtype):
+    wider = WIDER[dtype]
+    if np.finfo(wider).nmant <= np.finfo(dtype).nmant:
+        pytest.skip("this platform's long double is no wider than double")
+    x = make_inputs(dtype)
+    with np.errstate(all="ignore"):
+        expected = reference(x.astype(wider)).astype(dtype)
+    got = noodle.jit(function, cache=False)(x)
+    assert got.dtype == dtype
+    error = ulps_from(got, expected)
+    worst = int(np.argmax(error))
+    assert error[worst] <= 1.0, (x[worst], got[worst], expected[worst])
+    # the special values exactly
+    special = np.isnan(x) | np.isinf(x) | (x == 0)
+    if function is logarithm:
+        special |= x < 0
+    np.testing.assert_array_equal(got[special], expected[special])
+
+
+@pytest.mark.parametrize("function, name", [(exponential, "exp"), (logarithm, "log")])
+@pytest.mark.parametrize("dtype, suffix", [(np.float64, ""), (np.float32, "f")])
+def test_no_call_is_left(function, name, dtype, suffix):
+    kernel = pipeline.compile_function(function, (typeof(np.zeros(3, dtype)),),
+                                       CompileOptions())
+    assert f"@llvm.{name}." not in kernel.stages["llvm"]
+    assert f" @{name}{suffix}(" not in kernel.stages["llvm"]
