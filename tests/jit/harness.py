@@ -10,7 +10,8 @@ second goes through the already-compiled entry), then compares
 - the arguments afterwards (in-place effects), including the whole buffer that an array
   argument is a view of, so a write outside the view is caught too;
 - exceptions: when the test declares ``raises=E``, Python must raise ``E`` and the
-  compiled function an exception of the same type.
+  compiled function an exception of the same type, having written to its arguments
+  exactly what Python wrote before it raised.
 
 Floating values compare with rtol=1e-9 (float64) or 1e-5 (float32), ``equal_nan=True``;
 everything else exactly.
@@ -302,12 +303,13 @@ def assert_same(func: Callable, *args: Any, raises: type[BaseException] | None =
             assert isinstance(jit_exc, type(py_exc)), (
                 f"{tag}: Python raised {type(py_exc).__name__}({py_exc}), the compiled "
                 f"function {type(jit_exc).__name__}({jit_exc})")
-            continue
-        if jit_exc is not None:
+        elif jit_exc is not None:
             raise AssertionError(
                 f"{tag}: the compiled function raised {type(jit_exc).__name__}: "
                 f"{jit_exc}") from jit_exc
-        assert_equivalent(expected, got, f"{tag}: result", **kw)
+        else:
+            assert_equivalent(expected, got, f"{tag}: result", **kw)
+        # what was written before an exception must match too: no more, no less
         for i, (e, g) in enumerate(zip(py_args, jit_args)):
             assert_equivalent(e, g, f"{tag}: argument {i} after the call", **kw)
         for i, (e, g) in enumerate(zip(py_buffers, jit_buffers)):

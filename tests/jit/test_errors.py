@@ -3,6 +3,7 @@ unsupported argument types and constructs (a warning naming the argument or the 
 position and a correct result with fallback=True, once per function and key; an
 UnsupportedError/TypingError with fallback=False), messages with ``file:line:col`` and at
 most 10 lines, ``boundscheck=True`` raising IndexError."""
+import math
 import os
 import re
 import warnings
@@ -276,3 +277,32 @@ def test_inplace_cast_numpy_refuses_is_a_typing_error():
     assert "same_kind" in str(python_error.value)
     with pytest.raises(errors.TypingError, match="in place"):
         noodle.jit(inplace_int_plus_float, fallback=False)(a)
+
+
+def store_failed_sum(B, a, b):
+    B[:] = np.sum(a + b)
+
+
+def store_failed_array(B, a, b):
+    B[1:] = a + b
+
+
+def store_failed_element(B, x):
+    B[0] = 1.0
+    B[1] = math.sqrt(x)
+
+
+def store_in_loop_until_failure(B, xs):
+    for i in range(xs.shape[0]):
+        B[i] = math.log(xs[i])
+
+
+@pytest.mark.parametrize("function, args, error", [
+    (store_failed_sum, (np.zeros(3), np.ones(4), np.ones(3)), ValueError),
+    (store_failed_array, (np.zeros(4), np.ones(4), np.ones(3)), ValueError),
+    (store_failed_element, (np.zeros(3), -1.0), ValueError),
+    (store_in_loop_until_failure, (np.zeros(5), np.array([1.0, 2.0, -1.0, 3.0, 4.0])),
+     ValueError),
+], ids=["sum-into-slice", "array-into-slice", "element", "loop"])
+def test_a_statement_that_raises_writes_nothing(function, args, error):
+    assert_same(function, *args, raises=error)

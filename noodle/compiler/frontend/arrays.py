@@ -15,7 +15,7 @@ from mlir import ir
 from mlir.dialects import arith, memref, scf
 
 from noodle.compiler.frontend.analysis import RETURNED
-from noodle.compiler.frontend.values import Val, close_block, open_block
+from noodle.compiler.frontend.values import Val, close_block, known_false, open_block
 from noodle.compiler.types import PY_INT, Array, Scalar, TupleType, ufunc_result
 from noodle.dialects import nir
 
@@ -222,20 +222,27 @@ class ArrayMixin:
                 raise self.typing_error(node, f"cannot assign {value.type} to one element "
                                         f"of {base.type}")
             element = self.cast_scalar(value, Scalar(base.type.dtype))
-            if self.unit.options.boundscheck:
-                op = scf.IfOp(self.logical_not(self.env[RETURNED].ir))
-                with open_block(op.then_block):
-                    memref.store(element.ir, base.ir, access)
-                close_block(op.then_block, [])
-            else:
-                memref.store(element.ir, base.ir, access)
+            self.store_unless_failed(lambda: memref.store(element.ir, base.ir, access))
             return
         self.store_into_view(access, value, node)
+
+    def store_unless_failed(self, store: Callable[[], None]) -> None:
+        """`store()`, skipped where a check of this statement failed: a statement that
+        raises must leave the caller's arrays as they were."""
+        skip = self.env[RETURNED].ir
+        if known_false(skip):
+            store()
+            return
+        op = scf.IfOp(self.logical_not(skip))
+        with open_block(op.then_block):
+            store()
+        close_block(op.then_block, [])
 
     def store_into_view(self, dst: Val, value: Val, node) -> None:
         """dst[...] = value with NumPy's casting, broadcasting and overlap rules."""
         if isinstance(value.type, Scalar):
-            nir.assign(dst.ir, self.cast_scalar(value, Scalar(dst.type.dtype)).ir)
+            element = self.cast_scalar(value, Scalar(dst.type.dtype))
+            self.store_unless_failed(lambda: nir.assign(dst.ir, element.ir))
             return
         if not isinstance(value.type, Array):
             raise self.typing_error(node, f"cannot assign {value.type} to {dst.type}")
@@ -246,14 +253,9 @@ class ArrayMixin:
         if not src.fresh:  # may overlap dst: NumPy reads all of it before writing
             src = Val(src.type, nir.copy(src.type.dtype.name, src.ir), fresh=True)
         bad = self.assign_mismatch(dst, src)
-        if bad is None:
-            nir.assign(dst.ir, src.ir)
-            return
-        self.raise_if(bad, "broadcast", node)
-        op = scf.IfOp(self.logical_not(bad))
-        with open_block(op.then_block):
-            nir.assign(dst.ir, src.ir)
-        close_block(op.then_block, [])
+        if bad is not None:
+            self.raise_if(bad, "broadcast", node)
+        self.store_unless_failed(lambda: nir.assign(dst.ir, src.ir))
 
     # -- shape checks ---------------------------------------------------------------------
     def broadcast_mismatch(self, operands: list[Val], node) -> ir.Value | None:
@@ -422,3 +424,4 @@ class ArrayMixin:
         count = trip_count(start, stop, step, positive)
         return _i(0), count, _i(1), lambda k: self.from_index(
             arith.addi(start, arith.muli(k, step)))
+

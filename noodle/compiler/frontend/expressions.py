@@ -19,8 +19,8 @@ from mlir.dialects import arith, memref, scf
 
 from noodle.compiler.frontend.analysis import RETURNED
 from noodle.compiler.frontend.arrays import ArrayMixin
-from noodle.compiler.frontend.values import (NO_CONST, Val, close_block, flatten, mlir_types,
-                                             open_block)
+from noodle.compiler.frontend.values import (NO_CONST, Val, close_block, flatten, known_false,
+                                             mlir_types, open_block)
 from noodle.compiler.types import (BOOL, NONE, PY_BOOL, PY_FLOAT, PY_INT,
                                    Array, NoneType, NType, Scalar, TupleType, result_dtype,
                                    typeof, ufunc_result)
@@ -194,8 +194,7 @@ class ExpressionMixin(ArrayMixin):
     def unless_failed(self, bad: ir.Value, result_type: NType, build) -> Val:
         """`build()` when `bad` is false, else a harmless placeholder of the same type;
         keeps a failed check from running an op on operands it cannot take."""
-        if isinstance(bad.owner.opview, arith.ConstantOp) and not ir.IntegerAttr(
-                bad.owner.attributes["value"]).value:
+        if known_false(bad):
             return build()
         types = mlir_types(result_type)
         op = scf.IfOp(bad, types, has_else=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlir import ir
-from mlir.dialects import scf
+from mlir.dialects import arith, scf
 
 from noodle.compiler.types import NONE, Array, NoneType, NType, Scalar, TupleType
 from noodle.dialects import nir
@@ -79,3 +79,10 @@ def close_block(block: ir.Block, values: list[ir.Value]) -> None:
         return
     with ir.InsertionPoint(block):
         scf.YieldOp(values)
+
+
+def known_false(flag: ir.Value) -> bool:
+    """Whether an i1 is the constant false (a check that cannot fail, say)."""
+    owner = flag.owner
+    return (not isinstance(owner, ir.Block) and isinstance(owner.opview, arith.ConstantOp)
+            and not ir.IntegerAttr(owner.attributes["value"]).value)
