@@ -228,9 +228,10 @@ class ArrayMixin:
 
     def store_unless_failed(self, store: Callable[[], None]) -> None:
         """`store()`, skipped where a check of this statement failed: a statement that
-        raises must leave the caller's arrays as they were."""
+        raises must leave the caller's arrays as they were. (A statement runs only if no
+        earlier one failed, `emit_block`: without a check of its own, nothing to skip.)"""
         skip = self.env[RETURNED].ir
-        if known_false(skip):
+        if known_false(skip) or self.env[RETURNED] is self.statement_flags.get(RETURNED):
             store()
             return
         op = scf.IfOp(self.logical_not(skip))

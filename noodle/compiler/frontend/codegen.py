@@ -38,6 +38,8 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ast.NodeVisitor):
         self.symbol = symbol
         self.hints = hints
         self.env: dict[str, Val] = {}
+        #: the flags as the statement being emitted found them
+        self.statement_flags: dict[str, Val | None] = {}
         self.status: ir.Value | None = None
         body = source.tree.body
         self.loads_in_function = analysis.loaded_names(body)
@@ -81,8 +83,10 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ast.NodeVisitor):
     def emit_block(self, stmts: list[ast.stmt]) -> None:
         for k, stmt in enumerate(stmts):
             before = {f: self.env.get(f) for f in FLAGS}
+            outer, self.statement_flags = self.statement_flags, before
             with self.loc(stmt):
                 self.visit(stmt)
+            self.statement_flags = outer
             rest = stmts[k + 1:]
             if rest and any(self.env.get(f) is not v for f, v in before.items()):
                 # a flag may be set: the rest of the block runs only if none is
