@@ -99,3 +99,51 @@ def strided_view(base: ir.Value, offset: ir.Value, sizes: Sequence[ir.Value],
     return memref.reinterpret_cast(
         canonical_type(element_type_of(base), rank), base, [offset], list(sizes),
         list(strides), [DYNAMIC_STRIDE], [DYNAMIC] * rank, [DYNAMIC_STRIDE] * rank)
+
+
+def may_overlap(a: ir.Value, b: ir.Value) -> ir.Value:
+    """i1: whether the memory of views `a` and `b` may overlap, from the byte ranges
+    their elements span (empty views overlap nothing)."""
+    (a_low, a_high, a_empty), (b_low, b_high, b_empty) = _byte_span(a), _byte_span(b)
+    below = arith.cmpi(arith.CmpIPredicate.ult, a_low, b_high)
+    above = arith.cmpi(arith.CmpIPredicate.ult, b_low, a_high)
+    either_empty = arith.ori(a_empty, b_empty)
+    return arith.andi(arith.andi(below, above), arith.xori(
+        either_empty, arith.constant(ir.IntegerType.get_signless(1), 1)))
+
+
+def same_view(a: ir.Value, b: ir.Value) -> ir.Value:
+    """i1: whether views `a` and `b` (of one rank) are the same elements in the same
+    order: same first address, sizes and strides."""
+    a_start, a_sizes, a_strides = _view_parts(a)
+    b_start, b_sizes, b_strides = _view_parts(b)
+    same = arith.cmpi(arith.CmpIPredicate.eq, a_start, b_start)
+    for x, y in zip([*a_sizes, *a_strides], [*b_sizes, *b_strides]):
+        same = arith.andi(same, arith.cmpi(arith.CmpIPredicate.eq, x, y))
+    return same
+
+
+def _view_parts(view: ir.Value) -> tuple[ir.Value, list[ir.Value], list[ir.Value]]:
+    """(address of the first element, sizes, strides in elements) of a view."""
+    metadata = memref.extract_strided_metadata(view)
+    rank = rank_of(view)
+    offset, sizes, strides = metadata[1], metadata[2:2 + rank], metadata[2 + rank:]
+    itemsize = index_constant(element_type_of(view).width // 8)
+    start = arith.addi(memref.extract_aligned_pointer_as_index(view),
+                       arith.muli(offset, itemsize))
+    return start, list(sizes), list(strides)
+
+
+def _byte_span(view: ir.Value) -> tuple[ir.Value, ir.Value, ir.Value]:
+    """(lowest byte, one past the highest byte, is empty) of a view's elements."""
+    start, sizes, strides = _view_parts(view)
+    zero, one = index_constant(0), index_constant(1)
+    itemsize = index_constant(element_type_of(view).width // 8)
+    low, high = start, arith.addi(start, itemsize)
+    empty = arith.constant(ir.IntegerType.get_signless(1), 0)
+    for size, stride in zip(sizes, strides):
+        reach = arith.muli(arith.muli(arith.subi(size, one), stride), itemsize)
+        low = arith.addi(low, arith.minsi(reach, zero))
+        high = arith.addi(high, arith.maxsi(reach, zero))
+        empty = arith.ori(empty, arith.cmpi(arith.CmpIPredicate.eq, size, zero))
+    return low, high, empty

@@ -6,8 +6,11 @@ them, instead of into a temporary array.
 An elementwise op (binary, compare, unary, select, cast, copy) with an array result is
 fused into its user when
 - the user is the only op that reads its elements, and is itself elementwise with a
-  result of the same rank, or a `nir.reduce` (so `np.sum(a * b)` is one pass);
-- both sit in the same block (never into a loop body, which would recompute it);
+  result of the same rank, a `nir.reduce` (so `np.sum(a * b)` is one pass), or a
+  `nir.assign` into a destination of the same rank (`B[1:-1] = ...` writes straight
+  into B, where the operands do not overlap it: `lower-nir` checks at run time);
+- both sit in the same block (never into a loop body, which would recompute it; an
+  assignment may sit in the `scf.if` that guards it);
 - nothing between them writes memory its operands could alias (an `a[...] = ...`, a
   store, a call), except the kernel's status cell.
 
@@ -73,13 +76,31 @@ def _fusable(op: ir.Operation) -> bool:
     if len(readers) != 1:
         return False  # read twice: fusing would compute it twice
     [user] = readers
-    same_rank = user.name == "nir.reduce" or (
-        user.name in ELEMENTWISE and is_array(user.result)
-        and rank_of(user.result) == rank_of(op.result))
-    return (same_rank and user.operation.block == op.operation.block
+    if user.name == "nir.assign":
+        same_rank = (user.operands[1] == op.result
+                     and rank_of(user.operands[0]) == rank_of(op.result))
+    else:
+        same_rank = user.name == "nir.reduce" or (
+            user.name in ELEMENTWISE and is_array(user.result)
+            and rank_of(user.result) == rank_of(op.result))
+    anchor = _anchor(user, op.operation.block)
+    return (same_rank and anchor is not None
             and all(_constant_dim(use.owner) is not None
                     for use in uses if _is_shape_query(use.owner))
-            and not _writes_between(op, user))
+            and not _writes_between(op, anchor))
+
+
+def _anchor(user: ir.OpView, block: ir.Block) -> ir.OpView | None:
+    """The op of `block` that runs `user`: the user itself, or for an assignment, the
+    `scf.if` that holds only it (the frontend's guard of a broadcast check), which runs
+    it at most once. None where the user is elsewhere (a loop body, say)."""
+    if user.operation.block == block:
+        return user
+    guard = user.operation.parent
+    if (user.name == "nir.assign" and guard is not None and guard.name == "scf.if"
+            and guard.operation.block == block and len(user.operation.block.operations) == 2):
+        return guard
+    return None
 
 
 def _is_shape_query(op: ir.OpView) -> bool:

@@ -5,6 +5,8 @@ then runs unguarded, in bounds); and the cases fusion must not change: an operan
 written between the producer and its user, a temporary read twice or returned."""
 import numpy as np
 import pytest
+
+import noodle
 from hypothesis import given, strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -109,3 +111,50 @@ def test_fused_chains_on_random_values(pair):
     a, b = pair
     assert_same(where_chain, a, b)
     assert_same(sum_of_products, a, b)
+
+
+def shifted_in_place(a):
+    a[1:] = a[:-1] * 2.0 + 1.0  # reads what it overwrites: NumPy reads all of it first
+
+
+def same_view_in_place(a, b):
+    a[:] = a * 2.0 + b  # each element read, then written, by the same iteration
+
+
+def reversed_in_place(a):
+    a[::-1] = a + 1.0
+
+
+def copy_of_a_view(a, b):
+    b[:] = a[::2]  # a plain view on the right: copied, or read straight if disjoint
+
+
+def stencil(A, B):
+    B[1:-1, 1:-1] = 0.2 * (A[1:-1, 1:-1] + A[1:-1, :-2] + A[1:-1, 2:] + A[2:, 1:-1]
+                           + A[:-2, 1:-1])
+
+
+@pytest.mark.parametrize("function, args", [
+    (shifted_in_place, (RNG.random(50),)),
+    (same_view_in_place, (RNG.random(50), RNG.random(50))),
+    (same_view_in_place, (RNG.random(50)[::-1], RNG.random(50))),
+    (reversed_in_place, (RNG.random(51),)),
+    (copy_of_a_view, (RNG.random(40), RNG.random(20))),
+    (stencil, (RNG.random((30, 40)), RNG.random((30, 40)))),
+], ids=["shifted", "same-view", "same-reversed-view", "reversed", "view-copy", "stencil"])
+def test_assignments_fused_into_their_destination(function, args):
+    assert_same(function, *args)
+
+
+def test_a_destination_that_is_also_an_operand():
+    """The same array as source and destination of the stencil (aliased arguments): it
+    overlaps its operands, so the right-hand side is computed first, as in NumPy."""
+    a = RNG.random((12, 9))
+    assert_same(stencil, a, a)
+    # NumPy 2.4 itself gets this one wrong (b[:] = base[::2] for b = base[10:40] reads
+    # elements it has already overwritten), so the expected result is spelled out
+    base = RNG.random(60)
+    expected = base.copy()
+    expected[10:40] = base[::2].copy()
+    noodle.jit(copy_of_a_view, fallback=False, cache=False)(base, base[10:40])
+    np.testing.assert_array_equal(base, expected)

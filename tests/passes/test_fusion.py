@@ -98,3 +98,17 @@ def test_fused_code_allocates_one_buffer(function, args):
     kernel = pipeline.compile_function(function, tuple(typeof(a) for a in args),
                                        CompileOptions())
     assert kernel.stages["llvm"].count("call ptr @malloc") == 1
+
+
+def assign_stencil(A, B):
+    B[1:-1] = 0.5 * (A[:-2] + A[2:])
+
+
+def assign_broadcast_row(M, v):
+    M[:, :] = v * 2.0  # a rank-1 source over rank-2 rows: computing it per row
+
+
+def test_assignments_fuse_into_their_destination_of_the_same_rank():
+    assert sorted(fusion_marks(assign_stencil, VECTOR, VECTOR)) == [("add", True),
+                                                                    ("mul", True)]
+    assert fusion_marks(assign_broadcast_row, MATRIX, VECTOR) == [("mul", False)]
