@@ -32,6 +32,7 @@ from noodle.errors import LoweringError
 from noodle.passes.approximate_exp import approximate_exp
 from noodle.passes.approximate_log import approximate_log
 from noodle.passes.lower_nir import lower_nir
+from noodle.passes.nir_cleanup import nir_cleanup
 from noodle.passes.nir_fusion import fuse_elementwise
 from noodle.passes.widen_bool_memrefs import widen_bool_memrefs
 
@@ -98,6 +99,7 @@ def make_mlir(unit: CompilationUnit, symbol: str) -> None:
     with unit.context:
         try:
             unit.module.operation.verify()
+            nir_cleanup(unit.module)
             fuse_elementwise(unit.module)
             blas = numpy_blas()
             lower_nir(unit.module, blas.interface if blas is not None else None)

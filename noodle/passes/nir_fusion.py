@@ -24,14 +24,13 @@ from __future__ import annotations
 from mlir import ir
 
 from noodle.passes.nir_buffers import broadcast_shape, is_array, rank_of
+from noodle.passes.nir_effects import writes_between
 
 PASS_NAME = "nir-fuse-elementwise"
 FUSED = "fused"
 
 ELEMENTWISE = frozenset({"nir.binary", "nir.compare", "nir.unary", "nir.select",
                          "nir.cast", "nir.copy"})
-_MEMORY_WRITES = frozenset({"nir.assign", "memref.store", "memref.copy", "func.call",
-                            "memref.dealloc"})
 
 
 def fuse_elementwise(module: ir.Module) -> None:
@@ -87,7 +86,7 @@ def _fusable(op: ir.Operation) -> bool:
     return (same_rank and anchor is not None
             and all(_constant_dim(use.owner) is not None
                     for use in uses if _is_shape_query(use.owner))
-            and not _writes_between(op, anchor))
+            and not writes_between(op, anchor))
 
 
 def _anchor(user: ir.OpView, block: ir.Block) -> ir.OpView | None:
@@ -112,47 +111,6 @@ def _constant_dim(query: ir.OpView) -> int | None:
     if isinstance(index, ir.Block) or index.name != "arith.constant":
         return None
     return ir.IntegerAttr(index.attributes["value"]).value
-
-
-def _writes_between(first: ir.Operation, last: ir.OpView) -> bool:
-    status = _status_cell(first)
-    first, last = first.operation, last.operation
-    between = False
-    for op in first.block.operations:
-        op = op.operation
-        if op == last:
-            return False
-        if between and _writes_memory(op, status):
-            return True
-        between = between or op == first
-    return False
-
-
-def _status_cell(op: ir.Operation) -> ir.Value | None:
-    """The kernel's status argument (the first argument of the enclosing function)."""
-    parent = op.operation.parent
-    while parent is not None and parent.name != "func.func":
-        parent = parent.parent
-    if parent is None:
-        return None
-    arguments = parent.regions[0].blocks[0].arguments
-    return arguments[0] if len(arguments) else None
-
-
-def _writes_memory(op: ir.Operation, status: ir.Value | None) -> bool:
-    """Whether `op` (or an op nested in it) may write memory other than the status."""
-    found = False
-
-    def visit(inner: ir.Operation) -> ir.WalkResult:
-        nonlocal found
-        if inner.name in _MEMORY_WRITES or inner.name.startswith("linalg."):
-            if not (inner.name == "memref.store" and inner.operands[1] == status):
-                found = True
-                return ir.WalkResult.INTERRUPT
-        return ir.WalkResult.ADVANCE
-
-    op.walk(visit, ir.WalkOrder.PRE_ORDER)
-    return found
 
 
 def _rewrite_shape_queries(op: ir.Operation) -> None:

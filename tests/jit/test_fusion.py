@@ -158,3 +158,35 @@ def test_a_destination_that_is_also_an_operand():
     expected[10:40] = base[::2].copy()
     noodle.jit(copy_of_a_view, fallback=False, cache=False)(base, base[10:40])
     np.testing.assert_array_equal(base, expected)
+
+
+def repeated_sum(a, b):
+    return (a + b) * (a + b)
+
+
+def repeated_and_returned(a, b):
+    return a + b, a + b
+
+
+def repeated_one_written(a, b):
+    t = a + b
+    u = a + b
+    t[0] = 100.0
+    return u, t
+
+
+def repeated_input_written(a, b):
+    t = a + b
+    a[0] = 100.0
+    return t * (a + b)
+
+
+@pytest.mark.parametrize("function", [repeated_sum, repeated_and_returned,
+                                      repeated_one_written, repeated_input_written])
+def test_repeated_expressions(function):
+    assert_same(function, RNG.random(20), RNG.random(20))
+
+
+def test_repeated_results_are_distinct_arrays():
+    x, y = noodle.jit(repeated_and_returned, cache=False)(np.ones(3), np.ones(3))
+    assert not np.shares_memory(x, y)
