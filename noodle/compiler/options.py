@@ -14,6 +14,7 @@ class CompileOptions:
     boundscheck: bool = False
     opt_level: int = 3  # LLVM's, at the optimising tier
     tier: str = "optimising"
+    parallel: bool = False  # array loops run on all cores
 
     def at_tier(self, tier: str) -> CompileOptions:
         return replace(self, tier=tier)
@@ -30,4 +31,4 @@ class CompileOptions:
                 != self.at_tier("baseline").llvm_opt_level)
 
     def key(self) -> tuple:
-        return (self.boundscheck, self.opt_level, self.tier)
+        return (self.boundscheck, self.opt_level, self.tier, self.parallel)

@@ -59,6 +59,31 @@ TO_LLVM_DIALECT = ",".join([
 ])
 
 
+#: `parallel=True`: the parallel dimensions of linalg ops become `scf.parallel` loops,
+#: which MLIR's async runtime (shipped with the MLIR tools, loaded with a kernel that
+#: needs it) runs in tasks on its thread pool, one per core. Why this runtime: it comes
+#: with the toolchain noodle already depends on, its pass outlines the loop bodies
+#: (captured values included), and a kernel calls it without the GIL; OpenMP's would be
+#: another native dependency. Tasks of fewer than `MIN_TASK_SIZE` iterations are not
+#: worth a thread: smaller loops stay on the caller's.
+MIN_TASK_SIZE = 32768
+ASYNC_TO_LLVM = ",".join([
+    f"async-parallel-for{{async-dispatch=true num-workers=-1 min-task-size={MIN_TASK_SIZE}}}",
+    "async-to-async-runtime", "async-runtime-ref-counting", "async-runtime-ref-counting-opt",
+    "convert-async-to-llvm",
+])
+
+
+def to_loops(parallel: bool) -> str:
+    if not parallel:
+        return TO_LOOPS
+    return TO_LOOPS.replace("convert-linalg-to-loops", "convert-linalg-to-parallel-loops")
+
+
+def to_llvm_dialect(parallel: bool) -> str:
+    return f"{ASYNC_TO_LLVM},{TO_LLVM_DIALECT}" if parallel else TO_LLVM_DIALECT
+
+
 def _dump(stage: str, symbol: str, text: str | bytes) -> None:
     if os.environ.get("NOODLE_DUMP_IR") and isinstance(text, str):
         print(f"// ----- noodle {stage}: {symbol} -----\n{text}", file=sys.stderr)
@@ -94,8 +119,8 @@ def add_entry_point(unit: CompilationUnit, symbol: str) -> None:
                 func.ReturnOp(list(call.results))
 
 
-def make_mlir(unit: CompilationUnit, symbol: str) -> None:
-    """nir -> LLVM dialect, in place."""
+def make_mlir(unit: CompilationUnit, symbol: str, parallel: bool = False) -> None:
+    """nir -> LLVM dialect, in place; `parallel`: array loops run in tasks."""
     with unit.context:
         try:
             unit.module.operation.verify()
@@ -105,11 +130,11 @@ def make_mlir(unit: CompilationUnit, symbol: str) -> None:
             lower_nir(unit.module, blas.interface if blas is not None else None)
             approximate_exp(unit.module)
             approximate_log(unit.module)
-            passmanager.PassManager.parse(f"builtin.module({TO_LOOPS})").run(
+            passmanager.PassManager.parse(f"builtin.module({to_loops(parallel)})").run(
                 unit.module.operation)
             add_entry_point(unit, symbol)
             widen_bool_memrefs(unit.module.operation)
-            passmanager.PassManager.parse(f"builtin.module({TO_LLVM_DIALECT})").run(
+            passmanager.PassManager.parse(f"builtin.module({to_llvm_dialect(parallel)})").run(
                 unit.module.operation)
         except ir.MLIRError as e:  # a noodle bug: the frontend made IR it cannot lower
             raise LoweringError(f"lowering failed: {e}") from None
@@ -133,7 +158,7 @@ def compile_function(pyfunc: FunctionType, arg_types: tuple[NType, ...],
         _dump(stage, symbol, text)
 
     keep("nir", str(unit.module))
-    make_mlir(unit, symbol)
+    make_mlir(unit, symbol, options.parallel)
     keep("mlir", str(unit.module))
     llvm_ir = make_llvm(unit)
     if can_have_entry(result_type):

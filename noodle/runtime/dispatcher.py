@@ -435,7 +435,8 @@ def _compile_job(spec: tuple) -> Callable[[], tuple[str, bytes]]:
 
 def jit(func: Callable | str | list | None = None, /, *signatures: str, fallback: bool = True,
         boundscheck: bool = False, opt_level: int = 3, cache: bool = True,
-        eager: bool = False, hot_threshold: int | None = None, **unknown: Any):
+        eager: bool = False, hot_threshold: int | None = None, parallel: bool = False,
+        **unknown: Any):
     """Compile a NumPy-style Python function to native code.
 
     `@jit`, `@jit(**options)`, `jit(f, **options)` and `@jit("float64(float64[:])", ...)`
@@ -447,11 +448,13 @@ def jit(func: Callable | str | list | None = None, /, *signatures: str, fallback
     default True), eager (compile the optimising tier at once instead of the baseline
     tier first), hot_threshold (calls after which a key is recompiled by the optimising
     tier; default `NOODLE_HOT_THRESHOLD` or 1000; `NOODLE_HOT_SECONDS` of native time,
-    default 0.05, also makes a key hot).
+    default 0.05, also makes a key hot), parallel (array expressions, assignments and
+    the kept axes of reductions run on all cores; default False).
     """
     if unknown:
         raise TypeError(f"jit() got unknown option(s): {', '.join(sorted(unknown))}")
-    options = CompileOptions(boundscheck=boundscheck, opt_level=opt_level)
+    options = CompileOptions(boundscheck=boundscheck, opt_level=opt_level,
+                             parallel=bool(parallel))
     hot = HotThreshold.from_environment(hot_threshold)
     sigs = list(signatures)
     if isinstance(func, str):

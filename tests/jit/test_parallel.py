@@ -1,0 +1,82 @@
+"""`@jit(parallel=True)`: array loops run in tasks on MLIR's async runtime. The results
+equal NumPy's (elementwise work and the kept axes of reductions are split, never a
+sum, so nothing is reassociated) on arrays large enough to be split and on small
+ones, strided, broadcast, overlapping and empty; and the option is part of the key."""
+import numpy as np
+import pytest
+
+import noodle
+from noodle.compiler.pipeline import MIN_TASK_SIZE
+
+from .harness import assert_same
+
+RNG = np.random.default_rng(21)
+LARGE = 4 * MIN_TASK_SIZE + 3  # several tasks, and a remainder
+PARALLEL = {"parallel": True}
+
+
+def fused_exp(a, b):
+    return np.exp(a * b + a)
+
+
+def row_sums(m):
+    return np.sum(m * 2.0, axis=1)
+
+
+def broadcast_outer(x, y):
+    return np.log(x[:, None] + y[None, :] + 1.0)
+
+
+def stencil_steps(A, B, steps):
+    for _ in range(steps):
+        B[1:-1, 1:-1] = 0.2 * (A[1:-1, 1:-1] + A[1:-1, :-2] + A[1:-1, 2:] + A[2:, 1:-1]
+                               + A[:-2, 1:-1])
+        A[1:-1, 1:-1] = B[1:-1, 1:-1]
+
+
+def shifted_in_place(a):
+    a[1:] = a[:-1] + 1.0
+
+
+def integer_matmul(a, b):
+    return a @ b  # noodle's loops (BLAS takes floats only): rows split across tasks
+
+
+@pytest.mark.parametrize("a, b", [
+    (RNG.random(LARGE), RNG.random(LARGE)),
+    (RNG.random(2 * LARGE)[::-2], RNG.random(LARGE)),
+    (RNG.random(100), RNG.random(100)),
+    (np.zeros(0), np.zeros(0)),
+    (RNG.random(LARGE).astype(np.float32), RNG.random(LARGE).astype(np.float32)),
+], ids=["large", "strided", "small", "empty", "float32"])
+def test_fused_elementwise(a, b):
+    assert_same(fused_exp, a, b, jit_options=PARALLEL)
+
+
+def test_reductions_split_along_kept_axes():
+    assert_same(row_sums, RNG.random((300, 500)), jit_options=PARALLEL)
+    assert_same(row_sums, RNG.random((500, 300))[::-1, ::2], jit_options=PARALLEL)
+
+
+def test_broadcasting_and_stencils():
+    assert_same(broadcast_outer, RNG.random(700), RNG.random(400), jit_options=PARALLEL)
+    a = RNG.random((300, 400))
+    assert_same(stencil_steps, a, a.copy(), 3, jit_options=PARALLEL)
+
+
+def test_an_overlapping_assignment_is_still_computed_first():
+    assert_same(shifted_in_place, RNG.random(LARGE), jit_options=PARALLEL)
+
+
+def test_integer_matmul():
+    assert_same(integer_matmul, RNG.integers(-9, 9, (200, 300)),
+                RNG.integers(-9, 9, (300, 250)), jit_options=PARALLEL)
+
+
+def test_parallel_is_part_of_the_key():
+    serial = noodle.jit(fused_exp, cache=False)
+    parallel = noodle.jit(fused_exp, cache=False, parallel=True)
+    a = RNG.random(LARGE)
+    np.testing.assert_array_equal(serial(a, a), parallel(a, a))
+    assert "mlirAsyncRuntime" not in serial.inspect("llvm")
+    assert "mlirAsyncRuntime" in parallel.inspect("llvm")
