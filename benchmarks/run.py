@@ -38,6 +38,10 @@ import numpy as np
 import noodle
 
 numba = None  # imported by main() when installed: the comparison is optional
+try:  # the prange of the parallel kernels: Numba's, which noodle reads as its own
+    from numba import prange
+except ImportError:
+    from noodle import prange
 
 MIN_REPEAT_S = 0.02
 SEED = 0
@@ -82,6 +86,24 @@ def gemm(alpha, beta, C, A, B):
 def mandelbrot(xmin, xmax, ymin, ymax, width, height, maxiter):
     out = np.zeros((height, width), dtype=np.int64)
     for j in range(height):
+        y = ymin + (ymax - ymin) * j / (height - 1)
+        for i in range(width):
+            x = xmin + (xmax - xmin) * i / (width - 1)
+            zr = 0.0
+            zi = 0.0
+            n = 0
+            while n < maxiter and zr * zr + zi * zi <= 4.0:
+                zr, zi = zr * zr - zi * zi + x, 2.0 * zr * zi + y
+                n += 1
+            out[j, i] = n
+    return out
+
+
+def mandelbrot_rows(xmin, xmax, ymin, ymax, width, height, maxiter):
+    """`mandelbrot` with its rows in a prange loop (Numba's prange, which noodle reads
+    as its own; noodle's where Numba is not installed)."""
+    out = np.zeros((height, width), dtype=np.int64)
+    for j in prange(height):
         y = ymin + (ymax - ymin) * j / (height - 1)
         for i in range(width):
             x = xmin + (xmax - xmin) * i / (width - 1)
@@ -220,6 +242,9 @@ for _name in ("exp_f64", "exp_f32"):
     CASES[f"{_name}_parallel"] = Case(CASES[_name].size, CASES[_name].kernel,
                                       CASES[_name].make_args, floor=True, parallel_of=_name)
 del _name
+CASES["mandelbrot_parallel"] = Case("400x300, rows in prange", mandelbrot_rows,
+                                    CASES["mandelbrot"].make_args, mandelbrot_numpy,
+                                    parallel_of="mandelbrot")
 
 
 # -- measuring -------------------------------------------------------------------------

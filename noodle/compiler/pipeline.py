@@ -74,10 +74,19 @@ ASYNC_TO_LLVM = ",".join([
 ])
 
 
+#: `noodle.prange` loops are scf.parallel from the frontend on, and go into tasks first,
+#: before linalg's loops join them: whatever their trip count, since the user asked (an
+#: iteration of a prange loop is typically a whole row of work)
+PRANGE_TO_TASKS = "async-parallel-for{async-dispatch=true num-workers=-1 min-task-size=1}"
+
+
 def to_loops(parallel: bool) -> str:
     if not parallel:
         return TO_LOOPS
-    return TO_LOOPS.replace("convert-linalg-to-loops", "convert-linalg-to-parallel-loops")
+    # buffer deallocation knows no async ops: it runs first, on linalg ops
+    deallocation = TO_LOOPS.replace("convert-linalg-to-loops,", "")
+    return ",".join([deallocation, PRANGE_TO_TASKS, "convert-linalg-to-parallel-loops",
+                     "canonicalize", "cse"])
 
 
 def to_llvm_dialect(parallel: bool) -> str:

@@ -2,6 +2,8 @@
 equal NumPy's (elementwise work and the kept axes of reductions are split, never a
 sum, so nothing is reassociated) on arrays large enough to be split and on small
 ones, strided, broadcast, overlapping and empty; and the option is part of the key."""
+import math
+
 import numpy as np
 import pytest
 
@@ -80,3 +82,78 @@ def test_parallel_is_part_of_the_key():
     np.testing.assert_array_equal(serial(a, a), parallel(a, a))
     assert "mlirAsyncRuntime" not in serial.inspect("llvm")
     assert "mlirAsyncRuntime" in parallel.inspect("llvm")
+
+
+def row_norms_prange(m):
+    out = np.empty(m.shape[0])
+    for i in noodle.prange(m.shape[0]):
+        s = 0.0  # assigned in the iteration: private to it
+        for k in range(m.shape[1]):
+            s += m[i, k] * m[i, k]
+        out[i] = math.sqrt(s) + np.sum(m[i] * 0.0)
+    return out
+
+
+def strided_prange(a, start, stop, step):
+    for i in noodle.prange(start, stop, step):
+        a[i] = a[i] * 2.0 + i
+
+
+def carried(a):
+    s = 0.0
+    for i in noodle.prange(a.shape[0]):
+        s += a[i]
+    return s
+
+
+def leaves_early(a):
+    for i in noodle.prange(a.shape[0]):
+        if a[i] < 0:
+            break
+        a[i] = 1.0
+
+
+def fails_in_one_row(m):
+    out = np.empty(m.shape[0])
+    for i in noodle.prange(m.shape[0]):
+        out[i] = math.sqrt(m[i, 0])
+    return out
+
+
+def test_prange_rows():
+    assert_same(row_norms_prange, RNG.random((257, 33)), jit_options=PARALLEL)
+    assert_same(row_norms_prange, RNG.random((3, 5)), jit_options=PARALLEL)
+
+
+@pytest.mark.parametrize("start, stop, step", [(0, 100, 1), (99, -1, -1), (5, 90, 7),
+                                               (10, 10, 1), (50, 0, -3)])
+def test_prange_with_any_step(start, stop, step):
+    assert_same(strided_prange, RNG.random(100), start, stop, step, jit_options=PARALLEL)
+    assert_same(strided_prange, RNG.random(100), start, stop, step)  # range without parallel
+
+
+@pytest.mark.parametrize("function, words", [(carried, "carries `s`"),
+                                             (leaves_early, "cannot be left early")])
+def test_prange_refuses_dependent_iterations(function, words):
+    with pytest.raises(noodle.UnsupportedError, match=words):
+        noodle.jit(function, fallback=False, parallel=True, cache=False)(RNG.random(10))
+
+
+def test_a_failing_iteration_raises():
+    m = RNG.random((200, 2))
+    m[137, 0] = -1.0
+    with pytest.raises(ValueError, match="math domain error"):
+        noodle.jit(fails_in_one_row, fallback=False, parallel=True, cache=False)(m)
+
+
+def test_numba_prange_means_the_same():
+    numba = pytest.importorskip("numba", reason="Numba is not installed")
+
+    def numba_style(a):
+        for i in numba.prange(a.shape[0]):
+            a[i] += 1.0
+
+    compiled = noodle.jit(numba_style, fallback=False, parallel=True, cache=False)
+    a = np.zeros(100_000)
+    compiled(a)
+    assert (a == 1.0).all() and "mlirAsyncRuntime" in compiled.inspect("llvm")

@@ -15,6 +15,7 @@ from mlir import ir
 from mlir.dialects import arith, memref, scf
 
 from noodle.compiler.frontend.analysis import RETURNED
+from noodle.compiler.prange import is_prange
 from noodle.compiler.frontend.values import Val, close_block, known_false, open_block
 from noodle.compiler.types import PY_INT, Array, Scalar, TupleType, ufunc_result
 from noodle.dialects import nir
@@ -384,8 +385,10 @@ class ArrayMixin:
                                                      Callable[[ir.Value], Val]]:
         """(start, stop, step, item) with step > 0 over `index` values: the loop runs
         k = start, start+step, ... while k < stop, and item(k) is the loop target's value."""
-        if isinstance(it, ast.Call) and self.resolve_static(it.func) is range:
-            return self.range_iteration(it)
+        if isinstance(it, ast.Call):
+            callee = self.resolve_static(it.func)
+            if callee is range or is_prange(callee):
+                return self.range_iteration(it)
         seq = self.expr(it)
         if isinstance(seq.type, Array):
             n = self.dims(seq)[0]
