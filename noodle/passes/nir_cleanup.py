@@ -16,7 +16,7 @@ from __future__ import annotations
 from mlir import ir
 
 from noodle.passes.nir_buffers import is_array
-from noodle.passes.nir_effects import writes_between
+from noodle.passes.nir_effects import MemoryWrites
 
 PASS_NAME = "nir-cleanup"
 
@@ -64,13 +64,14 @@ def _erase_unused(root: ir.Operation) -> None:
 
 def _merge_repeated(root: ir.Operation) -> None:
     seen: dict[tuple, ir.Operation] = {}
+    writes = MemoryWrites()
     for op in _nir_ops(root):
         if op.name not in _PURE or (is_array(op.result) and not _only_read(op.result)):
             continue
         key = (op.block, op.name, tuple(_operand_key(v) for v in op.operands),
                tuple(sorted((name, str(op.attributes[name])) for name in op.attributes)))
         first = seen.get(key)
-        if first is None or writes_between(first, op):
+        if first is None or writes.between(first, op):
             seen[key] = op
             continue
         op.result.replace_all_uses_with(first.result)

@@ -8,20 +8,34 @@ _MEMORY_WRITES = frozenset({"nir.assign", "memref.store", "memref.copy", "func.c
                             "memref.dealloc"})
 
 
-def writes_between(first: ir.Operation, last: ir.OpView) -> bool:
-    """Whether an op of their block between `first` and `last` may write memory other
-    than the kernel's status cell."""
-    status = _status_cell(first)
-    first, last = first.operation, last.operation
-    between = False
-    for op in first.block.operations:
-        op = op.operation
-        if op == last:
-            return False
-        if between and _writes_memory(op, status):
-            return True
-        between = between or op == first
-    return False
+class MemoryWrites:
+    """Answers "is memory written between these two ops of a block?" for one pass run:
+    each block's writing ops are found once, on its first question (scanning the block
+    per question made the fusion pass quadratic in the size of a kernel). Ops a pass
+    inserts later are not seen; the passes insert none that write memory."""
+
+    def __init__(self) -> None:
+        # (block, its ops that may write memory); the bindings' blocks and ops compare
+        # equal but do not hash alike, so this is a list, searched by equality
+        self._blocks: list[tuple[ir.Block, list[ir.Operation]]] = []
+
+    def between(self, first: ir.OpView, last: ir.OpView) -> bool:
+        """Whether an op of their block between `first` and `last` may write memory
+        other than the kernel's status cell."""
+        first, last = first.operation, last.operation
+        return any(first.is_before_in_block(w) and w.is_before_in_block(last)
+                   for w in self._writers(first))
+
+    def _writers(self, op: ir.Operation) -> list[ir.Operation]:
+        block = op.block
+        for known, writers in self._blocks:
+            if known == block:
+                return writers
+        status = _status_cell(op)
+        writers = [inner.operation for inner in block.operations
+                   if _writes_memory(inner.operation, status)]
+        self._blocks.append((block, writers))
+        return writers
 
 
 def _status_cell(op: ir.Operation) -> ir.Value | None:

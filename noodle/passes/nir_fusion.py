@@ -24,7 +24,7 @@ from __future__ import annotations
 from mlir import ir
 
 from noodle.passes.nir_buffers import broadcast_shape, is_array, rank_of
-from noodle.passes.nir_effects import writes_between
+from noodle.passes.nir_effects import MemoryWrites
 
 PASS_NAME = "nir-fuse-elementwise"
 FUSED = "fused"
@@ -54,8 +54,9 @@ def fuse_elementwise_in(root: ir.Operation) -> None:
     root.walk(visit, ir.WalkOrder.PRE_ORDER)
     # users first: rewriting a user's shape queries queries its operands' shapes,
     # which may be the results of producers still to come
+    writes = MemoryWrites()
     for op in reversed(producers):
-        if _fusable(op):
+        if _fusable(op, writes):
             _rewrite_shape_queries(op)
             op.attributes[FUSED] = ir.UnitAttr.get()
 
@@ -69,7 +70,7 @@ def fused_producer(value: ir.Value) -> ir.Operation | None:
     return op if FUSED in op.attributes else None
 
 
-def _fusable(op: ir.Operation) -> bool:
+def _fusable(op: ir.Operation, writes: MemoryWrites) -> bool:
     uses = list(op.result.uses)
     readers = [use.owner for use in uses if not _is_shape_query(use.owner)]
     if len(readers) != 1:
@@ -86,7 +87,7 @@ def _fusable(op: ir.Operation) -> bool:
     return (same_rank and anchor is not None
             and all(_constant_dim(use.owner) is not None
                     for use in uses if _is_shape_query(use.owner))
-            and not writes_between(op, anchor))
+            and not writes.between(op, anchor))
 
 
 def _anchor(user: ir.OpView, block: ir.Block) -> ir.OpView | None:
@@ -114,13 +115,13 @@ def _constant_dim(query: ir.OpView) -> int | None:
 
 
 def _rewrite_shape_queries(op: ir.Operation) -> None:
-    """`memref.dim` of the fused op's result -> that size from its operands' shapes."""
-    rank = rank_of(op.result)
-    for use in list(op.result.uses):
-        query = use.owner
-        if not _is_shape_query(query):
-            continue
-        with ir.InsertionPoint(query), query.location:
-            size = broadcast_shape(list(op.operands), rank)[_constant_dim(query)]
-        query.result.replace_all_uses_with(size)
+    """`memref.dim` of the fused op's result -> that size from its operands' shapes,
+    computed once, just before the op (where its operands are, so every query sees it)."""
+    queries = [use.owner for use in op.result.uses if _is_shape_query(use.owner)]
+    if not queries:
+        return
+    with ir.InsertionPoint(op), op.location:
+        shape = broadcast_shape(list(op.operands), rank_of(op.result))
+    for query in queries:
+        query.result.replace_all_uses_with(shape[_constant_dim(query)])
         query.erase()
