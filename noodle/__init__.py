@@ -1,11 +1,11 @@
 """noodle: an MLIR-based JIT compiler for NumPy-style Python."""
+from noodle.compiler.prange import prange
 from noodle.errors import (NoodleCacheWarning, NoodleError, NoodleFallbackWarning,
                            TypingError, UnsupportedError)
-from noodle.compiler.prange import prange
 from noodle.runtime.config import config
 from noodle.runtime.dispatcher import compile, jit
 from noodle.runtime.profiler import stats
 
-__all__ = ["jit", "compile", "prange", "stats", "config", "NoodleError", "NoodleFallbackWarning",
-           "NoodleCacheWarning", "TypingError", "UnsupportedError"]
+__all__ = ["jit", "compile", "prange", "stats", "config", "NoodleError",
+           "NoodleFallbackWarning", "NoodleCacheWarning", "TypingError", "UnsupportedError"]
 __version__ = "0.1.0"

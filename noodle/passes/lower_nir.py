@@ -17,15 +17,15 @@ from collections.abc import Callable
 from mlir import ir
 from mlir.dialects import arith, memref, scf
 
-from noodle.passes.nir_binary import binary_builder
 from noodle.passes.blas_symbols import BlasInterface
+from noodle.passes.nir_binary import binary_builder
 from noodle.passes.nir_buffers import (
     alloc_buffer, element_type_of, is_array, may_overlap, rank_of, same_view, sizes_of)
 from noodle.passes.nir_cast import cast_scalar
 from noodle.passes.nir_compare import compare_builder
 from noodle.passes.nir_creation import lower_arange, lower_empty, lower_full
 from noodle.passes.nir_dtypes import dtype_attr
-from noodle.passes.nir_elementwise import ScalarBody, elementwise, write_elementwise
+from noodle.passes.nir_elementwise import Form, ScalarBody, elementwise, write_elementwise
 from noodle.passes.nir_fusion import FUSED, fused_producer
 from noodle.passes.nir_reduce import lower_matmul, lower_reduce
 from noodle.passes.nir_unary import unary_builder
@@ -80,10 +80,6 @@ def _nir_ops(root: ir.Operation) -> list[ir.Operation]:
 
 def _string_attr(op: ir.Operation, name: str) -> str:
     return ir.StringAttr(op.attributes[name]).value
-
-
-#: An elementwise op as "its operands, and the scalar body that combines them".
-Form = tuple[list[ir.Value], ScalarBody]
 
 
 def _binary_form(op: ir.Operation) -> Form:

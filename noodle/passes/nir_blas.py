@@ -13,9 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from mlir import ir
-from mlir.dialects import arith, func, memref, scf
+from mlir.dialects import arith, func, scf
 
 from noodle.passes.blas_symbols import GEMM_SYMBOLS, BlasInterface
+from noodle.passes.nir_buffers import view_parts
 from noodle.passes.nir_dtypes import DType
 from noodle.passes.nir_libm import declare_function
 
@@ -40,7 +41,7 @@ def gemm_or_loops(a: ir.Value, b: ir.Value, out: ir.Value, dtype: DType,
         arguments = [arith.constant(i32, _ROW_MAJOR), a_layout.transpose, b_layout.transpose,
                      *(arith.index_cast(int_type, n) for n in (rows, columns, inner)),
                      one, a_layout.pointer, a_layout.leading, b_layout.pointer,
-                     b_layout.leading, zero, _pointer(out),
+                     b_layout.leading, zero, _pointer(view_parts(out)[0]),
                      arith.index_cast(int_type, columns)]
         symbol = GEMM_SYMBOLS["dgemm" if dtype.width == 64 else "sgemm"]
         declare_function(symbol, ir.FunctionType.get([v.type for v in arguments], []))
@@ -61,8 +62,7 @@ class _Layout:
 
 
 def _layout(matrix: ir.Value, int_type: ir.Type) -> _Layout:
-    metadata = memref.extract_strided_metadata(matrix)
-    offset, sizes, strides = metadata[1], metadata[2:4], metadata[4:6]
+    start, sizes, strides = view_parts(matrix)
     one = arith.constant(ir.IndexType.get(), 1)
     rows_contiguous = _all([_equal(strides[1], one), _at_least(strides[0], sizes[1])])
     columns_contiguous = _all([_equal(strides[0], one), _at_least(strides[1], sizes[0])])
@@ -70,19 +70,14 @@ def _layout(matrix: ir.Value, int_type: ir.Type) -> _Layout:
     transpose = arith.select(rows_contiguous, arith.constant(i32, _NO_TRANS),
                              arith.constant(i32, _TRANS))
     leading = arith.select(rows_contiguous, strides[0], strides[1])
-    return _Layout(list(sizes), arith.ori(rows_contiguous, columns_contiguous), transpose,
-                   arith.index_cast(int_type, leading), _pointer(matrix, offset))
+    return _Layout(sizes, arith.ori(rows_contiguous, columns_contiguous), transpose,
+                   arith.index_cast(int_type, leading), _pointer(start))
 
 
-def _pointer(array: ir.Value, offset: ir.Value | None = None) -> ir.Value:
-    """The address of the array's first element, as an i64 (which the C calling
-    convention passes as it passes a pointer)."""
-    if offset is None:
-        offset = memref.extract_strided_metadata(array)[1]
-    itemsize = ir.MemRefType(array.type).element_type.width // 8
-    base = memref.extract_aligned_pointer_as_index(array)
-    start = arith.addi(base, arith.muli(offset, arith.constant(ir.IndexType.get(), itemsize)))
-    return arith.index_cast(ir.IntegerType.get_signless(64), start)
+def _pointer(address: ir.Value) -> ir.Value:
+    """An address as an i64 (which the C calling convention passes as it passes a
+    pointer)."""
+    return arith.index_cast(ir.IntegerType.get_signless(64), address)
 
 
 def _all(conditions: list[ir.Value]) -> ir.Value:

@@ -115,15 +115,15 @@ def may_overlap(a: ir.Value, b: ir.Value) -> ir.Value:
 def same_view(a: ir.Value, b: ir.Value) -> ir.Value:
     """i1: whether views `a` and `b` (of one rank) are the same elements in the same
     order: same first address, sizes and strides."""
-    a_start, a_sizes, a_strides = _view_parts(a)
-    b_start, b_sizes, b_strides = _view_parts(b)
+    a_start, a_sizes, a_strides = view_parts(a)
+    b_start, b_sizes, b_strides = view_parts(b)
     same = arith.cmpi(arith.CmpIPredicate.eq, a_start, b_start)
     for x, y in zip([*a_sizes, *a_strides], [*b_sizes, *b_strides]):
         same = arith.andi(same, arith.cmpi(arith.CmpIPredicate.eq, x, y))
     return same
 
 
-def _view_parts(view: ir.Value) -> tuple[ir.Value, list[ir.Value], list[ir.Value]]:
+def view_parts(view: ir.Value) -> tuple[ir.Value, list[ir.Value], list[ir.Value]]:
     """(address of the first element, sizes, strides in elements) of a view."""
     metadata = memref.extract_strided_metadata(view)
     rank = rank_of(view)
@@ -136,7 +136,7 @@ def _view_parts(view: ir.Value) -> tuple[ir.Value, list[ir.Value], list[ir.Value
 
 def _byte_span(view: ir.Value) -> tuple[ir.Value, ir.Value, ir.Value]:
     """(lowest byte, one past the highest byte, is empty) of a view's elements."""
-    start, sizes, strides = _view_parts(view)
+    start, sizes, strides = view_parts(view)
     zero, one = index_constant(0), index_constant(1)
     itemsize = index_constant(element_type_of(view).width // 8)
     low, high = start, arith.addi(start, itemsize)

@@ -15,8 +15,8 @@ class MemoryWrites:
     inserts later are not seen; the passes insert none that write memory."""
 
     def __init__(self) -> None:
-        # (block, its ops that may write memory); the bindings' blocks and ops compare
-        # equal but do not hash alike, so this is a list, searched by equality
+        # (block, its ops that may write memory), searched by equality: the bindings'
+        # ops compare equal without always hashing alike (a dict of them missed keys)
         self._blocks: list[tuple[ir.Block, list[ir.Operation]]] = []
 
     def between(self, first: ir.OpView, last: ir.OpView) -> bool:

@@ -17,6 +17,8 @@ from noodle.passes.nir_linalg import PARALLEL, generic
 
 #: Builds the result element from the operand elements, inside the loop body.
 ScalarBody = Callable[..., ir.Value]
+#: An elementwise computation as "its operands, and the scalar body that combines them".
+Form = tuple[list[ir.Value], ScalarBody]
 
 
 def elementwise(operands: Sequence[ir.Value], result_type: ir.Type,

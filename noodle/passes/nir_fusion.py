@@ -16,8 +16,8 @@ fused into its user when
 
 Queries of the temporary's shape (`memref.dim`, from the frontend's broadcast checks)
 are rewritten into the same shape computed from its operands. The pass only marks the
-fused ops (a `fused` attribute); `lower-nir` then builds one loop nest per unfused op, with the
-scalar bodies of the ops fused into it composed inside.
+fused ops (a `fused` attribute); `lower-nir` then builds one loop nest per unfused op,
+with the scalar bodies of the ops fused into it composed inside.
 """
 from __future__ import annotations
 
@@ -76,15 +76,15 @@ def _fusable(op: ir.Operation, writes: MemoryWrites) -> bool:
     if len(readers) != 1:
         return False  # read twice: fusing would compute it twice
     [user] = readers
-    if user.name == "nir.assign":
-        same_rank = (user.operands[1] == op.result
-                     and rank_of(user.operands[0]) == rank_of(op.result))
+    if user.name == "nir.assign":  # as the source, into a destination of its rank
+        takes_it = (user.operands[1] == op.result
+                    and rank_of(user.operands[0]) == rank_of(op.result))
     else:
-        same_rank = user.name == "nir.reduce" or (
+        takes_it = user.name == "nir.reduce" or (
             user.name in ELEMENTWISE and is_array(user.result)
             and rank_of(user.result) == rank_of(op.result))
     anchor = _anchor(user, op.operation.block)
-    return (same_rank and anchor is not None
+    return (takes_it and anchor is not None
             and all(_constant_dim(use.owner) is not None
                     for use in uses if _is_shape_query(use.owner))
             and not writes.between(op, anchor))

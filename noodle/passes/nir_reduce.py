@@ -12,14 +12,14 @@ from collections.abc import Sequence
 from mlir import ir
 from mlir.dialects import memref
 
-from noodle.passes.nir_binary import binary_builder
 from noodle.passes.blas_symbols import BlasInterface
+from noodle.passes.nir_binary import binary_builder
 from noodle.passes.nir_blas import gemm_or_loops
 from noodle.passes.nir_buffers import (
     DYNAMIC, alloc_buffer, as_canonical, broadcast_shape, rank_of, sizes_of)
 from noodle.passes.nir_dtypes import constant, dtype_attr
 from noodle.passes.nir_elementwise import (
-    ScalarBody, array_views, of_array_elements, write_elementwise)
+    Form, array_views, of_array_elements, write_elementwise)
 from noodle.passes.nir_linalg import PARALLEL, REDUCTION, dims_map, generic
 
 #: nir.reduce kind -> (nir.binary kind that combines, identity value by dtype).
@@ -41,8 +41,7 @@ _MATMUL_INDICES = {
 }
 
 
-def lower_reduce(op: ir.Operation,
-                 fused: tuple[list[ir.Value], ScalarBody] | None = None) -> ir.Value:
+def lower_reduce(op: ir.Operation, fused: Form | None = None) -> ir.Value:
     """The reduction of op's operand; or, when its producer was fused into it, of
     `fused` = (operands, body), the producer's elements computed in the same loop."""
     x = op.operands[0]
@@ -53,7 +52,7 @@ def lower_reduce(op: ir.Operation,
     rank = rank_of(x)
     kept = [d for d in range(rank) if d not in axes]
     operands, body = fused if fused is not None else ([x], lambda element: element)
-    sizes = broadcast_shape(operands, rank) if fused is not None else sizes_of(x)
+    sizes = broadcast_shape(operands, rank)
 
     if keepdims:
         result, accumulator = _alloc_with_unit_dims(dtype.element_type, sizes, axes)

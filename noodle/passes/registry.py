@@ -22,8 +22,8 @@ from noodle.passes import (approximate_exp, approximate_log, catseq_flatten, cat
 
 PassCallable = Callable[[ir.Operation, object], None]
 
-_MODULES = (nir_cleanup, nir_fusion, lower_nir, approximate_exp, approximate_log, widen_bool_memrefs,
-            catseq_verify, catseq_flatten, catseq_to_events)
+_MODULES = (nir_cleanup, nir_fusion, lower_nir, approximate_exp, approximate_log,
+            widen_bool_memrefs, catseq_verify, catseq_flatten, catseq_to_events)
 
 
 def _entry(module: ModuleType) -> tuple[str, tuple[PassCallable, str]]:

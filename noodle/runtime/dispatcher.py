@@ -54,7 +54,8 @@ class Dispatcher:
         self._n_params = len(self._signature.parameters)
         self._kernels: dict[tuple, CompiledKernel | _Interpreted] = {}
         self._profiles: dict[tuple, KeyProfile] = {}
-        self._jobs: dict[tuple, bytes] = {}  # each key's promotion, for the worker
+        #: each baseline key's promotion, described for the worker (`describe`)
+        self._jobs: dict[tuple, bytes] = {}
         # the promotion thread swaps kernels while the program calls and compiles
         self._lock = threading.RLock()
         self._declared: list[tuple[NType | None, tuple[NType, ...]]] = []
@@ -95,7 +96,7 @@ class Dispatcher:
             profile.python_seconds += watch.elapsed()
             if (profile.python_calls >= self.hot.calls
                     or profile.python_seconds >= self.hot.seconds):
-                self._on_hot(key, self._promotion_job(key))
+                self._on_hot(key)
 
     def _bind(self, args: tuple, kwargs: dict) -> tuple:
         if not kwargs and len(args) == self._n_params:
@@ -154,6 +155,9 @@ class Dispatcher:
             profile.tier, profile.native = tier, kernel.native_entry
         with self._lock:
             self._kernels[key] = kernel
+            if profile.tier == "baseline":
+                # the promotion's job, made now, while the caller waits anyway
+                self._jobs[key] = compile_worker.describe((id(self), key, "optimising"))
         if isinstance(kernel, CompiledKernel) and kernel.native_entry is not None:
             self._install_entries()
             if tier == "baseline" and fresh and compile_worker.available():
@@ -222,7 +226,7 @@ class Dispatcher:
                 continue
             hook = _ignore
             if self._promotable(key):
-                hook = functools.partial(self._on_hot, key, self._promotion_job(key))
+                hook = functools.partial(self._on_hot, key)
                 self._arm(entry)
             head = entry.function(head, kernel.raise_status, hook)
         type(self).__call__ = head
@@ -246,14 +250,7 @@ class Dispatcher:
         profile = self._profiles[key]
         return profile.tier == "baseline" and profile.promotion is None
 
-    def _promotion_job(self, key: tuple) -> bytes:
-        with self._lock:
-            job = self._jobs.get(key)
-            if job is None:
-                job = self._jobs[key] = compile_worker.describe((id(self), key, "optimising"))
-        return job
-
-    def _on_hot(self, key: tuple, job: bytes) -> None:
+    def _on_hot(self, key: tuple) -> None:
         """`key` turned hot: recompile it with the optimising tier, in a worker (this
         runs inside the caller's call, so it only hands the job over)."""
         with self._lock:
@@ -267,7 +264,7 @@ class Dispatcher:
         if config.explain:
             self._explain(f"optimising {self._shown(key)}: hot after "
                           f"{profile.report()['calls']} calls")
-        future = _worker().submit(job)
+        future = _worker().submit(self._jobs[key])
         future.add_done_callback(functools.partial(self._promoted, key, Stopwatch()))
 
     def _promoted(self, key: tuple, watch: Stopwatch, future: Future) -> None:

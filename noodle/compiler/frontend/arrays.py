@@ -15,8 +15,8 @@ from mlir import ir
 from mlir.dialects import arith, memref, scf
 
 from noodle.compiler.frontend.analysis import RETURNED
-from noodle.compiler.prange import is_prange
 from noodle.compiler.frontend.values import Val, close_block, known_false, open_block
+from noodle.compiler.prange import is_prange
 from noodle.compiler.types import PY_INT, Array, Scalar, TupleType, ufunc_result
 from noodle.dialects import nir
 
@@ -428,4 +428,3 @@ class ArrayMixin:
         count = trip_count(start, stop, step, positive)
         return _i(0), count, _i(1), lambda k: self.from_index(
             arith.addi(start, arith.muli(k, step)))
-

@@ -351,7 +351,7 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ast.NodeVisitor):
 
     def emit_parallel_loop(self, node: ast.For, start: ir.Value, stop: ir.Value,
                            step: ir.Value, item: Callable[[ir.Value], Val]) -> None:
-        """scf.parallel: the iterations run in tasks (`pipeline.ASYNC_TO_LLVM`), so none
+        """scf.parallel: the iterations run in tasks (`pipeline.PRANGE_TO_TASKS`), so none
         may carry a variable into the next or leave the loop."""
         if analysis.exits_loop(node.body):
             raise self.unsupported(node, "a prange loop cannot be left early (break or "
