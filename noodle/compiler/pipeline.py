@@ -36,6 +36,10 @@ from noodle.passes.nir_cleanup import nir_cleanup
 from noodle.passes.nir_fusion import fuse_elementwise
 from noodle.passes.widen_bool_memrefs import widen_bool_memrefs
 
+#: The passes that write math functions out in arith ops, so that loops calling them
+#: vectorise (libm's scalar calls keep a loop scalar)
+MATH_APPROXIMATIONS = (approximate_exp, approximate_log)
+
 #: Upstream passes from memrefs, linalg and scf down to the LLVM dialect. Buffer
 #: deallocation needs structured control flow, so it runs before scf becomes cf.
 TO_LOOPS = ",".join([
@@ -137,8 +141,8 @@ def make_mlir(unit: CompilationUnit, symbol: str, parallel: bool = False) -> Non
             fuse_elementwise(unit.module)
             blas = numpy_blas()
             lower_nir(unit.module, blas.interface if blas is not None else None)
-            approximate_exp(unit.module)
-            approximate_log(unit.module)
+            for approximate in MATH_APPROXIMATIONS:
+                approximate(unit.module)
             passmanager.PassManager.parse(f"builtin.module({to_loops(parallel)})").run(
                 unit.module.operation)
             add_entry_point(unit, symbol)

@@ -99,10 +99,55 @@ def strided_prange(a, start, stop, step):
         a[i] = a[i] * 2.0 + i
 
 
-def carried(a):
+def sum_of_squares(a):
+    s = 0.0
+    for i in noodle.prange(a.shape[0]):
+        s += a[i] * a[i]
+    return s
+
+
+def several_reductions(a, start, stop, step):
+    count = 0  # an integer sum: exact whatever the grouping
+    product = 1.0
+    low = high = a[0]
+    negated = 0.0
+    for i in noodle.prange(start, stop, step):
+        count = count + i
+        product *= 1.0 + a[i] * 1e-3
+        low = min(low, a[i])
+        high = max(a[i], high)
+        if a[i] > 0.5:
+            negated -= a[i]
+    return count, product, low, high, negated
+
+
+def widening_reduction(a):
+    s = 0  # an int before the loop, a float after it, as in Python
+    for i in noodle.prange(a.shape[0]):
+        s += a[i]
+    return s
+
+
+def not_a_reduction(a):
+    s = 0.0
+    for i in noodle.prange(a.shape[0]):
+        s = 2.0 * s + a[i]  # each iteration needs the one before
+    return s
+
+
+def read_besides_its_update(a):
     s = 0.0
     for i in noodle.prange(a.shape[0]):
         s += a[i]
+        a[i] = s
+    return s
+
+
+def mixed_operators(a):
+    s = 1.0
+    for i in noodle.prange(a.shape[0]):
+        s += a[i]
+        s *= 2.0
     return s
 
 
@@ -132,11 +177,51 @@ def test_prange_with_any_step(start, stop, step):
     assert_same(strided_prange, RNG.random(100), start, stop, step)  # range without parallel
 
 
-@pytest.mark.parametrize("function, words", [(carried, "carries `s`"),
-                                             (leaves_early, "cannot be left early")])
+@pytest.mark.parametrize("n", [LARGE, 1000, 63, 64, 65, 1, 0])
+def test_prange_sum_reduction(n):
+    assert_same(sum_of_squares, RNG.random(n), rtol=1e-12, np_float_for_py_float=True,
+                jit_options=PARALLEL)
+
+
+@pytest.mark.parametrize("start, stop, step", [(0, 5000, 1), (4999, -1, -1), (3, 4000, 7),
+                                               (10, 10, 1), (0, 40, 1)])
+def test_prange_reductions_of_each_operator(start, stop, step):
+    a = RNG.random(5000)
+    assert_same(several_reductions, a, start, stop, step, rtol=1e-12,
+                np_float_for_py_float=True, jit_options=PARALLEL)
+
+
+def test_a_reduction_widens_like_python():
+    assert_same(widening_reduction, RNG.random(3000), rtol=1e-12, np_float_for_py_float=True,
+                jit_options=PARALLEL)
+
+
+def test_a_reduction_runs_in_tasks():
+    compiled = noodle.jit(sum_of_squares, fallback=False, parallel=True, cache=False)
+    compiled(RNG.random(10))
+    assert "mlirAsyncRuntime" in compiled.inspect("llvm")
+
+
+@pytest.mark.parametrize("function, words", [
+    (not_a_reduction, "carries `s`"), (read_besides_its_update, "carries `s`"),
+    (mixed_operators, "carries `s`"), (leaves_early, "cannot be left early")])
 def test_prange_refuses_dependent_iterations(function, words):
     with pytest.raises(noodle.UnsupportedError, match=words):
         noodle.jit(function, fallback=False, parallel=True, cache=False)(RNG.random(10))
+
+
+def sum_of_roots(a):
+    s = 0.0
+    for i in noodle.prange(a.shape[0]):
+        s += math.sqrt(a[i])
+    return s
+
+
+def test_a_failing_iteration_of_a_reduction_raises():
+    a = RNG.random(5000)
+    assert_same(sum_of_roots, a, rtol=1e-12, jit_options=PARALLEL)
+    a[4321] = -1.0
+    assert_same(sum_of_roots, a, raises=ValueError, jit_options=PARALLEL)
 
 
 def test_a_failing_iteration_raises():

@@ -82,3 +82,47 @@ def always_returns(body: list[ast.stmt]) -> bool:
 
 def has_value_return(body: list[ast.stmt]) -> bool:
     return any(isinstance(n, ast.Return) and n.value is not None for n in _walk_body(body))
+
+
+#: Updates a parallel loop can split: the operator and how partial results combine.
+_UPDATE_COMBINERS = {ast.Add: "add", ast.Sub: "add", ast.Mult: "mul", ast.Div: "mul"}
+#: Of those, the ones whose operands can be swapped: `s = x + s` is an update too.
+_COMMUTATIVE = (ast.Add, ast.Mult)
+
+
+def reduction_combiner(body: list[ast.stmt], name: str) -> str | None:
+    """How the iterations of a loop over `body` could combine their updates of `name`:
+    "add", "mul", "min" or "max" when `body` only updates it, with one kind of operator
+    (`name += e`, `name -= e`, `name = name * e`, `name = min(name, e)`, ...), and reads it
+    nowhere else, `e` included; else None."""
+    combiners: set[str | None] = set()
+    reads_in_updates = 0
+    for node in _walk_body(body):
+        if isinstance(node, ast.AugAssign) and _is_name(node.target, name):
+            combiners.add(_UPDATE_COMBINERS.get(type(node.op)))
+        elif isinstance(node, ast.Assign) and any(_is_name(t, name) for t in node.targets):
+            combiners.add(_update_combiner(node.value, name) if len(node.targets) == 1
+                          else None)
+            reads_in_updates += 1
+    reads = loaded_names(body).get(name, 0)
+    if len(combiners) != 1 or None in combiners or reads != reads_in_updates:
+        return None
+    return combiners.pop()
+
+
+def _update_combiner(value: ast.expr, name: str) -> str | None:
+    """The combiner of `name = value` if `value` is `name op e` (or `e op name` for + and
+    *), `min(name, e)` or `max(name, e)` (either order); else None."""
+    if isinstance(value, ast.BinOp) and type(value.op) in _UPDATE_COMBINERS:
+        if _is_name(value.left, name) or (_is_name(value.right, name)
+                                          and isinstance(value.op, _COMMUTATIVE)):
+            return _UPDATE_COMBINERS[type(value.op)]
+    if (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+            and value.func.id in ("min", "max") and len(value.args) == 2
+            and not value.keywords and any(_is_name(a, name) for a in value.args)):
+        return value.func.id
+    return None
+
+
+def _is_name(node: ast.AST, name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == name

@@ -14,21 +14,21 @@ from dataclasses import replace
 
 import numpy as np
 from mlir import ir
-from mlir.dialects import arith, func, memref, scf
+from mlir.dialects import arith, func, scf
 
 from noodle.compiler.frontend import analysis
 from noodle.compiler.frontend.analysis import BROKE, CONTINUED, FLAGS, RETURNED, RETVAL
 from noodle.compiler.frontend.arrays import any_true
 from noodle.compiler.frontend.calls import CallMixin
 from noodle.compiler.frontend.expressions import ExpressionMixin
+from noodle.compiler.frontend.parallel_loops import ParallelLoopMixin
 from noodle.compiler.frontend.regions import Hints, Region, names_for, region_key
 from noodle.compiler.frontend.values import (NONE_VAL, Val, close_block, flatten, mlir_types,
                                              open_block, unflatten)
-from noodle.compiler.prange import is_prange
 from noodle.compiler.types import NONE, PY_BOOL, Array, NType, unify
 
 
-class FunctionCodegen(ExpressionMixin, CallMixin, ast.NodeVisitor):
+class FunctionCodegen(ExpressionMixin, CallMixin, ParallelLoopMixin, ast.NodeVisitor):
     """Generates one specialisation of one Python function into a `func.func`."""
 
     def __init__(self, unit, source, arg_types: tuple[NType, ...], symbol: str,
@@ -343,40 +343,6 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ast.NodeVisitor):
         close_block(op.body, values)
         self.env = dict(region.entry_env)
         self.unpack(region, op.results)
-
-    def is_parallel_loop(self, node: ast.For) -> bool:
-        """A `for` over `noodle.prange` in a `parallel=True` function."""
-        return (self.unit.options.parallel and isinstance(node.iter, ast.Call)
-                and is_prange(self.resolve_static(node.iter.func)))
-
-    def emit_parallel_loop(self, node: ast.For, start: ir.Value, stop: ir.Value,
-                           step: ir.Value, item: Callable[[ir.Value], Val]) -> None:
-        """scf.parallel: the iterations run in tasks (`pipeline.PRANGE_TO_TASKS`), so none
-        may carry a variable into the next or leave the loop."""
-        if analysis.exits_loop(node.body):
-            raise self.unsupported(node, "a prange loop cannot be left early (break or "
-                                   "return): its iterations run at the same time",
-                                   "use range for this loop")
-        region = self.region(region_key(node), node.body)
-        carried = [name for name in region.names if name not in FLAGS]
-        if carried:
-            raise self.unsupported(
-                node, f"the prange loop carries `{carried[0]}` from one iteration to the "
-                "next, which iterations that run at the same time cannot do (reductions "
-                "over prange are not supported yet)",
-                "assign it in the loop body only, or use range for this loop")
-        entry = dict(self.env)
-        op = scf.ParallelOp([], [start], [stop], [step], [])
-        block = op.regions[0].blocks.append(ir.IndexType.get())
-        with open_block(block):
-            self.loop_body(node, item(block.arguments[0]), region)
-            scf.ReduceOp([], 0)
-        self.env = entry
-        if RETURNED in region.names:  # an iteration failed a check: its code is stored
-            i64 = ir.IntegerType.get_signless(64)
-            failed = arith.cmpi(arith.CmpIPredicate.ne, memref.load(self.status, []),
-                                arith.constant(i64, 0))
-            self.mark_failed(failed)
 
     def loop_body(self, node: ast.For, item: Val, region: Region) -> None:
         def body() -> None:
