@@ -34,6 +34,7 @@ from noodle.passes.approximate_log import approximate_log
 from noodle.passes.lower_nir import lower_nir
 from noodle.passes.nir_cleanup import nir_cleanup
 from noodle.passes.nir_fusion import fuse_elementwise
+from noodle.passes.parallel_chunks import MIN_TASK_SIZE
 from noodle.passes.widen_bool_memrefs import widen_bool_memrefs
 
 #: The passes that write math functions out in arith ops, so that loops calling them
@@ -70,7 +71,6 @@ TO_LLVM_DIALECT = ",".join([
 #: (captured values included), and a kernel calls it without the GIL; OpenMP's would be
 #: another native dependency. Tasks of fewer than `MIN_TASK_SIZE` iterations are not
 #: worth a thread: smaller loops stay on the caller's.
-MIN_TASK_SIZE = 32768
 ASYNC_TO_LLVM = ",".join([
     f"async-parallel-for{{async-dispatch=true num-workers=-1 min-task-size={MIN_TASK_SIZE}}}",
     "async-to-async-runtime", "async-runtime-ref-counting", "async-runtime-ref-counting-opt",
@@ -140,7 +140,7 @@ def make_mlir(unit: CompilationUnit, symbol: str, parallel: bool = False) -> Non
             nir_cleanup(unit.module)
             fuse_elementwise(unit.module)
             blas = numpy_blas()
-            lower_nir(unit.module, blas.interface if blas is not None else None)
+            lower_nir(unit.module, blas.interface if blas is not None else None, parallel)
             for approximate in MATH_APPROXIMATIONS:
                 approximate(unit.module)
             passmanager.PassManager.parse(f"builtin.module({to_loops(parallel)})").run(

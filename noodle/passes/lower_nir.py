@@ -36,10 +36,12 @@ PASS_NAME = "lower-nir"
 Lowering = Callable[[ir.Operation], ir.Value | None]
 
 
-def lower_nir(module: ir.Module, blas: BlasInterface | None = None) -> None:
+def lower_nir(module: ir.Module, blas: BlasInterface | None = None,
+              parallel: bool = False) -> None:
     """Rewrites every nir op in `module` in place; matrix products call `blas` where
-    they can (a BLAS the compiled code will be able to call), else loop."""
-    lower_nir_in(module.operation, blas)
+    they can (a BLAS the compiled code will be able to call), else loop; `parallel`:
+    reductions to one element are split into chunks that run in parallel."""
+    lower_nir_in(module.operation, blas, parallel)
 
 
 def lower_nir_pass(op: ir.Operation, pass_: object) -> None:
@@ -47,11 +49,13 @@ def lower_nir_pass(op: ir.Operation, pass_: object) -> None:
     lower_nir_in(op)
 
 
-def lower_nir_in(root: ir.Operation, blas: BlasInterface | None = None) -> None:
+def lower_nir_in(root: ir.Operation, blas: BlasInterface | None = None,
+                 parallel: bool = False) -> None:
     """Rewrites every nir op nested in `root`, in program order. An op marked fused
     (`nir_fusion`) is left for its user, which computes it in its own loop; it goes
     once its user has been replaced."""
-    lowerings = {**_LOWERINGS, "nir.matmul": functools.partial(lower_matmul, blas=blas)}
+    lowerings = {**_LOWERINGS, "nir.matmul": functools.partial(lower_matmul, blas=blas),
+                 "nir.reduce": functools.partial(_lower_reduce, parallel=parallel)}
     fused: list[ir.Operation] = []
     for op in _nir_ops(root):
         if FUSED in op.attributes:
@@ -190,9 +194,9 @@ def _lower_assign(op: ir.Operation) -> None:
         scf.YieldOp([])
 
 
-def _lower_reduce(op: ir.Operation) -> ir.Value:
+def _lower_reduce(op: ir.Operation, parallel: bool = False) -> ir.Value:
     producer = fused_producer(op.operands[0])
-    return lower_reduce(op, None if producer is None else fused_form(producer))
+    return lower_reduce(op, None if producer is None else fused_form(producer), parallel)
 
 
 _LOWERINGS: dict[str, Lowering] = {

@@ -101,6 +101,16 @@ def strided_view(base: ir.Value, offset: ir.Value, sizes: Sequence[ir.Value],
         list(strides), [DYNAMIC_STRIDE], [DYNAMIC] * rank, [DYNAMIC_STRIDE] * rank)
 
 
+def leading_rows(view: ir.Value, first: ir.Value, count: ir.Value) -> ir.Value:
+    """The view of `count` indices of `view`'s first dim from `first` on."""
+    metadata = memref.extract_strided_metadata(view)
+    base, offset = metadata[0], metadata[1]
+    rank = rank_of(view)
+    sizes, strides = list(metadata[2:2 + rank]), list(metadata[2 + rank:])
+    offset = arith.addi(offset, arith.muli(first, strides[0]))
+    return strided_view(base, offset, [count, *sizes[1:]], strides)
+
+
 def may_overlap(a: ir.Value, b: ir.Value) -> ir.Value:
     """i1: whether the memory of views `a` and `b` may overlap, from the byte ranges
     their elements span (empty views overlap nothing)."""

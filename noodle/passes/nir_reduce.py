@@ -7,20 +7,23 @@ collapsed view of them.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 
 from mlir import ir
-from mlir.dialects import memref
+from mlir.dialects import arith, memref, scf
 
 from noodle.passes.blas_symbols import BlasInterface
 from noodle.passes.nir_binary import binary_builder
 from noodle.passes.nir_blas import gemm_or_loops
 from noodle.passes.nir_buffers import (
-    DYNAMIC, alloc_buffer, as_canonical, broadcast_shape, rank_of, sizes_of)
+    DYNAMIC, alloc_buffer, as_canonical, broadcast_shape, element_type_of, leading_rows, rank_of,
+    sizes_of)
 from noodle.passes.nir_dtypes import constant, dtype_attr
 from noodle.passes.nir_elementwise import (
     Form, array_views, of_array_elements, write_elementwise)
 from noodle.passes.nir_linalg import PARALLEL, REDUCTION, dims_map, generic
+from noodle.passes.parallel_chunks import MIN_TASK_SIZE, chunk_bounds, chunking
 
 #: nir.reduce kind -> (nir.binary kind that combines, identity value by dtype).
 _REDUCTIONS = {
@@ -41,9 +44,12 @@ _MATMUL_INDICES = {
 }
 
 
-def lower_reduce(op: ir.Operation, fused: Form | None = None) -> ir.Value:
+def lower_reduce(op: ir.Operation, fused: Form | None = None,
+                 parallel: bool = False) -> ir.Value:
     """The reduction of op's operand; or, when its producer was fused into it, of
-    `fused` = (operands, body), the producer's elements computed in the same loop."""
+    `fused` = (operands, body), the producer's elements computed in the same loop.
+    `parallel`: a reduction to one element runs in chunks (`parallel_chunks`); the others
+    are split along their kept dims by the lowering of linalg to parallel loops."""
     x = op.operands[0]
     dtype = dtype_attr(op)
     combine_kind, identity = _REDUCTIONS[ir.StringAttr(op.attributes["kind"]).value]
@@ -62,11 +68,47 @@ def lower_reduce(op: ir.Operation, fused: Form | None = None) -> ir.Value:
     combine = binary_builder(combine_kind, dtype)
     views = array_views(operands, sizes)
     element_of = of_array_elements(operands, body)
-    generic(views, [accumulator],
-            [dims_map(rank, range(rank))] * len(views) + [dims_map(rank, kept)],
-            [PARALLEL if d in kept else REDUCTION for d in range(rank)],
-            lambda *elements: combine(dtype, elements[-1], element_of(*elements[:-1])))
+
+    def reduce_into(target: ir.Value, views: list[ir.Value]) -> None:
+        generic(views, [target],
+                [dims_map(rank, range(rank))] * len(views) + [dims_map(rank, kept)],
+                [PARALLEL if d in kept else REDUCTION for d in range(rank)],
+                lambda *elements: combine(dtype, elements[-1], element_of(*elements[:-1])))
+
+    if parallel and not kept and rank > 0:
+        _reduce_in_chunks(views, sizes, accumulator, reduce_into,
+                          lambda total, partial: combine(dtype, total, partial))
+    else:
+        reduce_into(accumulator, views)
     return _result(result, op.result.type)
+
+
+def _reduce_in_chunks(views: list[ir.Value], sizes: list[ir.Value], accumulator: ir.Value,
+                      reduce_into: Callable[[ir.Value, list[ir.Value]], None],
+                      combine: Callable[[ir.Value, ir.Value], ir.Value]) -> None:
+    """A reduction to one element (`accumulator`, holding the identity) as chunks of
+    whole rows of the first dim, reduced in parallel each into its own element, whose
+    results are then combined in order."""
+    index = ir.IndexType.get()
+    one = arith.constant(index, 1)
+    row_size = functools.reduce(arith.muli, sizes[1:], one)
+    min_rows = arith.ceildivsi(arith.constant(index, MIN_TASK_SIZE), arith.maxsi(row_size, one))
+    chunks, per_chunk = chunking(sizes[0], min_rows)
+    element_type = element_type_of(accumulator)
+    partials = alloc_buffer(element_type, [chunks])
+    identity = memref.load(accumulator, [])
+    loop = scf.ParallelOp([], [arith.constant(index, 0)], [chunks], [one], [])
+    block = loop.regions[0].blocks.append(index)
+    with ir.InsertionPoint(block):
+        chunk = block.arguments[0]
+        first, count = chunk_bounds(chunk, per_chunk, sizes[0])
+        element = memref.alloca(ir.MemRefType.get([], element_type), [], [])
+        memref.store(identity, element, [])
+        reduce_into(element, [leading_rows(view, first, count) for view in views])
+        memref.store(memref.load(element, []), partials, [chunk])
+        scf.ReduceOp([], 0)
+    generic([partials], [accumulator], [dims_map(1, [0]), dims_map(1, [])], [REDUCTION],
+            lambda partial, total: combine(total, partial))
 
 
 def lower_matmul(op: ir.Operation, blas: BlasInterface | None = None) -> ir.Value:

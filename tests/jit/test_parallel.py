@@ -1,7 +1,9 @@
 """`@jit(parallel=True)`: array loops run in tasks on MLIR's async runtime. The results
-equal NumPy's (elementwise work and the kept axes of reductions are split, never a
-sum, so nothing is reassociated) on arrays large enough to be split and on small
-ones, strided, broadcast, overlapping and empty; and the option is part of the key."""
+equal NumPy's on arrays large enough to be split and on small ones, strided, broadcast,
+overlapping and empty: exactly where nothing is reassociated (elementwise work, the kept
+axes of reductions, integers), up to rounding where a float sum or product to one
+element, or a prange reduction, is split into chunks; and the option is part of the
+key."""
 import math
 
 import numpy as np
@@ -58,6 +60,33 @@ def test_fused_elementwise(a, b):
 def test_reductions_split_along_kept_axes():
     assert_same(row_sums, RNG.random((300, 500)), jit_options=PARALLEL)
     assert_same(row_sums, RNG.random((500, 300))[::-1, ::2], jit_options=PARALLEL)
+
+
+def full_reductions(a, b):
+    return np.sum(a * b), np.prod(1.0 + a * 1e-7), a.min(), np.max(a), np.any(a > 0.999999)
+
+
+def integer_sum(a):
+    return np.sum(a)
+
+
+@pytest.mark.parametrize("shape", [(LARGE,), (0,), (1,), (1000,), (700, 301), (3, LARGE),
+                                   (LARGE, 2)])
+def test_reductions_to_one_element_in_chunks(shape):
+    a, b = RNG.random(shape), RNG.random(shape)
+    if not a.size:  # min and max of nothing raise
+        assert_same(full_reductions, a, b, raises=ValueError, jit_options=PARALLEL)
+        return
+    assert_same(full_reductions, a, b, rtol=1e-12, jit_options=PARALLEL)
+    assert_same(full_reductions, a[::-1], b, rtol=1e-12, jit_options=PARALLEL)
+    a.flat[a.size // 3] = np.nan  # the NaN reaches min and max through any chunk
+    assert_same(full_reductions, a, b, rtol=1e-12, jit_options=PARALLEL)
+
+
+def test_an_integer_sum_in_chunks_is_exact():
+    assert_same(integer_sum, RNG.integers(-2**40, 2**40, 3 * LARGE), jit_options=PARALLEL)
+    assert_same(integer_sum, RNG.integers(0, 9, (5, LARGE))[:, ::3], jit_options=PARALLEL)
+    assert_same(integer_sum, np.zeros(0, np.int64), jit_options=PARALLEL)
 
 
 def test_broadcasting_and_stencils():

@@ -6,12 +6,11 @@ leave the loop, with one exception, as in Numba: a reduction, a variable that th
 only updates with one associative operator (`s += x`, `s -= x`, `s *= x`, `s /= x`,
 `s = s + x`, `s = min(s, x)`, ...) and reads nowhere else.
 
-A reduction splits the iterations into at most `MAX_CHUNKS` contiguous chunks. Each
-chunk runs its iterations in order, starting from the operator's identity (for min and
-max, from the variable's value before the loop: they are idempotent), and leaves its
+A reduction splits the iterations into contiguous chunks (`passes.parallel_chunks`).
+Each chunk runs its iterations in order, starting from the operator's identity (for min
+and max, from the variable's value before the loop: they are idempotent), and leaves its
 result in a small buffer; after the loop, the chunks' results are combined in chunk
-order. The result equals the serial loop's up to the reassociation of floats, and does
-not depend on the number of cores. (MLIR's own reductions on `scf.parallel` stay
+order. (MLIR's own reductions on `scf.parallel` stay
 serial: `async-parallel-for` declines loops that have them.)
 """
 from __future__ import annotations
@@ -30,11 +29,7 @@ from noodle.compiler.frontend.regions import Region, region_key
 from noodle.compiler.frontend.values import Val, mlir_types, open_block
 from noodle.compiler.prange import is_prange
 from noodle.compiler.types import Scalar
-
-#: Chunks of a reduction loop: enough for the cores of a large machine to share out
-#: unevenly long chunks, few enough that combining them costs nothing. A constant, so
-#: the result does not depend on the machine.
-MAX_CHUNKS = 64
+from noodle.passes.parallel_chunks import chunk_bounds, chunking
 
 _IDENTITIES = {"add": 0, "mul": 1}
 
@@ -102,9 +97,9 @@ class ParallelLoopMixin:
         types = dict(zip(region.names, region.types))
         initial = {name: self.coerce(entry[name], types[name], node) for name in reductions}
         count = trip_count(start, stop, step, arith.constant(ir.IntegerType.get_signless(1), 1))
-        chunks = arith.minsi(count, arith.constant(index, MAX_CHUNKS))
         one = arith.constant(index, 1)
-        per_chunk = arith.ceildivsi(count, arith.maxsi(chunks, one))
+        # an iteration of a prange loop is typically a whole row of work: worth a chunk
+        chunks, per_chunk = chunking(count, one)
         partials = {name: memref.alloc(ir.MemRefType.get([ir.ShapedType.get_dynamic_size()],
                                                          mlir_types(types[name])[0]),
                                        [chunks], [])
@@ -114,13 +109,12 @@ class ParallelLoopMixin:
         block = op.regions[0].blocks.append(index)
         with open_block(block):
             chunk = block.arguments[0]
-            first = arith.muli(chunk, per_chunk)
-            last = arith.minsi(arith.addi(first, per_chunk), count)
+            first, iterations = chunk_bounds(chunk, per_chunk, count)
             self.env = dict(entry)
             for name, combiner in reductions.items():
                 self.env[name] = (initial[name] if combiner not in _IDENTITIES
                                   else self.const_scalar(types[name], _IDENTITIES[combiner]))
-            self.emit_for_loop(node, first, last, one,
+            self.emit_for_loop(node, first, arith.addi(first, iterations), one,
                                lambda k: item(arith.addi(start, arith.muli(k, step))))
             for name in reductions:
                 value = self.coerce(self.env[name], types[name], node)
