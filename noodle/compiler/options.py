@@ -2,11 +2,17 @@
 the tiers a kernel is compiled at."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 #: A new key is compiled at once by the baseline tier (cheap: no LLVM optimisation) so
 #: its first call is quick; a hot key is recompiled by the optimising tier.
 TIERS = ("baseline", "optimising")
+
+
+#: LLVM's fast-math flags, which `@jit(fastmath=...)` may ask for (`passes.fastmath`
+#: says what each allows)
+FASTMATH_FLAGS = ("reassoc", "contract", "nnan", "ninf", "nsz", "arcp", "afn")
 
 
 @dataclass(frozen=True)
@@ -15,6 +21,7 @@ class CompileOptions:
     opt_level: int = 3  # LLVM's, at the optimising tier
     tier: str = "optimising"
     parallel: bool = False  # array loops run on all cores
+    fastmath: frozenset[str] = frozenset()  # LLVM's fast-math flags (`passes.fastmath`)
 
     def at_tier(self, tier: str) -> CompileOptions:
         return replace(self, tier=tier)
@@ -31,4 +38,20 @@ class CompileOptions:
                 != self.at_tier("baseline").llvm_opt_level)
 
     def key(self) -> tuple:
-        return (self.boundscheck, self.opt_level, self.tier, self.parallel)
+        return (self.boundscheck, self.opt_level, self.tier, self.parallel,
+                tuple(sorted(self.fastmath)))
+
+
+def fastmath_flags(value: bool | str | Iterable[str]) -> frozenset[str]:
+    """The flags `@jit(fastmath=value)` asks for: True (or "fast") for all of them, False
+    for none, or a set of flag names; anything else is a ValueError that lists them."""
+    if value is True or value == "fast":
+        return frozenset(FASTMATH_FLAGS)
+    if value is False or value is None:
+        return frozenset()
+    flags = frozenset([value] if isinstance(value, str) else value)
+    unknown = sorted(flags - set(FASTMATH_FLAGS))
+    if unknown:
+        raise ValueError(f"unknown fastmath flag(s) {', '.join(map(repr, unknown))}: use "
+                         f"True, or a set of {', '.join(FASTMATH_FLAGS)}")
+    return flags

@@ -31,6 +31,7 @@ from noodle.dialects import make_context
 from noodle.errors import LoweringError
 from noodle.passes.approximate_exp import approximate_exp
 from noodle.passes.approximate_log import approximate_log
+from noodle.passes.fastmath import apply_fastmath
 from noodle.passes.lower_nir import lower_nir
 from noodle.passes.nir_cleanup import nir_cleanup
 from noodle.passes.nir_fusion import fuse_elementwise
@@ -132,8 +133,9 @@ def add_entry_point(unit: CompilationUnit, symbol: str) -> None:
                 func.ReturnOp(list(call.results))
 
 
-def make_mlir(unit: CompilationUnit, symbol: str, parallel: bool = False) -> None:
-    """nir -> LLVM dialect, in place; `parallel`: array loops run in tasks."""
+def make_mlir(unit: CompilationUnit, symbol: str, options: CompileOptions) -> None:
+    """nir -> LLVM dialect, in place, as `options` ask (parallel loops, fast math)."""
+    parallel = options.parallel
     with unit.context:
         try:
             unit.module.operation.verify()
@@ -141,6 +143,7 @@ def make_mlir(unit: CompilationUnit, symbol: str, parallel: bool = False) -> Non
             fuse_elementwise(unit.module)
             blas = numpy_blas()
             lower_nir(unit.module, blas.interface if blas is not None else None, parallel)
+            apply_fastmath(unit.module, options.fastmath)
             for approximate in MATH_APPROXIMATIONS:
                 approximate(unit.module)
             passmanager.PassManager.parse(f"builtin.module({to_loops(parallel)})").run(
@@ -171,7 +174,7 @@ def compile_function(pyfunc: FunctionType, arg_types: tuple[NType, ...],
         _dump(stage, symbol, text)
 
     keep("nir", str(unit.module))
-    make_mlir(unit, symbol, options.parallel)
+    make_mlir(unit, symbol, options)
     keep("mlir", str(unit.module))
     llvm_ir = make_llvm(unit)
     if can_have_entry(result_type):

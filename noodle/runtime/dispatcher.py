@@ -16,13 +16,13 @@ import os
 import sys
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from types import FunctionType
 from typing import Any
 
 from noodle.compiler.kernel import STAGES, Kernel
-from noodle.compiler.options import CompileOptions
+from noodle.compiler.options import CompileOptions, fastmath_flags
 from noodle.compiler.types import NType, Scalar, typeof
 from noodle.errors import (LoweringError, NoodleCacheWarning, NoodleError,
                            NoodleFallbackWarning, SourceLocation, TypingError,
@@ -433,7 +433,7 @@ def _compile_job(spec: tuple) -> Callable[[], tuple[str, bytes]]:
 def jit(func: Callable | str | list | None = None, /, *signatures: str, fallback: bool = True,
         boundscheck: bool = False, opt_level: int = 3, cache: bool = True,
         eager: bool = False, hot_threshold: int | None = None, parallel: bool = False,
-        **unknown: Any):
+        fastmath: bool | str | Iterable[str] = False, **unknown: Any):
     """Compile a NumPy-style Python function to native code.
 
     `@jit`, `@jit(**options)`, `jit(f, **options)` and `@jit("float64(float64[:])", ...)`
@@ -446,12 +446,15 @@ def jit(func: Callable | str | list | None = None, /, *signatures: str, fallback
     tier first), hot_threshold (calls after which a key is recompiled by the optimising
     tier; default `NOODLE_HOT_THRESHOLD` or 1000; `NOODLE_HOT_SECONDS` of native time,
     default 0.05, also makes a key hot), parallel (array expressions, assignments and
-    the kept axes of reductions run on all cores; default False).
+    reductions run on all cores, and so do the iterations of `noodle.prange` loops;
+    default False), fastmath (True, or a set of LLVM's fast-math flags such as
+    {"reassoc", "contract"}: float arithmetic may be regrouped, fused, and assume no NaN
+    or infinity, as `noodle.passes.fastmath` says; default False, IEEE arithmetic).
     """
     if unknown:
         raise TypeError(f"jit() got unknown option(s): {', '.join(sorted(unknown))}")
     options = CompileOptions(boundscheck=boundscheck, opt_level=opt_level,
-                             parallel=bool(parallel))
+                             parallel=bool(parallel), fastmath=fastmath_flags(fastmath))
     hot = HotThreshold.from_environment(hot_threshold)
     sigs = list(signatures)
     if isinstance(func, str):

@@ -1,0 +1,54 @@
+"""The `apply-fastmath` pass: lets LLVM treat the program's float arithmetic as real
+arithmetic (`@jit(fastmath=...)`).
+
+The flags are LLVM's (and `arith.fastmath`'s): `reassoc` (regroup sums and products,
+which is what lets a float sum run on SIMD lanes), `contract` (fuse a multiply and an
+add), `nnan` and `ninf` (assume no NaN or infinity appears: `np.isnan` may then be
+folded to False), `nsz` (ignore the sign of zero), `arcp` (divide by multiplying with
+the reciprocal), `afn` (approximate functions). `fast` is all of them.
+
+The pass runs after `lower-nir` and before the math approximation passes, so it marks
+the arithmetic the program asked for and leaves the approximations' own evaluation
+alone: exp, log, ... keep their documented error bound for the inputs they get, but
+those inputs may differ from a strict evaluation's by what the flags allow.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from mlir import ir
+
+PASS_NAME = "apply-fastmath"
+
+#: Float ops with a `fastmath` attribute (the arith and math ops that implement
+#: `ArithFastMathInterface`)
+_FLOAT_OPS = {f"arith.{name}" for name in (
+    "addf", "subf", "mulf", "divf", "remf", "negf", "cmpf", "maximumf", "minimumf",
+    "maxnumf", "minnumf")}
+
+
+def apply_fastmath(module: ir.Module, flags: Iterable[str] = ("fast",)) -> None:
+    apply_fastmath_in(module.operation, flags)
+
+
+def apply_fastmath_pass(op: ir.Operation, pass_: object) -> None:
+    """The pass callable for `PassManager.add(apply_fastmath_pass, name=PASS_NAME)`:
+    every flag."""
+    apply_fastmath_in(op, ("fast",))
+
+
+def apply_fastmath_in(root: ir.Operation, flags: Iterable[str]) -> None:
+    """Sets `flags` (names of `arith.fastmath` flags) on every float arith and math op
+    nested in `root`."""
+    chosen = sorted(flags)
+    if not chosen:
+        return
+    attribute = ir.Attribute.parse(f"#arith.fastmath<{','.join(chosen)}>")
+
+    def visit(op: ir.Operation) -> ir.WalkResult:
+        if op.name in _FLOAT_OPS or (op.name.startswith("math.")
+                                     and "fastmath" in op.attributes):
+            op.attributes["fastmath"] = attribute
+        return ir.WalkResult.ADVANCE
+
+    root.walk(visit, ir.WalkOrder.PRE_ORDER)
