@@ -34,6 +34,7 @@ from noodle.passes.approximate_log import approximate_log
 from noodle.passes.fastmath import apply_fastmath
 from noodle.passes.lower_nir import lower_nir
 from noodle.passes.nir_cleanup import nir_cleanup
+from noodle.passes.nir_fold import nir_fold
 from noodle.passes.nir_fusion import fuse_elementwise
 from noodle.passes.parallel_chunks import MIN_TASK_SIZE
 from noodle.passes.widen_bool_memrefs import widen_bool_memrefs
@@ -139,6 +140,10 @@ def make_mlir(unit: CompilationUnit, symbol: str, options: CompileOptions) -> No
     with unit.context:
         try:
             unit.module.operation.verify()
+            # one value for each size the frontend computed at each use, which nir-fold
+            # compares to tell arrays of one shape
+            passmanager.PassManager.parse("builtin.module(cse)").run(unit.module.operation)
+            nir_fold(unit.module)
             nir_cleanup(unit.module)
             fuse_elementwise(unit.module)
             blas = numpy_blas()

@@ -1,6 +1,6 @@
-"""The `apply-fastmath` pass: lets LLVM treat the program's float arithmetic as real
-arithmetic (`@jit(fastmath=...)`).
+"""The `apply-fastmath` pass: LLVM's fast-math flags on the program's float arithmetic.
 
+With them (`@jit(fastmath=...)`) LLVM may treat that arithmetic as real arithmetic.
 The flags are LLVM's (and `arith.fastmath`'s): `reassoc` (regroup sums and products,
 which is what lets a float sum run on SIMD lanes), `contract` (fuse a multiply and an
 add), `nnan` and `ninf` (assume no NaN or infinity appears: `np.isnan` may then be
@@ -18,6 +18,8 @@ from collections.abc import Iterable
 
 from mlir import ir
 
+from noodle.passes.ir_walk import ops_where
+
 PASS_NAME = "apply-fastmath"
 
 #: Float ops with a `fastmath` attribute (the arith and math ops that implement
@@ -31,8 +33,8 @@ def apply_fastmath(module: ir.Module, flags: Iterable[str] = ("fast",)) -> None:
     apply_fastmath_in(module.operation, flags)
 
 
-def apply_fastmath_pass(op: ir.Operation, pass_: object) -> None:
-    """The pass callable for `PassManager.add(apply_fastmath_pass, name=PASS_NAME)`:
+def fastmath_pass(op: ir.Operation, pass_: object) -> None:
+    """The pass callable for `PassManager.add(fastmath_pass, name=PASS_NAME)`:
     every flag."""
     apply_fastmath_in(op, ("fast",))
 
@@ -44,11 +46,6 @@ def apply_fastmath_in(root: ir.Operation, flags: Iterable[str]) -> None:
     if not chosen:
         return
     attribute = ir.Attribute.parse(f"#arith.fastmath<{','.join(chosen)}>")
-
-    def visit(op: ir.Operation) -> ir.WalkResult:
-        if op.name in _FLOAT_OPS or (op.name.startswith("math.")
-                                     and "fastmath" in op.attributes):
-            op.attributes["fastmath"] = attribute
-        return ir.WalkResult.ADVANCE
-
-    root.walk(visit, ir.WalkOrder.PRE_ORDER)
+    for op in ops_where(root, lambda op: op.name in _FLOAT_OPS or (
+            op.name.startswith("math.") and "fastmath" in op.attributes)):
+        op.attributes["fastmath"] = attribute

@@ -19,6 +19,7 @@ from mlir.dialects import arith, memref, scf
 
 from noodle.passes.blas_symbols import BlasInterface
 from noodle.passes.nir_binary import binary_builder
+from noodle.passes.ir_walk import ops_where
 from noodle.passes.nir_buffers import (
     alloc_buffer, element_type_of, is_array, may_overlap, rank_of, same_view, sizes_of)
 from noodle.passes.nir_cast import cast_scalar
@@ -57,7 +58,7 @@ def lower_nir_in(root: ir.Operation, blas: BlasInterface | None = None,
     lowerings = {**_LOWERINGS, "nir.matmul": functools.partial(lower_matmul, blas=blas),
                  "nir.reduce": functools.partial(_lower_reduce, parallel=parallel)}
     fused: list[ir.Operation] = []
-    for op in _nir_ops(root):
+    for op in ops_where(root, lambda op: op.name.startswith("nir.")):
         if FUSED in op.attributes:
             fused.append(op)
             continue
@@ -68,18 +69,6 @@ def lower_nir_in(root: ir.Operation, blas: BlasInterface | None = None,
         op.erase()
     for op in reversed(fused):
         op.erase()
-
-
-def _nir_ops(root: ir.Operation) -> list[ir.Operation]:
-    found: list[ir.Operation] = []
-
-    def visit(op: ir.Operation) -> ir.WalkResult:
-        if op.name.startswith("nir."):
-            found.append(op)
-        return ir.WalkResult.ADVANCE
-
-    root.walk(visit, ir.WalkOrder.PRE_ORDER)
-    return found
 
 
 def _string_attr(op: ir.Operation, name: str) -> str:

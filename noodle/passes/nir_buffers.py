@@ -35,6 +35,14 @@ def sizes_of(array: ir.Value) -> list[ir.Value]:
     return [memref.dim(array, index_constant(d)) for d in range(rank_of(array))]
 
 
+def queried_dim(query: ir.OpView) -> int | None:
+    """Which dim a `memref.dim` asks for, when that is a constant."""
+    index = query.operands[1].owner
+    if isinstance(index, ir.Block) or index.name != "arith.constant":
+        return None
+    return ir.IntegerAttr(index.attributes["value"]).value
+
+
 def canonical_type(element_type: ir.Type, rank: int) -> ir.MemRefType:
     """`nir.array_type` from an element type rather than a dtype name."""
     layout = ir.StridedLayoutAttr.get(DYNAMIC_STRIDE, [DYNAMIC_STRIDE] * rank)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from mlir import ir
 
+from noodle.passes.ir_walk import ops_where
 from noodle.passes.nir_buffers import is_array
 from noodle.passes.nir_effects import MemoryWrites
 
@@ -44,15 +45,7 @@ def nir_cleanup_in(root: ir.Operation) -> None:
 
 
 def _nir_ops(root: ir.Operation) -> list[ir.Operation]:
-    found: list[ir.Operation] = []
-
-    def visit(op: ir.Operation) -> ir.WalkResult:
-        if op.name.startswith("nir."):
-            found.append(op.operation)
-        return ir.WalkResult.ADVANCE
-
-    root.walk(visit, ir.WalkOrder.PRE_ORDER)
-    return found
+    return ops_where(root, lambda op: op.name.startswith("nir."))
 
 
 def _erase_unused(root: ir.Operation) -> None:
@@ -66,7 +59,7 @@ def _merge_repeated(root: ir.Operation) -> None:
     seen: dict[tuple, ir.Operation] = {}
     writes = MemoryWrites()
     for op in _nir_ops(root):
-        if op.name not in _PURE or (is_array(op.result) and not _only_read(op.result)):
+        if op.name not in _PURE or (is_array(op.result) and not only_read(op.result)):
             continue
         key = (op.block, op.name, tuple(_operand_key(v) for v in op.operands),
                tuple(sorted((name, str(op.attributes[name])) for name in op.attributes)))
@@ -86,7 +79,7 @@ def _operand_key(value: ir.Value) -> object:
     return value
 
 
-def _only_read(array: ir.Value) -> bool:
+def only_read(array: ir.Value) -> bool:
     """Whether every use of `array` only reads its elements (no writes, no views, no
     returns or calls through which it could be written or seen twice)."""
     for use in array.uses:

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from mlir import ir
 
-from noodle.passes.nir_buffers import broadcast_shape, is_array, rank_of
+from noodle.passes.ir_walk import ops_where
+from noodle.passes.nir_buffers import broadcast_shape, is_array, queried_dim, rank_of
 from noodle.passes.nir_effects import MemoryWrites
 
 PASS_NAME = "nir-fuse-elementwise"
@@ -44,14 +45,7 @@ def nir_fusion_pass(op: ir.Operation, pass_: object) -> None:
 
 def fuse_elementwise_in(root: ir.Operation) -> None:
     """Marks every elementwise op in `root` that can be fused into its user."""
-    producers: list[ir.Operation] = []
-
-    def visit(op: ir.Operation) -> ir.WalkResult:
-        if op.name in ELEMENTWISE and is_array(op.result):
-            producers.append(op)
-        return ir.WalkResult.ADVANCE
-
-    root.walk(visit, ir.WalkOrder.PRE_ORDER)
+    producers = ops_where(root, lambda op: op.name in ELEMENTWISE and is_array(op.result))
     # users first: rewriting a user's shape queries queries its operands' shapes,
     # which may be the results of producers still to come
     writes = MemoryWrites()
@@ -85,7 +79,7 @@ def _fusable(op: ir.Operation, writes: MemoryWrites) -> bool:
             and rank_of(user.result) == rank_of(op.result))
     anchor = _anchor(user, op.operation.block)
     return (takes_it and anchor is not None
-            and all(_constant_dim(use.owner) is not None
+            and all(queried_dim(use.owner) is not None
                     for use in uses if _is_shape_query(use.owner))
             and not writes.between(op, anchor))
 
@@ -107,13 +101,6 @@ def _is_shape_query(op: ir.OpView) -> bool:
     return op.name == "memref.dim"
 
 
-def _constant_dim(query: ir.OpView) -> int | None:
-    index = query.operands[1].owner
-    if isinstance(index, ir.Block) or index.name != "arith.constant":
-        return None
-    return ir.IntegerAttr(index.attributes["value"]).value
-
-
 def _rewrite_shape_queries(op: ir.Operation) -> None:
     """`memref.dim` of the fused op's result -> that size from its operands' shapes,
     computed once, just before the op (where its operands are, so every query sees it)."""
@@ -123,5 +110,5 @@ def _rewrite_shape_queries(op: ir.Operation) -> None:
     with ir.InsertionPoint(op), op.location:
         shape = broadcast_shape(list(op.operands), rank_of(op.result))
     for query in queries:
-        query.result.replace_all_uses_with(shape[_constant_dim(query)])
+        query.result.replace_all_uses_with(shape[queried_dim(query)])
         query.erase()

@@ -187,6 +187,46 @@ def test_repeated_expressions(function):
     assert_same(function, RNG.random(20), RNG.random(20))
 
 
+def uniform_chain(n, x):
+    return (np.zeros(n) + 1.0) * 3.0 - x
+
+
+def uniform_compare_and_where(n, x):
+    below = np.ones(n) < x
+    return np.where(below, np.zeros(n), np.ones(n)).astype(np.float32)
+
+
+def uniform_written_after(n):
+    a = np.zeros(n, dtype=np.int32) + 1
+    a[1] = 7
+    return a
+
+
+def uniform_written_before(n):
+    g = np.zeros(n)
+    g[0] = 5.0
+    return g + 1.0
+
+
+def uniform_of_two_shapes(n, m):
+    return np.zeros((n, 1)) + np.ones((1, m))
+
+
+def uniform_returned(n):
+    a = np.ones(n)
+    return a, a / 2
+
+
+@pytest.mark.parametrize("function, args", [
+    (uniform_chain, (6, 2.5)), (uniform_chain, (0, 1.0)),
+    (uniform_compare_and_where, (6, 2.0)), (uniform_compare_and_where, (6, 0.5)),
+    (uniform_written_after, (4,)), (uniform_written_before, (4,)),
+    (uniform_of_two_shapes, (3, 4)), (uniform_returned, (5,)),
+], ids=lambda v: v.__name__ if callable(v) else "")
+def test_uniform_arrays(function, args):
+    assert_same(function, *args)
+
+
 def test_repeated_results_are_distinct_arrays():
     x, y = noodle.jit(repeated_and_returned, cache=False)(np.ones(3), np.ones(3))
     assert not np.shares_memory(x, y)
