@@ -99,9 +99,9 @@ def to_llvm_dialect(parallel: bool) -> str:
     return f"{ASYNC_TO_LLVM},{TO_LLVM_DIALECT}" if parallel else TO_LLVM_DIALECT
 
 
-def _dump(stage: str, symbol: str, text: str | bytes) -> None:
+def _dump(stage: str, function: str, text: str | bytes) -> None:
     if os.environ.get("NOODLE_DUMP_IR") and isinstance(text, str):
-        print(f"// ----- noodle {stage}: {symbol} -----\n{text}", file=sys.stderr)
+        print(f"// ----- noodle {stage}: {function} -----\n{text}", file=sys.stderr)
 
 
 def make_nir(pyfunc: FunctionType, arg_types: tuple[NType, ...],
@@ -176,7 +176,7 @@ def compile_function(pyfunc: FunctionType, arg_types: tuple[NType, ...],
 
     def keep(stage: str, text: str | bytes) -> None:
         kernel.stages[stage] = text
-        _dump(stage, symbol, text)
+        _dump(stage, pyfunc.__qualname__, text)
 
     keep("nir", str(unit.module))
     make_mlir(unit, symbol, options)

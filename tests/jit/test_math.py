@@ -89,6 +89,53 @@ def test_math_domain_error_raises_value_error():
     assert_same(log_of, 0.0, raises=ValueError)
 
 
+def sin(x):  # named like the C library's function, which the kernel calls
+    return math.sin(x)
+
+
+def cos(x):
+    return math.cos(x)
+
+
+def tan(x):
+    return math.tan(x)
+
+
+def acosh(x):
+    return math.acosh(x)
+
+
+def atanh(x):
+    return math.atanh(x)
+
+
+def sqrt(x):
+    return math.sqrt(x)
+
+
+def tanh(x):
+    return math.tanh(x)
+
+
+def exp(x):
+    return math.exp(x)
+
+
+@pytest.mark.parametrize("function", [sin, cos, tan, acosh, atanh, sqrt, tanh, exp],
+                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize("x", [math.inf, -math.inf, math.nan, 0.5, 1.0, -1.0, 2.0, 0.0,
+                               -0.0, 1e300, 710.0, -710.0])
+def test_math_errors_at_the_edges_of_each_domain(function, x):
+    # the same exception as Python (ValueError for a domain error, OverflowError for a
+    # finite argument with an infinite result) or the same value
+    try:
+        function(x)
+    except (ValueError, OverflowError) as e:
+        assert_same(function, x, raises=type(e))
+    else:
+        assert_same(function, x)
+
+
 def builtins(a, b):
     return abs(a), abs(b), min(a, b), max(a, b), min(a, b, 0), max(b, a, -5)
 

@@ -40,15 +40,21 @@ MATH_FUNCTIONS = {
     math.sqrt: (np.sqrt, "negative"), math.exp: (np.exp, None), math.log: (np.log, "positive"),
     math.log2: (np.log2, "positive"), math.log10: (np.log10, "positive"),
     math.log1p: (np.log1p, "above_minus_one"), math.expm1: (np.expm1, None),
-    math.sin: (np.sin, None), math.cos: (np.cos, None), math.tan: (np.tan, None),
+    math.sin: (np.sin, "finite"), math.cos: (np.cos, "finite"), math.tan: (np.tan, "finite"),
     math.asin: (np.arcsin, "unit"), math.acos: (np.arccos, "unit"),
     math.atan: (np.arctan, None), math.sinh: (np.sinh, None), math.cosh: (np.cosh, None),
     math.tanh: (np.tanh, None), math.asinh: (np.arcsinh, None),
-    math.acosh: (np.arccosh, None), math.atanh: (np.arctanh, None),
+    math.acosh: (np.arccosh, "at_least_one"), math.atanh: (np.arctanh, "open_unit"),
     math.fabs: (np.absolute, None), math.atan2: (np.arctan2, None),
     math.hypot: (np.hypot, None), math.copysign: (np.copysign, None),
     math.pow: (np.power, "pow"), math.fmod: (np.fmod, "fmod"),
 }
+#: math functions whose result is finite wherever their argument is and the domain check
+#: passes: no overflow check (it would cost a branch in every loop that calls them)
+NEVER_OVERFLOW = {math.sqrt, math.log, math.log2, math.log10, math.log1p, math.sin, math.cos,
+                  math.tan, math.asin, math.acos, math.atan, math.tanh, math.asinh,
+                  math.acosh, math.atanh, math.fabs, math.atan2, math.copysign, math.fmod,
+                  math.erf, math.erfc}
 #: math functions NumPy has no ufunc for: the nir.unary kind, and the domain check
 MATH_ONLY = {math.erf: ("erf", None), math.erfc: ("erfc", None),
              math.gamma: ("gamma", "gamma"), math.lgamma: ("lgamma", "gamma")}
@@ -116,7 +122,8 @@ class CallMixin:
             if domain is not None:
                 self.check_domain([x], domain, node)
             result = Val(PY_FLOAT, nir.unary(kind, "float64", x.ir, x.ir.type))
-            self.check_overflow([x], result, node)
+            if callee not in NEVER_OVERFLOW:
+                self.check_overflow([x], result, node)
             return result
         if callee in ANGLE_FACTORS and len(args) == 1:
             factor, is_math = ANGLE_FACTORS[callee]
@@ -242,7 +249,8 @@ class CallMixin:
             self.check_domain(xs, domain, node)
         kind = UNARY_UFUNCS.get(ufunc)
         result = self.apply_ufunc(ufunc, xs, node, kind=kind)
-        self.check_overflow(xs, result, node)
+        if callee not in NEVER_OVERFLOW:
+            self.check_overflow(xs, result, node)
         return result
 
     def check_overflow(self, xs: list[Val], result: Val, node) -> None:
@@ -266,6 +274,12 @@ class CallMixin:
             bad = le(x.ir, f64(0.0))
         elif domain == "above_minus_one":
             bad = le(x.ir, f64(-1.0))
+        elif domain == "finite":  # sin, cos and tan of an infinity
+            bad = nir.unary("isinf", "float64", x.ir, i1)
+        elif domain == "at_least_one":
+            bad = lt(x.ir, f64(1.0))
+        elif domain == "open_unit":
+            bad = arith.ori(le(x.ir, f64(-1.0)), le(f64(1.0), x.ir))
         elif domain == "gamma":  # poles at 0, -1, -2, ...
             whole = nir.compare("eq", "float64", nir.unary("floor", "float64", x.ir, x.ir.type),
                                 x.ir, i1)

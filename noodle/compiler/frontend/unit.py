@@ -94,7 +94,9 @@ class CompilationUnit:
         raise LoweringError(f"type inference for {pyfunc.__qualname__} did not settle")
 
     def _symbol_for(self, pyfunc: FunctionType) -> str:
-        base = re.sub(r"\W", "_", pyfunc.__qualname__)
+        # prefixed: a kernel named like a C library function (`sin`, `exp`) would be
+        # called in its place, by itself and by every other kernel in the process
+        base = "noodle_fn_" + re.sub(r"\W", "_", pyfunc.__qualname__)
         taken = {str(ir.StringAttr(op.attributes["sym_name"]).value)
                  for op in self.module.body.operations if "sym_name" in op.attributes}
         name, n = base, 1
