@@ -18,6 +18,7 @@ from noodle.compiler.backend import declared_functions
 from noodle.compiler.types import Array, NoneType, NType, Scalar, TupleType, leaf_types
 
 _NPY_ARRAY_ALIGNED = 0x100
+_NPY_ARRAY_C_CONTIGUOUS = 0x1
 _NPY_ARRAY_WRITEABLE = 0x400
 
 _DECLARATIONS = """
@@ -177,8 +178,9 @@ class _EntryWriter:
         f.require(f.emit(f"icmp eq i32 {f.load('i32', obj, 24)}, {t.ndim}"))
         f.require(f.emit(f"icmp eq ptr {f.load('ptr', obj, 56)}, "
                          f"{self.rt_slot(rt_descr_slot(t.dtype))}"))
-        aligned = f.emit(f"and i32 {f.load('i32', obj, 64)}, {_NPY_ARRAY_ALIGNED}")
-        f.require(f.emit(f"icmp ne i32 {aligned}, 0"))
+        required = _NPY_ARRAY_ALIGNED | (_NPY_ARRAY_C_CONTIGUOUS if t.layout == "C" else 0)
+        flags = f.emit(f"and i32 {f.load('i32', obj, 64)}, {required}")
+        f.require(f.emit(f"icmp eq i32 {flags}, {required}"))
         data = f.load("ptr", obj, 16)
         self.arrays.append((obj, data))
         dims, strides = f.load("ptr", obj, 32), f.load("ptr", obj, 40)

@@ -36,9 +36,13 @@ class Scalar:
 class Array:
     dtype: np.dtype
     ndim: int
+    #: "C": C-contiguous, so compiled code knows the strides from the sizes (and the
+    #: innermost is 1: loops over it vectorise without a stride check); "A": any strides
+    layout: str = "A"
 
     def __str__(self) -> str:
-        return f"array({self.dtype.name}, {self.ndim}d)"
+        layout = ", C" if self.layout == "C" else ""
+        return f"array({self.dtype.name}, {self.ndim}d{layout})"
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,8 @@ def typeof(value: object) -> NType | None:
     if isinstance(value, np.ndarray):
         if not is_supported_dtype(value.dtype) or not _strides_are_whole_elements(value):
             return None
-        return Array(value.dtype, value.ndim)
+        contiguous = value.ndim > 0 and value.flags.c_contiguous
+        return Array(value.dtype, value.ndim, "C" if contiguous else "A")
     if isinstance(value, tuple):
         items = tuple(typeof(v) for v in value)
         return None if any(t is None for t in items) else TupleType(items)
@@ -135,6 +140,9 @@ def unify(a: NType, b: NType) -> NType | None:
         # where it can (0.0 then np.float32 gives float32)
         dtype = result_dtype(a, b)
         return Scalar(dtype, weak=a.weak and b.weak) if is_supported_dtype(dtype) else None
+    if (isinstance(a, Array) and isinstance(b, Array) and a.dtype == b.dtype
+            and a.ndim == b.ndim):
+        return Array(a.dtype, a.ndim, "A")  # of two layouts, only "any" holds for both
     if isinstance(a, TupleType) and isinstance(b, TupleType) and len(a.items) == len(b.items):
         items = tuple(unify(x, y) for x, y in zip(a.items, b.items))
         return None if any(t is None for t in items) else TupleType(items)

@@ -17,10 +17,11 @@ def parse_type(text: str) -> NType | None:
     m = re.fullmatch(r"(\w+)\s*\[([:,\s0-9]*)\]", text)
     if m:
         dtype = _dtype(m.group(1))
-        ndim = m.group(2).count(":")
-        if ndim == 0:
-            raise ValueError(f"array type {text!r} needs at least one ':'")
-        return Array(dtype, ndim)
+        dims = [d.replace(" ", "") for d in m.group(2).split(",")]
+        if not all(d in (":", "::1") for d in dims) or "::1" in dims[:-1]:
+            raise ValueError(f"array type {text!r}: write ':' for each dim, and '::1' for "
+                             "the last one of a C-contiguous array ('float64[:, ::1]')")
+        return Array(dtype, len(dims), "C" if dims[-1] == "::1" else "A")
     if text.startswith("(") or text.startswith("Tuple("):
         inner = text[text.index("(") + 1:text.rindex(")")]
         return TupleType(tuple(parse_type(p) for p in _split(inner) if p.strip()))
@@ -74,6 +75,8 @@ def matches(declared: NType, actual: NType) -> bool:
         return True
     if isinstance(declared, Scalar) and isinstance(actual, Scalar):
         return np.can_cast(actual.dtype, declared.dtype, "safe")
+    if isinstance(declared, Array) and isinstance(actual, Array):
+        return declared.layout == "A" and declared == Array(actual.dtype, actual.ndim, "A")
     if isinstance(declared, TupleType) and isinstance(actual, TupleType):
         return len(declared.items) == len(actual.items) and all(
             matches(d, a) for d, a in zip(declared.items, actual.items))

@@ -42,7 +42,13 @@ def test_one_specialisation_per_argument_type_key():
     f(np.arange(3), 2)
     f(np.arange(6.0).reshape(2, 3), 2.0)
     assert len(f.signatures) == 3
-    assert (Array(np.dtype(np.float64), 1), noodle.compiler.types.PY_FLOAT) in f.signatures
+    assert (Array(np.dtype(np.float64), 1, "C"), noodle.compiler.types.PY_FLOAT) in f.signatures
+    # the layout is part of the key: a strided array gets code that reads its strides
+    np.testing.assert_array_equal(f(np.arange(10.0)[::-3], 2.0), np.arange(10.0)[::-3] * 2.0)
+    assert len(f.signatures) == 4
+    assert (Array(np.dtype(np.float64), 1, "A"), noodle.compiler.types.PY_FLOAT) in f.signatures
+    f(np.arange(10.0)[1:4], 2.0)  # a contiguous slice is "C"
+    assert len(f.signatures) == 4
 
 
 def test_explicit_signature_compiles_at_decoration_and_refuses_other_types():
@@ -86,7 +92,7 @@ def test_inspect_returns_every_stage():
     assert isinstance(f.inspect("obj"), bytes) and f.inspect("obj")
     with pytest.raises(ValueError, match="unknown stage"):
         f.inspect("bytecode")
-    key = (Array(np.dtype(np.float64), 1), noodle.compiler.types.PY_FLOAT)
+    key = (Array(np.dtype(np.float64), 1, "C"), noodle.compiler.types.PY_FLOAT)
     assert f.inspect("nir", signature=key) == f.inspect("nir")
 
 

@@ -107,7 +107,7 @@ print(json.dumps(report))
 WAIT_FOR_PROMOTION = """
 import time
 deadline = time.monotonic() + 120
-while noodle.stats()["__main__.dot"]["array(float64, 1d), array(float64, 1d)"]["promotion"] \\
+while noodle.stats()["__main__.dot"]["array(float64, 1d, C), array(float64, 1d, C)"]["promotion"] \\
         in (None, "compiling") and time.monotonic() < deadline:
     time.sleep(0.05)
     dot(np.ones(2), np.ones(2))
@@ -161,14 +161,14 @@ def test_explain_says_which_argument_changed(capsys, monkeypatch):
     lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("noodle:")]
     assert len(lines) == 2
     assert "first call" in lines[0]
-    assert "'b' was array(float64, 1d), now array(float32, 1d)" in lines[1]
+    assert "'b' was array(float64, 1d, C), now array(float32, 1d, C)" in lines[1]
 
 
 def test_metrics_file_is_written_at_exit(tmp_path):
     metrics = tmp_path / "metrics.json"
     report, _ = run_program(tmp_path, wait=False, calls=3, NOODLE_METRICS_FILE=str(metrics))
     written = json.loads(metrics.read_text())
-    assert written["__main__.dot"]["array(float64, 1d), array(float64, 1d)"]["calls"] == 3
+    assert written["__main__.dot"]["array(float64, 1d, C), array(float64, 1d, C)"]["calls"] == 3
     assert report["calls"] == 3
 
 

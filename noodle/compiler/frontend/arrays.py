@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 from mlir import ir
@@ -19,6 +20,7 @@ from noodle.compiler.frontend.values import Val, close_block, known_false, open_
 from noodle.compiler.prange import is_prange
 from noodle.compiler.types import PY_INT, Array, Scalar, TupleType, ufunc_result
 from noodle.dialects import nir
+from noodle.passes.nir_buffers import strided_view
 
 DYN = nir.DYNAMIC
 
@@ -381,6 +383,21 @@ class ArrayMixin:
                               strides[:axis] + [_i(0)] + strides[axis:])
 
     # -- iteration ------------------------------------------------------------------------
+    def with_known_strides(self, v: Val) -> Val:
+        """An argument with its C-contiguous arrays as views whose strides are computed
+        from their sizes: LLVM then sees them (the innermost is 1), where the strides
+        the caller passed are unknown numbers."""
+        if isinstance(v.type, TupleType):
+            return replace(v, items=tuple(self.with_known_strides(x) for x in v.items))
+        if not isinstance(v.type, Array) or v.type.layout != "C":
+            return v
+        metadata = memref.extract_strided_metadata(v.ir)
+        base, offset, sizes = metadata[0], metadata[1], metadata[2:2 + v.type.ndim]
+        strides = [_i(1)]
+        for size in reversed(sizes[1:]):
+            strides.insert(0, arith.muli(strides[0], size))
+        return replace(v, ir=strided_view(base, offset, sizes, strides))
+
     def loop_iteration(self, it: ast.expr) -> tuple[ir.Value, ir.Value, ir.Value,
                                                      Callable[[ir.Value], Val]]:
         """(start, stop, step, item) with step > 0 over `index` values: the loop runs

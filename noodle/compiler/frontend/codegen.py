@@ -61,7 +61,7 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ParallelLoopMixin, ast.NodeVis
             self.status = entry.arguments[0]
             values = iter(entry.arguments[1:])
             for name, t in zip(self.source.arg_names, self.arg_types):
-                self.env[name] = unflatten(t, values)
+                self.env[name] = self.with_known_strides(unflatten(t, values))
             self.env[RETURNED] = self.const_bool(False)
             if (analysis.has_value_return(tree.body) and not self.direct_return
                     and not analysis.always_returns(tree.body)):

@@ -10,6 +10,7 @@ import ast
 import builtins
 import contextlib
 from collections.abc import Iterator
+from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
@@ -23,7 +24,7 @@ from noodle.compiler.frontend.values import (NO_CONST, Val, close_block, flatten
                                              mlir_types, open_block)
 from noodle.compiler.types import (BOOL, NONE, PY_BOOL, PY_FLOAT, PY_INT,
                                    Array, NoneType, NType, Scalar, TupleType, result_dtype,
-                                   typeof, ufunc_result)
+                                   typeof, ufunc_result, unify)
 from noodle.dialects import nir
 from noodle.dialects.dtypes import SUPPORTED_DTYPES
 from noodle.errors import SourceLocation, TypingError, UnsupportedError
@@ -143,6 +144,8 @@ class ExpressionMixin(ArrayMixin):
         if isinstance(t, TupleType) and isinstance(v.type, TupleType):
             return Val(t, items=tuple(self.coerce(x, tt, node)
                                       for x, tt in zip(v.items, t.items)))
+        if isinstance(t, Array) and unify(v.type, t) == t:  # any layout goes as "any"
+            return replace(v, type=t)
         raise self.typing_error(node, f"cannot use {v.type} where {t} is expected")
 
     def truth(self, v: Val, node) -> ir.Value:
