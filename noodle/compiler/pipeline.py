@@ -48,6 +48,10 @@ MATH_APPROXIMATIONS = (approximate_exp, approximate_log)
 TO_LOOPS = ",".join([
     "canonicalize", "cse",
     "convert-linalg-to-loops",
+    # temporaries whose size does not change in a loop and which do not outlive an
+    # iteration are allocated once, before the loop (sizes first: `memref.dim` and the
+    # arithmetic on it leave the loop)
+    "loop-invariant-code-motion", "func.func(buffer-hoisting,buffer-loop-hoisting)",
     # private functions return, with each array, whether the caller owns it: that is
     # how a returned view of an argument stays a view (see `add_entry_point`)
     "ownership-based-buffer-deallocation{private-function-dynamic-ownership=true}",
