@@ -37,6 +37,8 @@ from noodle.passes.nir_cleanup import nir_cleanup
 from noodle.passes.nir_fold import nir_fold
 from noodle.passes.nir_fusion import fuse_elementwise
 from noodle.passes.parallel_chunks import MIN_TASK_SIZE
+from noodle.passes.reuse_buffers import PASS_NAME as REUSE_BUFFERS
+from noodle.passes.reuse_buffers import reuse_buffers_pass
 from noodle.passes.widen_bool_memrefs import widen_bool_memrefs
 
 #: The passes that write math functions out in arith ops, so that loops calling them
@@ -44,14 +46,17 @@ from noodle.passes.widen_bool_memrefs import widen_bool_memrefs
 MATH_APPROXIMATIONS = (approximate_exp, approximate_log)
 
 #: Upstream passes from memrefs, linalg and scf down to the LLVM dialect. Buffer
-#: deallocation needs structured control flow, so it runs before scf becomes cf.
-TO_LOOPS = ",".join([
+#: deallocation needs structured control flow, so it runs before scf becomes cf; before
+#: it, noodle's `reuse-buffers` lets temporaries share buffers.
+BEFORE_DEALLOCATION = ",".join([
     "canonicalize", "cse",
     "convert-linalg-to-loops",
     # temporaries whose size does not change in a loop and which do not outlive an
     # iteration are allocated once, before the loop (sizes first: `memref.dim` and the
     # arithmetic on it leave the loop)
     "loop-invariant-code-motion", "func.func(buffer-hoisting,buffer-loop-hoisting)",
+])
+DEALLOCATION = ",".join([
     # private functions return, with each array, whether the caller owns it: that is
     # how a returned view of an argument stays a view (see `add_entry_point`)
     "ownership-based-buffer-deallocation{private-function-dynamic-ownership=true}",
@@ -90,13 +95,19 @@ ASYNC_TO_LLVM = ",".join([
 PRANGE_TO_TASKS = "async-parallel-for{async-dispatch=true num-workers=-1 min-task-size=1}"
 
 
-def to_loops(parallel: bool) -> str:
-    if not parallel:
-        return TO_LOOPS
-    # buffer deallocation knows no async ops: it runs first, on linalg ops
-    deallocation = TO_LOOPS.replace("convert-linalg-to-loops,", "")
-    return ",".join([deallocation, PRANGE_TO_TASKS, "convert-linalg-to-parallel-loops",
-                     "canonicalize", "cse"])
+def to_loops(parallel: bool) -> passmanager.PassManager:
+    """The passes from lowered nir to loops on memrefs, with buffers freed."""
+    before = BEFORE_DEALLOCATION
+    after = DEALLOCATION
+    if parallel:
+        # buffer deallocation knows no async ops: it runs first, on linalg ops
+        before = before.replace("convert-linalg-to-loops,", "")
+        after = ",".join([after, PRANGE_TO_TASKS, "convert-linalg-to-parallel-loops",
+                          "canonicalize", "cse"])
+    manager = passmanager.PassManager.parse(f"builtin.module({before})")
+    manager.add(reuse_buffers_pass, name=REUSE_BUFFERS)
+    manager.add(after)
+    return manager
 
 
 def to_llvm_dialect(parallel: bool) -> str:
@@ -155,8 +166,7 @@ def make_mlir(unit: CompilationUnit, symbol: str, options: CompileOptions) -> No
             apply_fastmath(unit.module, options.fastmath)
             for approximate in MATH_APPROXIMATIONS:
                 approximate(unit.module)
-            passmanager.PassManager.parse(f"builtin.module({to_loops(parallel)})").run(
-                unit.module.operation)
+            to_loops(parallel).run(unit.module.operation)
             add_entry_point(unit, symbol)
             widen_bool_memrefs(unit.module.operation)
             passmanager.PassManager.parse(f"builtin.module({to_llvm_dialect(parallel)})").run(

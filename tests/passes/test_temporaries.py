@@ -1,7 +1,9 @@
-"""Temporaries in loops: one whose size does not change in the loop and which does not
+"""Temporaries. In loops: one whose size does not change in the loop and which does not
 outlive an iteration is allocated once, before the loop (upstream's buffer hoisting in
-`pipeline.TO_LOOPS`); one carried into the next iteration, or made in a prange loop's
-iteration, stays where it is. Results against Python for each."""
+`pipeline.BEFORE_DEALLOCATION`); one carried into the next iteration, or made in a
+prange loop's iteration, stays where it is. Between statements: a temporary takes over
+the buffer of an earlier one that is dead by then (`reuse-buffers`), never that of one
+still used or returned. Results against Python for each."""
 from __future__ import annotations
 
 import numpy as np
@@ -13,6 +15,7 @@ from noodle.compiler import pipeline
 from noodle.compiler.options import CompileOptions
 from noodle.compiler.types import typeof
 from noodle.passes.lower_nir import lower_nir
+from noodle.passes.reuse_buffers import reuse_buffers
 from tests.jit.harness import assert_same
 
 
@@ -39,20 +42,27 @@ def per_parallel_iteration(m):
     return out
 
 
-def allocations_in_loops(function, *args, parallel: bool = False) -> list[str]:
-    """For each memref.alloc after the pipeline's loop stage (`to_loops`), the name of
-    the innermost loop around it ("" when none)."""
+def allocations_in_loops(function, *args, parallel: bool = False,
+                         arrays_only: bool = False) -> list[str]:
+    """For each memref.alloc after the pipeline's loop stage (`to_loops`, but before
+    prange loops become tasks), the name of the innermost loop around it ("" when none)."""
     options = CompileOptions(parallel=parallel)
     unit, _, _ = pipeline.make_nir(function, tuple(typeof(a) for a in args), options)
     with unit.context:
         passmanager.PassManager.parse("builtin.module(cse)").run(unit.module.operation)
         lower_nir(unit.module)
-        steps = pipeline.to_loops(parallel).replace(pipeline.PRANGE_TO_TASKS + ",", "")
-        passmanager.PassManager.parse(f"builtin.module({steps})").run(unit.module.operation)
+        before = pipeline.BEFORE_DEALLOCATION
+        if parallel:
+            before = before.replace("convert-linalg-to-loops,", "")
+        passmanager.PassManager.parse(f"builtin.module({before})").run(unit.module.operation)
+        reuse_buffers(unit.module)
+        passmanager.PassManager.parse(f"builtin.module({pipeline.DEALLOCATION})").run(
+            unit.module.operation)
         loops: list[str] = []
 
         def visit(op: ir.Operation) -> ir.WalkResult:
-            if op.name == "memref.alloc":
+            if op.name == "memref.alloc" and (arrays_only is False
+                                              or ir.MemRefType(op.result.type).rank > 0):
                 parent = op.parent
                 while parent.name not in ("scf.for", "scf.while", "scf.parallel",
                                           "func.func"):
@@ -84,3 +94,32 @@ def test_each_parallel_iteration_keeps_its_own_temporary(shape):
     m = np.random.default_rng(2).random(shape)
     assert "scf.parallel" in allocations_in_loops(per_parallel_iteration, m, parallel=True)
     assert_same(per_parallel_iteration, m, rtol=1e-12, jit_options={"parallel": True})
+
+
+def one_after_the_other(a):
+    t = a * 2.0
+    x = t[0] + t.sum()  # used twice: a temporary, dead after this line
+    u = a + 1.0
+    return x + u[-1] + u.sum()
+
+
+def both_alive(a):
+    t = a * 2.0
+    u = a + 1.0
+    return t[0] + t.sum() + u[-1] + u.sum()
+
+
+def first_returned(a):
+    t = a * 2.0
+    x = t[0] + t.sum()
+    u = a + 1.0
+    return t, x + u[-1] + u.sum()
+
+
+@pytest.mark.parametrize("function, arrays", [
+    (one_after_the_other, 1), (both_alive, 2), (first_returned, 2)],
+    ids=lambda v: v.__name__ if callable(v) else "")
+def test_a_dead_temporary_lends_its_buffer(function, arrays):
+    assert len(allocations_in_loops(function, A, arrays_only=True)) == arrays
+    for a in (A, np.arange(1.0, 4.0), np.arange(20.0)[::-3]):
+        assert_same(function, a, rtol=1e-15)
