@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from mlir import ir
 from mlir.dialects import arith
+from mlir.dialects import math as math_dialect
 
 
 @dataclass(frozen=True)
@@ -79,3 +80,26 @@ def power_of_two(exponent: ir.Value, fmt: FloatFormat) -> ir.Value:
                                                 fmt.bits(magic) - fmt.exponent_bias))
     bits = arith.shli(biased, arith.constant(fmt.int_type, fmt.mantissa_bits))
     return arith.bitcast(exponent.type, bits)
+
+
+# Error-free transformations: each returns the rounded result and its exact rounding
+# error, so that a sum or product is carried in two floats (a "double-word") where one
+# rounding would lose what the caller needs (`approximate_sin_cos`'s argument reduction).
+# They hold in round-to-nearest without overflow, and only if LLVM leaves the operations
+# as written: no fast-math flags on them, and the fused multiply-add spelled as one.
+
+def fast_two_sum(a: ir.Value, b: ir.Value) -> tuple[ir.Value, ir.Value]:
+    """(s, e) with s = a + b rounded and s + e = a + b exactly (Dekker), in three
+    operations, where |a| >= |b| or a = 0 or, more generally, a is a multiple of some 2^k
+    with |a| < 2^(p+k) and b one of 2^j with |b| < 2^(p+j), k >= j (p: the format's
+    significand bits, 53 for f64; Muller et al., Handbook of Floating-Point Arithmetic)."""
+    s = arith.addf(a, b)
+    return s, arith.subf(b, arith.subf(s, a))
+
+
+def two_product(a: ir.Value, b: ir.Value) -> tuple[ir.Value, ir.Value]:
+    """(p, e) with p = a * b rounded and p + e = a * b exactly (unless e underflows): the
+    error comes out of a fused multiply-add (`math.fma`, one instruction on a machine
+    with FMA, a vector one in a vectorised loop)."""
+    p = arith.mulf(a, b)
+    return p, math_dialect.fma(a, b, arith.negf(p))
