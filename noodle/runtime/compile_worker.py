@@ -34,6 +34,9 @@ from typing import Any
 #: turns a job's description (picklable) into the job, in the process that runs it
 Resolver = Callable[[Any], Callable[[], Any]]
 
+#: The niceness of worker processes (the program's is 0)
+_NICENESS = 10
+
 
 def describe(spec: Any) -> bytes:
     """A job's description as `submit` takes it. Pickling is one C call that holds the
@@ -167,6 +170,10 @@ class _Standby:
             # when the program lets it go
             for fd in [self._requests, self.results, *inherited]:
                 _close(fd)
+            # the program comes first where cores are fewer than busy processes: the
+            # fork of a job's child (page tables of a process with MLIR loaded) competes
+            # with the call that handed the job over
+            os.nice(_NICENESS)
             _standby_loop(requests_in, results_out, resolve)
 
     def send(self, job: bytes, future: Future) -> bool:
@@ -201,10 +208,18 @@ class _Standby:
             pass
 
 
+#: A job the standby answers at once, with None: a rehearsal of a hand-over (see
+#: `Dispatcher._rehearse_promotion`)
+PING = b""
+
+
 def _standby_loop(requests: int, results: int, resolve: Resolver) -> None:
     status = 0
     try:
         while (payload := _receive(requests)) is not None:
+            if payload == PING:
+                _send(results, pickle.dumps(("ok", None)))
+                continue
             try:
                 job = resolve(pickle.loads(payload))
             except LookupError:  # made after this standby was forked
@@ -247,7 +262,8 @@ def _outcome_of_forked(job: Callable[[], Any]) -> tuple[str, Any]:
         try:
             try:
                 # the program comes first where cores are fewer than busy processes
-                os.nice(10)
+                # (a standby's children are at its niceness already)
+                os.nice(max(0, _NICENESS - os.nice(0)))
                 # a compiler that aborts must not print the program's stack as if the
                 # program had crashed (pytest, for one, enables the fault handler)
                 faulthandler.disable()

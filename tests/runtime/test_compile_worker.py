@@ -51,6 +51,15 @@ def results(futures) -> list:
     return [future.result(timeout=60)[0] for future in futures]
 
 
+def test_a_ping_is_answered_by_the_standby_itself_in_order():
+    worker = CompileWorker(resolve)
+    worker.refresh_standby()
+    first = worker.submit(describe(("square", 3)))
+    ping = worker.submit(compile_worker.PING)
+    assert ping.result(timeout=60) is None  # no child, no resolving: just the round trip
+    assert first.result(timeout=60)[0] == 9
+
+
 def test_a_standby_serves_jobs_in_the_order_they_were_sent():
     worker = CompileWorker(resolve)
     worker.refresh_standby()

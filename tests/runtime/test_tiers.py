@@ -35,6 +35,8 @@ def test_a_hot_key_reaches_the_optimising_tier_between_calls():
     rng = np.random.default_rng(0)
     deadline = time.monotonic() + 120
     assert f(np.ones(2), np.ones(2)) == 2.0
+    # the baseline compile rehearsed the hand-over to the worker; nothing is promoted yet
+    assert key_stats(f)["promotion"] is None and key_stats(f)["tier"] == "baseline"
     calls = 1
     while key_stats(f)["tier"] != "optimising":
         assert time.monotonic() < deadline, key_stats(f)
