@@ -36,8 +36,8 @@ class Scalar:
 class Array:
     dtype: np.dtype
     ndim: int
-    #: "C": C-contiguous, so compiled code knows the strides from the sizes (and the
-    #: innermost is 1: loops over it vectorise without a stride check); "A": any strides
+    #: "C": C-contiguous (a vector's stride is then known to be 1, see
+    #: `ArrayMixin.with_known_strides`); "A": any strides
     layout: str = "A"
 
     def __str__(self) -> str:
