@@ -10,8 +10,8 @@ A reduction splits the iterations into contiguous chunks (`passes.parallel_chunk
 Each chunk runs its iterations in order, starting from the operator's identity (for min
 and max, from the variable's value before the loop: they are idempotent), and leaves its
 result in a small buffer; after the loop, the chunks' results are combined in chunk
-order. (MLIR's own reductions on `scf.parallel` stay
-serial: `async-parallel-for` declines loops that have them.)
+order. (MLIR's own reductions on `scf.parallel` would stay serial: `async-parallel-for`
+declines loops that have them.)
 """
 from __future__ import annotations
 
