@@ -37,6 +37,7 @@ from noodle.passes.lower_nir import lower_nir
 from noodle.passes.nir_cleanup import nir_cleanup
 from noodle.passes.nir_fold import nir_fold
 from noodle.passes.nir_fusion import fuse_elementwise
+from noodle.passes.nir_simplify import nir_simplify
 from noodle.passes.parallel_chunks import MIN_TASK_SIZE
 from noodle.passes.reuse_buffers import PASS_NAME as REUSE_BUFFERS
 from noodle.passes.reuse_buffers import reuse_buffers_pass
@@ -160,6 +161,7 @@ def make_mlir(unit: CompilationUnit, symbol: str, options: CompileOptions) -> No
             # one value for each size the frontend computed at each use, which nir-fold
             # compares to tell arrays of one shape
             passmanager.PassManager.parse("builtin.module(cse)").run(unit.module.operation)
+            nir_simplify(unit.module)
             nir_fold(unit.module)
             nir_cleanup(unit.module)
             fuse_elementwise(unit.module)

@@ -23,6 +23,7 @@ from noodle.passes.nir_fusion import ELEMENTWISE
 
 PASS_NAME = "nir-fold"
 
+
 def nir_fold(module: ir.Module) -> None:
     nir_fold_in(module.operation)
 
