@@ -49,6 +49,12 @@ def loaded_names(nodes: Iterable[ast.AST]) -> dict[str, int]:
     return counts
 
 
+def subscripted_names(nodes: Iterable[ast.AST]) -> set[str]:
+    """Variables that `nodes` index or slice (`a[i]`, `a[1:]`)."""
+    return {node.value.id for node in _walk_body(nodes)
+            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)}
+
+
 def exits_loop(body: list[ast.stmt]) -> bool:
     """Whether a loop body can leave its loop early (break, or return from inside it)."""
     for node in _walk_body(body):

@@ -60,8 +60,10 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ParallelLoopMixin, ast.NodeVis
         with ir.InsertionPoint(entry), self.loc(tree):
             self.status = entry.arguments[0]
             values = iter(entry.arguments[1:])
+            indexed = analysis.subscripted_names(tree.body)
             for name, t in zip(self.source.arg_names, self.arg_types):
-                self.env[name] = self.with_known_strides(unflatten(t, values))
+                value = unflatten(t, values)
+                self.env[name] = self.with_known_strides(value) if name in indexed else value
             self.env[RETURNED] = self.const_bool(False)
             if (analysis.has_value_return(tree.body) and not self.direct_return
                     and not analysis.always_returns(tree.body)):
