@@ -8,11 +8,12 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, strategies as st
 
 import noodle
 from noodle.compiler.pipeline import MIN_TASK_SIZE
 
-from .harness import assert_same
+from .harness import HYPOTHESIS, assert_same
 
 RNG = np.random.default_rng(21)
 LARGE = 4 * MIN_TASK_SIZE + 3  # several tasks, and a remainder
@@ -216,6 +217,16 @@ def test_prange_sum_reduction(n):
                                                (10, 10, 1), (0, 40, 1)])
 def test_prange_reductions_of_each_operator(start, stop, step):
     a = RNG.random(5000)
+    assert_same(several_reductions, a, start, stop, step, rtol=1e-12,
+                np_float_for_py_float=True, jit_options=PARALLEL)
+
+
+@HYPOTHESIS
+@given(st.integers(0, 3000), st.integers(-5, 5).filter(bool), st.integers(0, 2**32))
+def test_prange_reductions_on_any_range(n, step, seed):
+    # any trip count and step: chunk boundaries fall anywhere, remainders included
+    a = np.random.default_rng(seed).random(n + 1)
+    start, stop = (0, n) if step > 0 else (n, -1)
     assert_same(several_reductions, a, start, stop, step, rtol=1e-12,
                 np_float_for_py_float=True, jit_options=PARALLEL)
 
