@@ -108,6 +108,12 @@ def test_within_one_ulp_of_the_correctly_rounded_result(function, make_inputs, r
 @pytest.mark.parametrize("function, name", [(exponential, "exp"), (logarithm, "log")])
 @pytest.mark.parametrize("dtype, suffix", [(np.float64, ""), (np.float32, "f")])
 def test_no_call_is_left(function, name, dtype, suffix):
+    assert_no_call_left(function, name, dtype, suffix)
+
+
+def assert_no_call_left(function, name: str, dtype, suffix: str) -> None:
+    """Neither LLVM's intrinsic nor the C library's `name` is called in the compiled
+    `function` of an array of `dtype` (`suffix`: "f" for the float variant)."""
     kernel = pipeline.compile_function(function, (typeof(np.zeros(3, dtype)),),
                                        CompileOptions())
     assert f"@llvm.{name}." not in kernel.stages["llvm"]
