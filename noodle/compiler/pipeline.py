@@ -31,7 +31,9 @@ from noodle.dialects import make_context
 from noodle.errors import LoweringError
 from noodle.passes.approximate_exp import approximate_exp
 from noodle.passes.approximate_log import approximate_log
+from noodle.passes.approximate_pow import approximate_pow
 from noodle.passes.approximate_sin_cos import approximate_sin_cos
+from noodle.passes.approximate_tanh import approximate_tanh
 from noodle.passes.fastmath import apply_fastmath
 from noodle.passes.lower_nir import lower_nir
 from noodle.passes.nir_cleanup import nir_cleanup
@@ -45,7 +47,8 @@ from noodle.passes.widen_bool_memrefs import widen_bool_memrefs
 
 #: The passes that write math functions out in arith ops, so that loops calling them
 #: vectorise (libm's scalar calls keep a loop scalar)
-MATH_APPROXIMATIONS = (approximate_exp, approximate_log, approximate_sin_cos)
+MATH_APPROXIMATIONS = (approximate_exp, approximate_log, approximate_sin_cos, approximate_tanh,
+                       approximate_pow)
 
 #: Upstream passes from memrefs, linalg and scf down to the LLVM dialect. Buffer
 #: deallocation needs structured control flow, so it runs before scf becomes cf; before

@@ -28,7 +28,8 @@ from mlir.dialects import arith
 from mlir.dialects import math as math_dialect
 
 from noodle.passes.float_arith import (
-    F32, F64, FloatFormat, format_of, multiply_add, power_of_two, replace_scalar_ops)
+    F32, F64, FloatFormat, fast_two_sum, format_of, multiply_add, power_of_two,
+    replace_scalar_ops, two_product, two_sum)
 
 PASS_NAME = "approximate-exp"
 
@@ -89,3 +90,44 @@ def exp_of(x: ir.Value) -> ir.Value:
     result = arith.mulf(result, power_of_two(arith.subf(n, half), fmt))
     is_nan = arith.cmpf(arith.CmpFPredicate.UNO, x, x)
     return arith.select(is_nan, x, result)
+
+
+#: degree of the Taylor polynomial of exp(r) in `exp_double_word`: r^17/17! < 2^-70
+_DOUBLE_WORD_DEGREE = 16
+
+
+def exp_double_word(x_high: ir.Value, x_low: ir.Value) -> tuple[ir.Value, ir.Value, ir.Value]:
+    """(n, y_high, y_low) with exp(x_high + x_low) = 2^n (y_high + y_low) to about 2^-58
+    relative, for f64 `x_high` in [-746, 710] and |x_low| <= 2^-40 (n an integral f64,
+    y_high + y_low in [0.70, 1.42], |y_low| <= ulp(y_high)/2): for the callers that need
+    exp past double precision (`approximate_pow`, `approximate_tanh`).
+
+    The method of `exp_of`, with r = x - n ln 2 carried as a double-word (the product
+    n ln2_low split exactly, and x_low) and exp(r) summed so that only terms below
+    r^3/6 <= 0.007 are rounded: 1 + r and r^2/2 exactly (`fast_two_sum`,
+    `two_product`), the rest of the Taylor polynomial and the rounding errors after."""
+    method = _METHODS[F64]
+
+    def const(value: float) -> ir.Value:
+        return arith.constant(x_high.type, value)
+
+    n = math_dialect.floor(multiply_add(x_high, const(1 / math.log(2)), const(0.5)))
+    # exact: n ln2_high is (ln2_high has 32 significant bits), and so is the difference,
+    # below 1/2 and a multiple of ulp(x_high) or 2^-32
+    r_high = math_dialect.fma(n, const(-method.ln2_high), x_high)
+    product, product_error = two_product(n, const(method.ln2_low))
+    r, r_error = two_sum(r_high, arith.negf(product))
+    r_low = arith.addf(arith.subf(r_error, product_error), x_low)
+    s, s_error = fast_two_sum(const(1.0), r)
+    half_square, half_square_error = two_product(r, arith.mulf(r, const(0.5)))
+    s, s2_error = fast_two_sum(s, half_square)
+    # sum_{k >= 3} r^k / k! = (r^3 / 2) (2/3! + 2r/4! + ...)
+    tail = const(2 / math.factorial(_DOUBLE_WORD_DEGREE))
+    for k in range(_DOUBLE_WORD_DEGREE - 1, 2, -1):
+        tail = multiply_add(tail, r, const(2 / math.factorial(k)))
+    errors = arith.addf(arith.addf(s_error, s2_error), half_square_error)
+    tail = multiply_add(arith.mulf(half_square, r), tail, errors)
+    # exp(r + r_low) = exp(r) + r_low exp(r) + O(r_low^2), and r_low^2 < 2^-80
+    tail = multiply_add(r_low, arith.addf(s, tail), tail)
+    y_high, y_low = fast_two_sum(s, tail)
+    return n, y_high, y_low

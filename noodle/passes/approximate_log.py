@@ -14,14 +14,19 @@ log(0) is -inf, log of a negative number or NaN is NaN, log(inf) is inf.
 """
 from __future__ import annotations
 
+import decimal
+import functools
 import math
 from dataclasses import dataclass
 
+import numpy as np
 from mlir import ir
-from mlir.dialects import arith
+from mlir.dialects import arith, memref
+from mlir.dialects import math as math_dialect
 
 from noodle.passes.float_arith import (
-    F32, F64, FloatFormat, format_of, multiply_add, replace_scalar_ops)
+    F32, F64, FloatFormat, constant_table, fast_two_sum, format_of, multiply_add,
+    replace_scalar_ops, two_product, two_sum)
 
 PASS_NAME = "approximate-log"
 
@@ -105,3 +110,98 @@ def log_of(x: ir.Value) -> ir.Value:
     result = arith.select(arith.cmpf(F.OEQ, x, const(0.0)), const(-math.inf), result)
     # negative numbers and NaN (an unordered comparison is true for NaN)
     return arith.select(arith.cmpf(F.ULT, x, const(0.0)), nan, result)
+
+
+# log past double precision (`log_double_word`), after glibc's pow (Szabolcs Nagy,
+# 2018): x = 2^k z, z in [_LOG_Z_LOW, 2 _LOG_Z_LOW), and z in one of 128 intervals,
+# each with a short 1/c (c in it) and log c to 106 bits in a table; r = z/c - 1 is
+# then exact, |r| < 2^-7.
+_LOG_Z_LOW = 0.70703125  # (1 + 53/128) / 2, about sqrt(1/2)
+_LOG_INDEX_BITS = 7
+_LOG_INVERSE_BITS = 8  # significant bits of 1/c: z (1/c) - 1 is a multiple of 2^-60
+_LOG_TAIL_DEGREE = 11  # of log1p(r): r^12/12 < 2^-81, far under 2^-68 |log x|
+_LOG_TABLE_SYMBOL = "__noodle_log_f64"
+
+
+@functools.cache
+def log_table() -> np.ndarray:
+    """Row i: 1/c, and log c = -log(1/c) as a high and a low double, for the z whose
+    bits are those of _LOG_Z_LOW plus i << (52 - 7) and below the next row's. The rows
+    around z = 1 have 1/c = 1, so that log of an x near 1 has no cancellation."""
+    low_bits, step = F64.bits(_LOG_Z_LOW), 1 << (F64.mantissa_bits - _LOG_INDEX_BITS)
+    context = decimal.Context(prec=50)
+    rows = []
+    for i in range(1 << _LOG_INDEX_BITS):
+        low, high = (np.uint64(low_bits + j * step).view(np.float64)
+                     for j in (i, i + 1))
+        mantissa, exponent = math.frexp(2 / (low + high))
+        inverse = math.ldexp(round(math.ldexp(mantissa, _LOG_INVERSE_BITS)),
+                             exponent - _LOG_INVERSE_BITS)
+        if low <= 1.0 <= high:
+            inverse = 1.0
+        log_c = -context.ln(decimal.Decimal(inverse))
+        log_c_high = float(log_c)
+        rows.append((inverse, log_c_high, float(context.subtract(
+            log_c, decimal.Decimal(log_c_high)))))
+    return np.array(rows, dtype=np.float64)
+
+
+def log_double_word(x: ir.Value) -> tuple[ir.Value, ir.Value]:
+    """(hi, lo) with log(x) = hi + lo to about 2^-68 relative (|lo| <= ulp(hi)/2), for a
+    scalar f64 `x` at the insertion point (inside a module: the table goes there):
+    for `approximate_pow`, where y log(x) up to 745 must be right to 2^-59 or better.
+    log(0) is (-inf, 0), log(inf) is (inf, 0), log(NaN) and of a negative number NaN.
+
+    log(x) = k ln 2 + log c + log1p(r): k ln2_high and r exact, log1p(r) = r - r^2/2 +
+    r^3 P(r) with r^2/2 exact as two doubles (`two_product`), so that only terms below
+    2^-22 relative to log(x) are rounded; the large ones are summed exactly
+    (`two_sum`)."""
+    method = _METHODS[F64]
+
+    def const(value: float) -> ir.Value:
+        return arith.constant(x.type, value)
+
+    def int_const(value: int) -> ir.Value:
+        return arith.constant(F64.int_type, value)
+
+    F = arith.CmpFPredicate
+    subnormal = arith.cmpf(F.OLT, x, const(method.smallest_normal))
+    scaled = arith.select(subnormal, arith.mulf(x, const(2.0 ** F64.mantissa_bits)), x)
+    offset = arith.subi(arith.bitcast(F64.int_type, scaled), int_const(F64.bits(_LOG_Z_LOW)))
+    row = arith.andi(arith.shrui(offset, int_const(F64.mantissa_bits - _LOG_INDEX_BITS)),
+                     int_const((1 << _LOG_INDEX_BITS) - 1))
+    exponent = arith.shrsi(offset, int_const(F64.mantissa_bits))
+    z = arith.bitcast(x.type, arith.subi(arith.bitcast(F64.int_type, scaled),
+                                         arith.shli(exponent, int_const(F64.mantissa_bits))))
+    # k as a float through i32 (x86 has no vector conversion from i64 before AVX-512)
+    k = arith.sitofp(x.type, arith.trunci(ir.IntegerType.get_signless(32), exponent))
+    k = arith.subf(k, arith.select(subnormal, const(float(F64.mantissa_bits)), const(0.0)))
+    table = constant_table(_LOG_TABLE_SYMBOL, log_table())
+    index = ir.IndexType.get()
+    row = arith.index_cast(index, row)
+    inverse, log_c_high, log_c_low = (
+        memref.load(table, [row, arith.constant(index, column)]) for column in range(3))
+
+    r = math_dialect.fma(z, inverse, const(-1.0))
+    half_square, half_square_error = two_product(r, arith.mulf(r, const(-0.5)))
+    # log1p(r) - r + r^2/2 = r^3 (1/3 - r/4 + ...)
+    tail = const((-1) ** (_LOG_TAIL_DEGREE + 1) / _LOG_TAIL_DEGREE)
+    for j in range(_LOG_TAIL_DEGREE - 1, 2, -1):
+        tail = multiply_add(tail, r, const((-1) ** (j + 1) / j))
+    tail = arith.mulf(arith.mulf(arith.mulf(r, r), r), tail)
+    # k ln2_high + log_c_high: exact with k = 0, else |k ln 2| > |log c|
+    high, error1 = fast_two_sum(arith.mulf(k, const(method.ln2_high)), log_c_high)
+    high, error2 = two_sum(high, r)
+    # |r^2/2| < 2^-15 is below |high| (or high = r, r^2/2 far below it)
+    high, error3 = fast_two_sum(high, half_square)
+    low = arith.addf(arith.addf(arith.addf(error1, error2), arith.addf(error3, half_square_error)),
+                     multiply_add(k, const(method.ln2_low), log_c_low))
+    high, low = fast_two_sum(high, arith.addf(low, tail))
+
+    inf, nan, zero = const(math.inf), const(math.nan), const(0.0)
+    high = arith.select(arith.cmpf(F.OEQ, x, inf), inf, high)
+    high = arith.select(arith.cmpf(F.OEQ, x, zero), const(-math.inf), high)
+    high = arith.select(arith.cmpf(F.ULT, x, zero), nan, high)
+    special = arith.ori(arith.cmpf(F.UNO, x, x),
+                        arith.ori(arith.cmpf(F.OEQ, x, inf), arith.cmpf(F.OLE, x, zero)))
+    return high, arith.select(special, zero, low)

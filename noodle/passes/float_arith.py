@@ -7,8 +7,9 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 from mlir import ir
-from mlir.dialects import arith
+from mlir.dialects import arith, memref
 from mlir.dialects import math as math_dialect
 
 
@@ -42,9 +43,9 @@ def format_of(t: ir.Type) -> FloatFormat | None:
 
 
 def replace_scalar_ops(root: ir.Operation, op_name: str,
-                       build: Callable[[ir.Value], ir.Value]) -> None:
+                       build: Callable[..., ir.Value]) -> None:
     """Replaces every `op_name` op on a scalar f32/f64 nested in `root` by `build` of
-    its operand, built in its place."""
+    its operands (one argument per operand: `math.powf` has two), built in its place."""
     found: list[ir.Operation] = []
 
     def visit(op: ir.Operation) -> ir.WalkResult:
@@ -55,7 +56,7 @@ def replace_scalar_ops(root: ir.Operation, op_name: str,
     root.walk(visit, ir.WalkOrder.PRE_ORDER)
     for op in found:
         with ir.InsertionPoint(op), op.location:
-            value = build(op.operands[0])
+            value = build(*op.operands)
         op.result.replace_all_uses_with(value)
         op.erase()
 
@@ -103,3 +104,29 @@ def two_product(a: ir.Value, b: ir.Value) -> tuple[ir.Value, ir.Value]:
     with FMA, a vector one in a vectorised loop)."""
     p = arith.mulf(a, b)
     return p, math_dialect.fma(a, b, arith.negf(p))
+
+
+def two_sum(a: ir.Value, b: ir.Value) -> tuple[ir.Value, ir.Value]:
+    """(s, e) with s = a + b rounded and s + e = a + b exactly, whatever the magnitudes
+    (Knuth), in six operations: for sums where `fast_two_sum`'s condition may fail."""
+    s = arith.addf(a, b)
+    a_rounded = arith.subf(s, b)
+    b_rounded = arith.subf(s, a_rounded)
+    return s, arith.addf(arith.subf(a, a_rounded), arith.subf(b, b_rounded))
+
+
+def constant_table(symbol: str, values: np.ndarray) -> ir.Value:
+    """A constant f64 table (a `memref.global` named `symbol` in the enclosing module,
+    made on first use, holding `values`) at the insertion point; `memref.load` reads it
+    with computed indices (a gather in a vectorised loop)."""
+    op = ir.InsertionPoint.current.block.owner
+    while op.name != "builtin.module":
+        op = op.parent
+    module = op.operation
+    memref_type = ir.MemRefType.get(list(values.shape), ir.F64Type.get())
+    if symbol not in ir.SymbolTable(module):
+        with ir.InsertionPoint.at_block_begin(module.regions[0].blocks[0]):
+            memref.GlobalOp(symbol, ir.TypeAttr.get(memref_type), sym_visibility="private",
+                            constant=True, initial_value=ir.DenseElementsAttr.get(
+                                np.ascontiguousarray(values, dtype=np.float64)))
+    return memref.get_global(memref_type, symbol)

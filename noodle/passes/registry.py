@@ -16,16 +16,18 @@ from mlir.passmanager import PassManager
 
 from noodle.dialects.context import source_location
 from noodle.errors import NoodleError
-from noodle.passes import (approximate_exp, approximate_log, approximate_sin_cos,
-                           catseq_flatten, catseq_to_events, catseq_verify, fastmath,
-                           lower_nir, nir_cleanup, nir_fold, nir_fusion, nir_simplify,
-                           reuse_buffers, widen_bool_memrefs)
+from noodle.passes import (approximate_exp, approximate_log, approximate_pow,
+                           approximate_sin_cos, approximate_tanh, catseq_flatten,
+                           catseq_to_events, catseq_verify, fastmath, lower_nir, nir_cleanup,
+                           nir_fold, nir_fusion, nir_simplify, reuse_buffers,
+                           widen_bool_memrefs)
 
 PassCallable = Callable[[ir.Operation, object], None]
 
 _MODULES = (nir_simplify, nir_fold, nir_cleanup, nir_fusion, lower_nir, fastmath,
-            approximate_exp, approximate_log, approximate_sin_cos, reuse_buffers,
-            widen_bool_memrefs, catseq_verify, catseq_flatten, catseq_to_events)
+            approximate_exp, approximate_log, approximate_sin_cos, approximate_tanh,
+            approximate_pow, reuse_buffers, widen_bool_memrefs, catseq_verify,
+            catseq_flatten, catseq_to_events)
 
 
 def _entry(module: ModuleType) -> tuple[str, tuple[PassCallable, str]]:

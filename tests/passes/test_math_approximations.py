@@ -113,8 +113,9 @@ def test_no_call_is_left(function, name, dtype, suffix):
 
 def assert_no_call_left(function, name: str, dtype, suffix: str) -> None:
     """Neither LLVM's intrinsic nor the C library's `name` is called in the compiled
-    `function` of an array of `dtype` (`suffix`: "f" for the float variant)."""
-    kernel = pipeline.compile_function(function, (typeof(np.zeros(3, dtype)),),
-                                       CompileOptions())
+    `function` of arrays of `dtype`, one per parameter (`suffix`: "f" for the float
+    variant)."""
+    arg_types = (typeof(np.zeros(3, dtype)),) * function.__code__.co_argcount
+    kernel = pipeline.compile_function(function, arg_types, CompileOptions())
     assert f"@llvm.{name}." not in kernel.stages["llvm"]
     assert f" @{name}{suffix}(" not in kernel.stages["llvm"]
