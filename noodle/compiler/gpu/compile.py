@@ -1,0 +1,207 @@
+"""The GPU compile path: a Python function and argument types -> PTX and a host plan.
+
+Stages, each a plain function of the previous one's module (as `pipeline.py` for the
+CPU), which `compile_to_ptx` runs in order and keeps the text of:
+
+    nir    the frontend's module (`pipeline.make_nir`)
+    gpu    after noodle's nir passes (fusion first, so fused expressions make one kernel),
+           `gpu-reduce`, `lower-nir`, linalg to `scf.parallel` loops, `gpu-map-loops`,
+           kernel outlining and `gpu-merge-modules`: a host function and one gpu.module
+    nvvm   the gpu.module lowered to the NVVM/LLVM dialects for the target chip
+    ptx    `gpu-module-to-binary{format=isa}`: PTX text, math functions from libdevice
+
+What the GPU path does not lower raises `UnsupportedError` with the reason, so that the
+caller can run the function on the CPU instead.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+from types import FunctionType
+
+from mlir import ir, passmanager
+from mlir.dialects import gpu
+
+from noodle.compiler.dependencies import make_manifest
+from noodle.compiler.gpu import toolkit
+from noodle.compiler.gpu.host_plan import host_plan
+from noodle.compiler.gpu.program import GpuProgram
+from noodle.compiler.kernel import Kernel
+from noodle.compiler.options import CompileOptions
+from noodle.compiler.pipeline import entry_symbol, make_nir
+from noodle.compiler.types import NType
+from noodle.errors import LoweringError, UnsupportedError
+from noodle.passes.fastmath import apply_fastmath
+from noodle.passes.gpu_map_loops import PASS_NAME as MAP_LOOPS
+from noodle.passes.gpu_map_loops import gpu_map_loops
+from noodle.passes.gpu_merge_modules import PASS_NAME as MERGE_MODULES
+from noodle.passes.gpu_merge_modules import gpu_merge_modules
+from noodle.passes.gpu_reduce import PASS_NAME as GPU_REDUCE
+from noodle.passes.gpu_reduce import gpu_reduce
+from noodle.passes.lower_nir import lower_nir
+from noodle.passes.nir_cleanup import nir_cleanup
+from noodle.passes.nir_fold import nir_fold
+from noodle.passes.nir_fusion import fuse_elementwise
+from noodle.passes.nir_simplify import nir_simplify
+from noodle.passes.widen_bool_memrefs import widen_bool_memrefs
+
+DEFAULT_CHIP = "sm_90"
+
+#: lowered nir (linalg on memrefs) -> `scf.parallel` loops, calls inlined: the host
+#: function must end up holding no calls. No buffer deallocation: the launcher's arrays
+#: are freed by their owner (CuPy's memory pool) when the plan drops them.
+TO_PARALLEL_LOOPS = "inline,canonicalize,cse,convert-linalg-to-parallel-loops,canonicalize,cse"
+
+OUTLINE = "gpu-kernel-outlining,canonicalize,cse"
+
+
+def to_nvvm(chip: str) -> str:
+    """Upstream passes from the gpu dialect to NVVM, inside each gpu.module."""
+    return (f"nvvm-attach-target{{chip={chip} O=3}},"
+            "gpu.module(expand-strided-metadata,lower-affine,convert-scf-to-cf,"
+            "convert-gpu-to-nvvm,canonicalize,cse,reconcile-unrealized-casts)")
+
+
+def to_ptx() -> str:
+    root = toolkit.cuda_root()
+    toolkit_option = "" if root is None else f" toolkit={root}"
+    return f"gpu-module-to-binary{{format=isa{toolkit_option}}}"
+
+
+def gpu_pipeline(chip: str = DEFAULT_CHIP) -> str:
+    """The whole GPU pipeline from lowered-to-be nir to PTX, as a noodle-opt pipeline
+    (noodle's passes by their registered names, see the report of issue 7)."""
+    return ",".join([GPU_REDUCE, "lower-nir", TO_PARALLEL_LOOPS, "widen-bool-memrefs",
+                     MAP_LOOPS, OUTLINE, MERGE_MODULES, to_nvvm(chip), to_ptx()])
+
+
+def _run(module: ir.Module, pipeline: str) -> None:
+    passmanager.PassManager.parse(f"builtin.module({pipeline})").run(module.operation)
+
+
+def make_gpu(module: ir.Module, symbol: str, options: CompileOptions) -> None:
+    """nir -> a host function `symbol` launching kernels of one gpu.module, in place."""
+    # public, so that the inliner keeps it once its callees are inlined into it
+    function = ir.SymbolTable(module.operation)[symbol]
+    if "sym_visibility" in function.attributes:
+        del function.attributes["sym_visibility"]
+    _run(module, "cse")
+    nir_simplify(module)
+    nir_fold(module)
+    nir_cleanup(module)
+    fuse_elementwise(module)
+    gpu_reduce(module.operation)
+    lower_nir(module)  # matmul as loops: no BLAS on the device
+    apply_fastmath(module, options.fastmath)
+    _run(module, TO_PARALLEL_LOOPS)
+    widen_bool_memrefs(module.operation)
+    gpu_map_loops(module.operation)
+    _run(module, OUTLINE)
+    gpu_merge_modules(module.operation)
+
+
+def make_nvvm(module: ir.Module, chip: str) -> None:
+    _run(module, to_nvvm(chip))
+
+
+def make_ptx(module: ir.Module) -> str:
+    """Runs `gpu-module-to-binary` and returns the PTX of the (single) gpu.module."""
+    _run(module, to_ptx())
+    binaries = [op for op in module.body.operations if op.operation.name == "gpu.binary"]
+    if not binaries:
+        return ""
+    objects = ir.ArrayAttr(binaries[0].attributes["objects"])
+    return gpu.ObjectAttr(objects[0]).object.decode()
+
+
+_LLVM_PARAM = {"ptr": "u64", "i64": "i64", "i32": "i32", "i16": "i16", "i8": "i8",
+               "i1": "i1", "f64": "f64", "f32": "f32", "f16": "f16"}
+
+
+def kernel_params(module: ir.Module) -> dict[str, list[str]]:
+    """Parameter kinds of each kernel of the lowered (NVVM) gpu.module."""
+    params: dict[str, list[str]] = {}
+    for op in module.body.operations:
+        if op.operation.name != "gpu.module":
+            continue
+        for fn in op.regions[0].blocks[0].operations:
+            if fn.operation.name != "llvm.func" or "nvvm.kernel" not in fn.attributes:
+                continue
+            name = ir.StringAttr(fn.attributes["sym_name"]).value
+            signature = str(ir.TypeAttr(fn.attributes["function_type"]).value)
+            inside = signature[signature.index("(") + 1:signature.rindex(")")]
+            kinds = [t.strip() for t in inside.split(",") if t.strip()]
+            try:
+                params[name] = [_LLVM_PARAM[k] for k in kinds]
+            except KeyError as e:
+                raise LoweringError(f"kernel {name} takes a parameter of type {e}, which "
+                                    "the GPU launcher cannot pass") from None
+    return params
+
+
+def compile_to_ptx(pyfunc: FunctionType, arg_types: tuple[NType, ...],
+                   options: CompileOptions | None = None, chip: str = DEFAULT_CHIP
+                   ) -> GpuProgram:
+    """Python function + argument types -> PTX for `chip` ("sm_90") and the host plan.
+
+    Raises `UnsupportedError` (with the reason) for what the GPU path does not lower,
+    `TypingError` as the CPU path does for code that does not type."""
+    options = options or CompileOptions()
+    unit, symbol, result_type = make_nir(pyfunc, arg_types, options)
+    reads = {f: source.reads for f, source in unit.sources.items()}
+    kernel = Kernel(symbol, entry_symbol(symbol), arg_types, result_type, list(unit.sites),
+                    make_manifest(pyfunc, reads))
+    stages: dict[str, str] = {"nir": str(unit.module)}
+    with unit.context:
+        try:
+            unit.module.operation.verify()
+            make_gpu(unit.module, symbol, options)
+            stages["gpu"] = str(unit.module)
+            function = ir.SymbolTable(unit.module.operation)[symbol]
+            plan = host_plan(function)
+            make_nvvm(unit.module, chip)
+            stages["nvvm"] = str(unit.module)
+            params = kernel_params(unit.module)
+            ptx = make_ptx(unit.module)
+        except ir.MLIRError as e:
+            raise LoweringError(f"GPU lowering failed: {e}") from None
+    _check_launches(plan, params)
+    stages["ptx"] = ptx
+    kernel.stages.update(stages)
+    return GpuProgram(kernel, chip, ptx, params, plan, stages)
+
+
+def _check_launches(plan: dict, params: dict[str, list[str]]) -> None:
+    """Every launch names a kernel of the PTX (a noodle bug otherwise)."""
+    def visit(ops: list[dict]) -> None:
+        for op in ops:
+            if op["op"] == "gpu.launch_func" and op["attrs"]["kernel"][-1] not in params:
+                raise LoweringError(f"the host launches {op['attrs']['kernel']}, which the "
+                                    "PTX does not define (a noodle bug)")
+            for region in op.get("regions", []):
+                visit(region["body"])
+    visit(plan["body"])
+
+
+_PTXAS_ARCH = re.compile(r"^sm_\d+a?$")
+
+
+def assemble_ptx(ptx: str, chip: str = DEFAULT_CHIP) -> bytes:
+    """The cubin that ptxas makes of `ptx`; `UnsupportedError` when ptxas is not found,
+    `LoweringError` with ptxas's messages when it rejects the PTX."""
+    ptxas = toolkit.ptxas_path()
+    if ptxas is None:
+        raise UnsupportedError("ptxas is not installed (CUDA toolkit or the "
+                               "nvidia-cuda-nvcc-cu12 package)")
+    if not _PTXAS_ARCH.match(chip):
+        raise ValueError(f"not a chip name: {chip!r}")
+    with tempfile.TemporaryDirectory() as tmp:
+        source, cubin = Path(tmp) / "kernel.ptx", Path(tmp) / "kernel.cubin"
+        source.write_text(ptx)
+        done = subprocess.run([ptxas, f"-arch={chip}", str(source), "-o", str(cubin)],
+                              capture_output=True, text=True)
+        if done.returncode:
+            raise LoweringError(f"ptxas rejected the PTX: {done.stderr.strip()}")
+        return cubin.read_bytes()

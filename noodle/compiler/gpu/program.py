@@ -1,0 +1,37 @@
+"""`GpuProgram`: everything the GPU launcher needs for one specialisation, as PTX text
+plus JSON-able metadata, so that it comes back from the on-disk cache without the
+compiler (and without MLIR)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from noodle.compiler.kernel import Kernel
+
+#: Kernel parameter kinds, as the NVVM lowering passes them (a memref is expanded into
+#: its descriptor's fields: allocated pointer, aligned pointer, offset, sizes, strides)
+PARAM_KINDS = ("u64", "i64", "i32", "i16", "i8", "i1", "f64", "f32", "f16")
+
+
+@dataclass
+class GpuProgram:
+    """One compiled function: PTX for one `gpu.module`, the parameter kinds of each of
+    its kernels, and the host plan (`host_plan`) that allocates and launches."""
+    kernel: Kernel  # types, error sites and dependencies, as for the CPU
+    chip: str  # "sm_90"
+    ptx: str
+    #: kernel name -> parameter kinds (`PARAM_KINDS`), in the order the PTX declares them
+    params: dict[str, list[str]]
+    plan: dict
+    stages: dict[str, str] = field(default_factory=dict)  # "gpu", "nvvm": IR text
+
+    def metadata(self) -> dict:
+        """All but the PTX and the stages, as JSON-able data (`from_metadata` reverses
+        it)."""
+        return {"kernel": self.kernel.metadata(), "chip": self.chip, "params": self.params,
+                "plan": self.plan}
+
+    @classmethod
+    def from_metadata(cls, meta: dict, ptx: str) -> GpuProgram:
+        """Raises LookupError when an exception class the function raises is gone."""
+        return cls(Kernel.from_metadata(meta["kernel"], {}), meta["chip"], ptx,
+                   meta["params"], meta["plan"])

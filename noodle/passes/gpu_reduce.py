@@ -1,0 +1,145 @@
+"""The `gpu-reduce` pass: a `nir.reduce` over all of its operand's dims becomes two
+kernel launches, a block tree reduction and a combination of the blocks' partials.
+
+Reductions over some dims keep parallel dims, which `gpu-map-loops` spreads over threads
+(one thread per kept element); a reduction to one element has none, so it gets its own
+kernels here, before `lower-nir` would make a sequential loop of it:
+
+1. `PARTIAL_BLOCKS` blocks of `BLOCK_SIZE` threads: each thread combines the elements
+   of a grid-stride slice (the producer fused into the reduction computed on the fly,
+   so `np.sum(a * b)` reads `a` and `b` once), then `gpu.all_reduce` combines the
+   block's threads (upstream lowers it to warp shuffles and a shared-memory step), and
+   thread 0 stores the block's partial.
+2. one block combines the partials the same way and stores the result, which the host
+   reads (a scalar result) or which stays on the device (`keepdims`).
+
+No atomics: the order of combination is fixed by the grid, so a result does not change
+from run to run. The identity and the combining op are `nir_reduce`'s (NaN-propagating
+min/max as in NumPy).
+"""
+from __future__ import annotations
+
+import functools
+
+from mlir import ir
+from mlir.dialects import arith, gpu, memref, scf
+
+from noodle.passes.gpu_map_loops import BLOCK_SIZE
+from noodle.passes.ir_walk import ops_where
+from noodle.passes.lower_nir import fused_form
+from noodle.passes.nir_binary import binary_builder
+from noodle.passes.nir_buffers import broadcast_shape, rank_of
+from noodle.passes.nir_dtypes import DType, constant, dtype_attr
+from noodle.passes.nir_elementwise import array_views, of_array_elements
+from noodle.passes.nir_fusion import fused_producer
+from noodle.passes.nir_reduce import _REDUCTIONS as REDUCTIONS
+
+PASS_NAME = "gpu-reduce"
+
+#: Blocks of the first kernel, at most: enough to fill a large GPU (132 multiprocessors
+#: on an H100, several blocks each), few enough that one block combines the partials
+PARTIAL_BLOCKS = 1024
+
+
+def is_full_reduction(op: ir.Operation) -> bool:
+    x = op.operands[0]
+    axes = set(ir.DenseI64ArrayAttr(op.attributes["axes"]))
+    return rank_of(x) > 0 and axes >= set(range(rank_of(x)))
+
+
+def gpu_reduce(module: ir.Operation) -> None:
+    """Rewrites each full `nir.reduce` in `module` (a module operation) in place."""
+    for op in ops_where(module, lambda op: op.name == "nir.reduce" and is_full_reduction(op)):
+        with ir.InsertionPoint(op), op.location:
+            op.result.replace_all_uses_with(_reduce(op))
+        op.erase()
+
+
+def gpu_reduce_pass(op: ir.Operation, pass_: object) -> None:
+    """The pass callable for `PassManager.add(gpu_reduce_pass, name=PASS_NAME)`."""
+    gpu_reduce(op)
+
+
+def _reduce(op: ir.Operation) -> ir.Value:
+    x = op.operands[0]
+    dtype = dtype_attr(op)
+    combine_kind, identity_of = REDUCTIONS[ir.StringAttr(op.attributes["kind"]).value]
+    combine = functools.partial(binary_builder(combine_kind, dtype), dtype)
+    producer = fused_producer(x)
+    operands, body = fused_form(producer) if producer is not None else ([x], lambda e: e)
+    rank = rank_of(x)
+    sizes = broadcast_shape(operands, rank)
+    views = array_views(operands, sizes)
+    element_of = of_array_elements(operands, body)
+
+    index = ir.IndexType.get()
+    one = arith.constant(index, 1)
+    total = functools.reduce(arith.muli, sizes, one)
+    block = arith.constant(index, BLOCK_SIZE)
+    blocks = arith.maxsi(arith.minsi(arith.ceildivsi(total, block),
+                                     arith.constant(index, PARTIAL_BLOCKS)), one)
+    element_type = dtype.element_type
+    partials = memref.alloc(ir.MemRefType.get([ir.ShapedType.get_dynamic_size()],
+                                              element_type), [blocks], [])
+    result = memref.alloc(ir.MemRefType.get([], element_type), [], [])
+
+    def elements(position: ir.Value) -> ir.Value:
+        indices = []
+        for size in reversed(sizes):
+            indices.append(arith.remsi(position, size))
+            position = arith.divsi(position, size)
+        indices.reverse()
+        return element_of(*[memref.load(view, indices) for view in views])
+
+    _launch(blocks, block, total, elements, partials, lambda b: [b], dtype, identity_of, combine)
+    _launch(one, block, blocks, lambda i: memref.load(partials, [i]), result, lambda b: [],
+            dtype, identity_of, combine)
+    if isinstance(op.result.type, ir.MemRefType):  # keepdims: a view of 1-sized dims
+        view_type = ir.MemRefType.get([1] * rank, element_type)
+        expanded = memref.expand_shape(view_type, result, [], [], [1] * rank)
+        return memref.cast(op.result.type, expanded)
+    return memref.load(result, [])
+
+
+def _launch(grid: ir.Value, block: ir.Value, count: ir.Value, element, target: ir.Value,
+            target_index, dtype: DType, identity_of, combine) -> None:
+    """A launch of `grid` blocks in which each block reduces its grid-stride share of
+    `element(i)`, i < `count`, and thread 0 stores it at `target[target_index(block)]`."""
+    index = ir.IndexType.get()
+    one = arith.constant(index, 1)
+    launch = gpu.LaunchOp((grid, one, one), (block, one, one))
+    body = launch.regions[0].blocks[0]
+    block_id, thread_id, grid_dim, block_dim = (body.arguments[k] for k in (0, 3, 6, 9))
+    with ir.InsertionPoint(body):
+        first = arith.addi(arith.muli(block_id, block_dim), thread_id)
+        stride = arith.muli(grid_dim, block_dim)
+        loop = scf.ForOp(first, count, stride, [constant(dtype, identity_of(dtype))])
+        with ir.InsertionPoint(loop.body):
+            scf.YieldOp([combine(loop.inner_iter_args[0], element(loop.induction_variable))])
+        total = _all_reduce(loop.results[0], dtype, combine)
+        is_first = arith.cmpi(arith.CmpIPredicate.eq, thread_id, arith.constant(index, 0))
+        store = scf.IfOp(is_first)
+        with ir.InsertionPoint(store.then_block):
+            memref.store(total, target, target_index(block_id))
+            scf.YieldOp([])
+        gpu.TerminatorOp()
+
+
+def _all_reduce(value: ir.Value, dtype: DType, combine) -> ir.Value:
+    """The block-wide combination of `value`, in at least 32 bits (warp shuffles move
+    32-bit words; a narrower value is widened and each combination narrows it again)."""
+    element_type = value.type
+    narrow = isinstance(element_type, ir.IntegerType) and element_type.width < 32
+    wide_type = ir.IntegerType.get_signless(32) if narrow else element_type
+    if narrow:
+        value = arith.extui(wide_type, value)
+    reduce = gpu.AllReduceOp(value, uniform=True)
+    region_block = reduce.regions[0].blocks.append(wide_type, wide_type)
+    with ir.InsertionPoint(region_block):
+        a, b = region_block.arguments
+        if narrow:
+            a, b = arith.trunci(element_type, a), arith.trunci(element_type, b)
+        combined = combine(a, b)
+        gpu.YieldOp([arith.extui(wide_type, combined) if narrow else combined])
+    result = reduce.result
+    return arith.trunci(element_type, result) if narrow else result
