@@ -14,13 +14,20 @@ those inputs may differ from a strict evaluation's by what the flags allow.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from mlir import ir
 
 from noodle.passes.ir_walk import ops_where
 
 PASS_NAME = "apply-fastmath"
+
+#: Options for `apply-fastmath{flags=...}` in a noodle-opt pipeline: name -> (default, help)
+PASS_OPTIONS = {"flags": ("fast", "comma-separated arith.fastmath flags to set: reassoc, "
+                                  "contract, nnan, ninf, nsz, arcp, afn, or fast (all)")}
+
+#: The flag names `#arith.fastmath<...>` accepts
+FLAGS = ("reassoc", "nnan", "ninf", "nsz", "arcp", "contract", "afn", "fast", "none")
 
 #: Float ops with a `fastmath` attribute (the arith and math ops that implement
 #: `ArithFastMathInterface`)
@@ -37,6 +44,20 @@ def fastmath_pass(op: ir.Operation, pass_: object) -> None:
     """The pass callable for `PassManager.add(fastmath_pass, name=PASS_NAME)`:
     every flag."""
     apply_fastmath_in(op, ("fast",))
+
+
+def configure_pass(flags: str = "fast") -> Callable[[ir.Operation, object], None]:
+    """The pass callable for `apply-fastmath{flags=...}`; an unknown flag is a ValueError."""
+    chosen = tuple(f for f in flags.split(",") if f)
+    unknown = [f for f in chosen if f not in FLAGS]
+    if unknown:
+        raise ValueError(f"unknown fast-math flag {unknown[0]!r}; expected some of "
+                         f"{', '.join(FLAGS)}")
+    kept = tuple(f for f in chosen if f != "none")
+
+    def run(op: ir.Operation, pass_: object) -> None:
+        apply_fastmath_in(op, kept)
+    return run
 
 
 def apply_fastmath_in(root: ir.Operation, flags: Iterable[str]) -> None:

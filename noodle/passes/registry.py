@@ -3,6 +3,9 @@
 Each pass module declares its name (`PASS_NAME`) and its pass callable, named after the
 module with `_pass` appended, for `PassManager.add(callable, name=PASS_NAME)`; its
 description is the first line of the module docstring ("The `name` pass: what it does").
+A pass with options declares `PASS_OPTIONS` (option name -> (default, help)) and
+`configure_pass(**options)`, which returns the pass callable for those options (as text,
+the way they are written in a pipeline: `apply-fastmath{flags=nnan,ninf}`).
 This module only collects them. (Python passes cannot be named in a textual MLIR
 pipeline, hence a registry of noodle's own.)
 """
@@ -38,6 +41,27 @@ def _entry(module: ModuleType) -> tuple[str, tuple[PassCallable, str]]:
 
 #: pass name -> (pass callable, one-line description)
 PASSES: dict[str, tuple[PassCallable, str]] = dict(map(_entry, _MODULES))
+
+_BY_NAME: dict[str, ModuleType] = {module.PASS_NAME: module for module in _MODULES}
+
+#: pass name -> {option name: (default, help)}, for the passes that take options
+PASS_OPTIONS: dict[str, dict[str, tuple[str, str]]] = {
+    module.PASS_NAME: module.PASS_OPTIONS for module in _MODULES
+    if getattr(module, "PASS_OPTIONS", None)}
+
+
+def configured_pass(name: str, options: dict[str, str]) -> PassCallable:
+    """The callable of pass `name` with `options` (option name -> value text); no options
+    gives the registered callable. An option the pass does not take, or a value it
+    rejects, is a ValueError saying which."""
+    if not options:
+        return PASSES[name][0]
+    known = PASS_OPTIONS.get(name, {})
+    for option in options:
+        if option not in known:
+            listed = ", ".join(known) or "none"
+            raise ValueError(f"pass '{name}' has no option '{option}' (its options: {listed})")
+    return _BY_NAME[name].configure_pass(**options)
 
 
 def run_passes(module: ir.Module, names: list[str]) -> None:
