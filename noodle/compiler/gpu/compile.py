@@ -116,6 +116,46 @@ def make_ptx(module: ir.Module) -> str:
     return gpu.ObjectAttr(objects[0]).object.decode()
 
 
+#: ops whose first operand is the memref they are a view of
+_VIEW_OPS = ("memref.reinterpret_cast", "memref.subview", "memref.cast", "memref.collapse_shape",
+             "memref.expand_shape", "memref.extract_strided_metadata")
+
+
+def kernel_writes(module: ir.Module) -> dict[str, list[int]]:
+    """For each kernel (gpu.func), the positions of its memref arguments it stores to:
+    the launcher copies back to a NumPy argument only what a kernel may have written."""
+    writes: dict[str, list[int]] = {}
+    for gpu_module in module.body.operations:
+        if gpu_module.operation.name != "gpu.module":
+            continue
+        for fn in gpu_module.regions[0].blocks[0].operations:
+            if fn.operation.name != "gpu.func":
+                continue
+            written: set[int] = set()
+
+            def visit(op: ir.Operation) -> ir.WalkResult:
+                if op.name in ("memref.store", "memref.atomic_rmw"):
+                    position = _argument_of(op.operands[1])
+                    if position is not None:
+                        written.add(position)
+                return ir.WalkResult.ADVANCE
+
+            fn.operation.walk(visit)
+            writes[ir.StringAttr(fn.attributes["sym_name"]).value] = sorted(written)
+    return writes
+
+
+def _argument_of(value: ir.Value) -> int | None:
+    """The position of the function argument `value` is a view of, if any."""
+    while not isinstance(value, ir.BlockArgument):
+        op = value.owner
+        if op.name not in _VIEW_OPS:
+            return None
+        value = op.operands[0]
+    owner = value.owner.owner
+    return value.arg_number if owner.operation.name == "gpu.func" else None
+
+
 _LLVM_PARAM = {"ptr": "u64", "i64": "i64", "i32": "i32", "i16": "i16", "i8": "i8",
                "i1": "i1", "f64": "f64", "f32": "f32", "f16": "f16"}
 
@@ -161,6 +201,7 @@ def compile_to_ptx(pyfunc: FunctionType, arg_types: tuple[NType, ...],
             stages["gpu"] = str(unit.module)
             function = ir.SymbolTable(unit.module.operation)[symbol]
             plan = host_plan(function)
+            writes = kernel_writes(unit.module)
             make_nvvm(unit.module, chip)
             stages["nvvm"] = str(unit.module)
             params = kernel_params(unit.module)
@@ -170,7 +211,7 @@ def compile_to_ptx(pyfunc: FunctionType, arg_types: tuple[NType, ...],
     _check_launches(plan, params)
     stages["ptx"] = ptx
     kernel.stages.update(stages)
-    return GpuProgram(kernel, chip, ptx, params, plan, stages)
+    return GpuProgram(kernel, chip, ptx, params, plan, writes, stages)
 
 
 def _check_launches(plan: dict, params: dict[str, list[str]]) -> None:

@@ -124,6 +124,8 @@ def _op(op: ir.Operation, number: _Numbering, in_loop: bool) -> dict:
     data: dict = {"op": name, "in": [number(v) for v in op.operands],
                   "out": [number(r) for r in op.results],
                   "types": [type_of(r.type) for r in op.results]}
+    if name in _CASTS:  # how to extend depends on the width cast from
+        data["source_width"] = _width(op.operands[0].type)
     named = [op.attributes[i] for i in range(len(op.attributes))]
     attrs = {a.name: _attribute(a.attr) for a in named
              if a.name not in ("fastmath", "overflowFlags")}
@@ -136,6 +138,14 @@ def _op(op: ir.Operation, number: _Numbering, in_loop: bool) -> dict:
             {"args": [], "body": []}
             for region in op.regions]
     return data
+
+
+_CASTS = ("arith.index_cast", "arith.index_castui", "arith.extsi", "arith.extui",
+          "arith.trunci")
+
+
+def _width(t: ir.Type) -> int:
+    return t.width if isinstance(t, ir.IntegerType) else 64
 
 
 def _is_status(op: ir.Operation) -> bool:

@@ -22,16 +22,18 @@ class GpuProgram:
     #: kernel name -> parameter kinds (`PARAM_KINDS`), in the order the PTX declares them
     params: dict[str, list[str]]
     plan: dict
+    #: kernel name -> positions of the memref operands it stores to
+    writes: dict[str, list[int]] = field(default_factory=dict)
     stages: dict[str, str] = field(default_factory=dict)  # "gpu", "nvvm": IR text
 
     def metadata(self) -> dict:
         """All but the PTX and the stages, as JSON-able data (`from_metadata` reverses
         it)."""
         return {"kernel": self.kernel.metadata(), "chip": self.chip, "params": self.params,
-                "plan": self.plan}
+                "plan": self.plan, "writes": self.writes}
 
     @classmethod
     def from_metadata(cls, meta: dict, ptx: str) -> GpuProgram:
         """Raises LookupError when an exception class the function raises is gone."""
         return cls(Kernel.from_metadata(meta["kernel"], {}), meta["chip"], ptx,
-                   meta["params"], meta["plan"])
+                   meta["params"], meta["plan"], meta["writes"])

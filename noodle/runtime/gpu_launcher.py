@@ -1,0 +1,226 @@
+"""Running a `GpuProgram` with CuPy: PTX loaded as a module, the host plan run on the
+current CuPy stream.
+
+CuPy is imported here, lazily, and nowhere else in noodle: importing noodle or compiling
+for the CPU never loads it. Arguments may be CuPy arrays (they stay on the device and
+array results are CuPy arrays) or NumPy arrays (copied to the device, and back after the
+call where a kernel or the plan may have written them; array results are NumPy arrays).
+A call with any CuPy array argument returns CuPy arrays.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from noodle.compiler.gpu.program import GpuProgram
+from noodle.compiler.types import Array, NoneType, NType, Scalar, TupleType, box_scalar
+from noodle.runtime.gpu_plan import PlanRun, View, contiguous_strides
+
+NO_GPU = "needs an NVIDIA GPU and CuPy"
+
+
+def _cupy() -> Any:
+    import cupy  # noqa: PLC0415 (lazy: only GPU calls load CuPy)
+    return cupy
+
+
+def gpu_available() -> tuple[bool, str]:
+    """(whether CuPy is installed and sees a GPU, why not when it does not)."""
+    try:
+        cupy = _cupy()
+    except ImportError:
+        return False, "CuPy is not installed (pip install noodle[gpu])"
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as e:  # CUDA driver missing or broken: CuPy raises its own types
+        return False, f"CuPy finds no usable GPU ({e})"
+    return (count > 0, "" if count else "CuPy finds no GPU")
+
+
+def device_chip() -> str:
+    """`sm_XX` of the current CuPy device: what to compile PTX for."""
+    return f"sm_{_cupy().cuda.Device().compute_capability}"
+
+
+def is_device_array(value: object) -> bool:
+    """A CuPy array, recognised without importing CuPy."""
+    return type(value).__module__.startswith("cupy") and hasattr(value, "data") and hasattr(
+        value, "strides")
+
+
+def gpu_typeof(value: object) -> NType | None:
+    """The noodle type of a CuPy array (as `types.typeof` gives for a NumPy array)."""
+    if not is_device_array(value):
+        return None
+    layout = "C" if value.flags.c_contiguous else "A"
+    return Array(np.dtype(value.dtype), value.ndim, layout)
+
+
+class CupyDevice:
+    """The plan's `Device` on CuPy: allocations from CuPy's memory pool, kernels from
+    one `RawModule` per program, launched on the current stream."""
+
+    def __init__(self, program: GpuProgram):
+        self._cupy = _cupy()
+        self._module = _load_module(program.ptx)
+        self._functions: dict[str, Any] = {}
+
+    def alloc(self, dtype: np.dtype, count: int) -> Any:
+        return self._cupy.empty(count, dtype)
+
+    def address(self, owner: Any) -> int:
+        return owner.data.ptr
+
+    def _element(self, owner: Any, byte_offset: int, dtype: np.dtype) -> Any:
+        return self._cupy.ndarray((), dtype, memptr=owner.data + byte_offset)
+
+    def read(self, owner: Any, byte_offset: int, dtype: np.dtype) -> np.generic:
+        if isinstance(owner, np.ndarray):  # host memory: the status no kernel writes
+            return owner.view(np.uint8)[byte_offset:byte_offset + dtype.itemsize].view(dtype)[0]
+        return self._element(owner, byte_offset, dtype).get()[()]
+
+    def write(self, owner: Any, byte_offset: int, dtype: np.dtype, value: object) -> None:
+        if isinstance(owner, np.ndarray):
+            owner.view(np.uint8)[byte_offset:byte_offset + dtype.itemsize].view(dtype)[0] = value
+            return
+        self._element(owner, byte_offset, dtype).set(np.asarray(value, dtype))
+
+    def array(self, owner: Any, view: View) -> Any:
+        itemsize = view.dtype.itemsize
+        return self._cupy.ndarray(view.sizes, view.dtype,
+                                  memptr=owner.data + view.offset * itemsize,
+                                  strides=tuple(s * itemsize for s in view.strides))
+
+    def launch(self, kernel: str, grid: tuple[int, int, int], block: tuple[int, int, int],
+               params: list[np.generic]) -> None:
+        function = self._functions.get(kernel)
+        if function is None:
+            function = self._functions[kernel] = self._module.get_function(kernel)
+        function(grid, block, tuple(params))  # stream None: CuPy's current stream
+
+
+_MODULES: dict[str, Any] = {}  # PTX digest -> RawModule, for the life of the process
+
+
+def _load_module(ptx: str) -> Any:
+    key = hashlib.sha256(ptx.encode()).hexdigest()
+    module = _MODULES.get(key)
+    if module is None:
+        module = _MODULES[key] = _cupy().RawModule(code=ptx)
+    return module
+
+
+def _leaves(args: Sequence[object]) -> list[object]:
+    out: list[object] = []
+    for a in args:
+        if isinstance(a, tuple):
+            out += _leaves(a)
+        elif a is not None:
+            out.append(a)
+    return out
+
+
+def _type_leaves(t: NType) -> list[NType]:
+    if isinstance(t, TupleType):
+        return [leaf for item in t.items for leaf in _type_leaves(item)]
+    return [] if isinstance(t, NoneType) else [t]
+
+
+def _rebuild(t: NType, values: Any) -> object:
+    if isinstance(t, TupleType):
+        return tuple(_rebuild(item, values) for item in t.items)
+    if isinstance(t, NoneType):
+        return None
+    return next(values)
+
+
+class GpuLauncher:
+    """Calls a `GpuProgram` like the Python function it was compiled from."""
+
+    def __init__(self, program: GpuProgram, device: Any | None = None):
+        self.program = program
+        self.device = device if device is not None else CupyDevice(program)
+        #: whether a kernel may store an error status: only then does it live on the
+        #: device (and each call waits for the kernels, to read it); else the host keeps it
+        self._device_status = kernels_take(program.plan, program.plan["args"][0])
+
+    def __call__(self, *args: object) -> object:
+        program, device = self.program, self.device
+        leaves = _leaves(args)
+        on_device = any(is_device_array(a) for a in leaves)
+        host_copies: dict[int, np.ndarray] = {}  # argument position -> the caller's array
+        values: list[object] = []
+        for position, value in enumerate(leaves, start=1):  # 0 is the status
+            if isinstance(value, np.ndarray):
+                host_copies[position] = value
+                value = _cupy().asarray(value) if isinstance(device, CupyDevice) else value
+            values.append(_argument(value, position))
+        status_owner = np.zeros(1, np.int64)
+        if self._device_status:
+            status_owner = device.alloc(np.dtype(np.int64), 1)
+            device.write(status_owner, 0, np.dtype(np.int64), 0)
+        status = View(status_owner, np.dtype(np.int64), 0, (), ())
+        run = PlanRun(program.plan, program.params, device, program.writes)
+        results = run.run([status, *values])
+        code = int(device.read(status_owner, 0, np.dtype(np.int64)))
+        if code:
+            raise program.kernel.sites[code - 1].exception()
+        for position in run.written & host_copies.keys():
+            owner = values[position - 1].owner
+            host_copies[position][...] = owner.get() if hasattr(owner, "get") else owner
+        boxed = []
+        for t, value in zip(_type_leaves(program.kernel.result_type), results):
+            if isinstance(t, Array):
+                array = device.array(value.owner, value)
+                boxed.append(array if on_device or not hasattr(array, "get") else array.get())
+            else:
+                boxed.append(box_scalar(t, value) if isinstance(t, Scalar) else value)
+        return _rebuild(program.kernel.result_type, iter(boxed))
+
+
+def kernels_take(plan: dict, value: int) -> bool:
+    """Whether some `gpu.launch_func` of `plan` passes plan value `value` (or a view of it
+    made by the plan) to a kernel."""
+    derived = {value}
+    found = False
+
+    def visit(ops: list[dict]) -> None:
+        nonlocal found
+        for op in ops:
+            if op["op"].startswith("memref.") and op["in"] and op["in"][0] in derived \
+                    and op["op"] not in ("memref.load", "memref.store", "memref.dim"):
+                derived.update(op["out"])
+            if op["op"] == "gpu.launch_func" and derived & set(op["in"]):
+                found = True
+            for region in op.get("regions", []):
+                visit(region["body"])
+
+    visit(plan["body"])
+    return found
+
+
+def _argument(value: object, position: int) -> object:
+    """A plan value for one argument: arrays as views (element strides), scalars as the
+    plan holds them."""
+    if hasattr(value, "strides") and hasattr(value, "dtype") and getattr(value, "ndim", 0) >= 0 \
+            and not isinstance(value, np.generic):
+        dtype = np.dtype(value.dtype)
+        itemsize = dtype.itemsize
+        if any(s % itemsize for s in value.strides):
+            raise ValueError("an array argument's strides are not a multiple of its item "
+                             "size, which the GPU path cannot address")
+        strides = tuple(s // itemsize for s in value.strides) if value.size else \
+            contiguous_strides(value.shape)
+        return View(value, dtype, 0, tuple(value.shape), strides, root=position)
+    if isinstance(value, (bool, np.bool_)):
+        return int(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, np.floating):
+        return value
+    if isinstance(value, float):
+        return np.float64(value)
+    raise TypeError(f"the GPU path cannot pass an argument of type {type(value).__name__}")
