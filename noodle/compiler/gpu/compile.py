@@ -5,7 +5,7 @@ CPU), which `compile_to_ptx` runs in order and keeps the text of:
 
     nir    the frontend's module (`pipeline.make_nir`)
     gpu    after noodle's nir passes (fusion first, so fused expressions make one kernel),
-           `gpu-reduce`, `lower-nir`, linalg to `scf.parallel` loops, `gpu-map-loops`,
+           `gpu-reduce`, `gpu-matmul`, `lower-nir`, linalg to `scf.parallel` loops, `gpu-map-loops`,
            kernel outlining and `gpu-merge-modules`: a host function and one gpu.module
     nvvm   the gpu.module lowered to the NVVM/LLVM dialects for the target chip
     ptx    `gpu-module-to-binary{format=isa}`: PTX text, math functions from libdevice
@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import subprocess
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from types import FunctionType
 
@@ -35,6 +36,8 @@ from noodle.compiler.types import NType
 from noodle.errors import LoweringError, UnsupportedError
 from noodle.passes.fastmath import apply_fastmath
 from noodle.passes.gpu_map_loops import PASS_NAME as MAP_LOOPS
+from noodle.passes.gpu_matmul import PASS_NAME as GPU_MATMUL
+from noodle.passes.gpu_matmul import gpu_matmul
 from noodle.passes.gpu_map_loops import gpu_map_loops
 from noodle.passes.gpu_merge_modules import PASS_NAME as MERGE_MODULES
 from noodle.passes.gpu_merge_modules import gpu_merge_modules
@@ -73,7 +76,7 @@ def to_ptx() -> str:
 def gpu_pipeline(chip: str = DEFAULT_CHIP) -> str:
     """The whole GPU pipeline from lowered-to-be nir to PTX, as a noodle-opt pipeline
     (noodle's passes by their registered names, see the report of issue 7)."""
-    return ",".join([GPU_REDUCE, "lower-nir", TO_PARALLEL_LOOPS, "widen-bool-memrefs",
+    return ",".join([GPU_REDUCE, GPU_MATMUL, "lower-nir", TO_PARALLEL_LOOPS, "widen-bool-memrefs",
                      MAP_LOOPS, OUTLINE, MERGE_MODULES, to_nvvm(chip), to_ptx()])
 
 
@@ -93,6 +96,7 @@ def make_gpu(module: ir.Module, symbol: str, options: CompileOptions) -> None:
     nir_cleanup(module)
     fuse_elementwise(module)
     gpu_reduce(module.operation)
+    gpu_matmul(module.operation)
     lower_nir(module)  # matmul as loops: no BLAS on the device
     apply_fastmath(module, options.fastmath)
     _run(module, TO_PARALLEL_LOOPS)
@@ -188,7 +192,8 @@ def compile_to_ptx(pyfunc: FunctionType, arg_types: tuple[NType, ...],
 
     Raises `UnsupportedError` (with the reason) for what the GPU path does not lower,
     `TypingError` as the CPU path does for code that does not type."""
-    options = options or CompileOptions()
+    # prange loops are what the GPU runs in parallel, whatever the CPU option says
+    options = replace(options or CompileOptions(), parallel=True)
     unit, symbol, result_type = make_nir(pyfunc, arg_types, options)
     reads = {f: source.reads for f, source in unit.sources.items()}
     kernel = Kernel(symbol, entry_symbol(symbol), arg_types, result_type, list(unit.sites),
