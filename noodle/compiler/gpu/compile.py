@@ -6,7 +6,7 @@ CPU), which `compile_to_ptx` runs in order and keeps the text of:
     nir    the frontend's module (`pipeline.make_nir`)
     gpu    after noodle's nir passes (fusion first, so fused expressions make one kernel),
            `gpu-reduce`, `gpu-matmul`, `lower-nir`, linalg to `scf.parallel` loops, `gpu-map-loops`,
-           kernel outlining and `gpu-merge-modules`: a host function and one gpu.module
+           `gpu-serial-loops`, kernel outlining and `gpu-merge-modules`: a host function and one gpu.module
     nvvm   the gpu.module lowered to the NVVM/LLVM dialects for the target chip
     ptx    `gpu-module-to-binary{format=isa}`: PTX text, math functions from libdevice
 
@@ -42,6 +42,8 @@ from noodle.passes.gpu_map_loops import gpu_map_loops
 from noodle.passes.gpu_merge_modules import PASS_NAME as MERGE_MODULES
 from noodle.passes.gpu_merge_modules import gpu_merge_modules
 from noodle.passes.gpu_reduce import PASS_NAME as GPU_REDUCE
+from noodle.passes.gpu_serial_loops import PASS_NAME as SERIAL_LOOPS
+from noodle.passes.gpu_serial_loops import gpu_serial_loops
 from noodle.passes.gpu_reduce import gpu_reduce
 from noodle.passes.lower_nir import lower_nir
 from noodle.passes.nir_cleanup import nir_cleanup
@@ -76,8 +78,8 @@ def to_ptx() -> str:
 def gpu_pipeline(chip: str = DEFAULT_CHIP) -> str:
     """The whole GPU pipeline from lowered-to-be nir to PTX, as a noodle-opt pipeline
     (noodle's passes by their registered names, see the report of issue 7)."""
-    return ",".join([GPU_REDUCE, GPU_MATMUL, "lower-nir", TO_PARALLEL_LOOPS, "widen-bool-memrefs",
-                     MAP_LOOPS, OUTLINE, MERGE_MODULES, to_nvvm(chip), to_ptx()])
+    return ",".join([GPU_REDUCE, GPU_MATMUL, "lower-nir", TO_PARALLEL_LOOPS, MAP_LOOPS, SERIAL_LOOPS,
+                     "widen-bool-memrefs", OUTLINE, MERGE_MODULES, to_nvvm(chip), to_ptx()])
 
 
 def _run(module: ir.Module, pipeline: str) -> None:
@@ -100,8 +102,9 @@ def make_gpu(module: ir.Module, symbol: str, options: CompileOptions) -> None:
     lower_nir(module)  # matmul as loops: no BLAS on the device
     apply_fastmath(module, options.fastmath)
     _run(module, TO_PARALLEL_LOOPS)
-    widen_bool_memrefs(module.operation)
     gpu_map_loops(module.operation)
+    gpu_serial_loops(module.operation)
+    widen_bool_memrefs(module.operation)
     _run(module, OUTLINE)
     gpu_merge_modules(module.operation)
 

@@ -1,0 +1,134 @@
+"""PTX for every GPU-lowerable acceptance case and benchmark kernel, assembled by ptxas
+for sm_90; a clear `UnsupportedError` for the others. No GPU needed."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from noodle.compiler.gpu import assemble_ptx, compile_to_ptx, gpu_pipeline
+from noodle.compiler.gpu.toolkit import libdevice_path, ptxas_path
+from noodle.errors import UnsupportedError
+
+from .cases import (
+    ACCEPTANCE_ON_GPU, ACCEPTANCE_REJECTED, BENCHMARKS_ON_GPU, BENCHMARKS_REJECTED,
+    acceptance_cases, arg_types, benchmark_cases, small_args)
+
+ACCEPTANCE = acceptance_cases()
+BENCHMARKS = benchmark_cases()
+needs_acceptance = pytest.mark.skipif(not ACCEPTANCE, reason="acceptance cases not found "
+                                      "(the repository's sibling shared/ directory)")
+
+
+def _assemble(program) -> None:
+    if ptxas_path() is None:
+        pytest.skip("ptxas not found (CUDA toolkit or nvidia-cuda-nvcc-cu12): PTX not assembled")
+    assert assemble_ptx(program.ptx, "sm_90")
+
+
+def _check_ptx(program) -> None:
+    assert ".target sm_90" in program.ptx
+    entries = set(re.findall(r"\.entry (\w+)", program.ptx))
+    assert entries == set(program.params), (entries, set(program.params))
+    assert program.params, "no kernel at all"
+
+
+@needs_acceptance
+@pytest.mark.parametrize("name", ACCEPTANCE_ON_GPU)
+def test_acceptance_case_gives_ptx(name):
+    case = ACCEPTANCE[name]
+    program = compile_to_ptx(case.func, arg_types(small_args(case.make_args)))
+    _check_ptx(program)
+    _assemble(program)
+
+
+@needs_acceptance
+@pytest.mark.parametrize("name", sorted(ACCEPTANCE_REJECTED))
+def test_acceptance_case_rejected_with_reason(name):
+    case = ACCEPTANCE[name]
+    with pytest.raises(UnsupportedError, match=ACCEPTANCE_REJECTED[name]) as info:
+        compile_to_ptx(case.func, arg_types(small_args(case.make_args)))
+    assert "jit_cases.py:" in str(info.value) or name == "normalize_rows"
+
+
+def test_every_acceptance_case_is_classified():
+    if ACCEPTANCE:
+        assert set(ACCEPTANCE) == set(ACCEPTANCE_ON_GPU) | set(ACCEPTANCE_REJECTED)
+
+
+@pytest.mark.parametrize("name", BENCHMARKS_ON_GPU)
+def test_benchmark_kernel_gives_ptx(name):
+    case = BENCHMARKS[name]
+    program = compile_to_ptx(case.kernel, arg_types(small_args(case.make_args)))
+    _check_ptx(program)
+    _assemble(program)
+
+
+@pytest.mark.parametrize("name", sorted(BENCHMARKS_REJECTED))
+def test_benchmark_kernel_rejected_with_reason(name):
+    case = BENCHMARKS[name]
+    with pytest.raises(UnsupportedError, match=BENCHMARKS_REJECTED[name]):
+        compile_to_ptx(case.kernel, arg_types(small_args(case.make_args)))
+
+
+def test_every_benchmark_kernel_is_classified():
+    assert set(BENCHMARKS) == set(BENCHMARKS_ON_GPU) | set(BENCHMARKS_REJECTED)
+
+
+def test_reduction_is_a_block_tree_without_atomics():
+    case = BENCHMARKS["sum"]
+    program = compile_to_ptx(case.kernel, arg_types(small_args(case.make_args)))
+    assert len(program.params) == 2  # per-block partials, then their combination
+    assert "atom." not in program.ptx
+    assert "shfl.sync" in program.ptx and "bar.sync" in program.ptx
+    # the product is fused into the reduction: one pass over the inputs
+    assert "mul.rn.f64" in program.ptx or "mul.f64" in program.ptx
+
+
+def test_matmul_is_tiled_in_shared_memory():
+    case = BENCHMARKS["gemm"]
+    program = compile_to_ptx(case.kernel, arg_types(small_args(case.make_args)))
+    assert ".shared" in program.ptx and "bar.sync" in program.ptx
+    assert "ld.shared." in program.ptx  # the products read the tiles from shared memory
+
+
+def test_fused_expression_is_one_kernel_calling_libdevice_exp():
+    case = BENCHMARKS["exp_f32"]
+    program = compile_to_ptx(case.kernel, arg_types(small_args(case.make_args)))
+    assert len(program.params) == 1
+    if libdevice_path() is not None:  # exp inlined from libdevice: no external call left
+        assert "call" not in program.ptx.split(".entry", 1)[1] or "__nv_expf" not in program.ptx
+
+
+def test_target_chip_is_followed():
+    case = BENCHMARKS["exp_f64"]
+    program = compile_to_ptx(case.kernel, arg_types(small_args(case.make_args)), chip="sm_80")
+    assert ".target sm_80" in program.ptx and program.chip == "sm_80"
+
+
+def test_pipeline_text_names_noodle_and_upstream_passes():
+    text = gpu_pipeline("sm_90")
+    for name in ("gpu-reduce", "gpu-matmul", "lower-nir", "gpu-map-loops",
+                 "gpu-kernel-outlining", "gpu-merge-modules", "nvvm-attach-target{chip=sm_90",
+                 "convert-gpu-to-nvvm", "gpu-module-to-binary{format=isa"):
+        assert name in text, name
+
+
+def test_prange_reduction_gives_kernels_for_chunks_and_their_combination():
+    import numpy as np
+
+    from .kernels import prange_total
+
+    program = compile_to_ptx(prange_total, arg_types((np.ones(10),)))
+    # the chunks in parallel; the partials combined by one thread, on the device
+    assert len(program.params) == 2
+    _assemble(program)
+
+
+def test_sequential_loop_writing_a_temporary_is_rejected():
+    import numpy as np
+
+    from .kernels import running_max
+
+    with pytest.raises(UnsupportedError, match=r"sequential loop .*kernels\.py:19"):
+        compile_to_ptx(running_max, arg_types((np.ones(10),)))
