@@ -148,7 +148,11 @@ def kernel_writes(module: ir.Module) -> dict[str, list[int]]:
                 return ir.WalkResult.ADVANCE
 
             fn.operation.walk(visit)
-            writes[ir.StringAttr(fn.attributes["sym_name"]).value] = sorted(written)
+            # workgroup (shared) memory is numbered after the arguments
+            arguments = len(ir.FunctionType(ir.TypeAttr(fn.attributes["function_type"]).value)
+                            .inputs)
+            writes[ir.StringAttr(fn.attributes["sym_name"]).value] = sorted(
+                p for p in written if p < arguments)
     return writes
 
 

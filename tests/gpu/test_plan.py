@@ -1,0 +1,205 @@
+"""The host side of GPU programs, run without a GPU: the plan interpreter over a device
+in host memory (`host_device.HostDevice`) whose launches are recorded, not run. Checks
+shapes and dtypes of results, in-place copy-back sets, grid and block sizes, parameter
+packing, error statuses, and the cache round trip. Values computed by kernels are the
+GPU tests' business (`test_device.py`)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from noodle.compiler.gpu import GpuProgram, compile_to_ptx
+from noodle.compiler.options import CompileOptions
+from noodle.runtime import gpu_plan
+from noodle.runtime.cache_store import CacheStore
+from noodle.runtime.gpu_cache import GpuCache
+from noodle.runtime.gpu_launcher import GpuLauncher, kernels_take
+
+from . import kernels
+from .cases import ACCEPTANCE_ON_GPU, acceptance_cases, arg_types, small_args
+from .host_device import HostDevice
+
+ACCEPTANCE = acceptance_cases()
+
+
+def _run(func, *args, chip="sm_90"):
+    program = compile_to_ptx(func, arg_types(args), chip=chip)
+    device = HostDevice()
+    result = GpuLauncher(program, device)(*args)
+    return program, device, result
+
+
+def _same_structure(got, want):
+    if isinstance(want, tuple):
+        assert isinstance(got, tuple) and len(got) == len(want)
+        for g, w in zip(got, want):
+            _same_structure(g, w)
+    elif isinstance(want, np.ndarray):
+        assert isinstance(got, np.ndarray)
+        assert (got.shape, got.dtype) == (want.shape, want.dtype)
+    else:
+        assert type(got) is type(want), (type(got), type(want))
+
+
+@pytest.mark.skipif(not ACCEPTANCE, reason="acceptance cases not found")
+@pytest.mark.parametrize("name", ACCEPTANCE_ON_GPU)
+def test_result_structure_matches_python(name):
+    case = ACCEPTANCE[name]
+    _, device, got = _run(case.func, *small_args(case.make_args))
+    _same_structure(got, case.func(*small_args(case.make_args)))
+    assert device.launches
+
+
+def test_elementwise_launch_covers_every_element_and_passes_the_arrays():
+    a, s = np.random.default_rng(0).random(1000), 2.0
+    program, device, out = _run(kernels.scaled_exp, a, s)
+    (launch,) = device.launches
+    assert launch.block == (256, 1, 1)
+    assert launch.grid[0] * 256 >= a.size and (launch.grid[0] - 1) * 256 < a.size
+    params = [int(p) for p in launch.params]
+    # the argument and the result appear as descriptors: pointer, pointer, offset, size,
+    # stride, each a NumPy scalar of the PTX parameter's type
+    for array in (a, out):
+        address = array.ctypes.data
+        at = params.index(address)
+        assert params[at:at + 5] == [address, address, 0, array.size, 1]
+    kinds = program.params[launch.kernel]
+    assert [type(p) for p in launch.params] == [gpu_plan.PARAM_TYPES[k] for k in kinds]
+
+
+def test_strided_view_is_passed_with_its_strides():
+    base = np.random.default_rng(1).random(100)
+    view = base[::-3]
+    _, device, out = _run(kernels.scaled_exp, view, 1.0)
+    params = [int(p) for p in device.launches[0].params]
+    at = params.index(view.ctypes.data)
+    assert params[at + 2:at + 5] == [0, view.size, -3]
+    assert out.shape == view.shape
+
+
+def test_empty_array_still_launches_a_valid_grid():
+    _, device, out = _run(kernels.scaled_exp, np.empty(0), 1.0)
+    assert device.launches[0].grid == (1, 1, 1) and out.shape == (0,)
+
+
+def test_full_reduction_is_two_launches_of_partials():
+    a = np.ones(1_000_000)
+    program, device, total = _run(kernels.sum_of_squares, a)
+    first, second = device.launches
+    assert first.grid == (1024, 1, 1) and first.block == (256, 1, 1)
+    assert second.grid == (1, 1, 1)
+    assert isinstance(total, np.float64)
+    small = _run(kernels.sum_of_squares, np.ones(300))[1].launches[0]
+    assert small.grid == (2, 1, 1)
+
+
+def test_matmul_grid_is_tiles_of_the_result():
+    a, b = np.ones((33, 7)), np.ones((7, 50))
+    _, device, c = _run(kernels.matmul, a, b)
+    tiled = [launch for launch in device.launches if launch.block == (16, 16, 1)]
+    assert len(tiled) == 1 and tiled[0].grid == (4, 3, 1)
+    assert c.shape == (33, 50)
+
+
+def test_numpy_arguments_written_by_kernels_are_the_ones_copied_back():
+    x, y = np.ones(10), np.ones(10)
+    program = compile_to_ptx(kernels.axpy_in_place, arg_types((2.0, x, y)))
+    device = HostDevice()
+    launcher = GpuLauncher(program, device)
+    run = gpu_plan.PlanRun(program.plan, program.params, device, program.writes)
+    status = gpu_plan.View(np.zeros(1, np.int64), np.dtype(np.int64), 0, (), ())
+    views = [2.0, *(gpu_plan.View(v, v.dtype, 0, v.shape, (1,), root=i)
+                    for i, v in ((2, x), (3, y)))]
+    run.run([status, *views])
+    assert run.written == {3}  # y (argument 3, after the status and alpha), not x
+    assert launcher(2.0, x, y) is None
+
+
+def test_status_set_on_the_host_raises_like_python():
+    case = ACCEPTANCE.get("broadcast_axpy")
+    if case is None:
+        pytest.skip("acceptance cases not found")
+    rng = np.random.default_rng(0)
+    program = compile_to_ptx(case.func, arg_types((rng.random((4, 3)), rng.random(4),
+                                                   rng.random(3))))
+    assert not kernels_take(program.plan, program.plan["args"][0])
+    with pytest.raises(ValueError):
+        case.func(rng.random((4, 3)), rng.random(4), rng.random(5))
+    with pytest.raises(ValueError):
+        GpuLauncher(program, HostDevice())(rng.random((4, 3)), rng.random(4), rng.random(5))
+
+
+def test_program_round_trips_through_json_and_the_disk_cache(tmp_path):
+    a = np.ones(100)
+    program = compile_to_ptx(kernels.sum_of_squares, arg_types((a,)))
+    again = GpuProgram.from_metadata(json.loads(json.dumps(program.metadata())), program.ptx)
+    assert again.plan == program.plan and again.params == program.params
+    first, second = HostDevice(), HostDevice()
+    GpuLauncher(program, first)(a)
+    GpuLauncher(again, second)(a)
+    assert [(x.kernel, x.grid, x.block) for x in first.launches] == \
+        [(x.kernel, x.grid, x.block) for x in second.launches]
+
+    cache = GpuCache(CacheStore(tmp_path))
+    options = CompileOptions()
+    assert cache.load(kernels.sum_of_squares, arg_types((a,)), options, "sm_90") is None
+    cache.save(kernels.sum_of_squares, program, options)
+    loaded = cache.load(kernels.sum_of_squares, arg_types((a,)), options, "sm_90")
+    assert loaded is not None and loaded.ptx == program.ptx and loaded.plan == program.plan
+    assert cache.load(kernels.sum_of_squares, arg_types((a,)), options, "sm_80") is None
+
+
+def test_keepdims_reduction_result_is_an_array_of_unit_dims():
+    _, device, got = _run(kernels.keepdims_total, np.ones((3, 4)))
+    assert got.shape == (1, 1) and len(device.launches) == 2
+
+
+def test_noodle_does_not_import_cupy_to_compile_or_plan():
+    code = ("import sys, numpy as np\n"
+            "from noodle.compiler.gpu import compile_to_ptx\n"
+            "from noodle.runtime.gpu_launcher import GpuLauncher\n"
+            "from tests.gpu import kernels\n"
+            "from tests.gpu.host_device import HostDevice\n"
+            "from noodle.compiler.types import typeof\n"
+            "a = np.ones(5)\n"
+            "p = compile_to_ptx(kernels.sum_of_squares, (typeof(a),))\n"
+            "GpuLauncher(p, HostDevice())(a)\n"
+            "assert 'cupy' not in sys.modules, 'cupy imported'\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("op,a,b,t,want", [
+    ("arith.addi", 2**63 - 1, 1, "index", -2**63),
+    ("arith.divsi", -7, 2, "i64", -3),
+    ("arith.remsi", -7, 2, "i64", -1),
+    ("arith.ceildivsi", -7, 2, "i64", -3),
+    ("arith.ceildivsi", 7, 2, "i64", 4),
+    ("arith.floordivsi", -7, 2, "i64", -4),
+    ("arith.muli", 2**31, 2, "i32", 0),
+    ("arith.divui", -2, 2, "i64", 2**63 - 1),
+    ("arith.minui", -1, 3, "i64", 3),
+    ("arith.shrui", -1, 60, "i64", 15),
+])
+def test_integer_ops_follow_mlir_semantics(op, a, b, t, want):
+    assert gpu_plan._INT_BINARY[op](a, b, t) == want
+
+
+def test_float_comparisons_follow_ordered_and_unordered_predicates():
+    nan, one = np.float64("nan"), np.float64(1.0)
+    assert not gpu_plan._cmpf(1, nan, nan)  # oeq
+    assert gpu_plan._cmpf(8, nan, one)  # ueq
+    assert gpu_plan._cmpf(13, nan, nan)  # une
+    assert not gpu_plan._cmpf(6, nan, one)  # one
+    assert gpu_plan._cmpf(4, np.float64(0.5), one)  # olt
+
+
+def test_rank_reducing_subview_drops_static_unit_dims():
+    dynamic = gpu_plan.DYNAMIC
+    assert gpu_plan._kept_dims([1, dynamic], [None]) == [1]
+    assert gpu_plan._kept_dims([dynamic, 1, dynamic], [None, None]) == [0, 2]
+    assert gpu_plan._kept_dims([dynamic, 1], [None, 1]) == [0, 1]
