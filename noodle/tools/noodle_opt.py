@@ -1,47 +1,171 @@
-"""`noodle-opt`: an mlir-opt-style driver. For now it parses a file with noodle's
-dialects loaded, verifies it, runs the noodle passes named by `--pass` in order, and
-prints the result (issue 6 adds upstream pipelines and the other flags)."""
+"""`noodle-opt`: an mlir-opt-style driver for upstream and noodle passes in one pipeline.
+
+This module is only the command line: mlir-opt's flag names turned into an OptConfig for
+`opt_driver`. Flags that name no option (`--canonicalize`, `--cse`,
+`--nir-fuse-elementwise`, `--apply-fastmath=flags=nnan`) are passes, run in order, as
+mlir-opt's per-pass flags are. No Python traceback ever reaches the user: a bug in
+noodle-opt itself is one line on stderr and exit status 2."""
 from __future__ import annotations
 
 import sys
 
 import click
-from mlir import ir
 
 import noodle
-from noodle.dialects import make_context
-from noodle.errors import NoodleError
-from noodle.passes.registry import PASSES, run_passes
+from noodle.tools.opt_driver import OptConfig, run
+from noodle.tools.opt_list_passes import listing
+from noodle.tools.opt_pipeline import PipelineError, parse_pipeline, pipeline_from_flags
+from noodle.tools.opt_printing import PrintingOptions
+from noodle.tools.opt_reproducer import read_reproducer
+from noodle.tools.opt_split import DEFAULT_MARKER
+
+_PASS_FLAGS = "noodle_opt.pass_flags"
+
+
+class _OptCommand(click.Command):
+    """Takes the flags that name no option out as per-pass flags, in order."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        known = {o for p in self.params for o in (*p.opts, *p.secondary_opts)}
+        rest: list[str] = []
+        passes: list[tuple[str, str]] = []
+        for i, arg in enumerate(args):
+            if arg == "--":
+                rest.extend(args[i:])
+                break
+            flag, _, value = arg.partition("=")
+            if arg.startswith("--") and flag not in known:
+                passes.append((flag[2:], value))
+            else:
+                rest.append(arg)
+        ctx.meta[_PASS_FLAGS] = passes
+        return super().parse_args(ctx, rest)
 
 
 def _list_passes(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
-    width = max(map(len, PASSES))
-    for name, (_run, description) in PASSES.items():
-        click.echo(f"  {name:<{width}}  {description}")
+    click.echo(listing(), nl=False)
     ctx.exit()
 
 
-@click.command()
+def _names(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(name for value in values for name in value.split(",") if name)
+
+
+@click.command(cls=_OptCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(noodle.__version__, prog_name="noodle-opt")
-@click.option("--pass", "passes", multiple=True, type=click.Choice(list(PASSES)),
-              metavar="NAME", help="Run noodle pass NAME (repeatable; in order).")
-@click.option("--list-passes", is_flag=True, expose_value=False, is_eager=True,
-              callback=_list_passes, help="List noodle's passes and exit.")
 @click.argument("input_file", type=click.File("r"), default="-")
-def main(passes: tuple[str, ...], input_file) -> None:
-    """Parse and verify INPUT_FILE (MLIR with noodle's and upstream dialects), run the
-    passes given with --pass, print the result."""
-    with make_context():
-        try:
-            module = ir.Module.parse(input_file.read())
-        except ir.MLIRError as e:
-            click.echo(str(e), err=True)
-            sys.exit(1)
-        try:
-            run_passes(module, list(passes))
-        except NoodleError as e:
-            click.echo(str(e), err=True)
-            sys.exit(1)
-        click.echo(str(module))
+@click.option("-o", "output", type=click.Path(dir_okay=False), default="-",
+              help="Output file (default: stdout).")
+@click.option("--pass-pipeline", "-p", "pipeline", metavar="PIPELINE",
+              help="Textual pipeline, e.g. 'builtin.module(canonicalize,nir-fold)'.")
+@click.option("--pass", "legacy_passes", multiple=True, metavar="NAME",
+              help="Run pass NAME (repeatable, in order; same as --NAME).")
+@click.option("--list-passes", is_flag=True, expose_value=False, is_eager=True,
+              callback=_list_passes, help="List upstream and noodle passes and exit.")
+@click.option("--mlir-print-ir-before", "before", multiple=True, metavar="PASSES",
+              help="Print the IR before each of these passes (comma-separated).")
+@click.option("--mlir-print-ir-after", "after", multiple=True, metavar="PASSES",
+              help="Print the IR after each of these passes (comma-separated).")
+@click.option("--mlir-print-ir-before-all", "before_all", is_flag=True)
+@click.option("--mlir-print-ir-after-all", "after_all", is_flag=True)
+@click.option("--mlir-print-ir-after-change", "after_change", is_flag=True,
+              help="With an after flag: print only when the pass changed the IR.")
+@click.option("--mlir-print-ir-after-failure", "after_failure", is_flag=True,
+              help="Print the IR after a pass fails (only then).")
+@click.option("--mlir-print-ir-module-scope", "module_scope", is_flag=True,
+              help="Print the whole module (needs --mlir-disable-threading).")
+@click.option("--mlir-timing", "timing", is_flag=True, help="Report the time of each pass.")
+@click.option("--mlir-pass-statistics", "statistics", is_flag=True)
+@click.option("--mlir-pass-statistics-display", "statistics_display", default="pipeline",
+              type=click.Choice(["list", "pipeline"]))
+@click.option("--verify-each", type=click.BOOL, default=True, is_flag=False, flag_value=True,
+              help="Verify the IR after each pass (default true; --verify-each=false).")
+@click.option("--split-input-file", "split_marker", is_flag=False, flag_value=DEFAULT_MARKER,
+              default=None, metavar="[MARKER]",
+              help="Process the chunks between marker lines ('// -----') separately.")
+@click.option("--output-split-marker", default=DEFAULT_MARKER,
+              help="Marker joining the chunks' outputs.")
+@click.option("--verify-diagnostics", is_flag=True,
+              help="Check diagnostics against expected-* annotations in the input.")
+@click.option("--mlir-print-debuginfo", "debug_info", is_flag=True)
+@click.option("--mlir-print-op-generic", "generic", is_flag=True)
+@click.option("--mlir-print-local-scope", "local_scope", is_flag=True)
+@click.option("--mlir-elide-elementsattrs-if-larger", "elide", type=int, default=None)
+@click.option("--mlir-disable-threading", "disable_threading", is_flag=True)
+@click.option("--allow-unregistered-dialect", "allow_unregistered", is_flag=True)
+@click.option("--mlir-pass-pipeline-crash-reproducer", "reproducer", metavar="FILE",
+              type=click.Path(dir_okay=False),
+              help="On a pass failure or crash, write the IR and pipeline to FILE.")
+@click.option("--mlir-pass-pipeline-local-reproducer", "local_reproducer", is_flag=True,
+              help="Narrow the reproducer to the failing top-level pipeline element.")
+@click.option("--run-reproducer", is_flag=True,
+              help="Run the pipeline stored in the input (a crash reproducer).")
+@click.pass_context
+def main(ctx: click.Context, input_file, output: str, pipeline: str | None,
+         legacy_passes: tuple[str, ...], run_reproducer: bool, **flags) -> None:
+    """Parse INPUT_FILE (MLIR with noodle's and upstream dialects; '-' is stdin), run the
+    passes, print the result, as mlir-opt does."""
+    try:
+        status = _main(ctx, input_file, output, pipeline, legacy_passes, run_reproducer,
+                       flags)
+    except Exception as e:  # noqa: BLE001 -- never a traceback, even for our own bugs
+        click.echo(f"noodle-opt: internal error: {type(e).__name__}: {e}", err=True)
+        status = 2
+    ctx.exit(status)
+
+
+def _main(ctx: click.Context, input_file, output: str, pipeline: str | None,
+          legacy_passes: tuple[str, ...], run_reproducer: bool, flags: dict) -> int:
+    pass_flags = [*((name, "") for name in legacy_passes), *ctx.meta[_PASS_FLAGS]]
+    name = "<stdin>" if input_file.name in ("-", "<stdin>") else input_file.name
+    text = input_file.read()
+    if run_reproducer:
+        reproducer = read_reproducer(text)
+        if reproducer is None:
+            click.echo(f"{name}:0:0: error: no mlir_reproducer resource in the input",
+                       err=True)
+            return 1
+        text, pipeline = reproducer.source, reproducer.pipeline
+        flags["disable_threading"] |= reproducer.disable_threading
+        flags["verify_each"] = reproducer.verify_each
+    if pipeline is not None and pass_flags:
+        click.echo("<unknown>:0: error: '-pass-pipeline' option can't be used with "
+                   "individual pass options", err=True)
+        return 1
+    try:
+        elements = parse_pipeline(pipeline) if pipeline is not None \
+            else pipeline_from_flags(pass_flags)
+    except PipelineError as e:
+        click.echo(e.render(), err=True)
+        return 1
+    printing = PrintingOptions(
+        before=_names(flags.pop("before")), after=_names(flags.pop("after")),
+        before_all=flags.pop("before_all"), after_all=flags.pop("after_all"),
+        after_change=flags.pop("after_change"), after_failure=flags.pop("after_failure"),
+        module_scope=flags.pop("module_scope"), debug_info=flags["debug_info"],
+        generic=flags["generic"], large_elements_limit=flags["elide"])
+    config = OptConfig(
+        input_name=name, input_text=text, elements=elements, pipeline_text=pipeline,
+        split_marker=flags["split_marker"], output_split_marker=flags["output_split_marker"],
+        verify_diagnostics=flags["verify_diagnostics"], verify_each=flags["verify_each"],
+        disable_threading=flags["disable_threading"],
+        allow_unregistered=flags["allow_unregistered"], printing=printing,
+        timing=flags["timing"], statistics=flags["statistics"],
+        statistics_display=flags["statistics_display"], debug_info=flags["debug_info"],
+        generic=flags["generic"], local_scope=flags["local_scope"],
+        large_elements_limit=flags["elide"], reproducer=flags["reproducer"],
+        local_reproducer=flags["local_reproducer"])
+    status, result = run(config)
+    if output == "-":
+        sys.stdout.write(result)
+        sys.stdout.flush()
+    elif status == 0:
+        with open(output, "w") as file:
+            file.write(result)
+    return status
+
+
+if __name__ == "__main__":
+    main()

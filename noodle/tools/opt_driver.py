@@ -1,0 +1,188 @@
+"""noodle-opt's driver: for each input chunk, parse (noodle's and upstream dialects), run the
+pipeline (upstream and noodle passes), print the result or the diagnostics, as mlir-opt's
+MlirOptMain does. The click command in `noodle_opt` only turns flags into an OptConfig."""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+
+from mlir import ir
+from mlir.passmanager import PassDisplayMode
+
+from noodle.dialects import make_context
+from noodle.tools import opt_printing
+from noodle.tools.opt_diagnostics import Collector, Diag, Sources, report
+from noodle.tools.opt_pipeline import (Element, FailureRecord, PipelineError,
+                                       build_pass_manager, canonical_pipeline)
+from noodle.tools.opt_printing import PrintingOptions
+from noodle.tools.opt_reproducer import run_forked, signal_name, write_reproducer
+from noodle.tools.opt_source import SourceError, parse_chunk
+from noodle.tools.opt_split import DEFAULT_MARKER, Chunk, join_outputs, split_input
+from noodle.tools.opt_verify_diagnostics import verify
+
+
+@dataclass
+class OptConfig:
+    """Everything one noodle-opt run does (mlir-opt's flags, by their meaning)."""
+    input_name: str
+    input_text: str
+    elements: list[Element] = field(default_factory=list)
+    pipeline_text: str | None = None
+    split_marker: str | None = None
+    output_split_marker: str = DEFAULT_MARKER
+    verify_diagnostics: bool = False
+    verify_each: bool = True
+    disable_threading: bool = False
+    allow_unregistered: bool = False
+    printing: PrintingOptions = field(default_factory=PrintingOptions)
+    timing: bool = False
+    statistics: bool = False
+    statistics_display: str = "pipeline"
+    debug_info: bool = False
+    generic: bool = False
+    local_scope: bool = False
+    large_elements_limit: int | None = None
+    reproducer: str | None = None
+    local_reproducer: bool = False
+
+
+def run(config: OptConfig) -> tuple[int, str]:
+    """The exit status (0 success, 1 any failure) and the output text; diagnostics go to
+    stderr as they arise."""
+    if config.printing.module_scope and not config.disable_threading:
+        # as mlir-opt (and the bindings would abort the process instead of saying so)
+        sys.stderr.write("<unknown>:0: error: IR print for module scope can't be setup on a "
+                         "pass-manager without disabling multi-threading first.\n\n")
+        return 1, ""
+    if not _pipeline_builds(config):
+        return 1, ""
+    sources = Sources(config.input_name, config.input_text)
+    outputs, ok = [], True
+    for chunk in split_input(config.input_text, config.split_marker):
+        if config.reproducer:
+            chunk_ok, output, killed = run_forked(lambda c=chunk: _process(config, c, sources))
+            if killed is not None:
+                _report_crash(config, sources, killed)
+        else:
+            chunk_ok, output = _process(config, chunk, sources)
+        ok &= chunk_ok
+        outputs.append(output)
+    marker = config.output_split_marker if config.split_marker else ""
+    return (0 if ok else 1), join_outputs(outputs, marker)
+
+
+def _pipeline_builds(config: OptConfig) -> bool:
+    """Unknown passes and bad options are reported once, before any input is read."""
+    if not config.elements:
+        return True
+    with make_context():
+        try:
+            build_pass_manager(config.elements, config.pipeline_text, FailureRecord())
+        except PipelineError as e:
+            sys.stderr.write(e.render() + "\n")
+            return False
+    return True
+
+
+def _context(config: OptConfig) -> ir.Context:
+    context = make_context()
+    if config.disable_threading:
+        context.enable_multithreading(False)
+    context.allow_unregistered_dialects = config.allow_unregistered
+    return context
+
+
+def _process(config: OptConfig, chunk: Chunk, sources: Sources) -> tuple[bool, str]:
+    """One chunk: success, and its printed module ("" when it failed)."""
+    context = _context(config)
+    with context:
+        # under --verify-diagnostics nothing is printed until the annotations are checked
+        collector = Collector(context, None if config.verify_diagnostics else sources)
+        output = ""
+        try:
+            module = parse_chunk(chunk, config.input_name, collector)
+        except SourceError:
+            ok = False
+        else:
+            ok = _run_pipeline(config, module, collector)
+            if ok:
+                output = module.get_asm(
+                    enable_debug_info=config.debug_info,
+                    print_generic_op_form=config.generic,
+                    use_local_scope=config.local_scope,
+                    large_elements_limit=config.large_elements_limit) + "\n"
+        collector.detach()
+    if config.verify_diagnostics:
+        matched, errors = verify(chunk, collector.diagnostics, config.input_name, sources)
+        sys.stderr.write(errors)
+        return matched, output
+    return ok, output
+
+
+def _run_pipeline(config: OptConfig, module: ir.Operation, collector: Collector) -> bool:
+    if not config.elements:
+        return True
+    if not config.reproducer:
+        return _run_passes(config, config.elements, module, FailureRecord(), collector)
+    steps = [[element] for element in config.elements] if config.local_reproducer \
+        else [config.elements]
+    for elements in steps:
+        record = FailureRecord()
+        write_reproducer(config.reproducer, module, canonical_pipeline(elements),
+                         config.disable_threading, config.verify_each)
+        if not _run_passes(config, elements, module, record, collector):
+            collector.add(_reproducer_note(config, record))
+            return False
+    os.unlink(config.reproducer)
+    return True
+
+
+def _run_passes(config: OptConfig, elements: list[Element], module: ir.Operation,
+                record: FailureRecord, collector: Collector) -> bool:
+    pm = build_pass_manager(elements, config.pipeline_text, record)
+    pm.enable_verifier(config.verify_each)
+    opt_printing.enable(pm, config.printing)
+    if config.timing:
+        pm.enable_timing()
+    if config.statistics:
+        pm.enable_statistics(PassDisplayMode.LIST if config.statistics_display == "list"
+                             else PassDisplayMode.PIPELINE)
+    errors = collector.errors
+    try:
+        with opt_printing.filtered_stderr(config.printing) as stderr_fd:
+            collector.fd = stderr_fd
+            try:
+                pm.run(module)
+            finally:
+                collector.fd = 2
+                del pm  # timing and statistics reports are printed when the manager goes
+    except ir.MLIRError:
+        # the collector has had the pass's diagnostics; a failure may come with none
+        if collector.errors == errors:
+            collector.add(Diag("error", "pass pipeline failed (no pass said why)",
+                               config.input_name))
+        return False
+    return True
+
+
+def _reproducer_note(config: OptConfig, record: FailureRecord) -> Diag:
+    """mlir-opt's two diagnostics that point at the reproducer."""
+    if record.failed:
+        name, op_name = record.failed[-1]
+        where = f"`{name}` on '{op_name}' operation"
+        where = f"[{where}]" if not config.local_reproducer else where
+        note = f"Pipeline failed while executing {where}: reproducer generated at " \
+               f"`{config.reproducer}`"
+    else:
+        note = f"Pipeline failed: reproducer generated at `{config.reproducer}`"
+    return Diag("error", "Failures have been detected while processing an MLIR pass "
+                         "pipeline", config.input_name, notes=[Diag("note", note, config.input_name)])
+
+
+def _report_crash(config: OptConfig, sources: Sources, killed: int) -> None:
+    note = (f"Pipeline crashed ({signal_name(killed)}): reproducer generated at "
+            f"`{config.reproducer}`")
+    report([Diag("error", "Failures have been detected while processing an MLIR pass "
+                          "pipeline", config.input_name, notes=[
+                      Diag("note", note, config.input_name)])], sources)

@@ -1,0 +1,334 @@
+"""noodle-opt's pass pipelines: MLIR's textual syntax (`builtin.module(canonicalize,
+func.func(cse), nir-fuse-elementwise, apply-fastmath{flags=nnan})`) with upstream and
+noodle passes mixed, parsed here and built into one PassManager.
+
+Python-defined passes cannot be named in a textual pipeline (`PassManager.parse` knows only
+registered C++ passes), so the pipeline is parsed in Python: each run of upstream elements
+goes to `PassManager.add(text)` exactly as the user wrote it (so upstream-only pipelines are
+the very pipelines mlir-opt builds), and each noodle pass to `PassManager.add(callable)`.
+
+A noodle pass under an anchor (`func.func(nir-simplify)`) cannot be added to a nested
+pass manager (`add(callable, op_name=...)` fails at run time), so it runs as a module-level
+pass that applies itself to every op the anchor path names, as a nested pass manager would
+(ops directly nested in the parent's regions, with the anchor's name; `any` matches all).
+Upstream passes beside it in the same anchor stay nested: `func.func(canonicalize,
+nir-simplify, cse)` becomes `func.func(canonicalize)`, nir-simplify on each function,
+`func.func(cse)`, which computes the same thing for function-local passes.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from mlir import ir
+from mlir.passmanager import PassManager
+
+from noodle.errors import NoodleError
+from noodle.passes.registry import PASS_OPTIONS, PASSES, PassCallable, configured_pass
+
+_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
+_UNKNOWN_UPSTREAM = re.compile(r"'([^']+)' does not refer to a registered pass")
+
+
+@dataclass
+class PassElement:
+    """One pass: `name` or `name{options}` (options as written, braces excluded)."""
+    name: str
+    options: str
+    offset: int
+    text: str
+
+    @property
+    def is_noodle(self) -> bool:
+        return self.name in PASSES
+
+
+@dataclass
+class AnchorElement:
+    """`op_name(elements)`: the elements run on each op named `op_name`."""
+    op_name: str
+    elements: list[Element]
+    offset: int
+    text: str
+
+    @property
+    def is_noodle(self) -> bool:
+        """Whether any noodle pass is nested in it (it then cannot be upstream text)."""
+        return any(e.is_noodle for e in self.elements)
+
+
+Element = PassElement | AnchorElement
+
+
+class PipelineError(Exception):
+    """A pipeline that does not parse or names a pass or option that does not exist;
+    rendered like MLIR's pipeline parser does (position, the pipeline, a caret)."""
+
+    def __init__(self, message: str, text: str | None = None, offset: int = 0):
+        super().__init__(message)
+        self.message, self.text, self.offset = message, text, offset
+
+    def render(self) -> str:
+        if self.text is None:
+            return f"<unknown>:0: error: {self.message}"
+        return (f"MLIR Textual PassPipeline Parser:1:{self.offset + 1}: error: {self.message}\n"
+                f"{self.text}\n{' ' * self.offset}^")
+
+
+class _Parser:
+    """Recursive descent over `element (',' element)*`, keeping each element's text."""
+
+    def __init__(self, text: str):
+        self.text, self.pos = text, 0
+
+    def error(self, message: str, offset: int | None = None) -> PipelineError:
+        return PipelineError(message, self.text, self.pos if offset is None else offset)
+
+    def skip_space(self) -> None:
+        while self.pos < len(self.text) and self.text[self.pos].isspace():
+            self.pos += 1
+
+    def elements(self, closing: str | None) -> list[Element]:
+        found: list[Element] = []
+        self.skip_space()
+        if closing and self.text.startswith(closing, self.pos):
+            return found  # an empty anchor, `func.func()`, is allowed as in MLIR
+        while True:
+            found.append(self.element())
+            self.skip_space()
+            if self.text.startswith(",", self.pos):
+                self.pos += 1
+                continue
+            if closing is None and self.pos == len(self.text):
+                return found
+            if closing is not None and self.text.startswith(closing, self.pos):
+                return found
+            expected = f"',' or '{closing}'" if closing else "','"
+            raise self.error(f"expected {expected}")
+
+    def element(self) -> Element:
+        self.skip_space()
+        start = self.pos
+        match = _NAME.match(self.text, self.pos)
+        if not match:
+            raise self.error("expected pass or pipeline name")
+        name = match.group()
+        self.pos = match.end()
+        options = ""
+        if self.text.startswith("{", self.pos):
+            options = self.braced()
+        self.skip_space()
+        if self.text.startswith("(", self.pos):
+            if options:
+                raise self.error("an anchor op takes no options", start)
+            self.pos += 1
+            nested = self.elements(")")
+            self.pos += 1
+            return AnchorElement(name, nested, start, self.text[start:self.pos])
+        return PassElement(name, options, start, self.text[start:self.pos].rstrip())
+
+    def braced(self) -> str:
+        """The text between a `{` at the current position and its matching `}`."""
+        start, depth, quote = self.pos, 0, ""
+        while self.pos < len(self.text):
+            char = self.text[self.pos]
+            if quote:
+                quote = "" if char == quote else quote
+            elif char in "\"'":
+                quote = char
+            elif char == "{":
+                depth += 1
+            elif char == "}":
+                depth -= 1
+                if depth == 0:
+                    self.pos += 1
+                    return self.text[start + 1:self.pos - 1]
+            self.pos += 1
+        raise self.error("missing '}' closing the pass options", start)
+
+
+def parse_pipeline(text: str) -> list[Element]:
+    """The elements nested in `builtin.module(...)`, the form `--pass-pipeline` takes."""
+    elements = _Parser(text).elements(None)
+    if len(elements) != 1 or not isinstance(elements[0], AnchorElement) \
+            or elements[0].op_name != "builtin.module":
+        raise PipelineError("expected pass pipeline to be wrapped with the anchor operation "
+                            "type, e.g. 'builtin.module(...)'")
+    _check_names(elements[0].elements, text)
+    return elements[0].elements
+
+
+def pipeline_from_flags(flags: list[tuple[str, str]]) -> list[Element]:
+    """The elements of per-pass flags (`--canonicalize`, `--cse=...`) in their order;
+    a flag's value holds its options as mlir-opt takes them (`--canonicalize="a=1 b=2"`)."""
+    elements: list[Element] = []
+    for name, options in flags:
+        text = f"{name}{{{options}}}" if options else name
+        elements.append(PassElement(name, options, 0, text))
+    return elements
+
+
+def _check_names(elements: list[Element], text: str) -> None:
+    """Options of noodle passes are checked now, before any input is read."""
+    for element in elements:
+        if isinstance(element, AnchorElement):
+            _check_names(element.elements, text)
+        elif element.is_noodle:
+            try:
+                configured_pass(element.name, parse_options(element.options))
+            except ValueError as e:
+                raise PipelineError(str(e), text, element.offset) from None
+
+
+def parse_options(options: str) -> dict[str, str]:
+    """`a=1 b="x y" c={...}` -> {"a": "1", "b": "x y", "c": "..."}; a bare `a` is "true"."""
+    parsed: dict[str, str] = {}
+    for match in re.finditer(r'([^\s=]+)(?:=("[^"]*"|\'[^\']*\'|\{[^}]*\}|\S*))?', options):
+        key, value = match.group(1), match.group(2)
+        if value is None:
+            value = "true"
+        elif value[:1] in "\"'{" and len(value) >= 2:
+            value = value[1:-1]
+        parsed[key] = value
+    return parsed
+
+
+@dataclass
+class FailureRecord:
+    """Which noodle pass failed last, and on which op, for the crash reproducer's note."""
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _noodle_pass(element: PassElement, path: list[str], record: FailureRecord) -> PassCallable:
+    """The callable for noodle pass `element` at anchor `path` (op names below the
+    module): errors become MLIR diagnostics and a pass failure, never a Python traceback."""
+    run = configured_pass(element.name, parse_options(element.options))
+
+    def run_checked(op: ir.Operation, pass_: object) -> None:
+        for target in _ops_at(op, path):
+            try:
+                run(target, pass_)
+            except NoodleError as e:
+                _emit(target, str(e), record, element.name)
+                pass_.signal_pass_failure()
+                return
+            except Exception as e:  # noqa: BLE001 -- a pass bug must not be a traceback
+                _emit(target, f"{element.name} failed: {type(e).__name__}: {e}", record,
+                      element.name)
+                pass_.signal_pass_failure()
+                return
+    return run_checked
+
+
+def _emit(op: ir.Operation, message: str, record: FailureRecord, name: str) -> None:
+    op.location.emit_error(message)
+    record.failed.append((name, op.name))
+
+
+def _ops_at(root: ir.Operation, path: list[str]) -> list[ir.Operation]:
+    ops = [root]
+    for name in path:
+        ops = [child.operation for op in ops for region in op.regions
+               for block in region.blocks for child in block.operations
+               if name == "any" or child.operation.name == name]
+    return ops
+
+
+def _upstream_text(elements: list[Element], path: list[str]) -> str:
+    text = ",".join(e.text for e in elements)
+    for name in reversed(path):
+        text = f"{name}({text})"
+    return text
+
+
+def _steps(elements: list[Element], path: list[str]) \
+        -> list[tuple[str, list[Element], list[str]]]:
+    """The pipeline as steps: ("upstream", elements, path) for a run of upstream elements
+    nested at `path`, ("noodle", [pass], path) for a noodle pass."""
+    steps: list[tuple[str, list[Element], list[str]]] = []
+    run: list[Element] = []
+    for element in elements:
+        if not element.is_noodle:
+            run.append(element)
+            continue
+        if run:
+            steps.append(("upstream", run, path))
+            run = []
+        if isinstance(element, AnchorElement):
+            steps.extend(_steps(element.elements, [*path, element.op_name]))
+        else:
+            steps.append(("noodle", [element], path))
+    if run:
+        steps.append(("upstream", run, path))
+    return steps
+
+
+def build_pass_manager(elements: list[Element], text: str | None,
+                       record: FailureRecord) -> PassManager:
+    """One PassManager on `builtin.module` (in the current context) running `elements`;
+    `text` is the pipeline as the user wrote it, to point errors at."""
+    pm = PassManager("builtin.module")
+    for kind, run, path in _steps(elements, []):
+        if kind == "noodle":
+            element = run[0]
+            pm.add(_noodle_pass(element, path, record), name=element.name,
+                   argument=element.name, description=PASSES[element.name][1])
+            continue
+        try:
+            pm.add(_upstream_text(run, path))
+        except ValueError as e:
+            raise _upstream_error(str(e), run, text) from None
+    return pm
+
+
+def _upstream_error(message: str, run: list[Element], text: str | None) -> PipelineError:
+    unknown = _UNKNOWN_UPSTREAM.search(message)
+    if unknown:
+        name = unknown.group(1)
+        offset = next((e.offset for e in _walk(run) if e.name == name), 0) \
+            if text is not None else 0
+        return PipelineError(f"'{name}' does not refer to a registered pass or pass "
+                             f"pipeline (upstream or noodle's)", text, offset)
+    return PipelineError(message.strip().replace("\n\n", "\n"))
+
+
+def _walk(elements: list[Element]):
+    for element in elements:
+        yield element
+        if isinstance(element, AnchorElement):
+            yield from _walk(element.elements)
+
+
+def canonical_pipeline(elements: list[Element]) -> str:
+    """The pipeline as `builtin.module(...)` text with every option spelt out, the way an
+    MLIR crash reproducer records it (upstream passes as MLIR prints them)."""
+    return f"builtin.module({_canonical(elements)})"
+
+
+def _canonical(elements: list[Element]) -> str:
+    pieces: list[str] = []
+    for kind, run, path in _steps(elements, []):
+        if kind == "noodle":
+            piece = _noodle_text(run[0])
+            for name in reversed(path):
+                piece = f"{name}({piece})"
+            pieces.append(piece)
+        else:
+            printed = str(PassManager.parse(f"builtin.module({_upstream_text(run, path)})"))
+            pieces.append(printed[len("builtin.module("):-1])
+    return ", ".join(pieces)
+
+
+def _noodle_text(element: PassElement) -> str:
+    defaults = {name: default for name, (default, _help) in
+                PASS_OPTIONS.get(element.name, {}).items()}
+    if not defaults:
+        return element.name
+    chosen = {**defaults, **parse_options(element.options)}
+    return element.name + "{" + " ".join(f"{k}={v}" for k, v in sorted(chosen.items())) + "}"
+
+
+def top_level_pipelines(elements: list[Element]) -> list[list[Element]]:
+    """Each top-level element as a pipeline of its own (for a local crash reproducer)."""
+    return [[element] for element in elements]
+

@@ -1,0 +1,113 @@
+"""IR printing around passes (`--mlir-print-ir-before=`, `-after=`, `-before-all`,
+`-after-all`, `-after-change`, `-after-failure`, `-module-scope`) with mlir-opt's output.
+
+MLIR's own IR printer does the printing, for noodle's Python passes too, so headers and
+bodies are mlir-opt's byte for byte. The bindings offer only the `*-all` forms; printing
+before or after chosen passes is printing all and keeping the chosen dumps: the printer
+writes to file descriptor 2 (C++'s stderr, not `sys.stderr`), which is pointed at a
+temporary file while the pipeline runs, then filtered onto the real stderr."""
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from mlir.passmanager import PassManager
+
+_HEADER = re.compile(r"^// -----// IR Dump (Before|After) (\S+) \(([^)]*)\)( Failed)?")
+_DUMP_START = "// -----// IR Dump "
+
+
+@dataclass(frozen=True)
+class PrintingOptions:
+    """The printing flags; `before`/`after` name passes by argument (`canonicalize`) or
+    by class name (`Canonicalizer`)."""
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+    before_all: bool = False
+    after_all: bool = False
+    after_change: bool = False
+    after_failure: bool = False
+    module_scope: bool = False
+    debug_info: bool = False
+    generic: bool = False
+    large_elements_limit: int | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.before or self.after or self.before_all or self.after_all
+                    or self.after_failure)
+
+    @property
+    def filtered(self) -> bool:
+        """Whether MLIR prints more than asked, so its output must be filtered."""
+        return bool((self.before and not self.before_all)
+                    or (self.after and not self.after_all))
+
+
+def enable(pm: PassManager, options: PrintingOptions) -> None:
+    """Turns MLIR's IR printer on for `pm` as `options` ask (module scope needs the
+    context's multithreading off: the caller checks, as mlir-opt does)."""
+    if not options.enabled:
+        return
+    pm.enable_ir_printing(
+        print_before_all=options.before_all or bool(options.before),
+        # after-failure alone prints nothing in the bindings unless after-all is on too;
+        # with both, MLIR prints only the failures, which is mlir-opt's after-failure
+        print_after_all=options.after_all or bool(options.after) or options.after_failure,
+        print_module_scope=options.module_scope,
+        print_after_change=options.after_change,
+        print_after_failure=options.after_failure,
+        large_elements_limit=options.large_elements_limit,
+        enable_debug_info=options.debug_info,
+        print_generic_op_form=options.generic)
+
+
+def keep_dumps(text: str, options: PrintingOptions) -> str:
+    """`text` (what MLIR wrote to stderr) without the dumps of passes not asked for."""
+    kept: list[str] = []
+    keeping = True
+    for line in text.splitlines(keepends=True):
+        if line.startswith(_DUMP_START):
+            header = _HEADER.match(line)
+            keeping = header is None or _wanted(header, options)
+        elif line.startswith("===-"):
+            keeping = True  # a statistics or timing report ends the last dump
+        if keeping:
+            kept.append(line)
+    return "".join(kept)
+
+
+def _wanted(header: re.Match, options: PrintingOptions) -> bool:
+    when, name, argument = header.group(1), header.group(2), header.group(3)
+    if when == "Before":
+        return options.before_all or name in options.before or argument in options.before
+    return options.after_all or name in options.after or argument in options.after
+
+
+@contextmanager
+def filtered_stderr(options: PrintingOptions) -> Iterator[int]:
+    """While active, what C++ writes to fd 2 goes through `keep_dumps` (only when the
+    options need filtering; otherwise fd 2 is left alone). Yields the descriptor of the
+    real stderr, for diagnostics that must not be filtered."""
+    if not options.filtered:
+        yield 2
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield saved
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            text = capture.read().decode(errors="replace")
+            sys.stderr.write(keep_dumps(text, options))
+            sys.stderr.flush()

@@ -1,0 +1,85 @@
+"""Parsing one input chunk into a module the way mlir-opt does: locations name the input
+file (`"<stdin>"` for stdin) with the chunk's lines and columns in the whole file, and ops
+not inside a `module` are wrapped in one located at the chunk's start (line 0, column 0
+for the first chunk).
+
+The bindings set a source name only in `Operation.parse`, which takes exactly one
+top-level op; several ops are wrapped in `module { ... } loc(...)` written into the
+chunk's leading padding (or a first line that holds only a comment), so no position
+moves. Where that is impossible (code on the first line of the file), the chunk is parsed
+with `Module.parse` (file name "-") and reparsed from its generic form with the locations
+renamed."""
+from __future__ import annotations
+
+from mlir import ir
+
+from noodle.tools.opt_diagnostics import Collector
+from noodle.tools.opt_split import Chunk
+
+_WRAPPER = "module {"
+_NOT_ONE_OP = "source must contain a single top-level operation"
+
+
+class SourceError(Exception):
+    """The chunk does not parse or verify; the collector has the diagnostics."""
+
+
+def quoted(name: str) -> str:
+    """`name` as MLIR prints a string in a location (non-printable bytes, `"` and `\\` as
+    `\\XX` hexadecimal escapes)."""
+    out = []
+    for byte in name.encode():
+        char = chr(byte)
+        out.append(char if 32 <= byte < 127 and char not in '"\\' else f"\\{byte:02X}")
+    return '"' + "".join(out) + '"'
+
+
+def parse_chunk(chunk: Chunk, name: str, collector: Collector) -> ir.Operation:
+    """The chunk as a `builtin.module` op in the current context (raises SourceError;
+    `collector` gets the diagnostics, with the file named `name`)."""
+    padded = chunk.padded()
+    collector.hold()  # a first try that finds several ops is no error of the input
+    try:
+        op = ir.Operation.parse(padded, source_name=name)
+    except ir.MLIRError:
+        several = any(_NOT_ONE_OP in d.message for d in collector._held or [])
+        collector.release(keep=not several)
+        if not several:
+            raise SourceError() from None
+    else:
+        collector.release(keep=True)
+        if op.name == "builtin.module":
+            return op.operation
+        op.operation.erase()
+    line, column = (0, 0) if chunk.index == 0 else (chunk.line, chunk.column)
+    wrapped = _wrapped(padded, f"loc({quoted(name)}:{line}:{column})")
+    try:
+        if wrapped is None:
+            return _parse_renamed(padded, name, collector)
+        return ir.Operation.parse(wrapped, source_name=name).operation
+    except ir.MLIRError:
+        raise SourceError() from None
+
+
+def _wrapped(padded: str, location: str) -> str | None:
+    """`padded` inside `module { ... } loc(...)`, with `module {` written over padding
+    or a comment so that no other character moves; None if there is no room."""
+    first, newline, rest = padded.partition("\n")
+    if first.startswith(" " * len(_WRAPPER)):
+        head = _WRAPPER + first[len(_WRAPPER):]
+    elif not first.strip() or first.lstrip().startswith("//"):
+        head = _WRAPPER
+    else:
+        return None
+    return f"{head}{newline}{rest}\n}} {location}"
+
+
+def _parse_renamed(padded: str, name: str, collector: Collector) -> ir.Operation:
+    collector.renamed = {"-": name}
+    try:
+        module = ir.Module.parse(padded)
+    finally:
+        collector.renamed = None
+    text = module.operation.get_asm(enable_debug_info=True, print_generic_op_form=True)
+    return ir.Operation.parse(text.replace('loc("-":', f"loc({quoted(name)}:"),
+                              source_name=name).operation
