@@ -12,6 +12,7 @@ import sys
 import click
 
 import noodle
+from noodle.passes.registry import PASSES
 from noodle.tools.opt_driver import OptConfig, run
 from noodle.tools.opt_list_passes import listing
 from noodle.tools.opt_pipeline import PipelineError, parse_pipeline, pipeline_from_flags
@@ -61,7 +62,8 @@ def _names(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--pass-pipeline", "-p", "pipeline", metavar="PIPELINE",
               help="Textual pipeline, e.g. 'builtin.module(canonicalize,nir-fold)'.")
 @click.option("--pass", "legacy_passes", multiple=True, metavar="NAME",
-              help="Run pass NAME (repeatable, in order; same as --NAME).")
+              type=click.Choice(list(PASSES)),
+              help="Run noodle pass NAME (repeatable, in order; same as --NAME).")
 @click.option("--list-passes", is_flag=True, expose_value=False, is_eager=True,
               callback=_list_passes, help="List upstream and noodle passes and exit.")
 @click.option("--mlir-print-ir-before", "before", multiple=True, metavar="PASSES",

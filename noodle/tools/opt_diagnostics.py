@@ -71,7 +71,7 @@ class Collector:
         self.diagnostics: list[Diag] = []
         self.sources = sources
         self.renamed = renamed
-        self.fd = 2
+        self.fd: int | None = None  # None: sys.stderr; else a descriptor to write to
         self._held: list[Diag] | None = None
         context.emit_error_diagnostics = True
         self._handler = context.attach_diagnostic_handler(self._handle)
@@ -86,8 +86,12 @@ class Collector:
 
     def add(self, diag: Diag) -> None:
         self.diagnostics.append(diag)
-        if self.sources is not None:
+        if self.sources is None:
+            return
+        if self.fd is None:
+            sys.stderr.write(render(diag, self.sources))
             sys.stderr.flush()
+        else:
             os.write(self.fd, render(diag, self.sources).encode())
 
     def hold(self) -> None:

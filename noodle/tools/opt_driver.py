@@ -155,7 +155,7 @@ def _run_passes(config: OptConfig, elements: list[Element], module: ir.Operation
             try:
                 pm.run(module)
             finally:
-                collector.fd = 2
+                collector.fd = None
                 del pm  # timing and statistics reports are printed when the manager goes
     except ir.MLIRError:
         # the collector has had the pass's diagnostics; a failure may come with none
@@ -177,7 +177,8 @@ def _reproducer_note(config: OptConfig, record: FailureRecord) -> Diag:
     else:
         note = f"Pipeline failed: reproducer generated at `{config.reproducer}`"
     return Diag("error", "Failures have been detected while processing an MLIR pass "
-                         "pipeline", config.input_name, notes=[Diag("note", note, config.input_name)])
+                         "pipeline", config.input_name,
+                notes=[Diag("note", note, config.input_name)])
 
 
 def _report_crash(config: OptConfig, sources: Sources, killed: int) -> None:

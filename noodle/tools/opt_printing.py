@@ -90,12 +90,12 @@ def _wanted(header: re.Match, options: PrintingOptions) -> bool:
 
 
 @contextmanager
-def filtered_stderr(options: PrintingOptions) -> Iterator[int]:
+def filtered_stderr(options: PrintingOptions) -> Iterator[int | None]:
     """While active, what C++ writes to fd 2 goes through `keep_dumps` (only when the
-    options need filtering; otherwise fd 2 is left alone). Yields the descriptor of the
-    real stderr, for diagnostics that must not be filtered."""
+    options need filtering; otherwise fd 2 is left alone and this yields None). Yields a
+    descriptor of the real stderr, for diagnostics that must not be filtered."""
     if not options.filtered:
-        yield 2
+        yield None
         return
     sys.stderr.flush()
     saved = os.dup(2)

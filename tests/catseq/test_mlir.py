@@ -221,7 +221,7 @@ def test_verify_reports_a_state_error_with_channel_and_time():
     result = CliRunner().invoke(noodle_opt.main, ["--pass", "catseq-verify", "-"],
                                 input=BAD_STATE)
     assert result.exit_code == 1
-    assert "-:6:8: error:" in result.output
+    assert "<stdin>:6:8: error:" in result.output
     assert "ttl(mlir0, 1)" in result.output and "uninitialized" in result.output
 
 
