@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from noodle.compiler.gpu.program import GpuProgram
-from noodle.compiler.types import Array, NoneType, NType, Scalar, TupleType, box_scalar
+from noodle.compiler.types import Array, NoneType, NType, Scalar, TupleType, box_scalar, typeof
 from noodle.runtime.gpu_plan import PlanRun, View, contiguous_strides
 
 NO_GPU = "needs an NVIDIA GPU and CuPy"
@@ -57,6 +57,12 @@ def gpu_typeof(value: object) -> NType | None:
         return None
     layout = "C" if value.flags.c_contiguous else "A"
     return Array(np.dtype(value.dtype), value.ndim, layout)
+
+
+def argument_types(args: Sequence[object]) -> tuple[NType | None, ...]:
+    """The noodle types of a call's arguments, CuPy arrays included (None: not
+    compilable), for the key of a GPU program."""
+    return tuple(gpu_typeof(a) if is_device_array(a) else typeof(a) for a in args)
 
 
 class CupyDevice:

@@ -29,6 +29,10 @@ def all_reductions(a):
     return np.sum(a), np.prod(a), np.min(a), np.max(a)
 
 
+def sum_min_max(a):
+    return np.sum(a), np.min(a), np.max(a)
+
+
 def bool_reductions(a):
     return np.any(a > 0.5), np.all(a > -1.0)
 

@@ -11,8 +11,15 @@ from noodle.compiler.gpu.toolkit import libdevice_path, ptxas_path
 from noodle.errors import UnsupportedError
 
 from .cases import (
-    ACCEPTANCE_ON_GPU, ACCEPTANCE_REJECTED, BENCHMARKS_ON_GPU, BENCHMARKS_REJECTED,
-    acceptance_cases, arg_types, benchmark_cases, small_args)
+    ACCEPTANCE_ON_GPU,
+    ACCEPTANCE_REJECTED,
+    BENCHMARKS_ON_GPU,
+    BENCHMARKS_REJECTED,
+    acceptance_cases,
+    arg_types,
+    benchmark_cases,
+    small_args,
+)
 
 ACCEPTANCE = acceptance_cases()
 BENCHMARKS = benchmark_cases()
@@ -132,3 +139,56 @@ def test_sequential_loop_writing_a_temporary_is_rejected():
 
     with pytest.raises(UnsupportedError, match=r"sequential loop .*kernels\.py:19"):
         compile_to_ptx(running_max, arg_types((np.ones(10),)))
+
+
+def _split_top_level(pipeline: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for char in pipeline:
+        depth += char in "({"
+        depth -= char in ")}"
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return parts + [current]
+
+
+def test_pipeline_text_run_pass_by_pass_gives_the_same_ptx():
+    """What noodle-opt will do with `gpu_pipeline()`: noodle's passes by name (each
+    module's `<module>_pass` callable, as the registry collects them), the rest as
+    upstream pipeline text, on the `nir` stage with its entry function public."""
+    import importlib
+    import pkgutil
+
+    import numpy as np
+    from mlir import ir, passmanager
+    from mlir.dialects import gpu
+
+    import noodle.passes
+    from noodle.compiler.options import CompileOptions
+    from noodle.compiler.pipeline import make_nir
+
+    from .kernels import scaled_exp
+
+    noodle_passes = {}
+    for info in pkgutil.iter_modules(noodle.passes.__path__):
+        module = importlib.import_module(f"noodle.passes.{info.name}")
+        name = getattr(module, "PASS_NAME", None)
+        if name is not None and hasattr(module, f"{info.name}_pass"):
+            noodle_passes[name] = getattr(module, f"{info.name}_pass")
+    types = arg_types((np.ones(4), 1.0))
+    unit, symbol, _ = make_nir(scaled_exp, types, CompileOptions(parallel=True))
+    with unit.context:
+        del unit.module.body.operations[0].attributes["sym_visibility"]
+        manager = passmanager.PassManager()
+        for step in _split_top_level(gpu_pipeline("sm_90")):
+            if step in noodle_passes:
+                manager.add(noodle_passes[step], name=step)
+            else:
+                manager.add(step)
+        manager.run(unit.module.operation)
+        (binary,) = [op for op in unit.module.body.operations if op.name == "gpu.binary"]
+        ptx = gpu.ObjectAttr(ir.ArrayAttr(binary.attributes["objects"])[0]).object.decode()
+    assert ".entry noodle_fn_scaled_exp_kernel" in ptx
+    assert ptx == compile_to_ptx(scaled_exp, types).ptx

@@ -4,9 +4,10 @@ Stages, each a plain function of the previous one's module (as `pipeline.py` for
 CPU), which `compile_to_ptx` runs in order and keeps the text of:
 
     nir    the frontend's module (`pipeline.make_nir`)
-    gpu    after noodle's nir passes (fusion first, so fused expressions make one kernel),
-           `gpu-reduce`, `gpu-matmul`, `lower-nir`, linalg to `scf.parallel` loops, `gpu-map-loops`,
-           `gpu-serial-loops`, kernel outlining and `gpu-merge-modules`: a host function and one gpu.module
+    gpu    after `gpu_steps`: noodle's nir passes (fusion first, so that a fused
+           expression makes one kernel), `gpu-reduce`, `gpu-matmul`, `lower-nir`, linalg
+           to `scf.parallel` loops, `gpu-map-loops`, `gpu-serial-loops`, kernel
+           outlining, `gpu-merge-modules`: a host function and one gpu.module
     nvvm   the gpu.module lowered to the NVVM/LLVM dialects for the target chip
     ptx    `gpu-module-to-binary{format=isa}`: PTX text, math functions from libdevice
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import re
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from types import FunctionType
@@ -34,22 +36,29 @@ from noodle.compiler.options import CompileOptions
 from noodle.compiler.pipeline import entry_symbol, make_nir
 from noodle.compiler.types import NType
 from noodle.errors import LoweringError, UnsupportedError
+from noodle.passes.fastmath import PASS_NAME as FASTMATH
 from noodle.passes.fastmath import apply_fastmath
 from noodle.passes.gpu_map_loops import PASS_NAME as MAP_LOOPS
+from noodle.passes.gpu_map_loops import gpu_map_loops
 from noodle.passes.gpu_matmul import PASS_NAME as GPU_MATMUL
 from noodle.passes.gpu_matmul import gpu_matmul
-from noodle.passes.gpu_map_loops import gpu_map_loops
 from noodle.passes.gpu_merge_modules import PASS_NAME as MERGE_MODULES
 from noodle.passes.gpu_merge_modules import gpu_merge_modules
 from noodle.passes.gpu_reduce import PASS_NAME as GPU_REDUCE
+from noodle.passes.gpu_reduce import gpu_reduce
 from noodle.passes.gpu_serial_loops import PASS_NAME as SERIAL_LOOPS
 from noodle.passes.gpu_serial_loops import gpu_serial_loops
-from noodle.passes.gpu_reduce import gpu_reduce
+from noodle.passes.lower_nir import PASS_NAME as LOWER_NIR
 from noodle.passes.lower_nir import lower_nir
+from noodle.passes.nir_cleanup import PASS_NAME as NIR_CLEANUP
 from noodle.passes.nir_cleanup import nir_cleanup
+from noodle.passes.nir_fold import PASS_NAME as NIR_FOLD
 from noodle.passes.nir_fold import nir_fold
+from noodle.passes.nir_fusion import PASS_NAME as NIR_FUSION
 from noodle.passes.nir_fusion import fuse_elementwise
+from noodle.passes.nir_simplify import PASS_NAME as NIR_SIMPLIFY
 from noodle.passes.nir_simplify import nir_simplify
+from noodle.passes.widen_bool_memrefs import PASS_NAME as WIDEN_BOOLS
 from noodle.passes.widen_bool_memrefs import widen_bool_memrefs
 
 DEFAULT_CHIP = "sm_90"
@@ -75,11 +84,44 @@ def to_ptx() -> str:
     return f"gpu-module-to-binary{{format=isa{toolkit_option}}}"
 
 
-def gpu_pipeline(chip: str = DEFAULT_CHIP) -> str:
-    """The whole GPU pipeline from lowered-to-be nir to PTX, as a noodle-opt pipeline
-    (noodle's passes by their registered names, see the report of issue 7)."""
-    return ",".join([GPU_REDUCE, GPU_MATMUL, "lower-nir", TO_PARALLEL_LOOPS, MAP_LOOPS, SERIAL_LOOPS,
-                     "widen-bool-memrefs", OUTLINE, MERGE_MODULES, to_nvvm(chip), to_ptx()])
+def _upstream(pipeline: str) -> Callable[[ir.Module], None]:
+    return lambda module: _run(module, pipeline)
+
+
+def _on_operation(rewrite: Callable[[ir.Operation], None]) -> Callable[[ir.Module], None]:
+    return lambda module: rewrite(module.operation)
+
+
+def gpu_steps(options: CompileOptions) -> list[tuple[str, Callable[[ir.Module], None]]]:
+    """The steps from nir to the gpu stage, as (pipeline text, function on the module):
+    the one table that `make_gpu` runs and `gpu_pipeline` prints."""
+    flags = ",".join(sorted(options.fastmath))
+    return [
+        ("cse", _upstream("cse")),
+        (NIR_SIMPLIFY, nir_simplify),
+        (NIR_FOLD, nir_fold),
+        (NIR_CLEANUP, nir_cleanup),
+        (NIR_FUSION, fuse_elementwise),  # before the split into kernels, as on the CPU
+        (GPU_REDUCE, _on_operation(gpu_reduce)),
+        (GPU_MATMUL, _on_operation(gpu_matmul)),
+        (LOWER_NIR, lower_nir),  # what is left of matmul as loops: no BLAS on the device
+        *([(f"{FASTMATH}{{flags={flags}}}", lambda m: apply_fastmath(m, options.fastmath))]
+          if flags else []),
+        (TO_PARALLEL_LOOPS, _upstream(TO_PARALLEL_LOOPS)),
+        (MAP_LOOPS, _on_operation(gpu_map_loops)),
+        (SERIAL_LOOPS, _on_operation(gpu_serial_loops)),
+        (WIDEN_BOOLS, _on_operation(widen_bool_memrefs)),
+        (OUTLINE, _upstream(OUTLINE)),
+        (MERGE_MODULES, _on_operation(gpu_merge_modules)),
+    ]
+
+
+def gpu_pipeline(chip: str = DEFAULT_CHIP, options: CompileOptions | None = None) -> str:
+    """The whole GPU pipeline from the `nir` stage to PTX as one noodle-opt pipeline
+    (noodle's passes by their registered names). Its `inline` pass drops private
+    functions nothing calls: the entry function of the input must be public."""
+    steps = gpu_steps(options or CompileOptions())
+    return ",".join([name for name, _ in steps] + [to_nvvm(chip), to_ptx()])
 
 
 def _run(module: ir.Module, pipeline: str) -> None:
@@ -92,21 +134,8 @@ def make_gpu(module: ir.Module, symbol: str, options: CompileOptions) -> None:
     function = ir.SymbolTable(module.operation)[symbol]
     if "sym_visibility" in function.attributes:
         del function.attributes["sym_visibility"]
-    _run(module, "cse")
-    nir_simplify(module)
-    nir_fold(module)
-    nir_cleanup(module)
-    fuse_elementwise(module)
-    gpu_reduce(module.operation)
-    gpu_matmul(module.operation)
-    lower_nir(module)  # matmul as loops: no BLAS on the device
-    apply_fastmath(module, options.fastmath)
-    _run(module, TO_PARALLEL_LOOPS)
-    gpu_map_loops(module.operation)
-    gpu_serial_loops(module.operation)
-    widen_bool_memrefs(module.operation)
-    _run(module, OUTLINE)
-    gpu_merge_modules(module.operation)
+    for _, step in gpu_steps(options):
+        step(module)
 
 
 def make_nvvm(module: ir.Module, chip: str) -> None:
