@@ -24,7 +24,7 @@ import functools
 from mlir import ir
 from mlir.dialects import arith, gpu, memref, scf
 
-from noodle.passes.gpu_map_loops import BLOCK_SIZE
+from noodle.passes.gpu_map_loops import BLOCK_SIZE, delinearize
 from noodle.passes.ir_walk import ops_where
 from noodle.passes.lower_nir import fused_form
 from noodle.passes.nir_binary import binary_builder
@@ -84,11 +84,7 @@ def _reduce(op: ir.Operation) -> ir.Value:
     result = memref.alloc(ir.MemRefType.get([], element_type), [], [])
 
     def elements(position: ir.Value) -> ir.Value:
-        indices = []
-        for size in reversed(sizes):
-            indices.append(arith.remsi(position, size))
-            position = arith.divsi(position, size)
-        indices.reverse()
+        indices = delinearize(position, sizes)
         return element_of(*[memref.load(view, indices) for view in views])
 
     _launch(blocks, block, total, elements, partials, lambda b: [b], dtype, identity_of, combine)

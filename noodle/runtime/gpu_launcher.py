@@ -67,7 +67,8 @@ def argument_types(args: Sequence[object]) -> tuple[NType | None, ...]:
 
 class CupyDevice:
     """The plan's `Device` on CuPy: allocations from CuPy's memory pool, kernels from
-    one `RawModule` per program, launched on the current stream."""
+    one CUDA module per program (the driver compiles the PTX when it loads it), launched
+    on the current stream."""
 
     def __init__(self, program: GpuProgram):
         self._cupy = _cupy()
@@ -108,14 +109,20 @@ class CupyDevice:
         function(grid, block, tuple(params))  # stream None: CuPy's current stream
 
 
-_MODULES: dict[str, Any] = {}  # PTX digest -> RawModule, for the life of the process
+#: (device, PTX digest) -> loaded module, for the life of the process
+_MODULES: dict[tuple[int, str], Any] = {}
 
 
 def _load_module(ptx: str) -> Any:
-    key = hashlib.sha256(ptx.encode()).hexdigest()
+    """The PTX loaded on the current device, once. `cupy.RawModule(code=)` would hand the
+    text to NVRTC as C++; `cuModuleLoadData` (CuPy's `Module.load`) takes PTX itself."""
+    cupy = _cupy()
+    key = (cupy.cuda.Device().id, hashlib.sha256(ptx.encode()).hexdigest())
     module = _MODULES.get(key)
     if module is None:
-        module = _MODULES[key] = _cupy().RawModule(code=ptx)
+        module = cupy.cuda.function.Module()
+        module.load(ptx.encode() + b"\0")  # PTX as a NUL-terminated image
+        _MODULES[key] = module
     return module
 
 
