@@ -5,10 +5,10 @@ for the first chunk).
 
 The bindings set a source name only in `Operation.parse`, which takes exactly one
 top-level op; several ops are wrapped in `module { ... } loc(...)` written into the
-chunk's leading padding (or a first line that holds only a comment), so no position
-moves. Where that is impossible (code on the first line of the file), the chunk is parsed
-with `Module.parse` (file name "-") and reparsed from its generic form with the locations
-renamed."""
+chunk's leading padding or over a comment line before the first op, so no position
+moves. Where that is impossible (code from the first line on, or a construct the wrapper
+breaks), the chunk is parsed with `Module.parse` (file name "-") and reparsed from its
+generic form with the locations renamed."""
 from __future__ import annotations
 
 from mlir import ir
@@ -53,25 +53,39 @@ def parse_chunk(chunk: Chunk, name: str, collector: Collector) -> ir.Operation:
         op.operation.erase()
     line, column = (0, 0) if chunk.index == 0 else (chunk.line, chunk.column)
     wrapped = _wrapped(padded, f"loc({quoted(name)}:{line}:{column})")
+    if wrapped is not None:
+        collector.hold()  # errors are reported from the plain parse below, not from this
+        try:
+            op = ir.Operation.parse(wrapped, source_name=name).operation
+            collector.release(keep=True)
+            return op
+        except ir.MLIRError:
+            collector.release(keep=False)
     try:
-        if wrapped is None:
-            return _parse_renamed(padded, name, collector)
-        return ir.Operation.parse(wrapped, source_name=name).operation
+        return _parse_renamed(padded, name, collector)
     except ir.MLIRError:
         raise SourceError() from None
 
 
 def _wrapped(padded: str, location: str) -> str | None:
-    """`padded` inside `module { ... } loc(...)`, with `module {` written over padding
-    or a comment so that no other character moves; None if there is no room."""
-    first, newline, rest = padded.partition("\n")
-    if first.startswith(" " * len(_WRAPPER)):
-        head = _WRAPPER + first[len(_WRAPPER):]
-    elif not first.strip() or first.lstrip().startswith("//"):
-        head = _WRAPPER
-    else:
+    """`padded` inside `module { ... } loc(...)`, with `module {` written over a blank or
+    comment-only line after the alias definitions (`!t = ...`, `#a = ...`, which must stay
+    outside) and before the first op, so that no other character moves; None if there is
+    no such line."""
+    lines = padded.split("\n")
+    slot = None
+    for number, line in enumerate(lines):
+        code = line.strip()
+        if not code or code.startswith("//"):
+            slot = number if slot is None else slot
+        elif code[0] in "!#":
+            slot = None  # an alias definition: the module must open after it
+        else:
+            break
+    if slot is None:
         return None
-    return f"{head}{newline}{rest}\n}} {location}"
+    lines[slot] = _WRAPPER
+    return "\n".join(lines) + f"\n}} {location}"
 
 
 def _parse_renamed(padded: str, name: str, collector: Collector) -> ir.Operation:
