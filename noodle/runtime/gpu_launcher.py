@@ -17,7 +17,7 @@ import numpy as np
 
 from noodle.compiler.gpu.program import GpuProgram
 from noodle.compiler.types import Array, NoneType, NType, Scalar, TupleType, box_scalar, typeof
-from noodle.runtime.gpu_plan import PlanRun, View, contiguous_strides
+from noodle.runtime.gpu_plan import PlanRun, PreparedPlan, View, contiguous_strides
 
 NO_GPU = "needs an NVIDIA GPU and CuPy"
 
@@ -159,6 +159,7 @@ class GpuLauncher:
         #: whether a kernel may store an error status: only then does it live on the
         #: device (and each call waits for the kernels, to read it); else the host keeps it
         self._device_status = kernels_take(program.plan, program.plan["args"][0])
+        self._plan = PreparedPlan(program.plan)
 
     def __call__(self, *args: object) -> object:
         program, device = self.program, self.device
@@ -176,7 +177,7 @@ class GpuLauncher:
             status_owner = device.alloc(np.dtype(np.int64), 1)
             device.write(status_owner, 0, np.dtype(np.int64), 0)
         status = View(status_owner, np.dtype(np.int64), 0, (), ())
-        run = PlanRun(program.plan, program.params, device, program.writes)
+        run = PlanRun(self._plan, program.params, device, program.writes)
         results = run.run([status, *values])
         code = int(device.read(status_owner, 0, np.dtype(np.int64)))
         if code:

@@ -167,18 +167,75 @@ class _Return(Exception):
         self.values = values
 
 
+class PreparedPlan:
+    """A plan made ready to run many times: each op's handler looked up once, and the
+    constants (the same in every run: values are SSA) computed once."""
+
+    def __init__(self, plan: dict):
+        self.plan = plan
+        self.constants: dict[int, Any] = {}
+        #: id of a region's op list -> its steps: (terminator kind, handler, op)
+        self.blocks: dict[int, list[tuple[int, Callable | None, dict]]] = {}
+        self._prepare(plan["body"])
+
+    def _prepare(self, ops: list[dict]) -> None:
+        steps = []
+        for op in ops:
+            name = op["op"]
+            for region in op.get("regions", []):
+                self._prepare(region["body"])
+            if name == "arith.constant":
+                self.constants[op["out"][0]] = _constant(op)
+            elif name in ("scf.yield", "scf.condition"):
+                steps.append((_YIELD, None, op))
+            elif name == "func.return":
+                steps.append((_RETURN, None, op))
+            else:
+                steps.append((_OP, _handler(name), op))
+        self.blocks[id(ops)] = steps
+
+
+_OP, _YIELD, _RETURN = range(3)
+
+
+def _constant(op: dict) -> object:
+    value, t = op["attrs"]["value"], op["types"][0]
+    if isinstance(value, dict):
+        return _float_type(t)(float.fromhex(value["float"]))
+    return _wrap(int(value), t)
+
+
+def _handler(name: str) -> Callable:
+    """The function that runs op `name`: handler(run, ins, op) -> results."""
+    if name in _INT_BINARY:
+        int_op = _INT_BINARY[name]
+        return lambda run, ins, op: [int_op(ins[0], ins[1], op["types"][0])]
+    if name in _FLOAT_BINARY:
+        float_op = _FLOAT_BINARY[name]
+
+        def float_binary(run: PlanRun, ins: list, op: dict) -> list:
+            with np.errstate(all="ignore"):
+                return [_float_type(op["types"][0])(float_op(ins[0], ins[1]))]
+        return float_binary
+    method = getattr(PlanRun, "_" + name.replace(".", "_"), None)
+    if method is None:
+        raise PlanError(f"the GPU plan holds {name}, which the launcher cannot run")
+    return lambda run, ins, op: method(run, ins, op["types"], op.get("attrs", {}), op)
+
+
 class PlanRun:
     """One run of a plan over `device`: `run(args)` returns the function's results."""
 
-    def __init__(self, plan: dict, params: dict[str, list[str]], device: Device,
+    def __init__(self, plan: dict | PreparedPlan, params: dict[str, list[str]], device: Device,
                  writes: dict[str, list[int]] | None = None):
-        self.plan = plan
+        self.prepared = plan if isinstance(plan, PreparedPlan) else PreparedPlan(plan)
+        self.plan = self.prepared.plan
         self.params = params
         self.device = device
         self.writes = writes or {}
         #: function arguments that the run may have written (kernel or host stores)
         self.written: set[int] = set()
-        self.values: dict[int, Any] = {}
+        self.values: dict[int, Any] = dict(self.prepared.constants)
 
     def run(self, args: Sequence[Any]) -> list:
         for number, value in zip(self.plan["args"], args):
@@ -193,17 +250,17 @@ class PlanRun:
     def _block(self, ops: list[dict], args: Sequence[Any] = (), numbers: Sequence[int] = ()
                ) -> list | None:
         """Runs a region's ops; returns what its terminator yields (None if none)."""
+        values = self.values
         for number, value in zip(numbers, args):
-            self.values[number] = value
-        for op in ops:
-            name = op["op"]
-            if name in ("scf.yield", "scf.condition"):
-                return [self.values[i] for i in op["in"]]
-            if name == "func.return":
-                raise _Return([self.values[i] for i in op["in"]])
-            results = self._op(op)
-            for number, value in zip(op["out"], results):
-                self.values[number] = value
+            values[number] = value
+        for kind, handler, op in self.prepared.blocks[id(ops)]:
+            ins = [values[i] for i in op["in"]]
+            if kind == _YIELD:
+                return ins
+            if kind == _RETURN:
+                raise _Return(ins)
+            for number, value in zip(op["out"], handler(self, ins, op)):
+                values[number] = value
         return None
 
     def _region(self, op: dict, k: int, args: Sequence[Any] = ()) -> list:
@@ -211,27 +268,6 @@ class PlanRun:
         return self._block(region["body"], args, region["args"]) or []
 
     # -- ops ------------------------------------------------------------------------
-    def _op(self, op: dict) -> list:
-        name = op["op"]
-        ins = [self.values[i] for i in op["in"]]
-        types = op["types"]
-        attrs = op.get("attrs", {})
-        if name in _INT_BINARY:
-            return [_INT_BINARY[name](ins[0], ins[1], types[0])]
-        if name in _FLOAT_BINARY:
-            with np.errstate(all="ignore"):
-                return [_float_type(types[0])(_FLOAT_BINARY[name](ins[0], ins[1]))]
-        handler = getattr(self, "_" + name.replace(".", "_"), None)
-        if handler is None:
-            raise PlanError(f"the GPU plan holds {name}, which the launcher cannot run")
-        return handler(ins, types, attrs, op)
-
-    def _arith_constant(self, ins, types, attrs, op) -> list:
-        value = attrs["value"]
-        if isinstance(value, dict):
-            return [_float_type(types[0])(float.fromhex(value["float"]))]
-        return [_wrap(int(value), types[0])]
-
     def _arith_cmpi(self, ins, types, attrs, op) -> list:
         predicate = attrs["predicate"]
         a, b = ins
