@@ -63,3 +63,8 @@ def prange_rows(a, out):
         for j in range(a.shape[1]):
             acc += a[i, j] * a[i, j]
         out[i] = acc
+
+
+def shifted_copy(a, out, shift):
+    for i in prange(a.shape[0]):
+        out[i] = a[i + shift]

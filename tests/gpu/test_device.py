@@ -179,3 +179,16 @@ def test_module_is_loaded_once_per_program():
     loaded = len(gpu_launcher._MODULES)
     GpuLauncher(program)(a)
     assert len(gpu_launcher._MODULES) == loaded
+
+
+def test_index_error_in_a_kernel_raises_like_python():
+    from noodle.compiler.options import CompileOptions
+    a, out = np.arange(10.0), np.zeros(10)
+    with pytest.raises(IndexError):
+        kernels.shifted_copy(a, out.copy(), 3)
+    program = compile_to_ptx(kernels.shifted_copy, arg_types((a, out, 3)),
+                             CompileOptions(boundscheck=True), chip=device_chip())
+    with pytest.raises(IndexError):
+        GpuLauncher(program)(a, out, 3)
+    GpuLauncher(program)(a, out, 0)
+    np.testing.assert_array_equal(out, a)

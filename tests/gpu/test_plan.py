@@ -14,6 +14,7 @@ import pytest
 
 from noodle.compiler.gpu import GpuProgram, compile_to_ptx
 from noodle.compiler.options import CompileOptions
+from noodle.errors import UnsupportedError
 from noodle.runtime import gpu_plan
 from noodle.runtime.cache_store import CacheStore
 from noodle.runtime.gpu_cache import GpuCache
@@ -203,3 +204,42 @@ def test_rank_reducing_subview_drops_static_unit_dims():
     assert gpu_plan._kept_dims([1, dynamic], [None]) == [1]
     assert gpu_plan._kept_dims([dynamic, 1, dynamic], [None, None]) == [0, 2]
     assert gpu_plan._kept_dims([dynamic, 1], [None, 1]) == [0, 1]
+
+
+def test_kernel_that_may_raise_keeps_the_status_on_the_device():
+    args = (np.ones(10), np.zeros(10), 3)
+    program = compile_to_ptx(kernels.shifted_copy, arg_types(args),
+                             CompileOptions(boundscheck=True))
+    assert kernels_take(program.plan, program.plan["args"][0])
+    device = HostDevice()
+    GpuLauncher(program, device)(*args)
+    (launch,) = device.launches
+    status = device.allocations[0]  # the first allocation: the status cell, zeroed
+    assert status.dtype == np.int64 and status.size == 1 and status[0] == 0
+    assert status.ctypes.data in [int(p) for p in launch.params]
+
+
+def test_programs_come_from_memory_then_disk_and_rejections_are_remembered(tmp_path,
+                                                                          monkeypatch):
+    from noodle.runtime import gpu_programs
+
+    compiled = []
+
+    def counting_compile(*args, **kwargs):
+        compiled.append(args[0])
+        return compile_to_ptx(*args, **kwargs)
+
+    monkeypatch.setattr(gpu_programs, "compile_to_ptx", counting_compile)
+    monkeypatch.setattr(gpu_programs, "GpuLauncher", lambda program: program)
+    a = np.ones(8)
+    options = CompileOptions()
+    first = gpu_programs.GpuPrograms(CacheStore(tmp_path))
+    program = first.launcher(kernels.sum_of_squares, arg_types((a,)), options, "sm_90")
+    assert first.launcher(kernels.sum_of_squares, arg_types((a,)), options, "sm_90") is program
+    fresh = gpu_programs.GpuPrograms(CacheStore(tmp_path))  # another process, same disk
+    again = fresh.launcher(kernels.sum_of_squares, arg_types((a,)), options, "sm_90")
+    assert again.ptx == program.ptx and compiled == [kernels.sum_of_squares]
+    for _ in range(2):
+        with pytest.raises(UnsupportedError, match="sequential loop"):
+            first.launcher(kernels.running_max, arg_types((a,)), options, "sm_90")
+    assert compiled.count(kernels.running_max) == 1
