@@ -314,8 +314,11 @@ def _canonical(elements: list[Element]) -> str:
                 piece = f"{name}({piece})"
             pieces.append(piece)
         else:
-            printed = str(PassManager.parse(f"builtin.module({_upstream_text(run, path)})"))
-            pieces.append(printed[len("builtin.module("):-1])
+            # MLIR's reproducer separates top-level passes with ", ", nested ones with ","
+            for element in (run if not path else [run]):
+                upstream = _upstream_text(element if path else [element], path)
+                printed = str(PassManager.parse(f"builtin.module({upstream})"))
+                pieces.append(printed[len("builtin.module("):-1])
     return ", ".join(pieces)
 
 

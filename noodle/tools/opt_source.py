@@ -62,7 +62,7 @@ def parse_chunk(chunk: Chunk, name: str, collector: Collector) -> ir.Operation:
         except ir.MLIRError:
             collector.release(keep=False)
     try:
-        return _parse_renamed(padded, name, collector)
+        return _parse_renamed(padded, name, (line, column), collector)
     except ir.MLIRError:
         raise SourceError() from None
 
@@ -88,12 +88,15 @@ def _wrapped(padded: str, location: str) -> str | None:
     return "\n".join(lines) + f"\n}} {location}"
 
 
-def _parse_renamed(padded: str, name: str, collector: Collector) -> ir.Operation:
+def _parse_renamed(padded: str, name: str, module_at: tuple[int, int],
+                   collector: Collector) -> ir.Operation:
     collector.renamed = {"-": name}
     try:
         module = ir.Module.parse(padded)
     finally:
         collector.renamed = None
     text = module.operation.get_asm(enable_debug_info=True, print_generic_op_form=True)
+    # the implicit module is the one thing at line 0, column 0; it moves to the chunk start
+    text = text.replace('loc("-":0:0)', f"loc({quoted(name)}:{module_at[0]}:{module_at[1]})")
     return ir.Operation.parse(text.replace('loc("-":', f"loc({quoted(name)}:"),
                               source_name=name).operation

@@ -1,0 +1,6 @@
+// One explicit module with attributes: not wrapped again.
+module @named attributes {test.flag} {
+  func.func @h() {
+    return
+  }
+}

