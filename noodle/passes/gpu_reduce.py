@@ -13,6 +13,9 @@ kernels here, before `lower-nir` would make a sequential loop of it:
 2. one block combines the partials the same way and stores the result, which the host
    reads (a scalar result) or which stays on the device (`keepdims`).
 
+A vector-vector `nir.matmul` (a dot product) is the sum of the products, reduced the
+same way.
+
 No atomics: the order of combination is fixed by the grid, so a result does not change
 from run to run. The identity and the combining op are `nir_reduce`'s (NaN-propagating
 min/max as in NumPy).
@@ -49,9 +52,12 @@ def is_full_reduction(op: ir.Operation) -> bool:
 
 def gpu_reduce(module: ir.Operation) -> None:
     """Rewrites each full `nir.reduce` in `module` (a module operation) in place."""
-    for op in ops_where(module, lambda op: op.name == "nir.reduce" and is_full_reduction(op)):
+    for op in ops_where(module, lambda op: (op.name == "nir.reduce" and is_full_reduction(op))
+                        or (op.name == "nir.matmul"
+                            and all(rank_of(v) == 1 for v in op.operands))):
         with ir.InsertionPoint(op), op.location:
-            op.result.replace_all_uses_with(_reduce(op))
+            reduced = _reduce(op) if op.name == "nir.reduce" else _dot(op)
+            op.result.replace_all_uses_with(reduced)
         op.erase()
 
 
@@ -62,12 +68,26 @@ def gpu_reduce_pass(op: ir.Operation, pass_: object) -> None:
 
 def _reduce(op: ir.Operation) -> ir.Value:
     x = op.operands[0]
-    dtype = dtype_attr(op)
-    combine_kind, identity_of = REDUCTIONS[ir.StringAttr(op.attributes["kind"]).value]
-    combine = functools.partial(binary_builder(combine_kind, dtype), dtype)
     producer = fused_producer(x)
     operands, body = fused_form(producer) if producer is not None else ([x], lambda e: e)
-    rank = rank_of(x)
+    return _tree_reduce(op, operands, body, ir.StringAttr(op.attributes["kind"]).value,
+                        rank_of(x))
+
+
+def _dot(op: ir.Operation) -> ir.Value:
+    """A vector-vector matmul: the sum of the elementwise products."""
+    dtype = dtype_attr(op)
+    multiply = binary_builder("mul", dtype)
+    return _tree_reduce(op, list(op.operands), lambda a, b: multiply(dtype, a, b), "sum", 1)
+
+
+def _tree_reduce(op: ir.Operation, operands: list[ir.Value], body, kind: str,
+                 rank: int) -> ir.Value:
+    """The `kind` reduction of `body` over the elements of `operands` (broadcast to
+    `rank` dims), as the two launches, in place of `op`."""
+    dtype = dtype_attr(op)
+    combine_kind, identity_of = REDUCTIONS[kind]
+    combine = functools.partial(binary_builder(combine_kind, dtype), dtype)
     sizes = broadcast_shape(operands, rank)
     views = array_views(operands, sizes)
     element_of = of_array_elements(operands, body)

@@ -10,6 +10,7 @@ A call with any CuPy array argument returns CuPy arrays.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from collections.abc import Sequence
 from typing import Any
 
@@ -188,11 +189,20 @@ class GpuLauncher:
         boxed = []
         for t, value in zip(_type_leaves(program.kernel.result_type), results):
             if isinstance(t, Array):
-                array = device.array(value.owner, value)
+                # the function's dtype: buffers are signless (bools stored as bytes)
+                array = device.array(value.owner, replace(value, dtype=t.dtype))
                 boxed.append(array if on_device or not hasattr(array, "get") else array.get())
             else:
-                boxed.append(box_scalar(t, value) if isinstance(t, Scalar) else value)
+                boxed.append(_box(t, value))
         return _rebuild(program.kernel.result_type, iter(boxed))
+
+
+def _box(t: NType, value: object) -> object:
+    """A scalar result as Python gives it; the plan holds integers signless, in signed
+    form, so an unsigned one is read back modulo its width."""
+    if isinstance(t, Scalar) and t.dtype.kind == "u":
+        value = int(value) & ((1 << (8 * t.dtype.itemsize)) - 1)
+    return box_scalar(t, value) if isinstance(t, Scalar) else value
 
 
 def kernels_take(plan: dict, value: int) -> bool:
@@ -231,6 +241,9 @@ def _argument(value: object, position: int) -> object:
         return View(value, dtype, 0, tuple(value.shape), strides, root=position)
     if isinstance(value, (bool, np.bool_)):
         return int(bool(value))
+    if isinstance(value, np.unsignedinteger):  # signless, in signed form, as the plan
+        bits = 8 * value.itemsize
+        return int(value) - (1 << bits) if int(value) >> (bits - 1) else int(value)
     if isinstance(value, (int, np.integer)):
         return int(value)
     if isinstance(value, np.floating):

@@ -133,7 +133,22 @@ _INT_BINARY: dict[str, Callable[[int, int, str], int]] = {
 }
 
 _FLOAT_BINARY = {"arith.addf": operator.add, "arith.subf": operator.sub,
-                 "arith.mulf": operator.mul, "arith.divf": operator.truediv}
+                 "arith.mulf": operator.mul, "arith.divf": operator.truediv,
+                 "arith.remf": np.fmod, "arith.maximumf": np.maximum,
+                 "arith.minimumf": np.minimum, "arith.maxnumf": np.fmax,
+                 "arith.minnumf": np.fmin, "math.powf": np.power, "math.atan2": np.arctan2,
+                 "math.copysign": np.copysign}
+
+#: scalar math on the host (a function's scalar code between kernels), by NumPy's
+#: ufuncs on scalars of the op's width
+FLOAT_UNARY = {"math.sqrt": np.sqrt, "math.exp": np.exp, "math.exp2": np.exp2,
+               "math.expm1": np.expm1, "math.log": np.log, "math.log2": np.log2,
+               "math.log10": np.log10, "math.log1p": np.log1p, "math.sin": np.sin,
+               "math.cos": np.cos, "math.tan": np.tan, "math.tanh": np.tanh,
+               "math.sinh": np.sinh, "math.cosh": np.cosh, "math.asin": np.arcsin,
+               "math.acos": np.arccos, "math.atan": np.arctan, "math.absf": np.abs,
+               "math.floor": np.floor, "math.ceil": np.ceil, "math.trunc": np.trunc,
+               "math.roundeven": np.rint, "arith.negf": np.negative}
 
 #: arith.cmpi predicates in their enum order: eq ne slt sle sgt sge ult ule ugt uge
 _CMPI: list[Callable[[int, int], bool]] = [
@@ -217,6 +232,13 @@ def _handler(name: str) -> Callable:
             with np.errstate(all="ignore"):
                 return [_float_type(op["types"][0])(float_op(ins[0], ins[1]))]
         return float_binary
+    if name in FLOAT_UNARY:
+        unary = FLOAT_UNARY[name]
+
+        def float_unary(run: PlanRun, ins: list, op: dict) -> list:
+            with np.errstate(all="ignore"):
+                return [_float_type(op["types"][0])(unary(ins[0]))]
+        return float_unary
     method = getattr(PlanRun, "_" + name.replace(".", "_"), None)
     if method is None:
         raise PlanError(f"the GPU plan holds {name}, which the launcher cannot run")
@@ -280,9 +302,6 @@ class PlanRun:
 
     def _arith_select(self, ins, types, attrs, op) -> list:
         return [ins[1] if ins[0] else ins[2]]
-
-    def _arith_negf(self, ins, types, attrs, op) -> list:
-        return [-ins[0]]
 
     def _arith_index_cast(self, ins, types, attrs, op) -> list:
         value = ins[0]
@@ -473,5 +492,16 @@ def pack_params(operands: Sequence[Any], kinds: Sequence[str], device: Device) -
     if len(flat) != len(kinds):
         raise PlanError(f"a kernel takes {len(kinds)} parameters, the plan gives {len(flat)} "
                         "(a noodle bug)")
-    return [PARAM_TYPES[kind](v & (2**64 - 1) if kind == "u64" else v)
-            for v, kind in zip(flat, kinds)]
+    return [PARAM_TYPES[kind](_param_value(v, kind)) for v, kind in zip(flat, kinds)]
+
+
+def _param_value(value: object, kind: str) -> object:
+    """`value` in the range of its parameter's NumPy type: signless integers of the
+    plan (a uint8 255 is the i8 -1) wrap to the signed type of their width."""
+    if kind == "u64":
+        return value & (2**64 - 1)
+    if kind == "i1":
+        return bool(value)
+    if kind[0] == "i":
+        return _wrap(int(value), kind)
+    return value

@@ -68,3 +68,98 @@ def prange_rows(a, out):
 def shifted_copy(a, out, shift):
     for i in prange(a.shape[0]):
         out[i] = a[i + shift]
+
+
+def math_f32(a):
+    return np.sin(a) + np.cos(a) * np.log(a + np.float32(2)) + np.sqrt(a) + np.tanh(a)
+
+
+def math_f64(a):
+    return np.exp(-a) + np.tanh(a) ** 2.5 + np.abs(-a) - np.floor(a * 3.0)
+
+
+def compare(a, b):
+    return a > b
+
+
+def bool_logic(a, b):
+    return (a > 0.5) & (b < 0.5)
+
+
+def int_div_mod(a, b):
+    return a // b + a % b
+
+
+def uint8_wraps(a):
+    return a + np.uint8(3)
+
+
+def std_like(a):
+    m = np.mean(a)
+    return np.sqrt(np.mean((a - m) ** 2))
+
+
+def dot(a, b):
+    return a @ b
+
+
+def matvec(a, b):
+    return a @ b
+
+
+def cube_plus_row(a):
+    return a * 2.0 + a[0]
+
+
+def transpose_plus(a):
+    return a.T + 1.0
+
+
+def halvings(x, out):
+    for i in prange(x.shape[0]):
+        n = 0
+        v = x[i]
+        while v > 1.0 and n < 100:
+            v = v / 2.0
+            n += 1
+        out[i] = n
+
+
+def max_of_uint8(a):
+    return np.max(a)
+
+
+def mean_of_columns(a):
+    return np.mean(a, axis=0)
+
+
+def _rng(seed=0):
+    return np.random.default_rng(seed)
+
+
+#: name -> (function, argument maker from a seed): small kernels across dtypes and
+#: constructs, checked for PTX, for host plans and (on a GPU) for values
+EXAMPLES = {
+    "math_f32": (math_f32, lambda s: (_rng(s).random(1000).astype(np.float32),)),
+    "math_f64": (math_f64, lambda s: (_rng(s).random(1000),)),
+    "compare": (compare, lambda s: (_rng(s).random(100), _rng(s + 1).random(100))),
+    "bool_logic": (bool_logic, lambda s: (_rng(s).random(100), _rng(s + 1).random(100))),
+    "int_div_mod": (int_div_mod, lambda s: (_rng(s).integers(-50, 50, 100),
+                                            _rng(s + 1).integers(1, 9, 100))),
+    "uint8_wraps": (uint8_wraps, lambda s: (_rng(s).integers(0, 256, 100).astype(np.uint8),)),
+    "max_of_uint8": (max_of_uint8, lambda s: (_rng(s).integers(0, 256, 1000).astype(np.uint8),)),
+    "std_like": (std_like, lambda s: (_rng(s).random(10_000),)),
+    "dot": (dot, lambda s: (_rng(s).random(10_001), _rng(s + 1).random(10_001))),
+    "matvec": (matvec, lambda s: (_rng(s).random((40, 30)), _rng(s + 1).random(30))),
+    "cube_plus_row": (cube_plus_row, lambda s: (_rng(s).random((3, 40, 50)),)),
+    "transpose_plus": (transpose_plus, lambda s: (_rng(s).random((30, 70)),)),
+    "halvings": (halvings, lambda s: (_rng(s).random(500) * 1e6, np.zeros(500, np.int64))),
+    "mean_of_columns": (mean_of_columns, lambda s: (_rng(s).random((300, 7)),)),
+    "prange_total": (prange_total, lambda s: (_rng(s).random(100_003),)),
+    "row_sums": (row_sums, lambda s: (_rng(s).random((300, 77)),)),
+    "keepdims_total": (keepdims_total, lambda s: (_rng(s).random((30, 31)),)),
+}
+
+
+def scalar_only(x, y):
+    return x * y + 1.0

@@ -192,3 +192,10 @@ def test_index_error_in_a_kernel_raises_like_python():
         GpuLauncher(program)(a, out, 3)
     GpuLauncher(program)(a, out, 0)
     np.testing.assert_array_equal(out, a)
+
+
+@pytest.mark.parametrize("name", sorted(kernels.EXAMPLES))
+def test_example_numpy_and_cupy_in_out(name):
+    func, make_args = kernels.EXAMPLES[name]
+    check_numpy_in_out(func, *make_args(0))
+    check_cupy_in_out(func, *make_args(1))

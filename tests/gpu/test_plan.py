@@ -243,3 +243,21 @@ def test_programs_come_from_memory_then_disk_and_rejections_are_remembered(tmp_p
         with pytest.raises(UnsupportedError, match="sequential loop"):
             first.launcher(kernels.running_max, arg_types((a,)), options, "sm_90")
     assert compiled.count(kernels.running_max) == 1
+
+
+@pytest.mark.parametrize("name", sorted(kernels.EXAMPLES))
+def test_example_result_structure_matches_python(name):
+    func, make_args = kernels.EXAMPLES[name]
+    _, device, got = _run(func, *make_args(0))
+    _same_structure(got, func(*make_args(0)))
+
+
+def test_host_scalar_math_and_unsigned_values():
+    handler = gpu_plan._handler("math.sqrt")
+    assert handler(None, [np.float32(2.0)], {"types": ["f32"]}) == [np.float32(np.sqrt(2))]
+    assert gpu_plan._param_value(255, "i8") == -1
+    assert gpu_plan._param_value(-1, "u64") == 2**64 - 1
+    from noodle.compiler.types import Scalar
+    from noodle.runtime.gpu_launcher import _argument, _box
+    assert _box(Scalar(np.dtype(np.uint8)), -1) == np.uint8(255)
+    assert _argument(np.uint8(200), 1) == -56

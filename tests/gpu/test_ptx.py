@@ -10,6 +10,7 @@ from noodle.compiler.gpu import assemble_ptx, compile_to_ptx, gpu_pipeline
 from noodle.compiler.gpu.toolkit import libdevice_path, ptxas_path
 from noodle.errors import UnsupportedError
 
+from . import kernels
 from .cases import (
     ACCEPTANCE_ON_GPU,
     ACCEPTANCE_REJECTED,
@@ -192,3 +193,16 @@ def test_pipeline_text_run_pass_by_pass_gives_the_same_ptx():
         ptx = gpu.ObjectAttr(ir.ArrayAttr(binary.attributes["objects"])[0]).object.decode()
     assert ".entry noodle_fn_scaled_exp_kernel" in ptx
     assert ptx == compile_to_ptx(scaled_exp, types).ptx
+
+
+@pytest.mark.parametrize("name", sorted(kernels.EXAMPLES))
+def test_example_kernel_gives_ptx(name):
+    func, make_args = kernels.EXAMPLES[name]
+    program = compile_to_ptx(func, arg_types(make_args(0)))
+    _check_ptx(program)
+    _assemble(program)
+
+
+def test_scalar_only_function_is_rejected():
+    with pytest.raises(UnsupportedError, match="no array work for the GPU"):
+        compile_to_ptx(kernels.scalar_only, arg_types((1.5, 2.0)))

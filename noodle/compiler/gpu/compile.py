@@ -249,6 +249,9 @@ def compile_to_ptx(pyfunc: FunctionType, arg_types: tuple[NType, ...],
             ptx = make_ptx(unit.module)
         except ir.MLIRError as e:
             raise LoweringError(f"GPU lowering failed: {e}") from None
+    if not params:
+        raise UnsupportedError(f"{pyfunc.__qualname__} has no array work for the GPU (no "
+                               "array expression, reduction, matrix product or prange loop)")
     _check_launches(plan, params)
     stages["ptx"] = ptx
     kernel.stages.update(stages)
