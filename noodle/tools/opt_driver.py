@@ -132,7 +132,7 @@ def _run_pipeline(config: OptConfig, module: ir.Operation, collector: Collector)
         write_reproducer(config.reproducer, module, canonical_pipeline(elements),
                          config.disable_threading, config.verify_each)
         if not _run_passes(config, elements, module, record, collector):
-            collector.add(_reproducer_note(config, record))
+            collector.add(_reproducer_note(config, record, module))
             return False
     os.unlink(config.reproducer)
     return True
@@ -166,7 +166,7 @@ def _run_passes(config: OptConfig, elements: list[Element], module: ir.Operation
     return True
 
 
-def _reproducer_note(config: OptConfig, record: FailureRecord) -> Diag:
+def _reproducer_note(config: OptConfig, record: FailureRecord, module: ir.Operation) -> Diag:
     """mlir-opt's two diagnostics that point at the reproducer."""
     if record.failed:
         name, op_name = record.failed[-1]
@@ -176,9 +176,11 @@ def _reproducer_note(config: OptConfig, record: FailureRecord) -> Diag:
                f"`{config.reproducer}`"
     else:
         note = f"Pipeline failed: reproducer generated at `{config.reproducer}`"
+    at = module.location  # as mlir-opt: at the module (line 0 for the first chunk)
+    line, column = (at.start_line, at.start_col) if at.is_a_file() else (0, 0)
     return Diag("error", "Failures have been detected while processing an MLIR pass "
-                         "pipeline", config.input_name,
-                notes=[Diag("note", note, config.input_name)])
+                         "pipeline", config.input_name, line, column,
+                notes=[Diag("note", note, config.input_name, line, column)])
 
 
 def _report_crash(config: OptConfig, sources: Sources, killed: int) -> None:

@@ -207,22 +207,35 @@ def _noodle_pass(element: PassElement, path: list[str], record: FailureRecord) -
     def run_checked(op: ir.Operation, pass_: object) -> None:
         for target in _ops_at(op, path):
             try:
-                run(target, pass_)
+                run(target, _Recorded(pass_, record, element.name, target.name))
             except NoodleError as e:
-                _emit(target, str(e), record, element.name)
+                message = e.message if e.hint is None else f"{e.message} (hint: {e.hint})"
+                where = target.location if e.loc is None else ir.Location.file(
+                    e.loc.filename, e.loc.line, e.loc.col + 1, context=target.context)
+                where.emit_error(message)
+                record.failed.append((element.name, target.name))
                 pass_.signal_pass_failure()
                 return
             except Exception as e:  # noqa: BLE001 -- a pass bug must not be a traceback
-                _emit(target, f"{element.name} failed: {type(e).__name__}: {e}", record,
-                      element.name)
+                target.location.emit_error(f"{element.name} failed: {type(e).__name__}: {e}")
+                record.failed.append((element.name, target.name))
                 pass_.signal_pass_failure()
                 return
     return run_checked
 
 
-def _emit(op: ir.Operation, message: str, record: FailureRecord, name: str) -> None:
-    op.location.emit_error(message)
-    record.failed.append((name, op.name))
+class _Recorded:
+    """The pass object a noodle pass sees: its failure signal is also recorded."""
+
+    def __init__(self, pass_: object, record: FailureRecord, name: str, op_name: str):
+        self._pass, self._record, self._failed = pass_, record, (name, op_name)
+
+    def signal_pass_failure(self) -> None:
+        self._record.failed.append(self._failed)
+        self._pass.signal_pass_failure()
+
+    def __getattr__(self, name: str):
+        return getattr(self._pass, name)
 
 
 def _ops_at(root: ir.Operation, path: list[str]) -> list[ir.Operation]:

@@ -1,0 +1,229 @@
+"""noodle-opt on noodle's own passes and on failures: mixed pipelines, IR printing and
+timing around noodle passes, crash reproducers for noodle and upstream failures (an
+abort included), and every failure an exit status 1 with a located diagnostic, never a
+Python traceback. (Byte parity with mlir-opt: test_noodle_opt_parity.py; each pass's
+output: tests/filecheck.)"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from noodle.tools.opt_list_passes import mlir_opt_binary
+
+ROOT = Path(__file__).parent.parent.parent
+FILECHECK = ROOT / "tests" / "filecheck"
+INPUTS = Path(__file__).parent / "opt_inputs"
+
+NIR = """!m = memref<?xf64, strided<[?], offset: ?>>
+func.func @f(%a: !m) -> !m {
+  %one = arith.constant 1.0 : f64
+  %0 = "nir.binary"(%a, %one) {dtype = "float64", kind = "mul"} : (!m, f64) -> !m
+  %1 = "nir.unary"(%0) {dtype = "float64", kind = "exp"} : (!m) -> !m
+  return %1 : !m
+}
+"""
+
+BOOL_STORE = """func.func @flags(%n: index, %v: i1) {
+  %c0 = arith.constant 0 : index
+  %a = memref.alloc(%n) : memref<?xi1>
+  memref.store %v, %a[%c0] : memref<?xi1>
+  return
+}
+"""
+
+
+def noodle_opt(*args: str, stdin: str | None = None, cwd: Path | None = None) \
+        -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    done = subprocess.run([sys.executable, "-m", "noodle.tools.noodle_opt", *args], env=env,
+                          input=stdin, capture_output=True, text=True, cwd=cwd)
+    assert "Traceback" not in done.stderr, done.stderr
+    return done
+
+
+@pytest.fixture
+def nir_file(tmp_path: Path) -> Path:
+    path = tmp_path / "nir.mlir"
+    path.write_text(NIR)
+    return path
+
+
+def test_a_pipeline_mixes_upstream_and_noodle_passes_nested_or_not(nir_file):
+    done = noodle_opt(str(nir_file), "--pass-pipeline=builtin.module(func.func(nir-simplify,"
+                      "canonicalize),nir-fuse-elementwise,lower-nir,func.func(cse),"
+                      "apply-fastmath{flags=nnan},canonicalize)")
+    assert done.returncode == 0, done.stderr
+    assert '"nir.' not in done.stdout and "linalg.generic" in done.stdout
+    assert "math.exp %in fastmath<nnan>" in done.stdout or "fastmath<nnan>" in done.stdout
+
+
+def test_ir_is_printed_around_noodle_passes_by_name(nir_file):
+    done = noodle_opt(str(nir_file), "--nir-simplify", "--canonicalize", "--lower-nir",
+                      "--mlir-print-ir-before=nir-simplify", "--mlir-print-ir-after=lower-nir")
+    headers = [line for line in done.stderr.splitlines() if "IR Dump" in line]
+    assert headers == ["// -----// IR Dump Before nir-simplify (nir-simplify) //----- //",
+                       "// -----// IR Dump After lower-nir (lower-nir) //----- //"]
+    after_all = noodle_opt(str(nir_file), "--nir-simplify", "--canonicalize", "--cse",
+                           "--mlir-print-ir-after-all", "--mlir-print-ir-after-change")
+    assert "IR Dump After nir-simplify (nir-simplify)" in after_all.stderr
+    assert "IR Dump After Canonicalizer (canonicalize)" in after_all.stderr
+    assert "IR Dump After CSE" not in after_all.stderr  # nothing left to change
+
+
+def test_timing_and_statistics_name_noodle_passes(nir_file):
+    done = noodle_opt(str(nir_file), "--nir-simplify", "--cse", "--mlir-timing",
+                      "--mlir-pass-statistics", "--mlir-disable-threading")
+    assert done.returncode == 0
+    assert "Execution time report" in done.stderr and "nir-simplify" in done.stderr
+    assert "Pass statistics report" in done.stderr and "num-cse'd" in done.stderr
+
+
+def test_output_file_and_verify_each_off(nir_file, tmp_path):
+    out = tmp_path / "out.mlir"
+    done = noodle_opt(str(nir_file), "--nir-simplify", "--verify-each=false", "-o", str(out))
+    assert done.returncode == 0 and done.stdout == ""
+    assert '"nir.copy"' in out.read_text()
+
+
+def test_list_passes_lists_upstream_and_noodle_passes_with_options():
+    done = noodle_opt("--list-passes")
+    assert done.returncode == 0
+    if mlir_opt_binary() is not None:
+        assert "--canonicalize" in done.stdout and "--max-iterations" in done.stdout
+    noodle_part = done.stdout[done.stdout.index("noodle passes:"):]
+    for name in ("nir-simplify", "nir-fuse-elementwise", "lower-nir", "approximate-exp",
+                 "catseq-verify", "catseq-to-events"):
+        assert f"--{name}" in noodle_part
+    assert "--flags=<string>" in noodle_part and "(default: fast)" in noodle_part
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--pass-pipeline=builtin.module(canonicalize,nir-simplfy)"],
+     "MLIR Textual PassPipeline Parser:1:29: error: 'nir-simplfy' does not refer to a "
+     "registered pass"),
+    (["--no-such-pass"], "'no-such-pass' does not refer to a registered pass"),
+    (["--pass-pipeline=builtin.module(canonicalize{bogus=1})"], "no such option bogus"),
+    (["--pass-pipeline=builtin.module(apply-fastmath{flags=quick})"],
+     "unknown fast-math flag 'quick'"),
+    (["--pass-pipeline=builtin.module(cse"], "expected ',' or ')'"),
+    (["--pass-pipeline=builtin.module(cse)", "--canonicalize"],
+     "'-pass-pipeline' option can't be used with individual pass options"),
+], ids=["unknown-noodle-like-pass", "unknown-pass-flag", "bad-upstream-option",
+        "bad-noodle-option", "syntax", "pipeline-and-flags"])
+def test_bad_pipelines_fail_before_reading_input(nir_file, args, message):
+    done = noodle_opt(str(nir_file), *args)
+    assert done.returncode == 1 and done.stdout == ""
+    assert message in done.stderr
+
+
+def test_parse_and_verifier_errors_are_located(tmp_path):
+    bad = tmp_path / "bad.mlir"
+    bad.write_text(NIR.replace(', kind = "exp"', ""))
+    done = noodle_opt(str(bad))
+    assert done.returncode == 1
+    assert f"{bad}:5:8: error:" in done.stderr and "kind" in done.stderr
+    done = noodle_opt(str(INPUTS / "parse_error.mlir"))
+    assert done.returncode == 1
+    assert "parse_error.mlir:2:23: error: use of undeclared SSA value name" in done.stderr
+
+
+def test_a_failing_noodle_pass_is_a_located_error(tmp_path):
+    done = noodle_opt(str(FILECHECK / "catseq-verify.mlir"), "--split-input-file",
+                      "--catseq-verify")
+    assert done.returncode == 1
+    assert "catseq-verify.mlir:24:8: error: a | b needs disjoint channels" in done.stderr
+    assert "catseq-verify.mlir:45:8: error: cycles(n) needs a non-negative" in done.stderr
+    assert '"catseq.compose"' in done.stdout  # the valid chunk is still printed
+    bad = tmp_path / "bad.mlir"
+    bad.write_text(NIR.replace('"exp"', '"nonsense"'))
+    done = noodle_opt(str(bad), "--lower-nir")
+    assert done.returncode == 1
+    assert "error: nir.unary has no lowering for kind 'nonsense'" in done.stderr
+
+
+def test_verify_diagnostics_reports_mismatches(tmp_path):
+    text = (FILECHECK / "catseq-verify.mlir").read_text()
+    wrong = tmp_path / "wrong.mlir"
+    wrong.write_text(text.replace("needs disjoint", "needs DISJOINT")
+                     .replace("expected-error @below", "expected-warning @below"))
+    done = noodle_opt(str(wrong), "--split-input-file", "--verify-diagnostics",
+                      "--catseq-verify")
+    assert done.returncode == 1
+    assert f"{wrong}:24:8: error: unexpected error: a | b needs disjoint" in done.stderr
+    assert (f'{wrong}:23:6: error: expected error "a | b needs DISJOINT" was not produced'
+            in done.stderr)
+    assert (f'{wrong}:44:6: error: expected warning "cycles(n) needs a non-negative '
+            f'integer" was not produced') in done.stderr
+
+
+def test_reproducer_of_a_failing_noodle_pass_replays(tmp_path):
+    reproducer = tmp_path / "repro.mlir"
+    source = (FILECHECK / "catseq-verify.mlir").read_text().split("// -----")[1]
+    failing = tmp_path / "overlap.mlir"
+    failing.write_text(source)
+    done = noodle_opt(str(failing), "--pass-pipeline=builtin.module(canonicalize,"
+                      "catseq-verify,catseq-to-events)",
+                      f"--mlir-pass-pipeline-crash-reproducer={reproducer}")
+    assert done.returncode == 1
+    assert (f"note: Pipeline failed while executing [`catseq-verify` on 'builtin.module' "
+            f"operation]: reproducer generated at `{reproducer}`") in done.stderr
+    text = reproducer.read_text()
+    assert 'pipeline: "builtin.module(canonicalize{' in text and \
+        "}, catseq-verify, catseq-to-events)" in text
+    assert '"catseq.tensor"' in text and "mlir_reproducer" in text
+    replay = noodle_opt("--run-reproducer", str(reproducer))
+    assert replay.returncode == 1 and "a | b needs disjoint" in replay.stderr
+
+
+def test_local_reproducer_holds_the_failing_pass_and_its_input(tmp_path):
+    reproducer = tmp_path / "repro.mlir"
+    source = (FILECHECK / "catseq-verify.mlir").read_text().split("// -----")[1]
+    failing = tmp_path / "overlap.mlir"
+    failing.write_text(source.replace("%p = ", "%unused = arith.constant 1 : i32\n  %p = "))
+    done = noodle_opt(str(failing), "--pass-pipeline=builtin.module(canonicalize,"
+                      "catseq-verify,catseq-to-events)", "--mlir-pass-pipeline-local-reproducer",
+                      f"--mlir-pass-pipeline-crash-reproducer={reproducer}")
+    assert done.returncode == 1
+    text = reproducer.read_text()
+    assert 'pipeline: "builtin.module(catseq-verify)"' in text
+    assert "arith.constant 1 : i32" not in text  # canonicalize ran before the failing pass
+
+
+def test_no_reproducer_is_left_when_the_pipeline_succeeds(nir_file, tmp_path):
+    reproducer = tmp_path / "repro.mlir"
+    done = noodle_opt(str(nir_file), "--nir-simplify",
+                      f"--mlir-pass-pipeline-crash-reproducer={reproducer}")
+    assert done.returncode == 0 and '"nir.copy"' in done.stdout
+    assert not reproducer.exists()
+
+
+def test_a_pass_that_aborts_the_process_still_leaves_a_reproducer(tmp_path):
+    # LLVM 22's memref-to-LLVM conversion asserts on a store of i1 (see widen-bool-memrefs)
+    source, reproducer = tmp_path / "bools.mlir", tmp_path / "crash.mlir"
+    source.write_text(BOOL_STORE)
+    done = noodle_opt(str(source), "--pass-pipeline=builtin.module(reuse-buffers,"
+                      "finalize-memref-to-llvm)",
+                      f"--mlir-pass-pipeline-crash-reproducer={reproducer}")
+    assert done.returncode == 1
+    assert "error: Failures have been detected while processing an MLIR pass pipeline" \
+        in done.stderr
+    assert f"Pipeline crashed (SIGABRT): reproducer generated at `{reproducer}`" in done.stderr
+    text = reproducer.read_text()
+    assert "memref<?xi1>" in text and "builtin.module(reuse-buffers, finalize-memref-to-llvm{" \
+        in text
+    # with widen-bool-memrefs first, the same pipeline goes through
+    fixed = noodle_opt(str(source), "--pass-pipeline=builtin.module(widen-bool-memrefs,"
+                       "finalize-memref-to-llvm)")
+    assert fixed.returncode == 0 and "llvm.store" in fixed.stdout
+
+
+def test_module_scope_printing_without_disabled_threading_is_an_error(nir_file):
+    done = noodle_opt(str(nir_file), "--nir-simplify", "--mlir-print-ir-after-all",
+                      "--mlir-print-ir-module-scope")
+    assert done.returncode == 1
+    assert "without disabling multi-threading first" in done.stderr
