@@ -10,8 +10,8 @@ A call with any CuPy array argument returns CuPy arrays.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
