@@ -166,12 +166,11 @@ class GpuLauncher:
         program, device = self.program, self.device
         leaves = _leaves(args)
         on_device = any(is_device_array(a) for a in leaves)
-        host_copies: dict[int, np.ndarray] = {}  # argument position -> the caller's array
+        mirror = _HostMirror() if isinstance(device, CupyDevice) else None
         values: list[object] = []
         for position, value in enumerate(leaves, start=1):  # 0 is the status
-            if isinstance(value, np.ndarray):
-                host_copies[position] = value
-                value = _cupy().asarray(value) if isinstance(device, CupyDevice) else value
+            if mirror is not None and isinstance(value, np.ndarray):
+                value = mirror.to_device(value, position)
             values.append(_argument(value, position))
         status_owner = np.zeros(1, np.int64)
         if self._device_status:
@@ -183,18 +182,72 @@ class GpuLauncher:
         code = int(device.read(status_owner, 0, np.dtype(np.int64)))
         if code:
             raise program.kernel.sites[code - 1].exception()
-        for position in run.written & host_copies.keys():
-            owner = values[position - 1].owner
-            host_copies[position][...] = owner.get() if hasattr(owner, "get") else owner
+        if mirror is not None:
+            mirror.copy_back(run.written)
         boxed = []
         for t, value in zip(_type_leaves(program.kernel.result_type), results):
             if isinstance(t, Array):
                 # the function's dtype: buffers are signless (bools stored as bytes)
-                array = device.array(value.owner, replace(value, dtype=t.dtype))
+                view = replace(value, dtype=t.dtype)
+                host = None if mirror is None or on_device else mirror.host_view(view)
+                array = host if host is not None else device.array(value.owner, view)
                 boxed.append(array if on_device or not hasattr(array, "get") else array.get())
             else:
                 boxed.append(_box(t, value))
         return _rebuild(program.kernel.result_type, iter(boxed))
+
+
+class _HostMirror:
+    """NumPy arguments of one call on the device. Each NumPy buffer is copied once, and
+    every argument that views it becomes the same view of that copy, so two arguments
+    sharing memory (`f(a, a)`, `f(a[1:], a[:-1])`) share it on the device as well; after
+    the call, the buffers a kernel may have written are copied back, and a result that
+    is a view of an argument comes back as that view of the caller's array."""
+
+    def __init__(self) -> None:
+        self._cupy = _cupy()
+        #: id of a NumPy buffer -> (its bytes, on the host and on the device)
+        self._buffers: dict[int, tuple[np.ndarray, Any]] = {}
+        #: argument position -> id of its buffer
+        self._positions: dict[int, int] = {}
+        #: device address of an argument's first element -> (host array, its buffer id)
+        self._arguments: dict[int, tuple[np.ndarray, int]] = {}
+
+    def to_device(self, array: np.ndarray, position: int) -> Any:
+        root = array
+        while isinstance(root.base, np.ndarray):
+            root = root.base
+        if array.size == 0 or not (root.flags.c_contiguous or root.flags.f_contiguous):
+            return self._cupy.asarray(array)  # nothing to share, or no flat buffer to copy
+        key = id(root)
+        if key not in self._buffers:
+            host = root.ravel(order="K").view(np.uint8)  # a view: the root is contiguous
+            self._buffers[key] = (host, self._cupy.asarray(host))
+        host, device = self._buffers[key]
+        self._positions[position] = key
+        start = array.ctypes.data - host.ctypes.data
+        view = self._cupy.ndarray(array.shape, array.dtype, memptr=device.data + start,
+                                  strides=array.strides)
+        self._arguments[view.data.ptr] = (array, key)
+        return view
+
+    def copy_back(self, written_positions: set[int]) -> None:
+        for key in {self._positions[p] for p in written_positions if p in self._positions}:
+            host, device = self._buffers[key]
+            if host.flags.writeable:
+                host[...] = device.get()
+
+    def host_view(self, view: View) -> np.ndarray | None:
+        """The caller's memory behind a result that views an argument, else None."""
+        found = self._arguments.get(getattr(view.owner, "data", None) and view.owner.data.ptr)
+        if found is None:
+            return None
+        argument, key = found
+        host, _ = self._buffers[key]
+        itemsize = view.dtype.itemsize
+        start = argument.ctypes.data - host.ctypes.data + view.offset * itemsize
+        return np.ndarray(view.sizes, view.dtype, buffer=host, offset=start,
+                          strides=tuple(s * itemsize for s in view.strides))
 
 
 def _box(t: NType, value: object) -> object:

@@ -163,3 +163,12 @@ EXAMPLES = {
 
 def scalar_only(x, y):
     return x * y + 1.0
+
+
+def doubled_tail(a):
+    a[:] = a * 2.0
+    return a[1:]
+
+
+def shift_in_place(a):
+    a[1:] = a[:-1] * 0.5

@@ -199,3 +199,26 @@ def test_example_numpy_and_cupy_in_out(name):
     func, make_args = kernels.EXAMPLES[name]
     check_numpy_in_out(func, *make_args(0))
     check_cupy_in_out(func, *make_args(1))
+
+
+def test_aliasing_arguments_share_memory_on_the_device():
+    rng = np.random.default_rng(0)
+    y = rng.random(1000)
+    check_numpy_in_out(kernels.axpy_in_place, 2.0, y, y)  # the same array twice
+    base = rng.random(1001)
+    want = base.copy()
+    kernels.axpy_in_place(2.0, want[:-1], want[1:])
+    got = base.copy()
+    gpu(kernels.axpy_in_place)(2.0, got[:-1], got[1:])  # two views of one buffer
+    assert_close(got, want)
+    check_numpy_in_out(kernels.shift_in_place, rng.random(777))
+
+
+def test_result_viewing_an_argument_is_a_view_of_the_callers_array():
+    a = np.arange(10.0)
+    got = gpu(kernels.doubled_tail)(a)
+    assert np.shares_memory(got, a) and np.array_equal(got, np.arange(1.0, 10.0) * 2)
+    import cupy
+    d = cupy.arange(10.0)
+    got = gpu(kernels.doubled_tail)(d)
+    assert isinstance(got, cupy.ndarray) and got.data.ptr == d.data.ptr + 8

@@ -261,3 +261,9 @@ def test_host_scalar_math_and_unsigned_values():
     from noodle.runtime.gpu_launcher import _argument, _box
     assert _box(Scalar(np.dtype(np.uint8)), -1) == np.uint8(255)
     assert _argument(np.uint8(200), 1) == -56
+
+
+def test_result_viewing_an_argument_keeps_its_memory():
+    a = np.arange(10.0)
+    _, device, got = _run(kernels.doubled_tail, a)
+    assert got.ctypes.data == a.ctypes.data + 8 and got.shape == (9,)
