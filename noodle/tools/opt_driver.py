@@ -55,6 +55,11 @@ def run(config: OptConfig) -> tuple[int, str]:
         sys.stderr.write("<unknown>:0: error: IR print for module scope can't be setup on a "
                          "pass-manager without disabling multi-threading first.\n\n")
         return 1, ""
+    if config.reproducer and config.local_reproducer and not config.disable_threading:
+        # mlir-opt's words, its spelling included
+        sys.stderr.write("<unknown>:0: error: Local crash reproduction may not be used without "
+                         "disabling mutli-threading first.\n")
+        return 1, ""
     if not _pipeline_builds(config):
         return 1, ""
     sources = Sources(config.input_name, config.input_text)
@@ -142,7 +147,11 @@ def _run_passes(config: OptConfig, elements: list[Element], module: ir.Operation
                 record: FailureRecord, collector: Collector) -> bool:
     pm = build_pass_manager(elements, config.pipeline_text, record)
     pm.enable_verifier(config.verify_each)
-    opt_printing.enable(pm, config.printing)
+    printing = config.printing
+    if config.reproducer and not printing.enabled:
+        # the reproducer's note names the failing pass: MLIR's after-failure header says it
+        printing = PrintingOptions(after_failure=True, probe_failure=True)
+    opt_printing.enable(pm, printing)
     if config.timing:
         pm.enable_timing()
     if config.statistics:
@@ -150,7 +159,7 @@ def _run_passes(config: OptConfig, elements: list[Element], module: ir.Operation
                              else PassDisplayMode.PIPELINE)
     errors = collector.errors
     try:
-        with opt_printing.filtered_stderr(config.printing) as stderr_fd:
+        with opt_printing.filtered_stderr(printing, record.upstream) as stderr_fd:
             collector.fd = stderr_fd
             try:
                 pm.run(module)
@@ -168,9 +177,13 @@ def _run_passes(config: OptConfig, elements: list[Element], module: ir.Operation
 
 def _reproducer_note(config: OptConfig, record: FailureRecord, module: ir.Operation) -> Diag:
     """mlir-opt's two diagnostics that point at the reproducer."""
+    where = None
     if record.failed:
         name, op_name = record.failed[-1]
         where = f"`{name}` on '{op_name}' operation"
+    elif record.upstream:
+        where = record.upstream[-1]
+    if where is not None:
         where = f"[{where}]" if not config.local_reproducer else where
         note = f"Pipeline failed while executing {where}: reproducer generated at " \
                f"`{config.reproducer}`"

