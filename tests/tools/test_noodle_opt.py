@@ -187,10 +187,14 @@ def test_local_reproducer_holds_the_failing_pass_and_its_input(tmp_path):
     failing.write_text(source.replace("%p = ", "%unused = arith.constant 1 : i32\n  %p = "))
     done = noodle_opt(str(failing), "--pass-pipeline=builtin.module(canonicalize,"
                       "catseq-verify,catseq-to-events)", "--mlir-pass-pipeline-local-reproducer",
+                      "--mlir-disable-threading",
                       f"--mlir-pass-pipeline-crash-reproducer={reproducer}")
     assert done.returncode == 1
+    assert ("note: Pipeline failed while executing `catseq-verify` on 'builtin.module' "
+            "operation") in done.stderr
     text = reproducer.read_text()
     assert 'pipeline: "builtin.module(catseq-verify)"' in text
+    assert "disable_threading: true" in text
     assert "arith.constant 1 : i32" not in text  # canonicalize ran before the failing pass
 
 
