@@ -6,6 +6,7 @@ GPU tests' business (`test_device.py`)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -21,7 +22,7 @@ from noodle.runtime.gpu_cache import GpuCache
 from noodle.runtime.gpu_launcher import GpuLauncher, kernels_take
 
 from . import kernels
-from .cases import ACCEPTANCE_ON_GPU, acceptance_cases, arg_types, small_args
+from .cases import ACCEPTANCE_ON_GPU, ROOT, acceptance_cases, arg_types, small_args
 from .host_device import HostDevice
 
 ACCEPTANCE = acceptance_cases()
@@ -170,7 +171,10 @@ def test_noodle_does_not_import_cupy_to_compile_or_plan():
             "p = compile_to_ptx(kernels.sum_of_squares, (typeof(a),))\n"
             "GpuLauncher(p, HostDevice())(a)\n"
             "assert 'cupy' not in sys.modules, 'cupy imported'\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, env=env)
     assert done.returncode == 0, done.stderr
 
 
