@@ -195,8 +195,10 @@ def parse_options(options: str) -> dict[str, str]:
 
 @dataclass
 class FailureRecord:
-    """Which noodle pass failed last, and on which op, for the crash reproducer's note."""
+    """Which noodle pass failed, and on which op, and which upstream passes failed (as
+    MLIR's IR printer names them), for the crash reproducer's note."""
     failed: list[tuple[str, str]] = field(default_factory=list)
+    upstream: list[str] = field(default_factory=list)
 
 
 def _noodle_pass(element: PassElement, path: list[str], record: FailureRecord) -> PassCallable:
@@ -328,9 +330,10 @@ def _canonical(elements: list[Element]) -> str:
             pieces.append(piece)
         else:
             # MLIR's reproducer separates top-level passes with ", ", nested ones with ","
-            for element in (run if not path else [run]):
-                upstream = _upstream_text(element if path else [element], path)
-                printed = str(PassManager.parse(f"builtin.module({upstream})"))
+            groups = [run] if path else [[element] for element in run]
+            for group in groups:
+                printed = str(PassManager.parse(
+                    f"builtin.module({_upstream_text(group, path)})"))
                 pieces.append(printed[len("builtin.module("):-1])
     return ", ".join(pieces)
 
@@ -342,9 +345,3 @@ def _noodle_text(element: PassElement) -> str:
         return element.name
     chosen = {**defaults, **parse_options(element.options)}
     return element.name + "{" + " ".join(f"{k}={v}" for k, v in sorted(chosen.items())) + "}"
-
-
-def top_level_pipelines(elements: list[Element]) -> list[list[Element]]:
-    """Each top-level element as a pipeline of its own (for a local crash reproducer)."""
-    return [[element] for element in elements]
-

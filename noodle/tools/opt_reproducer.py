@@ -73,12 +73,14 @@ def run_forked(work: Callable[[], tuple[bool, str]]) -> tuple[bool, str, int | N
     pid = os.fork()
     if pid == 0:
         os.close(read_end)
-        code = 1
+        code = 2
         try:
             ok, output = work()
             with os.fdopen(write_end, "w") as pipe:
                 pipe.write(output)
             code = 0 if ok else 1
+        except Exception as e:  # noqa: BLE001 -- one line, as in the parent, never a traceback
+            sys.stderr.write(f"noodle-opt: internal error: {type(e).__name__}: {e}\n")
         finally:
             sys.stdout.flush()
             sys.stderr.flush()
@@ -89,6 +91,8 @@ def run_forked(work: Callable[[], tuple[bool, str]]) -> tuple[bool, str, int | N
     _, status = os.waitpid(pid, 0)
     if os.WIFSIGNALED(status):
         return False, output, os.WTERMSIG(status)
+    if os.WEXITSTATUS(status) == 2:
+        raise RuntimeError("the pipeline's child process failed (see above)")
     return os.WEXITSTATUS(status) == 0, output, None
 
 
