@@ -1,9 +1,8 @@
-"""The `gpu-reduce` pass: a `nir.reduce` over all of its operand's dims becomes two
-kernel launches, a block tree reduction and a combination of the blocks' partials.
+"""The `gpu-reduce` pass: a `nir.reduce` over all of its operand's dims, or over its
+last dim, becomes block tree reductions.
 
-Reductions over some dims keep parallel dims, which `gpu-map-loops` spreads over threads
-(one thread per kept element); a reduction to one element has none, so it gets its own
-kernels here, before `lower-nir` would make a sequential loop of it:
+A reduction to one element has no parallel dim, so it gets its own kernels here, before
+`lower-nir` would make a sequential loop of it:
 
 1. `PARTIAL_BLOCKS` blocks of `BLOCK_SIZE` threads: each thread combines the elements
    of a grid-stride slice (the producer fused into the reduction computed on the fly,
@@ -15,6 +14,12 @@ kernels here, before `lower-nir` would make a sequential loop of it:
 
 A vector-vector `nir.matmul` (a dot product) is the sum of the products, reduced the
 same way.
+
+A reduction over the last dim (`np.max(x, axis=-1)`, a row of softmax) is one block per
+kept element (grid-stride over them), its threads reading the row side by side, as a
+warp reads memory best, and combining with `gpu.all_reduce`. A reduction that keeps the
+last dim is left to `lower-nir` and `gpu-map-loops`: one thread per kept element, whose
+neighbours read neighbouring elements already.
 
 No atomics: the order of combination is fixed by the grid, so a result does not change
 from run to run. The identity and the combining op are `nir_reduce`'s (NaN-propagating
@@ -50,13 +55,27 @@ def is_full_reduction(op: ir.Operation) -> bool:
     return rank_of(x) > 0 and axes >= set(range(rank_of(x)))
 
 
+def reduces_last_dim(op: ir.Operation) -> bool:
+    x = op.operands[0]
+    return rank_of(x) > 1 and rank_of(x) - 1 in set(ir.DenseI64ArrayAttr(op.attributes["axes"]))
+
+
 def gpu_reduce(module: ir.Operation) -> None:
-    """Rewrites each full `nir.reduce` in `module` (a module operation) in place."""
-    for op in ops_where(module, lambda op: (op.name == "nir.reduce" and is_full_reduction(op))
-                        or (op.name == "nir.matmul"
-                            and all(rank_of(v) == 1 for v in op.operands))):
+    """Rewrites each full or last-dim `nir.reduce` and each dot product in `module` (a
+    module operation) in place."""
+    def chosen(op: ir.Operation) -> bool:
+        if op.name == "nir.reduce":
+            return is_full_reduction(op) or reduces_last_dim(op)
+        return op.name == "nir.matmul" and all(rank_of(v) == 1 for v in op.operands)
+
+    for op in ops_where(module, chosen):
         with ir.InsertionPoint(op), op.location:
-            reduced = _reduce(op) if op.name == "nir.reduce" else _dot(op)
+            if op.name == "nir.matmul":
+                reduced = _dot(op)
+            elif is_full_reduction(op):
+                reduced = _reduce(op)
+            else:
+                reduced = _reduce_rows(op)
             op.result.replace_all_uses_with(reduced)
         op.erase()
 
@@ -72,6 +91,71 @@ def _reduce(op: ir.Operation) -> ir.Value:
     operands, body = fused_form(producer) if producer is not None else ([x], lambda e: e)
     return _tree_reduce(op, operands, body, ir.StringAttr(op.attributes["kind"]).value,
                         rank_of(x))
+
+
+def _reduce_rows(op: ir.Operation) -> ir.Value:
+    """A reduction over some dims, the last among them: one block per kept element."""
+    x = op.operands[0]
+    producer = fused_producer(x)
+    operands, body = fused_form(producer) if producer is not None else ([x], lambda e: e)
+    dtype = dtype_attr(op)
+    combine_kind, identity_of = REDUCTIONS[ir.StringAttr(op.attributes["kind"]).value]
+    combine = functools.partial(binary_builder(combine_kind, dtype), dtype)
+    rank = rank_of(x)
+    axes = set(ir.DenseI64ArrayAttr(op.attributes["axes"]))
+    keepdims = ir.BoolAttr(op.attributes["keepdims"]).value
+    kept = [d for d in range(rank) if d not in axes]
+    reduced = [d for d in range(rank) if d in axes]
+    sizes = broadcast_shape(operands, rank)
+    views = array_views(operands, sizes)
+    element_of = of_array_elements(operands, body)
+
+    index = ir.IndexType.get()
+    one, zero = arith.constant(index, 1), arith.constant(index, 0)
+    outputs = functools.reduce(arith.muli, [sizes[d] for d in kept], one)
+    length = functools.reduce(arith.muli, [sizes[d] for d in reduced], one)
+    # threads a block: the row length rounded up to whole warps, at most BLOCK_SIZE
+    warp = arith.constant(index, 32)
+    block = arith.minsi(arith.maxsi(arith.muli(arith.ceildivsi(length, warp), warp), warp),
+                        arith.constant(index, BLOCK_SIZE))
+    grid = arith.maxsi(arith.minsi(outputs, arith.constant(index, 2**31 - 1)), one)
+    dynamic = ir.ShapedType.get_dynamic_size()
+    if keepdims:
+        shape = [1 if d in axes else dynamic for d in range(rank)]
+    else:
+        shape = [dynamic] * len(kept)
+    result = memref.alloc(ir.MemRefType.get(shape, dtype.element_type),
+                          [sizes[d] for d in kept], [])
+    launch = gpu.LaunchOp((grid, one, one), (block, one, one))
+    body_block = launch.regions[0].blocks[0]
+    block_id, thread_id, grid_dim, block_dim = (body_block.arguments[k] for k in (0, 3, 6, 9))
+    with ir.InsertionPoint(body_block):
+        rows = scf.ForOp(block_id, outputs, grid_dim)
+        with ir.InsertionPoint(rows.body):
+            kept_index = dict(zip(kept, delinearize(rows.induction_variable,
+                                                    [sizes[d] for d in kept])))
+            loop = scf.ForOp(thread_id, length, block_dim,
+                             [constant(dtype, identity_of(dtype))])
+            with ir.InsertionPoint(loop.body):
+                reduced_index = dict(zip(reduced, delinearize(loop.induction_variable,
+                                                              [sizes[d] for d in reduced])))
+                indices = [kept_index.get(d, reduced_index.get(d)) for d in range(rank)]
+                element = element_of(*[memref.load(view, indices) for view in views])
+                scf.YieldOp([combine(loop.inner_iter_args[0], element)])
+            total = _all_reduce(loop.results[0], dtype, combine)
+            is_first = arith.cmpi(arith.CmpIPredicate.eq, thread_id, zero)
+            store = scf.IfOp(is_first)
+            with ir.InsertionPoint(store.then_block):
+                target = [kept_index[d] if d in kept_index else zero for d in range(rank)] \
+                    if keepdims else [kept_index[d] for d in kept]
+                memref.store(total, result, target)
+                scf.YieldOp([])
+            # every thread has read the row's total before the next row's reduction
+            # reuses the shared memory that handed it out
+            gpu.BarrierOp()
+            scf.YieldOp([])
+        gpu.TerminatorOp()
+    return memref.cast(op.result.type, result)
 
 
 def _dot(op: ir.Operation) -> ir.Value:

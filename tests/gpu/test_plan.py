@@ -271,3 +271,15 @@ def test_result_viewing_an_argument_keeps_its_memory():
     a = np.arange(10.0)
     _, device, got = _run(kernels.doubled_tail, a)
     assert got.ctypes.data == a.ctypes.data + 8 and got.shape == (9,)
+
+
+def test_last_dim_reduction_is_a_block_per_row():
+    _, device, got = _run(kernels.row_sums, np.ones((300, 77)))
+    (launch,) = device.launches
+    assert launch.grid == (300, 1, 1) and launch.block == (96, 1, 1)  # 77 -> 3 warps
+    assert got.shape == (300,)
+    wide = _run(kernels.row_sums, np.ones((5, 10_000)))[1].launches[0]
+    assert wide.grid == (5, 1, 1) and wide.block == (256, 1, 1)
+    # a reduction keeping the last dim: one thread per kept element
+    columns = _run(kernels.mean_of_columns, np.ones((300, 7)))[1].launches
+    assert all(launch.block == (256, 1, 1) for launch in columns)

@@ -216,3 +216,11 @@ def test_unlinked_libdevice_functions_are_found():
            "\n)\n;\n.visible .entry k() { ret; }\n")
     assert unresolved_libdevice(ptx) == ["__nv_exp"]
     assert unresolved_libdevice(".visible .entry k() { ret; }") == []
+
+
+def test_row_reductions_of_softmax_are_block_reductions():
+    case = BENCHMARKS["softmax"]
+    program = compile_to_ptx(case.kernel, arg_types(small_args(case.make_args)))
+    # max of rows, exp, sum of rows, division
+    assert len(program.params) == 4
+    assert "shfl.sync" in program.ptx and "atom." not in program.ptx
