@@ -27,6 +27,9 @@ PASS_NAME = "gpu-matmul"
 #: in float64)
 TILE = 16
 
+#: CUDA's limit on gridDim.y
+MAX_GRID_Y = 65535
+
 
 def gpu_matmul(module: ir.Operation) -> None:
     """Rewrites each matrix-matrix `nir.matmul` in `module` (a module operation)."""
@@ -52,8 +55,10 @@ def _matmul(op: ir.Operation) -> ir.Value:
     index = ir.IndexType.get()
     one = arith.constant(index, 1)
     tile = arith.constant(index, TILE)
+    row_tiles = arith.maxsi(arith.ceildivsi(rows, tile), one)
+    # gridDim.y is at most 65535: beyond, each block takes every gridDim.y-th row of tiles
     grid = (arith.maxsi(arith.ceildivsi(columns, tile), one),
-            arith.maxsi(arith.ceildivsi(rows, tile), one), one)
+            arith.minsi(row_tiles, arith.constant(index, MAX_GRID_Y)), one)
     launch = gpu.LaunchOp(grid, (tile, tile, one))
     shared = ir.MemRefType.get([TILE, TILE], dtype.element_type,
                                memory_space=ir.Attribute.parse("#gpu.address_space<workgroup>"))
@@ -62,31 +67,43 @@ def _matmul(op: ir.Operation) -> ir.Value:
     b_tile = body.add_argument(shared, op.location)
     launch.attributes["workgroup_attributions"] = ir.IntegerAttr.get(
         ir.IntegerType.get_signless(64), 2)
-    block_x, block_y, tx, ty = (body.arguments[k] for k in (0, 1, 3, 4))
+    block_x, block_y, tx, ty, grid_y = (body.arguments[k] for k in (0, 1, 3, 4, 7))
     with ir.InsertionPoint(body):
-        row = arith.addi(arith.muli(block_y, tile), ty)
-        column = arith.addi(arith.muli(block_x, tile), tx)
-        zero_index = arith.constant(index, 0)
-        steps = scf.ForOp(zero_index, inner, tile, [constant(dtype, 0)])
-        with ir.InsertionPoint(steps.body):
-            k0 = steps.induction_variable
-            _load_tile(a, a_tile, row, arith.addi(k0, tx), rows, inner, ty, tx, dtype)
-            _load_tile(b, b_tile, arith.addi(k0, ty), column, inner, columns, ty, tx, dtype)
-            gpu.BarrierOp()
-            products = scf.ForOp(zero_index, tile, one, [steps.inner_iter_args[0]])
-            with ir.InsertionPoint(products.body):
-                kk = products.induction_variable
-                term = mul(dtype, memref.load(a_tile, [ty, kk]), memref.load(b_tile, [kk, tx]))
-                scf.YieldOp([add(dtype, products.inner_iter_args[0], term)])
-            gpu.BarrierOp()  # the tiles are overwritten next step
-            scf.YieldOp([products.results[0]])
-        inside = arith.andi(_below(row, rows), _below(column, columns))
-        store = scf.IfOp(inside)
-        with ir.InsertionPoint(store.then_block):
-            memref.store(steps.results[0], out, [row, column])
+        row_tile_loop = scf.ForOp(block_y, row_tiles, grid_y)
+        with ir.InsertionPoint(row_tile_loop.body):
+            row = arith.addi(arith.muli(row_tile_loop.induction_variable, tile), ty)
+            column = arith.addi(arith.muli(block_x, tile), tx)
+            _tile_product(a, b, a_tile, b_tile, out, row, column, rows, inner, columns,
+                          tx, ty, dtype, add, mul)
             scf.YieldOp([])
         gpu.TerminatorOp()
     return as_canonical(out)
+
+
+def _tile_product(a, b, a_tile, b_tile, out, row, column, rows, inner, columns, tx, ty,
+                  dtype, add, mul) -> None:
+    """out[row, column] = the dot product of a's row and b's column, tile by tile."""
+    index = ir.IndexType.get()
+    zero_index, one = arith.constant(index, 0), arith.constant(index, 1)
+    tile = arith.constant(index, TILE)
+    steps = scf.ForOp(zero_index, inner, tile, [constant(dtype, 0)])
+    with ir.InsertionPoint(steps.body):
+        k0 = steps.induction_variable
+        _load_tile(a, a_tile, row, arith.addi(k0, tx), rows, inner, ty, tx, dtype)
+        _load_tile(b, b_tile, arith.addi(k0, ty), column, inner, columns, ty, tx, dtype)
+        gpu.BarrierOp()
+        products = scf.ForOp(zero_index, tile, one, [steps.inner_iter_args[0]])
+        with ir.InsertionPoint(products.body):
+            kk = products.induction_variable
+            term = mul(dtype, memref.load(a_tile, [ty, kk]), memref.load(b_tile, [kk, tx]))
+            scf.YieldOp([add(dtype, products.inner_iter_args[0], term)])
+        gpu.BarrierOp()  # the tiles are overwritten next step
+        scf.YieldOp([products.results[0]])
+    inside = arith.andi(_below(row, rows), _below(column, columns))
+    store = scf.IfOp(inside)
+    with ir.InsertionPoint(store.then_block):
+        memref.store(steps.results[0], out, [row, column])
+        scf.YieldOp([])
 
 
 def _below(i: ir.Value, n: ir.Value) -> ir.Value:

@@ -283,3 +283,10 @@ def test_last_dim_reduction_is_a_block_per_row():
     # a reduction keeping the last dim: one thread per kept element
     columns = _run(kernels.mean_of_columns, np.ones((300, 7)))[1].launches
     assert all(launch.block == (256, 1, 1) for launch in columns)
+
+
+def test_matmul_with_more_row_tiles_than_grid_y_allows():
+    a, b = np.ones((16 * 65535 + 1, 1)), np.ones((1, 2))
+    _, device, c = _run(kernels.matmul, a, b)
+    tiled = [launch for launch in device.launches if launch.block == (16, 16, 1)]
+    assert tiled[0].grid == (1, 65535, 1) and c.shape == (16 * 65535 + 1, 2)
