@@ -222,3 +222,8 @@ def test_result_viewing_an_argument_is_a_view_of_the_callers_array():
     d = cupy.arange(10.0)
     got = gpu(kernels.doubled_tail)(d)
     assert isinstance(got, cupy.ndarray) and got.data.ptr == d.data.ptr + 8
+
+
+def test_tall_matmul_walks_row_tiles_beyond_grid_y():
+    rng = np.random.default_rng(0)
+    check_numpy_in_out(kernels.matmul, rng.random((16 * 65535 + 100, 3)), rng.random((3, 5)))
