@@ -65,6 +65,8 @@ CASES = {
                             "--mlir-print-ir-after-failure"],
     "verify-diagnostics": ["expected_errors.mlir", "--split-input-file",
                            "--verify-diagnostics"],
+    "failing-chunk-with-annotations": ["expected_mismatch.mlir", "--canonicalize"],
+    "split-failing-chunks-with-annotations": ["expected_errors.mlir", "--split-input-file"],
     "verify-diagnostics-mismatch": ["expected_mismatch.mlir", "--verify-diagnostics"],
     "local-reproducer-needs-one-thread": [
         "bufferize_fails.mlir", "--allow-unregistered-dialect", BUFFERIZE,
