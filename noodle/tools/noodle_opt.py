@@ -22,6 +22,11 @@ from noodle.tools.opt_split import DEFAULT_MARKER
 
 _PASS_FLAGS = "noodle_opt.pass_flags"
 
+#: Options whose value is optional and, as in mlir-opt, given only with `=`: alone, they
+#: take this value (click would otherwise take the next argument, the input file, as it).
+_BARE_VALUES = {"--split-input-file": DEFAULT_MARKER, "--verify-diagnostics": "all",
+                "--verify-each": "true"}
+
 
 class _OptCommand(click.Command):
     """Takes the flags that name no option out as per-pass flags, in order."""
@@ -37,6 +42,8 @@ class _OptCommand(click.Command):
             flag, _, value = arg.partition("=")
             if arg.startswith("--") and flag not in known:
                 passes.append((flag[2:], value))
+            elif arg in _BARE_VALUES:
+                rest.append(f"{arg}={_BARE_VALUES[arg]}")
             else:
                 rest.append(arg)
         ctx.meta[_PASS_FLAGS] = passes
@@ -82,15 +89,16 @@ def _names(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--mlir-pass-statistics", "statistics", is_flag=True)
 @click.option("--mlir-pass-statistics-display", "statistics_display", default="pipeline",
               type=click.Choice(["list", "pipeline"]))
-@click.option("--verify-each", type=click.BOOL, default=True, is_flag=False, flag_value=True,
+@click.option("--verify-each", type=click.BOOL, default=True, metavar="[=BOOL]",
               help="Verify the IR after each pass (default true; --verify-each=false).")
-@click.option("--split-input-file", "split_marker", is_flag=False, flag_value=DEFAULT_MARKER,
-              default=None, metavar="[MARKER]",
+@click.option("--split-input-file", "split_marker", default=None, metavar="[=MARKER]",
               help="Process the chunks between marker lines ('// -----') separately.")
 @click.option("--output-split-marker", default=DEFAULT_MARKER,
               help="Marker joining the chunks' outputs.")
-@click.option("--verify-diagnostics", is_flag=True,
-              help="Check diagnostics against expected-* annotations in the input.")
+@click.option("--verify-diagnostics", "verify_diagnostics", default=None, metavar="[=MODE]",
+              type=click.Choice(["all", "", "only-expected"]),
+              help="Check diagnostics against expected-* annotations in the input "
+                   "(only-expected: ignore diagnostics no annotation expects).")
 @click.option("--mlir-print-debuginfo", "debug_info", is_flag=True)
 @click.option("--mlir-print-op-generic", "generic", is_flag=True)
 @click.option("--mlir-print-local-scope", "local_scope", is_flag=True)
@@ -151,7 +159,9 @@ def _main(ctx: click.Context, input_file, output: str, pipeline: str | None,
     config = OptConfig(
         input_name=name, input_text=text, elements=elements, pipeline_text=pipeline,
         split_marker=flags["split_marker"], output_split_marker=flags["output_split_marker"],
-        verify_diagnostics=flags["verify_diagnostics"], verify_each=flags["verify_each"],
+        verify_diagnostics=flags["verify_diagnostics"] is not None,
+        only_expected=flags["verify_diagnostics"] == "only-expected",
+        verify_each=flags["verify_each"],
         disable_threading=flags["disable_threading"],
         allow_unregistered=flags["allow_unregistered"], printing=printing,
         timing=flags["timing"], statistics=flags["statistics"],

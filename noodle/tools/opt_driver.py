@@ -32,6 +32,7 @@ class OptConfig:
     split_marker: str | None = None
     output_split_marker: str = DEFAULT_MARKER
     verify_diagnostics: bool = False
+    only_expected: bool = False
     verify_each: bool = True
     disable_threading: bool = False
     allow_unregistered: bool = False
@@ -122,7 +123,8 @@ def _process(config: OptConfig, chunk: Chunk, sources: Sources) -> tuple[bool, s
                     large_elements_limit=config.large_elements_limit) + "\n"
         collector.detach()
     if config.verify_diagnostics:
-        matched, errors = verify(chunk, collector.diagnostics, config.input_name, sources)
+        matched, errors = verify(chunk, collector.diagnostics, config.input_name, sources,
+                                 config.only_expected)
         sys.stderr.write(errors)
         return matched, output
     if not ok and "expected-" in chunk.text:

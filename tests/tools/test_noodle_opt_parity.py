@@ -67,6 +67,12 @@ CASES = {
                            "--verify-diagnostics"],
     "failing-chunk-with-annotations": ["expected_mismatch.mlir", "--canonicalize"],
     "split-failing-chunks-with-annotations": ["expected_errors.mlir", "--split-input-file"],
+    "verify-diagnostics-only-expected": ["expected_mismatch.mlir",
+                                         "--verify-diagnostics=only-expected"],
+    "bare-flags-before-the-file": ["--split-input-file", "--verify-each", "split.mlir",
+                                   "--cse"],
+    "per-pass-flag-options": ["arith.mlir", "--canonicalize=max-iterations=1 top-down=false",
+                              "--cse"],
     "verify-diagnostics-mismatch": ["expected_mismatch.mlir", "--verify-diagnostics"],
     "local-reproducer-needs-one-thread": [
         "bufferize_fails.mlir", "--allow-unregistered-dialect", BUFFERIZE,
