@@ -19,6 +19,7 @@ import numpy as np
 from noodle.compiler.gpu.program import GpuProgram
 from noodle.compiler.types import Array, NoneType, NType, Scalar, TupleType, box_scalar, typeof
 from noodle.runtime.gpu_plan import PlanRun, PreparedPlan, View, contiguous_strides
+from noodle.runtime.gpu_plan_source import plan_function
 
 NO_GPU = "needs an NVIDIA GPU and CuPy"
 
@@ -161,6 +162,7 @@ class GpuLauncher:
         #: device (and each call waits for the kernels, to read it); else the host keeps it
         self._device_status = kernels_take(program.plan, program.plan["args"][0])
         self._plan = PreparedPlan(program.plan)
+        self._run_plan = plan_function(self._plan)
 
     def __call__(self, *args: object) -> object:
         program, device = self.program, self.device
@@ -178,7 +180,7 @@ class GpuLauncher:
             device.write(status_owner, 0, np.dtype(np.int64), 0)
         status = View(status_owner, np.dtype(np.int64), 0, (), ())
         run = PlanRun(self._plan, program.params, device, program.writes)
-        results = run.run([status, *values])
+        results = self._run_plan(run, [status, *values])
         code = int(device.read(status_owner, 0, np.dtype(np.int64)))
         if code:
             raise program.kernel.sites[code - 1].exception()

@@ -50,8 +50,8 @@ class Device(Protocol):
                params: list[np.generic]) -> None: ...
 
 
-@dataclass(frozen=True)
-class View:
+@dataclass(slots=True)  # not frozen: a frozen dataclass is slower to make, and views
+class View:               # are made on every call
     """A memref value: `owner`'s elements at `offset + sum(i_d * strides[d])`."""
     owner: Any
     dtype: np.dtype
@@ -481,7 +481,8 @@ def _scalar(value: object, t: str) -> object:
 def pack_params(operands: Sequence[Any], kinds: Sequence[str], device: Device) -> list:
     """A kernel's parameters: each memref view expanded as the NVVM lowering expands a
     memref argument (allocated and aligned pointer, offset, sizes, strides), each scalar
-    as itself, every one as the NumPy scalar type of its PTX parameter."""
+    as itself; each of the size of its PTX parameter (`_AS_IS`: 8 bytes, else the NumPy
+    scalar type of its kind)."""
     flat: list[object] = []
     for value in operands:
         if isinstance(value, View):
@@ -492,7 +493,14 @@ def pack_params(operands: Sequence[Any], kinds: Sequence[str], device: Device) -
     if len(flat) != len(kinds):
         raise PlanError(f"a kernel takes {len(kinds)} parameters, the plan gives {len(flat)} "
                         "(a noodle bug)")
-    return [PARAM_TYPES[kind](_param_value(v, kind)) for v, kind in zip(flat, kinds)]
+    return [value if kind in _AS_IS else PARAM_TYPES[kind](_param_value(value, kind))
+            for value, kind in zip(flat, kinds)]
+
+
+#: parameter kinds whose plan values CuPy passes right as they are: a Python int as 8
+#: bytes (pointers are below 2**63, and the plan holds i64 in signed form), a float or
+#: np.float64 as a double. Converting them costs more than the rest of a small launch.
+_AS_IS = frozenset({"u64", "i64", "f64"})
 
 
 def _param_value(value: object, kind: str) -> object:

@@ -70,7 +70,17 @@ def test_elementwise_launch_covers_every_element_and_passes_the_arrays():
         at = params.index(address)
         assert params[at:at + 5] == [address, address, 0, array.size, 1]
     kinds = program.params[launch.kernel]
-    assert [type(p) for p in launch.params] == [gpu_plan.PARAM_TYPES[k] for k in kinds]
+    assert [_param_size(p) for p in launch.params] == \
+        [np.dtype(gpu_plan.PARAM_TYPES[k]).itemsize for k in kinds]
+
+
+def _param_size(value) -> int:
+    """The bytes CuPy passes for a kernel argument: NumPy scalars as their type, Python
+    ints and floats as 8 bytes."""
+    if isinstance(value, np.generic):
+        return value.itemsize
+    assert isinstance(value, (int, float)) and not isinstance(value, bool)
+    return 8
 
 
 def test_strided_view_is_passed_with_its_strides():
@@ -290,3 +300,43 @@ def test_matmul_with_more_row_tiles_than_grid_y_allows():
     _, device, c = _run(kernels.matmul, a, b)
     tiled = [launch for launch in device.launches if launch.block == (16, 16, 1)]
     assert tiled[0].grid == (1, 65535, 1) and c.shape == (16 * 65535 + 1, 2)
+
+
+def _all_examples():
+    examples = [(name, func, make_args(0)) for name, (func, make_args)
+                in sorted(kernels.EXAMPLES.items())]
+    examples += [(name, ACCEPTANCE[name].func, small_args(ACCEPTANCE[name].make_args))
+                 for name in ACCEPTANCE_ON_GPU if name in ACCEPTANCE]
+    return examples
+
+
+@pytest.mark.parametrize("name,func,args", _all_examples(), ids=lambda v: v
+                         if isinstance(v, str) else "")
+def test_generated_plan_function_matches_the_interpreter(name, func, args):
+    """The launcher runs the plan as generated Python (`gpu_plan_source`); the
+    interpreter is the reference: same kernels, grids, blocks, scalar parameters and
+    written arguments."""
+    from noodle.runtime.gpu_launcher import _argument
+    from noodle.runtime.gpu_plan_source import plan_function
+
+    program = compile_to_ptx(func, arg_types(args))
+    prepared = gpu_plan.PreparedPlan(program.plan)
+
+    def launches(run_with):
+        device = HostDevice()
+        values = [_argument(a, i) for i, a in enumerate(
+            (a.copy() if isinstance(a, np.ndarray) else a for a in args), start=1)]
+        status = gpu_plan.View(np.zeros(1, np.int64), np.dtype(np.int64), 0, (), ())
+        run = gpu_plan.PlanRun(prepared, program.params, device, program.writes)
+        results = run_with(run, [status, *values])
+        kinds = program.params
+        return ([(x.kernel, x.grid, x.block,
+                  [float(p) if k[0] == "f" else int(p)
+                   for p, k in zip(x.params, kinds[x.kernel]) if k != "u64"])
+                 for x in device.launches], run.written,
+                [(r.sizes, r.strides) if isinstance(r, gpu_plan.View) else r for r in results])
+
+    interpreted = launches(lambda run, values: run.run(values))
+    generated = launches(plan_function(prepared))
+    assert generated == interpreted
+    assert interpreted[0], "no launch"
