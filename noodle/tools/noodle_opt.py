@@ -110,6 +110,8 @@ def _names(values: tuple[str, ...]) -> tuple[str, ...]:
               help="On a pass failure or crash, write the IR and pipeline to FILE.")
 @click.option("--mlir-pass-pipeline-local-reproducer", "local_reproducer", is_flag=True,
               help="Narrow the reproducer to the failing top-level pipeline element.")
+@click.option("--dump-pass-pipeline", "dump_pipeline", is_flag=True,
+              help="Print the pipeline (options spelt out) to stderr.")
 @click.option("--run-reproducer", is_flag=True,
               help="Run the pipeline stored in the input (a crash reproducer).")
 @click.pass_context
@@ -168,7 +170,7 @@ def _main(ctx: click.Context, input_file, output: str, pipeline: str | None,
         statistics_display=flags["statistics_display"], debug_info=flags["debug_info"],
         generic=flags["generic"], local_scope=flags["local_scope"],
         large_elements_limit=flags["elide"], reproducer=flags["reproducer"],
-        local_reproducer=flags["local_reproducer"])
+        local_reproducer=flags["local_reproducer"], dump_pipeline=flags["dump_pipeline"])
     status, result = run(config)
     if output == "-":
         sys.stdout.write(result)

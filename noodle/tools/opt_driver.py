@@ -14,7 +14,8 @@ from noodle.dialects import make_context
 from noodle.tools import opt_printing
 from noodle.tools.opt_diagnostics import Collector, Diag, Sources, report
 from noodle.tools.opt_pipeline import (Element, FailureRecord, PipelineError,
-                                       build_pass_manager, canonical_pipeline)
+                                       build_pass_manager, canonical_pipeline,
+                                       dump_pipeline)
 from noodle.tools.opt_printing import PrintingOptions
 from noodle.tools.opt_reproducer import run_forked, signal_name, write_reproducer
 from noodle.tools.opt_source import SourceError, parse_chunk
@@ -46,6 +47,7 @@ class OptConfig:
     large_elements_limit: int | None = None
     reproducer: str | None = None
     local_reproducer: bool = False
+    dump_pipeline: bool = False
     #: filled while running: what to print after the last chunk
     missing_annotations: list[str] = field(default_factory=list)
 
@@ -114,6 +116,8 @@ def _process(config: OptConfig, chunk: Chunk, sources: Sources) -> tuple[bool, s
         except SourceError:
             ok = False
         else:
+            if config.dump_pipeline:
+                sys.stderr.write(dump_pipeline(config.elements))
             ok = _run_pipeline(config, module, collector)
             if ok:
                 output = module.get_asm(

@@ -345,3 +345,27 @@ def _noodle_text(element: PassElement) -> str:
         return element.name
     chosen = {**defaults, **parse_options(element.options)}
     return element.name + "{" + " ".join(f"{k}={v}" for k, v in sorted(chosen.items())) + "}"
+
+
+def dump_pipeline(elements: list[Element]) -> str:
+    """The pipeline as `--dump-pass-pipeline` prints it: mlir-opt's indented layout, every
+    upstream option spelt out, noodle passes where the user put them."""
+    body = _pretty(elements, [], "  ")
+    return f"Pass Manager with {len(elements)} passes:\nbuiltin.module(\n{body}\n)\n\n"
+
+
+def _pretty(elements: list[Element], path: list[str], indent: str) -> str:
+    lines = []
+    for element in elements:
+        if isinstance(element, AnchorElement):
+            nested = _pretty(element.elements, [*path, element.op_name], indent + "  ")
+            lines.append(f"{indent}{element.op_name}(\n{nested}\n{indent})")
+        elif element.is_noodle:
+            lines.append(indent + _noodle_text(element))
+        else:
+            # printed where it is nested (a pass tied to an op kind parses only there), then
+            # cut out of "builtin.module(a(b(PASS)))"
+            printed = str(PassManager.parse(f"builtin.module({_upstream_text([element], path)})"))
+            start = len("builtin.module(") + sum(len(name) + 1 for name in path)
+            lines.append(indent + printed[start:-(len(path) + 1)])
+    return ",\n".join(lines)

@@ -73,6 +73,10 @@ CASES = {
                                    "--cse"],
     "per-pass-flag-options": ["arith.mlir", "--canonicalize=max-iterations=1 top-down=false",
                               "--cse"],
+    "dump-pass-pipeline": ["split.mlir", "--split-input-file", "--dump-pass-pipeline",
+                           "--pass-pipeline=builtin.module(func.func(canonicalize{"
+                           "max-iterations=2},cse),cse,func.func(cse))"],
+    "dump-empty-pipeline": ["arith.mlir", "--dump-pass-pipeline"],
     "verify-diagnostics-mismatch": ["expected_mismatch.mlir", "--verify-diagnostics"],
     "local-reproducer-needs-one-thread": [
         "bufferize_fails.mlir", "--allow-unregistered-dialect", BUFFERIZE,
