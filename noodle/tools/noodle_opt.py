@@ -32,7 +32,7 @@ class _OptCommand(click.Command):
     """Takes the flags that name no option out as per-pass flags, in order."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        known = {o for p in self.params for o in (*p.opts, *p.secondary_opts)}
+        known = {o for p in self.get_params(ctx) for o in (*p.opts, *p.secondary_opts)}
         rest: list[str] = []
         passes: list[tuple[str, str]] = []
         for i, arg in enumerate(args):
@@ -118,7 +118,8 @@ def _names(values: tuple[str, ...]) -> tuple[str, ...]:
 def main(ctx: click.Context, input_file, output: str, pipeline: str | None,
          legacy_passes: tuple[str, ...], run_reproducer: bool, **flags) -> None:
     """Parse INPUT_FILE (MLIR with noodle's and upstream dialects; '-' is stdin), run the
-    passes, print the result, as mlir-opt does."""
+    passes, print the result, as mlir-opt does. A flag naming a pass (--canonicalize,
+    --nir-fold, '--apply-fastmath=flags=nnan') runs it, in order; see --list-passes."""
     try:
         status = _main(ctx, input_file, output, pipeline, legacy_passes, run_reproducer,
                        flags)

@@ -90,6 +90,14 @@ def test_output_file_and_verify_each_off(nir_file, tmp_path):
     assert '"nir.copy"' in out.read_text()
 
 
+def test_help_and_version_are_options_not_passes():
+    done = noodle_opt("--help")
+    assert done.returncode == 0 and "--mlir-print-ir-after-all" in done.stdout
+    assert "--pass-pipeline" in done.stdout
+    done = noodle_opt("--version")
+    assert done.returncode == 0 and "noodle-opt, version" in done.stdout
+
+
 def test_list_passes_lists_upstream_and_noodle_passes_with_options():
     done = noodle_opt("--list-passes")
     assert done.returncode == 0
