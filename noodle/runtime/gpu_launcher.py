@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -22,6 +21,8 @@ from noodle.runtime.gpu_plan import PlanRun, PreparedPlan, View, contiguous_stri
 from noodle.runtime.gpu_plan_source import plan_function
 
 NO_GPU = "needs an NVIDIA GPU and CuPy"
+
+_INT64 = np.dtype(np.int64)
 
 
 def _cupy() -> Any:
@@ -163,6 +164,7 @@ class GpuLauncher:
         self._device_status = kernels_take(program.plan, program.plan["args"][0])
         self._plan = PreparedPlan(program.plan)
         self._run_plan = plan_function(self._plan)
+        self._result_leaves = _type_leaves(program.kernel.result_type)
 
     def __call__(self, *args: object) -> object:
         program, device = self.program, self.device
@@ -176,21 +178,22 @@ class GpuLauncher:
             values.append(_argument(value, position))
         status_owner = np.zeros(1, np.int64)
         if self._device_status:
-            status_owner = device.alloc(np.dtype(np.int64), 1)
-            device.write(status_owner, 0, np.dtype(np.int64), 0)
-        status = View(status_owner, np.dtype(np.int64), 0, (), ())
+            status_owner = device.alloc(_INT64, 1)
+            device.write(status_owner, 0, _INT64, 0)
+        status = View(status_owner, _INT64, 0, (), ())
         run = PlanRun(self._plan, program.params, device, program.writes)
         results = self._run_plan(run, [status, *values])
-        code = int(device.read(status_owner, 0, np.dtype(np.int64)))
+        code = int(device.read(status_owner, 0, _INT64) if self._device_status
+                   else status_owner[0])
         if code:
             raise program.kernel.sites[code - 1].exception()
         if mirror is not None:
             mirror.copy_back(run.written)
         boxed = []
-        for t, value in zip(_type_leaves(program.kernel.result_type), results):
+        for t, value in zip(self._result_leaves, results):
             if isinstance(t, Array):
                 # the function's dtype: buffers are signless (bools stored as bytes)
-                view = replace(value, dtype=t.dtype)
+                view = View(value.owner, t.dtype, value.offset, value.sizes, value.strides)
                 host = None if mirror is None or on_device else mirror.host_view(view)
                 array = host if host is not None else device.array(value.owner, view)
                 boxed.append(array if on_device or not hasattr(array, "get") else array.get())
