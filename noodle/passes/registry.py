@@ -2,7 +2,7 @@
 
 Each pass module declares its name (`PASS_NAME`) and its pass callable, named after the
 module with `_pass` appended, for `PassManager.add(callable, name=PASS_NAME)`; its
-description is the first line of the module docstring ("The `name` pass: what it does").
+description is the first sentence of the module docstring ("The `name` pass: what it does").
 A pass with options declares `PASS_OPTIONS` (option name -> (default, help)) and
 `configure_pass(**options)`, which returns the pass callable for those options (as text,
 the way they are written in a pipeline: `apply-fastmath{flags=nnan,ninf}`).
@@ -11,6 +11,7 @@ pipeline, hence a registry of noodle's own.)
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from types import ModuleType
 
@@ -21,21 +22,25 @@ from noodle.dialects.context import source_location
 from noodle.errors import NoodleError
 from noodle.passes import (approximate_exp, approximate_log, approximate_pow,
                            approximate_sin_cos, approximate_tanh, catseq_flatten,
-                           catseq_to_events, catseq_verify, fastmath, lower_nir, nir_cleanup,
-                           nir_fold, nir_fusion, nir_simplify, reuse_buffers,
-                           widen_bool_memrefs)
+                           catseq_to_events, catseq_verify, fastmath, gpu_map_loops,
+                           gpu_matmul, gpu_merge_modules, gpu_reduce, gpu_serial_loops,
+                           lower_nir, nir_cleanup, nir_fold, nir_fusion, nir_simplify,
+                           reuse_buffers, widen_bool_memrefs)
 
 PassCallable = Callable[[ir.Operation, object], None]
 
 _MODULES = (nir_simplify, nir_fold, nir_cleanup, nir_fusion, lower_nir, fastmath,
             approximate_exp, approximate_log, approximate_sin_cos, approximate_tanh,
-            approximate_pow, reuse_buffers, widen_bool_memrefs, catseq_verify,
+            approximate_pow, reuse_buffers, widen_bool_memrefs, gpu_reduce, gpu_matmul,
+            gpu_serial_loops, gpu_map_loops, gpu_merge_modules, catseq_verify,
             catseq_flatten, catseq_to_events)
 
 
 def _entry(module: ModuleType) -> tuple[str, tuple[PassCallable, str]]:
     run = getattr(module, module.__name__.rsplit(".", 1)[1] + "_pass")
-    summary = module.__doc__.strip().splitlines()[0]
+    # the first sentence of the docstring, which may run over several lines
+    paragraph = " ".join(module.__doc__.strip().split("\n\n", 1)[0].split())
+    summary = re.split(r"(?<=\.)\s", paragraph, maxsplit=1)[0]
     return module.PASS_NAME, (run, summary.split(" pass: ", 1)[-1])
 
 
