@@ -22,6 +22,9 @@ class CompileOptions:
     tier: str = "optimising"
     parallel: bool = False  # array loops run on all cores
     fastmath: frozenset[str] = frozenset()  # LLVM's fast-math flags (`passes.fastmath`)
+    #: matrix products call NumPy's BLAS (`compiler/blas.py`); False for code that must
+    #: not depend on it (noodlec's shared libraries), which then runs noodle's loops
+    blas: bool = True
 
     def at_tier(self, tier: str) -> CompileOptions:
         return replace(self, tier=tier)
@@ -39,7 +42,7 @@ class CompileOptions:
 
     def key(self) -> tuple:
         return (self.boundscheck, self.opt_level, self.tier, self.parallel,
-                tuple(sorted(self.fastmath)))
+                tuple(sorted(self.fastmath)), self.blas)
 
 
 def fastmath_flags(value: bool | str | Iterable[str]) -> frozenset[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from types import FunctionType
 
 from mlir import ir, passmanager
@@ -157,29 +158,38 @@ def add_entry_point(unit: CompilationUnit, symbol: str) -> None:
 
 def make_mlir(unit: CompilationUnit, symbol: str, options: CompileOptions) -> None:
     """nir -> LLVM dialect, in place, as `options` ask (parallel loops, fast math)."""
-    parallel = options.parallel
     with unit.context:
-        try:
-            unit.module.operation.verify()
-            # one value for each size the frontend computed at each use, which nir-fold
-            # compares to tell arrays of one shape
-            passmanager.PassManager.parse("builtin.module(cse)").run(unit.module.operation)
-            nir_simplify(unit.module)
-            nir_fold(unit.module)
-            nir_cleanup(unit.module)
-            fuse_elementwise(unit.module)
-            blas = numpy_blas()
-            lower_nir(unit.module, blas.interface if blas is not None else None, parallel)
-            apply_fastmath(unit.module, options.fastmath)
-            for approximate in MATH_APPROXIMATIONS:
-                approximate(unit.module)
-            to_loops(parallel).run(unit.module.operation)
-            add_entry_point(unit, symbol)
-            widen_bool_memrefs(unit.module.operation)
-            passmanager.PassManager.parse(f"builtin.module({to_llvm_dialect(parallel)})").run(
-                unit.module.operation)
-        except ir.MLIRError as e:  # a noodle bug: the frontend made IR it cannot lower
-            raise LoweringError(f"lowering failed: {e}") from None
+        lower_module(unit.module, options, lambda: add_entry_point(unit, symbol))
+
+
+def lower_module(module: ir.Module, options: CompileOptions,
+                 after_deallocation: Callable[[], None] | None = None) -> None:
+    """A module of nir and upstream dialects on memrefs -> LLVM dialect, in place (in
+    the module's context). `after_deallocation` adds functions that must not have their
+    results copied by buffer deallocation (the JIT's entry point)."""
+    parallel = options.parallel
+    try:
+        module.operation.verify()
+        # one value for each size the frontend computed at each use, which nir-fold
+        # compares to tell arrays of one shape
+        passmanager.PassManager.parse("builtin.module(cse)").run(module.operation)
+        nir_simplify(module)
+        nir_fold(module)
+        nir_cleanup(module)
+        fuse_elementwise(module)
+        blas = numpy_blas() if options.blas else None
+        lower_nir(module, blas.interface if blas is not None else None, parallel)
+        apply_fastmath(module, options.fastmath)
+        for approximate in MATH_APPROXIMATIONS:
+            approximate(module)
+        to_loops(parallel).run(module.operation)
+        if after_deallocation is not None:
+            after_deallocation()
+        widen_bool_memrefs(module.operation)
+        passmanager.PassManager.parse(f"builtin.module({to_llvm_dialect(parallel)})").run(
+            module.operation)
+    except ir.MLIRError as e:  # a noodle bug: the frontend made IR it cannot lower
+        raise LoweringError(f"lowering failed: {e}") from None
 
 
 def make_llvm(unit: CompilationUnit) -> str:
@@ -187,9 +197,21 @@ def make_llvm(unit: CompilationUnit) -> str:
         return mlir_llvm.translate_module_to_llvmir(unit.module.operation)
 
 
+#: Makes a kernel's final LLVM IR from the kernel and the IR of its module: by default
+#: (None) the module with the JIT's Python entry point added where the result type allows
+#: one; noodlec's gives the module with its C functions instead (`compiler/c_abi.py`),
+#: so that a shared library needs no libpython.
+EntryWriter = Callable[[Kernel, str], str]
+
+
 def compile_function(pyfunc: FunctionType, arg_types: tuple[NType, ...],
-                     options: CompileOptions) -> Kernel:
-    """Python function + argument types -> native object code and every stage's text."""
+                     options: CompileOptions, entry_writer: EntryWriter | None = None,
+                     on_stage: Callable[[str, str | bytes], None] | None = None,
+                     last_stage: str = "obj") -> Kernel:
+    """Python function + argument types -> native object code and every stage's text.
+    `on_stage(stage, text)` is told of each stage as soon as it is made (noodlec times
+    them); `last_stage="llvm"` stops before code generation (noodlec links the LLVM IR
+    of several kernels and generates code once)."""
     unit, symbol, result_type = make_nir(pyfunc, arg_types, options)
     reads = {f: source.reads for f, source in unit.sources.items()}
     kernel = Kernel(symbol, entry_symbol(symbol), arg_types, result_type, list(unit.sites),
@@ -198,16 +220,22 @@ def compile_function(pyfunc: FunctionType, arg_types: tuple[NType, ...],
     def keep(stage: str, text: str | bytes) -> None:
         kernel.stages[stage] = text
         _dump(stage, pyfunc.__qualname__, text)
+        if on_stage is not None:
+            on_stage(stage, text)
 
     keep("nir", str(unit.module))
     make_mlir(unit, symbol, options)
     keep("mlir", str(unit.module))
     llvm_ir = make_llvm(unit)
-    if can_have_entry(result_type):
+    if entry_writer is not None:
+        llvm_ir = entry_writer(kernel, llvm_ir)
+    elif can_have_entry(result_type):
         llvm_ir += python_entry_ir(symbol, kernel.entry, arg_types, result_type, llvm_ir)
         kernel.python_entry = True
     keep("llvm", llvm_ir)
     kernel.externals = backend.external_symbols(llvm_ir)
+    if last_stage == "llvm":
+        return kernel
     if os.environ.get("NOODLE_DUMP_IR"):
         keep("asm", backend.emit_assembly(llvm_ir, options.llvm_opt_level))
     keep("obj", backend.emit_object(llvm_ir, options.llvm_opt_level))

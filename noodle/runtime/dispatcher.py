@@ -9,6 +9,7 @@ waits for it.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import json
@@ -16,7 +17,7 @@ import os
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from types import FunctionType
 from typing import Any
@@ -32,7 +33,7 @@ from noodle.runtime.config import config
 from noodle.runtime.executor import CompiledKernel
 from noodle.runtime.kernel_cache import KernelCache
 from noodle.runtime.profiler import HotThreshold, KeyProfile, Stopwatch
-from noodle.runtime.signatures import matches, parse_signature
+from noodle.runtime.signatures import matches, parse_signature, return_conversion
 
 
 class _Interpreted:
@@ -59,12 +60,16 @@ class Dispatcher:
         # the promotion thread swaps kernels while the program calls and compiles
         self._lock = threading.RLock()
         self._declared: list[tuple[NType | None, tuple[NType, ...]]] = []
+        #: the signatures as written, with what they declare (noodlec reads them)
+        self.declared_signatures: list[tuple[str, NType | None, tuple[NType, ...]]] = []
         self._last_key: tuple | None = None
         profiler.track(self)
         for sig in signatures:
             ret, args = parse_signature(sig)
             self._declared.append((ret, args))
-            self._compile(args, ret)
+            self.declared_signatures.append((sig, ret, args))
+            if not _SIGNATURES_ONLY:
+                self._compile(args, ret)
 
     # -- calling -------------------------------------------------------------------------
     # A warm call does not come here: `_install_entries` makes the class's `__call__` the
@@ -341,15 +346,13 @@ class Dispatcher:
     def _return_conversion(self, inferred: NType, declared: NType | None) -> Scalar | None:
         """The scalar type to return instead of `inferred`, as Numba converts a result
         to the declared return type; None when no conversion is needed."""
-        if declared is None or declared == inferred:
-            return None
-        if isinstance(declared, Scalar) and isinstance(inferred, Scalar):
-            return declared
-        code = self.py_func.__code__
-        raise TypingError(f"{self.py_func.__qualname__} returns {inferred}, but its "
-                          f"signature declares {declared}",
-                          SourceLocation(code.co_filename, code.co_firstlineno, 0),
-                          "fix the signature's return type")
+        try:
+            return return_conversion(declared, inferred)
+        except ValueError as e:
+            code = self.py_func.__code__
+            raise TypingError(f"{self.py_func.__qualname__} {e}",
+                              SourceLocation(code.co_filename, code.co_firstlineno, 0),
+                              "fix the signature's return type") from None
 
     def profiles(self) -> list[KeyProfile]:
         with self._lock:
@@ -385,6 +388,21 @@ class Dispatcher:
 
     def __get__(self, obj, objtype=None):
         return self if obj is None else functools.partial(self, obj)
+
+
+#: Set while `signatures_only()` runs: `@jit("sig")` then records its signatures and
+#: compiles none (noodlec imports a file to read them, and compiles them itself)
+_SIGNATURES_ONLY: list[bool] = []
+
+
+@contextlib.contextmanager
+def signatures_only() -> Iterator[None]:
+    """Functions decorated inside this block compile nothing at decoration time."""
+    _SIGNATURES_ONLY.append(True)
+    try:
+        yield
+    finally:
+        _SIGNATURES_ONLY.pop()
 
 
 def _compile_function(pyfunc: FunctionType, key: tuple, options: CompileOptions) -> Kernel:

@@ -61,12 +61,25 @@ def _split(text: str) -> list[str]:
 def parse_signature(sig: str) -> tuple[NType | None, tuple[NType, ...]]:
     """(return type or None when unspecified, argument types)."""
     sig = sig.strip()
-    m = re.fullmatch(r"(.*?)\((.*)\)", sig, flags=re.S)
-    if not m:
+    start = _argument_list_start(sig)
+    if start is None:
         raise ValueError(f"cannot parse signature {sig!r}: expected 'ret(arg, ...)'")
-    ret = parse_type(m.group(1)) if m.group(1).strip() else None
-    args = tuple(parse_type(p) for p in _split(m.group(2)) if p.strip())
+    ret = parse_type(sig[:start]) if sig[:start].strip() else None
+    args = tuple(parse_type(p) for p in _split(sig[start + 1:-1]) if p.strip())
     return ret, args
+
+
+def _argument_list_start(sig: str) -> int | None:
+    """Where the argument list's "(" is: the one matching the final ")" (a tuple return
+    type has parentheses of its own: "Tuple(float64[:], float64)(float64[:])")."""
+    if not sig.endswith(")"):
+        return None
+    depth = 0
+    for i in range(len(sig) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(sig[i], 0)
+        if depth == 0:
+            return i
+    return None
 
 
 def matches(declared: NType, actual: NType) -> bool:
@@ -81,3 +94,29 @@ def matches(declared: NType, actual: NType) -> bool:
         return len(declared.items) == len(actual.items) and all(
             matches(d, a) for d, a in zip(declared.items, actual.items))
     return False
+
+
+def return_conversion(declared: NType | None, inferred: NType) -> Scalar | None:
+    """The scalar type a result of type `inferred` is converted to when a signature
+    declares `declared` (as Numba converts a scalar result to the declared type); None
+    when the result is returned as it is. A declared array or tuple must have the
+    inferred one's dtypes and ranks, item by item (a float64 item of a tuple then stays
+    what the function returns); else ValueError."""
+    if declared is None or declared == inferred:
+        return None
+    if isinstance(declared, Scalar) and isinstance(inferred, Scalar):
+        return declared
+    if not _same_structure(declared, inferred):
+        raise ValueError(f"returns {inferred}, but its signature declares {declared}")
+    return None
+
+
+def _same_structure(declared: NType, inferred: NType) -> bool:
+    if isinstance(declared, Scalar) and isinstance(inferred, Scalar):
+        return declared.dtype == inferred.dtype
+    if isinstance(declared, Array) and isinstance(inferred, Array):
+        return (declared.dtype, declared.ndim) == (inferred.dtype, inferred.ndim)
+    if isinstance(declared, TupleType) and isinstance(inferred, TupleType):
+        return len(declared.items) == len(inferred.items) and all(
+            _same_structure(d, i) for d, i in zip(declared.items, inferred.items))
+    return type(declared) is type(inferred)

