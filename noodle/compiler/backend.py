@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import threading
 from functools import cache
 from pathlib import Path
 
@@ -114,6 +115,36 @@ def make_resolvable(symbols: list[str]) -> None:
                            "library defines")
 
 
+def _new_engine() -> llvm.ExecutionEngine:
+    tm = new_target_machine(2)  # the engine takes ownership of its target machine
+    return llvm.create_mcjit_compiler(llvm.parse_assembly(""), tm)
+
+
+#: At most one engine made ahead of need (`prepare_engine`)
+_spare_engines: list[llvm.ExecutionEngine] = []
+_spare_lock = threading.Lock()
+
+
+def prepare_engine() -> None:
+    """Make the engine that the next `LoadedObject` takes, now. Making one costs ~1 ms
+    of llvmlite calls; a kernel swapped in while its program runs (the optimising tier)
+    should cost the program as few of them as it can, so the dispatcher prepares one
+    where its caller waits anyway (after a baseline compile)."""
+    with _spare_lock:
+        if _spare_engines:
+            return
+    engine = _new_engine()
+    with _spare_lock:
+        _spare_engines.append(engine)
+
+
+def _take_engine() -> llvm.ExecutionEngine:
+    with _spare_lock:
+        if _spare_engines:
+            return _spare_engines.pop()
+    return _new_engine()
+
+
 #: Every object ever loaded stays loaded: an array a kernel returned frees its memory
 #: through a function in the kernel's code (a capsule's destructor) and may outlive the
 #: kernel by far, e.g. after the optimising tier replaced it (Numba keeps its code too).
@@ -126,8 +157,7 @@ class LoadedObject:
 
     def __init__(self, obj: bytes, externals: list[str]):
         make_resolvable(externals)
-        tm = new_target_machine(2)  # the engine takes ownership of its target machine
-        self._engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), tm)
+        self._engine = _take_engine()
         self._engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
         self._engine.finalize_object()
         _LOADED.append(self)

@@ -22,6 +22,7 @@ from concurrent.futures import Future
 from types import FunctionType
 from typing import Any
 
+from noodle.compiler import backend
 from noodle.compiler.kernel import STAGES, Kernel
 from noodle.compiler.options import CompileOptions, fastmath_flags
 from noodle.compiler.types import NType, Scalar, typeof
@@ -173,6 +174,7 @@ class Dispatcher:
                 # bookkeeping wrote (3-6 faults left at the hot call instead of 9-16)
                 for _ in range(2):
                     self._on_hot(key, rehearsal=True)
+                backend.prepare_engine()  # for the promotion's kernel
         profiler.write_metrics_file()
         return kernel
 
