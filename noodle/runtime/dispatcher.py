@@ -32,7 +32,9 @@ from noodle.errors import (LoweringError, NoodleCacheWarning, NoodleError,
 from noodle.runtime import compile_worker, profiler
 from noodle.runtime.config import config
 from noodle.runtime.executor import CompiledKernel
+from noodle.runtime.gpu_calls import ON_CPU, GpuCalls, ptx_of
 from noodle.runtime.kernel_cache import KernelCache
+from noodle.runtime.placement import Placement, check_target
 from noodle.runtime.profiler import HotThreshold, KeyProfile, Stopwatch
 from noodle.runtime.signatures import matches, parse_signature, return_conversion
 
@@ -44,7 +46,8 @@ class _Interpreted:
 class Dispatcher:
     def __init__(self, pyfunc: FunctionType, options: CompileOptions, fallback: bool,
                  signatures: list[str], cache: bool = True, eager: bool = False,
-                 hot: HotThreshold | None = None):
+                 hot: HotThreshold | None = None, target: str = "cpu",
+                 gpu_fallback: bool = False):
         functools.update_wrapper(self, pyfunc)
         self.py_func = pyfunc
         self.options = options
@@ -64,6 +67,15 @@ class Dispatcher:
         #: the signatures as written, with what they declare (noodlec reads them)
         self.declared_signatures: list[tuple[str, NType | None, tuple[NType, ...]]] = []
         self._last_key: tuple | None = None
+        #: where calls run, for target="cuda"/"auto" (`placement`); None: the CPU only
+        self.placement: Placement | None = None
+        self._gpu: GpuCalls | None = None
+        if target != "cpu":
+            code = pyfunc.__code__
+            self.placement = Placement(
+                target, gpu_fallback, pyfunc.__qualname__,
+                SourceLocation(code.co_filename, code.co_firstlineno, 0), config.gpu_threshold)
+            self._gpu = GpuCalls(pyfunc, options, self.placement)
         profiler.track(self)
         for sig in signatures:
             ret, args = parse_signature(sig)
@@ -83,6 +95,10 @@ class Dispatcher:
         if os.environ.get("NOODLE_DISABLE_JIT") == "1":
             return self.py_func(*args, **kwargs)
         args = self._bind(args, kwargs)
+        if self.placement is not None and self.placement.on_gpu(args):
+            result = self._gpu.call(args)
+            if result is not ON_CPU:
+                return result
         key = self._key(args)
         kernel = self._kernels.get(key)
         if kernel is None:
@@ -231,6 +247,8 @@ class Dispatcher:
         with self._lock:
             kernels = list(self._kernels.items())
         head = self._call_python
+        if self.placement is not None and self.placement.may_use_gpu():
+            kernels = []  # each call is placed in Python, by its arrays' sizes
         for key, kernel in kernels:
             entry = getattr(kernel, "native_entry", None)
             if entry is None:
@@ -358,7 +376,8 @@ class Dispatcher:
 
     def profiles(self) -> list[KeyProfile]:
         with self._lock:
-            return list(self._profiles.values())
+            gpu = self._gpu.profiles() if self._gpu is not None else []
+            return list(self._profiles.values()) + gpu
 
     # -- introspection ----------------------------------------------------------------------
     @property
@@ -367,10 +386,17 @@ class Dispatcher:
 
     def inspect(self, stage: str = "nir", signature: tuple | None = None) -> str | bytes:
         """The text of one stage (`STAGES`) of a compiled specialisation (the last one
-        compiled unless `signature` names one)."""
-        if stage not in STAGES:
-            raise ValueError(f"unknown stage {stage!r}; choose from {', '.join(STAGES)}")
+        compiled unless `signature` names one). `stage="ptx"` gives the GPU code of that
+        specialisation (`target="cuda"` or not), for the current GPU or sm_90."""
+        if stage not in STAGES and stage != "ptx":
+            raise ValueError(f"unknown stage {stage!r}; choose from "
+                             f"{', '.join(STAGES)}, ptx")
         key = signature if signature is not None else self._last_key
+        if stage == "ptx":
+            if key is None and self._gpu is not None:
+                key = self._gpu.last_key
+            if key is not None:
+                return ptx_of(self.py_func, key, self.options)
         kernel = self._kernels.get(key)
         if not isinstance(kernel, CompiledKernel):
             raise ValueError(f"{self.py_func.__qualname__} has no compiled specialisation "
@@ -465,16 +491,19 @@ def _compile_job(spec: tuple) -> Callable[[], tuple[str, bytes]]:
     return compile_and_save
 
 
-def jit(func: Callable | str | list | None = None, /, *signatures: str, fallback: bool = True,
+def jit(func: Callable | str | list | None = None, /, *signatures: str,
+        fallback: bool | None = None,
         boundscheck: bool = False, opt_level: int = 3, cache: bool = True,
         eager: bool = False, hot_threshold: int | None = None, parallel: bool = False,
-        fastmath: bool | str | Iterable[str] = False, **unknown: Any):
+        fastmath: bool | str | Iterable[str] = False, target: str | None = None,
+        **unknown: Any):
     """Compile a NumPy-style Python function to native code.
 
     `@jit`, `@jit(**options)`, `jit(f, **options)` and `@jit("float64(float64[:])", ...)`
     (explicit signatures compile at once and refuse other argument types).
     Options: fallback (run as Python with a warning when compilation is impossible;
-    default True), boundscheck (IndexError on out-of-bounds indexing; default False, where
+    default True; with target="cuda", only an explicit True lets a call run on the CPU
+    where the GPU cannot), boundscheck (IndexError on out-of-bounds indexing; default False, where
     out-of-bounds access is undefined as in C and Numba), opt_level (LLVM's at the
     optimising tier, 0-3), cache (keep kernels in the on-disk cache, `NOODLE_CACHE_DIR`;
     default True), eager (compile the optimising tier at once instead of the baseline
@@ -484,7 +513,9 @@ def jit(func: Callable | str | list | None = None, /, *signatures: str, fallback
     reductions run on all cores, and so do the iterations of `noodle.prange` loops;
     default False), fastmath (True, or a set of LLVM's fast-math flags such as
     {"reassoc", "contract"}: float arithmetic may be regrouped, fused, and assume no NaN
-    or infinity, as `noodle.passes.fastmath` says; default False, IEEE arithmetic).
+    or infinity, as `noodle.passes.fastmath` says; default False, IEEE arithmetic),
+    target ("cpu", "cuda" or "auto": where calls run, as `runtime/placement.py` says;
+    default `NOODLE_TARGET` or "cpu").
     """
     if unknown:
         raise TypeError(f"jit() got unknown option(s): {', '.join(sorted(unknown))}")
@@ -505,7 +536,8 @@ def jit(func: Callable | str | list | None = None, /, *signatures: str, fallback
             raise TypeError(f"noodle.jit needs a Python function, got {type(f).__name__}")
         # a class of its own, whose `__call__` can become the kernels' native entries
         own_class = type(f.__name__, (Dispatcher,), {"__module__": f.__module__})
-        return own_class(f, options, fallback, sigs, cache, eager, hot)
+        return own_class(f, options, fallback is not False, sigs, cache, eager, hot,
+                         check_target(target or config.target), fallback is True)
 
     return decorate if func is None else decorate(func)
 
