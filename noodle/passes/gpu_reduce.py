@@ -40,7 +40,7 @@ from noodle.passes.nir_buffers import broadcast_shape, rank_of
 from noodle.passes.nir_dtypes import DType, constant, dtype_attr
 from noodle.passes.nir_elementwise import array_views, of_array_elements
 from noodle.passes.nir_fusion import fused_producer
-from noodle.passes.nir_reduce import _REDUCTIONS as REDUCTIONS
+from noodle.passes.nir_reduce import REDUCTIONS
 
 PASS_NAME = "gpu-reduce"
 

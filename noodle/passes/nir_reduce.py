@@ -26,7 +26,7 @@ from noodle.passes.nir_linalg import PARALLEL, REDUCTION, dims_map, generic
 from noodle.passes.parallel_chunks import MIN_TASK_SIZE, chunk_bounds, chunking
 
 #: nir.reduce kind -> (nir.binary kind that combines, identity value by dtype).
-_REDUCTIONS = {
+REDUCTIONS = {
     "sum": ("add", lambda dtype: 0),
     "prod": ("mul", lambda dtype: 1),
     "min": ("minimum", lambda dtype: dtype.max_value),
@@ -52,7 +52,7 @@ def lower_reduce(op: ir.Operation, fused: Form | None = None,
     are split along their kept dims by the lowering of linalg to parallel loops."""
     x = op.operands[0]
     dtype = dtype_attr(op)
-    combine_kind, identity = _REDUCTIONS[ir.StringAttr(op.attributes["kind"]).value]
+    combine_kind, identity = REDUCTIONS[ir.StringAttr(op.attributes["kind"]).value]
     axes = set(ir.DenseI64ArrayAttr(op.attributes["axes"]))
     keepdims = ir.BoolAttr(op.attributes["keepdims"]).value
     rank = rank_of(x)
