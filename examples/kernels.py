@@ -56,7 +56,8 @@ def normalized(x):
 
 @noodle.jit("float64(float64[:, :])", "int64(int64[:, :])")
 def trace(m):
-    """Two signatures: the C functions are trace__f64a2 and trace__i64a2."""
+    """Two signatures: the C functions are trace__f64a2 and trace__i64a2 (m must not be
+    empty: m[0, 0] gives the zero of its dtype)."""
     total = m[0, 0] * 0
     for i in range(min(m.shape[0], m.shape[1])):
         total += m[i, i]

@@ -53,32 +53,31 @@ def parse_file(path: Path, context: ir.Context) -> ir.Module:
 
 
 def element_dtype(t: ir.Type, where: SourceLocation | None) -> np.dtype:
-    if ir.F64Type.isinstance(t):
+    if isinstance(t, ir.F64Type):
         return np.dtype(np.float64)
-    if ir.F32Type.isinstance(t):
+    if isinstance(t, ir.F32Type):
         return np.dtype(np.float32)
-    if ir.IndexType.isinstance(t):
+    if isinstance(t, ir.IndexType):
         return np.dtype(np.int64)
-    if ir.IntegerType.isinstance(t):
-        width = ir.IntegerType(t).width
-        if width == 1:
+    if isinstance(t, ir.IntegerType):
+        if t.width == 1:
             return np.dtype(np.bool_)
-        if width in (8, 16, 32, 64) and not ir.IntegerType(t).is_unsigned:
-            return np.dtype(f"int{width}")
+        if t.width in (8, 16, 32, 64) and not t.is_unsigned:
+            return np.dtype(f"int{t.width}")
     raise UnsupportedError(f"the C ABI has no type for {t}", where)
 
 
 def c_type_of_mlir(t: ir.Type, where: SourceLocation | None) -> CType:
-    if not ir.MemRefType.isinstance(t):
+    if not isinstance(t, ir.MemRefType):
         return CScalar(element_dtype(t, where))
-    memref = ir.MemRefType(t)
+    memref = t
     dtype = element_dtype(memref.element_type, where)
     sizes = tuple(None if s == _DYNAMIC else s for s in memref.shape)
     strides, offset = memref.get_strides_and_offset()
     if offset != 0 and offset != _DYNAMIC:
         raise UnsupportedError(f"{t}: an array's memory starts at its first element in the "
                                "C ABI (a static offset is not supported)", where)
-    identity = ir.AffineMapAttr.isinstance(memref.layout)
+    identity = isinstance(memref.layout, ir.AffineMapAttr)
     static = tuple(None if s == _DYNAMIC else s for s in strides)
     return CArray(dtype, memref.rank, sizes, static, contiguous=identity)
 

@@ -1,0 +1,358 @@
+"""`noodlec`'s command line: each --emit kind, -O levels, -v, --sig, `.mlir` inputs (NIR
+and upstream dialects), and its errors (source errors with a caret and exit status 1, bad
+options with the usage and exit status 2, no output file left behind on failure)."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import noodle
+from noodle.tools import noodlec
+
+ROOT = Path(__file__).resolve().parents[2]
+KERNELS = ROOT / "examples" / "kernels.py"
+needs_cc = pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler (cc)")
+
+PLAIN = """\
+import numpy as np
+
+
+def scaled_sum(x, s):
+    return np.sum(x) * s
+
+
+def add_one(a):
+    return a + 1
+"""
+
+NIR_FILE = """\
+!vector = memref<?xf64, strided<[?], offset: ?>>
+func.func @expm(%a: !vector) -> !vector {
+  %r = "nir.unary"(%a) {kind = "exp", dtype = "float64"} : (!vector) -> !vector
+  return %r : !vector
+}
+"""
+
+UPSTREAM_FILE = """\
+func.func @scale(%a: memref<?xf64>, %s: f64) -> memref<?xf64> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = memref.dim %a, %c0 : memref<?xf64>
+  %out = memref.alloc(%n) : memref<?xf64>
+  scf.for %i = %c0 to %n step %c1 {
+    %x = memref.load %a[%i] : memref<?xf64>
+    %y = arith.mulf %x, %s : f64
+    memref.store %y, %out[%i] : memref<?xf64>
+  }
+  return %out : memref<?xf64>
+}
+
+func.func @dot3(%a: memref<3xf32>, %b: memref<3xf32>) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %z = arith.constant 0.0 : f32
+  %r = scf.for %i = %c0 to %c3 step %c1 iter_args(%acc = %z) -> f32 {
+    %x = memref.load %a[%i] : memref<3xf32>
+    %y = memref.load %b[%i] : memref<3xf32>
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    scf.yield %s : f32
+  }
+  return %r : f32
+}
+
+func.func private @helper(%x: f64) -> f64 {
+  return %x : f64
+}
+"""
+
+
+def run(*args: str):
+    return CliRunner().invoke(noodlec.main, [str(a) for a in args])
+
+
+@pytest.fixture
+def plain(tmp_path) -> Path:
+    path = tmp_path / "plain.py"
+    path.write_text(PLAIN)
+    return path
+
+
+# -- --emit ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("emit, marker", [
+    ("nir", "func.func private @noodle_fn_axpy"),
+    ("mlir", "llvm.func"),
+    ("llvm", "define i32 @axpy("),
+    ("asm", "axpy:"),
+])
+def test_each_text_stage_goes_to_standard_output(emit, marker):
+    result = run(KERNELS, "--emit", emit)
+    assert result.exit_code == 0, result.output
+    assert marker in result.output
+    if emit in ("nir", "mlir"):  # one module per signature, split as mlir-opt reads them
+        assert result.output.count("// -----") == 7
+
+
+def test_the_text_stages_parse_again(tmp_path):
+    """`nir` (split at `// -----`) parses with noodle's dialects; `llvm` with LLVM."""
+    import llvmlite.binding as llvm
+    from mlir import ir
+
+    from noodle.dialects import make_context
+
+    nir = run(KERNELS, "--emit", "nir").output
+    with make_context():
+        for part in nir.split("// -----\n"):
+            ir.Module.parse(part)
+    llvm.parse_assembly(run(KERNELS, "--emit", "llvm", "-O0").output).verify()
+
+
+def test_emit_obj_writes_a_relocatable_object(tmp_path):
+    out = tmp_path / "k.o"
+    result = run(KERNELS, "--emit", "obj", "-o", out)
+    assert result.exit_code == 0, result.output
+    data = out.read_bytes()
+    assert data[:4] == b"\x7fELF" and data[16] == 1  # ET_REL
+    assert not (tmp_path / "k.h").exists()
+
+
+@needs_cc
+def test_emit_so_is_the_default_and_names_outputs_after_the_input(plain, tmp_path,
+                                                                  monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run(plain, "--sig", "scaled_sum=float64(float64[:], float64)")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "plain.so").exists() and (tmp_path / "plain.h").exists()
+    lib = noodle.load(tmp_path / "plain.so")
+    assert lib.scaled_sum(np.arange(4.0), 0.5) == 3.0
+    assert "int scaled_sum(double *x" in (tmp_path / "plain.h").read_text()
+
+
+@pytest.mark.parametrize("level", ["-O0", "-O1", "-O2", "-O3"])
+def test_each_optimisation_level_compiles(level, tmp_path):
+    out = tmp_path / "k.s"
+    result = run(KERNELS, "--emit", "asm", level, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "axpy:" in out.read_text()
+
+
+def test_optimisation_changes_the_code():
+    o0 = run(KERNELS, "--emit", "asm", "-O0").output
+    o3 = run(KERNELS, "--emit", "asm", "-O3").output
+    assert o0 != o3
+    assert len(o3.splitlines()) < len(o0.splitlines())
+
+
+def test_verbose_prints_each_stage_and_its_time(plain, tmp_path):
+    result = CliRunner().invoke(noodlec.main, [
+        str(plain), "--sig", "add_one=int64[:](int64[:])", "--emit", "obj", "-v",
+        "-o", str(tmp_path / "p.o")])
+    assert result.exit_code == 0, result.output
+    for stage in ("nir", "mlir", "llvm", "link", "obj"):
+        assert f"noodlec: {stage}" in result.output
+    assert " ms  add_one(int64[:](int64[:]))" in result.output
+
+
+def test_sig_compiles_plain_functions_and_mangles_several_signatures(plain):
+    result = run(plain, "--sig", "add_one=int64[:](int64[:])", "--sig",
+                 "add_one=float32[:](float32[:])", "--emit", "llvm")
+    assert result.exit_code == 0, result.output
+    assert "define i32 @add_one__i64a1(" in result.output
+    assert "define i32 @add_one__f32a1(" in result.output
+
+
+def test_parallel_and_fastmath_reach_the_code():
+    plain = run(KERNELS, "--emit", "llvm", "-O0").output
+    fast = run(KERNELS, "--emit", "llvm", "-O0", "--fastmath").output
+    assert "fmul fast" not in plain and "fadd fast" not in plain
+    assert "fmul fast" in fast or "fadd fast" in fast
+    parallel = run(KERNELS, "--emit", "llvm", "-O0", "--parallel").output
+    assert "mlirAsyncRuntime" in parallel
+
+
+# -- .mlir inputs ---------------------------------------------------------------------------
+@needs_cc
+def test_an_nir_file_becomes_a_library(tmp_path):
+    source = tmp_path / "nir_kernels.mlir"
+    source.write_text(NIR_FILE)
+    result = run(source, "-o", tmp_path / "nir_kernels.so")
+    assert result.exit_code == 0, result.output
+    header = (tmp_path / "nir_kernels.h").read_text()
+    assert "int expm(double *arg0, const int64_t *arg0_shape" in header
+    lib = noodle.load(tmp_path / "nir_kernels.so")
+    x = np.linspace(-2, 2, 9)
+    np.testing.assert_allclose(lib.expm(x[::-2]), np.exp(x[::-2]), rtol=1e-15)
+    assert lib.expm(np.zeros(0)).shape == (0,)
+
+
+@needs_cc
+def test_an_upstream_dialect_file_becomes_a_library(tmp_path):
+    source = tmp_path / "upstream.mlir"
+    source.write_text(UPSTREAM_FILE)
+    result = run(source, "-o", tmp_path / "upstream.so")
+    assert result.exit_code == 0, result.output
+    header = (tmp_path / "upstream.h").read_text()
+    assert "helper" not in header  # private functions are not exported
+    lib = noodle.load(tmp_path / "upstream.so")
+    x = np.arange(5.0)
+    np.testing.assert_array_equal(lib.scale(x, 2.0), 2 * x)
+    a, b = np.arange(3, dtype=np.float32), np.ones(3, np.float32)
+    assert lib.dot3(a, b) == np.float32(3.0)
+    with pytest.raises(ValueError, match="shape does not fit"):  # memref<3xf32>
+        lib.dot3(np.ones(4, np.float32), np.ones(4, np.float32))
+    with pytest.raises(TypeError, match="C-contiguous"):  # identity layout
+        lib.scale(x[::2], 2.0)
+
+
+def test_mlir_stages_of_an_mlir_file(tmp_path):
+    source = tmp_path / "upstream.mlir"
+    source.write_text(UPSTREAM_FILE)
+    nir = run(source, "--emit", "nir")
+    assert nir.exit_code == 0 and "scf.for" in nir.output
+    lowered = run(source, "--emit", "mlir")
+    assert "llvm.func @noodle_mlir_scale" in lowered.output
+    assert "define i32 @scale(" in run(source, "--emit", "llvm").output
+
+
+# -- errors ---------------------------------------------------------------------------------
+def test_a_source_error_prints_the_location_line_and_caret_exit_1(tmp_path):
+    source = tmp_path / "bad.py"
+    source.write_text(textwrap.dedent("""\
+        import noodle
+
+
+        @noodle.jit("float64(float64[:])")
+        def f(x):
+            y = x + (1, 2)
+            return y.sum()
+    """))
+    out = tmp_path / "bad.so"
+    result = run(source, "-o", out)
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith(f"{source}:6:9: error: ")
+    assert lines[1] == "    y = x + (1, 2)"
+    assert lines[2] == "        ^"
+    assert not out.exists() and not out.with_suffix(".h").exists()
+    assert list(tmp_path.iterdir()) == [source]  # no temporary file left either
+
+
+def test_a_bad_signature_points_at_its_decorator(tmp_path):
+    source = tmp_path / "badsig.py"
+    source.write_text('import noodle\n\n\n@noodle.jit("float64(floot64[:])")\n'
+                      "def f(x):\n    return x.sum()\n")
+    result = run(source, "--emit", "llvm")
+    assert result.exit_code == 1
+    assert f"{source}:4:" in result.output and "unknown type 'floot64'" in result.output
+    assert "^" in result.output
+
+
+def test_a_syntax_error_has_a_caret(tmp_path):
+    source = tmp_path / "syntax.py"
+    source.write_text("def f(x):\n    return x +* 2\n")
+    result = run(source, "--emit", "nir")
+    assert result.exit_code == 1
+    assert result.output.startswith(f"{source}:2:") and "^" in result.output
+
+
+def test_an_mlir_error_has_its_location_and_caret(tmp_path):
+    source = tmp_path / "broken.mlir"
+    source.write_text("func.func @f(%a: f64) -> f64 {\n  %r = arith.addf %a, %b : f64\n"
+                      "  return %r : f64\n}\n")
+    result = run(source, "-o", tmp_path / "broken.so")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0] == f"{source}:2:23: error: use of undeclared SSA value name"
+    assert lines[2].index("^") == 4 + lines[1].strip().index("%b")
+    assert not (tmp_path / "broken.so").exists()
+
+
+def test_a_file_without_signatures_says_how_to_add_them(plain):
+    result = run(plain, "--emit", "llvm")
+    assert result.exit_code == 1
+    assert "no function has an explicit signature" in result.output
+    assert "--sig" in result.output
+
+
+def test_a_failing_compile_keeps_an_existing_output_as_it_was(tmp_path):
+    source = tmp_path / "bad.py"
+    source.write_text('import noodle\n\n\n@noodle.jit("float64(float64[:])")\n'
+                      "def f(x):\n    return x + (1, 2)\n")
+    out = tmp_path / "lib.o"
+    out.write_bytes(b"old")
+    assert run(source, "--emit", "obj", "-o", out).exit_code == 1
+    assert out.read_bytes() == b"old"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--emit", "exe"], "Invalid value for '--emit'"),
+    (["-O7"], "Invalid value for '-O'"),
+    (["--target", "tpu"], "Invalid value for '--target'"),
+    (["--sig", "no_equals_sign"], "write NAME=SIG"),
+    (["--sig", "f=float64(floot[:])"], "unknown type"),
+    (["--no-such-option"], "No such option"),
+])
+def test_a_bad_option_prints_usage_and_exits_2(args, message, tmp_path):
+    out = tmp_path / "k.so"
+    result = run(KERNELS, "-o", out, *args)
+    assert result.exit_code == 2, result.output
+    assert "Usage:" in result.output and message in result.output
+    assert not out.exists()
+
+
+def test_an_input_of_another_kind_is_a_usage_error(tmp_path):
+    other = tmp_path / "notes.txt"
+    other.write_text("hello")
+    result = run(other)
+    assert result.exit_code == 2 and "expected a .py or .mlir file" in result.output
+
+
+def test_cuda_target_without_ptx_is_refused_clearly():
+    result = run(KERNELS, "--target", "cuda", "--emit", "so")
+    assert result.exit_code == 1
+    assert "not available for --target cuda" in result.output
+
+
+def test_ptx_of_an_elementwise_kernel_or_a_clear_refusal(plain):
+    result = run(plain, "--sig", "add_one=float64[:](float64[:])", "--emit", "ptx",
+                 "--target", "cuda:sm_80")
+    try:
+        import noodle.compiler.gpu  # noqa: F401 - built by the GPU work
+    except ImportError:
+        assert result.exit_code == 1 and "not available yet" in result.output
+        return
+    assert result.exit_code == 0, result.output
+    assert ".target sm_80" in result.output and ".entry" in result.output
+
+
+# -- the command group ----------------------------------------------------------------------
+def test_the_cache_commands_stay(tmp_path):
+    result = run("cache", "stats", "--dir", tmp_path)
+    assert result.exit_code == 0 and "entries:   0" in result.output
+    assert run("cache", "list", "--dir", tmp_path).exit_code == 0
+
+
+def test_compile_is_also_a_named_command_and_help_lists_both():
+    assert "compile" in run("--help").output and "cache" in run("--help").output
+    assert "--emit" in run("compile", "--help").output
+
+
+def test_the_console_script_entry_runs_as_a_module(tmp_path):
+    """`python -m noodle.tools.noodlec` (what the `noodlec` script runs) in a fresh
+    process: exit status 1 for a source error."""
+    source = tmp_path / "bad.py"
+    source.write_text('import noodle\n\n\n@noodle.jit("float64(float64[:])")\n'
+                      "def f(x):\n    return x + (1, 2)\n")
+    done = subprocess.run([sys.executable, "-m", "noodle.tools.noodlec", str(source)],
+                          capture_output=True, text=True, cwd=tmp_path,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 1, done.stderr
+    assert "error:" in done.stderr and done.stdout == ""
