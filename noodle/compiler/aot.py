@@ -30,8 +30,8 @@ from noodle.compiler.c_abi_writer import library_ir, wrapper_ir
 from noodle.compiler.errors_table import ErrorSite
 from noodle.compiler.kernel import Kernel
 from noodle.compiler.options import CompileOptions
-from noodle.compiler.types import NType, Scalar, leaf_types
-from noodle.errors import NoodleError, SourceLocation
+from noodle.compiler.types import Array, NType, Scalar, TupleType, leaf_types
+from noodle.errors import NoodleError, SourceLocation, TypingError
 
 #: what `--emit` can ask for, in pipeline order (`so` also writes the header)
 EMIT_KINDS = ("nir", "mlir", "llvm", "asm", "obj", "so")
@@ -138,6 +138,10 @@ def c_function(item: PythonSignature, kernel: Kernel, status_offset: int) -> CFu
     result_type = kernel.result_type
     if isinstance(declared, Scalar) and isinstance(result_type, Scalar):
         result_type = declared  # the C function converts, as the JIT does
+    elif declared is not None and not _fits(declared, result_type):
+        raise TypingError(f"{item.pyfunc.__qualname__} returns {result_type}, but its "
+                          f"signature declares {declared}", where,
+                          "fix the signature's return type")
     params = [p for name, t in zip(item.param_names, item.arg_types)
               for p in c_abi.leaf_params(name, t)]
     results = [c_abi.c_type_of(t) for t in leaf_types(result_type)]
@@ -152,6 +156,19 @@ def c_function(item: PythonSignature, kernel: Kernel, status_offset: int) -> CFu
                                    result_type)
     return CFunction(item.c_name, kernel.entry, params, results, callee_results,
                      noodle_kernel=True, status_offset=status_offset, python=python)
+
+
+def _fits(declared: NType, inferred: NType) -> bool:
+    """Whether a declared array or tuple return type has the inferred one's dtypes and
+    ranks, item by item (as `@jit` requires)."""
+    if isinstance(declared, TupleType) and isinstance(inferred, TupleType):
+        return len(declared.items) == len(inferred.items) and all(
+            _fits(d, i) for d, i in zip(declared.items, inferred.items))
+    if isinstance(declared, Array) and isinstance(inferred, Array):
+        return (declared.dtype, declared.ndim) == (inferred.dtype, inferred.ndim)
+    if isinstance(declared, Scalar) and isinstance(inferred, Scalar):
+        return declared.dtype == inferred.dtype
+    return type(declared) is type(inferred)
 
 
 def _where(pyfunc: FunctionType) -> SourceLocation:

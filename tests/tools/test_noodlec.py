@@ -356,3 +356,13 @@ def test_the_console_script_entry_runs_as_a_module(tmp_path):
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert done.returncode == 1, done.stderr
     assert "error:" in done.stderr and done.stdout == ""
+
+
+def test_a_return_type_that_does_not_fit_is_a_source_error(tmp_path):
+    source = tmp_path / "wrong.py"
+    source.write_text('import noodle\n\n\n@noodle.jit("float64[:, :](float64[:])")\n'
+                      "def f(x):\n    return x + 1.0\n")
+    result = run(source, "--emit", "llvm")
+    assert result.exit_code == 1
+    assert result.output.startswith(f"{source}:4:1: error: f returns array(float64, 1d), "
+                                    "but its signature declares array(float64, 2d)")

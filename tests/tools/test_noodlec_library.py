@@ -293,3 +293,106 @@ def _plain(value: object) -> object:
     if isinstance(value, (np.integer, int)):
         return int(value)
     return value
+
+
+# -- results that view memory, bools, in-place kernels, parallel code ------------------------
+MORE = '''
+import numpy as np
+import noodle
+
+
+@noodle.jit("float64[:](float64[:])")
+def tail(x):
+    return x[1:]
+
+
+@noodle.jit("Tuple(float64[:], float64[:], float64[:])(float64[:])")
+def three(x):
+    y = x * 2.0
+    return y, y[::2], x[::-1]
+
+
+@noodle.jit("bool[:](float64[:], float64)")
+def above(x, t):
+    return x > t
+
+
+@noodle.jit("bool(int64, bool)")
+def odd_and(n, flag):
+    return (n % 2 == 1) and flag
+
+
+@noodle.jit("float32(float64[:])")
+def total32(x):
+    return x.sum()
+
+
+@noodle.jit("float64[:](float64[:], float64[:])", parallel=True)
+def hypot(x, y):
+    return np.sqrt(x * x + y * y)
+
+
+@noodle.jit("void(float64[:, :], float64)")
+def fill(x, v):
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            x[i, j] = v + i
+'''
+
+
+@pytest.fixture(scope="module")
+def more(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("more")
+    source = directory / "more.py"
+    source.write_text(MORE)
+    result = CliRunner().invoke(noodlec.main, [str(source), "-o", str(directory / "more.so")])
+    assert result.exit_code == 0, result.output
+    spec = importlib.util.spec_from_file_location("_aot_more", source)
+    jitted = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(jitted)
+    return noodle.load(directory / "more.so"), jitted
+
+
+def test_a_result_viewing_an_argument_keeps_it_alive(more):
+    lib, jitted = more
+    x = np.arange(6.0)
+    t = lib.tail(x)
+    assert np.shares_memory(t, x)
+    del x
+    np.testing.assert_array_equal(t, jitted.tail(np.arange(6.0)))
+
+
+def test_results_sharing_one_allocation_and_viewing_an_argument(more):
+    lib, jitted = more
+    x = np.arange(7.0)
+    a, b, c = lib.three(x)
+    assert np.shares_memory(a, b) and np.shares_memory(c, x)
+    for got, expected in zip((a, b, c), jitted.three(x)):
+        np.testing.assert_array_equal(got, expected)
+    del a  # b views a's allocation, which stays alive
+    np.testing.assert_array_equal(b, 2 * x[::2])
+
+
+def test_bools_scalar_conversion_and_in_place_kernels(more):
+    lib, jitted = more
+    x = np.linspace(-1, 1, 9)
+    got = lib.above(x, 0.1)
+    assert got.dtype == np.bool_
+    np.testing.assert_array_equal(got, jitted.above(x, 0.1))
+    for n, flag in ((3, True), (3, False), (4, True), (-7, True)):
+        assert lib.odd_and(n, flag) is jitted.odd_and(n, flag)
+    total = lib.total32(x[::2])
+    assert type(total) is type(jitted.total32(x[::2])) is np.float32
+    grid = np.zeros((3, 8))
+    assert lib.fill(grid[:, ::2], 5.0) is None
+    expected = np.zeros((3, 8))
+    jitted.fill(expected[:, ::2], 5.0)
+    np.testing.assert_array_equal(grid, expected)
+
+
+def test_a_parallel_kernel_runs_from_the_library(more):
+    lib, jitted = more
+    rng = np.random.default_rng(1)
+    x, y = rng.standard_normal(300_000), rng.standard_normal(300_000)
+    np.testing.assert_allclose(lib.hypot(x, y), np.hypot(x, y), rtol=1e-15)
+    np.testing.assert_array_equal(lib.hypot(x, y), jitted.hypot(x, y))
