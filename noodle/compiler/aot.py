@@ -64,7 +64,6 @@ class Built:
     llvm_modules: list[str] = field(default_factory=list)
     externals: set[str] = field(default_factory=set)
     llvm: str = ""
-    parallel: bool = False
 
 
 #: (stage, seconds, what it was for) as each stage finishes
@@ -75,7 +74,7 @@ def build(inputs: list[PythonSignature | MlirFile], lib: str, options: CompileOp
           until: str, timer: Timer | None = None) -> Built:
     """Run the stages up to `until` (nir, mlir or llvm; the later ones are `make_*` of
     the result)."""
-    built = Built(parallel=options.parallel)
+    built = Built()
     for item in inputs:
         if isinstance(item, PythonSignature):
             _python_unit(item, built, until, timer)
@@ -123,8 +122,10 @@ def _python_unit(item: PythonSignature, built: Built, until: str,
         return add_c_function(module_ir, f)
 
     kernel = compile_function(item.pyfunc, item.arg_types, item.options, entry_writer,
-                              on_stage, last_stage="llvm")
+                              on_stage, last_stage=until)
     built.units.append((what, {s: kernel.stages[s] for s in ("nir", "mlir")}))
+    if until == "mlir":
+        return
     built.sites += kernel.sites
     built.llvm_modules.append(kernel.stages["llvm"])
     built.externals.update(kernel.externals)

@@ -38,8 +38,6 @@ from noodle.compiler.types import Array, NoneType, NType, Scalar, TupleType
 #: The most dimensions an array result may have (`noodle_array` holds them inline, so
 #: that a result is one struct the caller declares on its stack)
 MAX_NDIM = 8
-#: bytes of `noodle_array`: data, base, ndim, shape[MAX_NDIM], strides[MAX_NDIM]
-ARRAY_STRUCT_SIZE = 24 + 16 * MAX_NDIM
 STATUS_BAD_STRIDES = -1
 STATUS_BAD_SHAPE = -2
 #: the symbol of the library's metadata (a NUL-terminated JSON text, `library_metadata`)
@@ -120,7 +118,8 @@ def leaf_params(name: str, t: NType) -> list[CParam]:
         return [p for i, item in enumerate(t.items) for p in leaf_params(f"{name}_{i}", item)]
     if isinstance(t, NoneType):
         return []
-    return [CParam(name, c_type_of(t))]
+    # a Python parameter may have a C keyword's name (`float`, `char`)
+    return [CParam(f"{name}_" if name in _C_KEYWORDS else name, c_type_of(t))]
 
 
 def check_identifier(name: str) -> None:
@@ -243,15 +242,20 @@ def header_text(lib: str, functions: list[CFunction], version: str) -> str:
 
 
 def _declarations(f: CFunction) -> list[str]:
-    out = []
+    out, taken = [], set()
     for p in f.params:
         if isinstance(p.type, CScalar):
             out.append(f"{c_type(p.type.dtype)} {p.name}")
+            taken.add(p.name)
         else:
             out += [f"{c_type(p.type.dtype)} *{p.name}", f"const int64_t *{p.name}_shape",
                     f"const int64_t *{p.name}_strides"]
+            taken |= {p.name, f"{p.name}_shape", f"{p.name}_strides"}
+    stem = "out"
+    while stem in taken or any(n.startswith(stem) and n[len(stem):].isdigit() for n in taken):
+        stem += "_"  # a parameter is called `out` already
     for i, r in enumerate(f.results):
-        name = "out" if len(f.results) == 1 else f"out{i}"
+        name = stem if len(f.results) == 1 else f"{stem}{i}"
         what = "noodle_array" if isinstance(r, CArray) else c_type(r.dtype)
         out.append(f"{what} *{name}")
     return out

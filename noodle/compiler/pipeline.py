@@ -214,8 +214,8 @@ def compile_function(pyfunc: FunctionType, arg_types: tuple[NType, ...],
                      last_stage: str = "obj") -> Kernel:
     """Python function + argument types -> native object code and every stage's text.
     `on_stage(stage, text)` is told of each stage as soon as it is made (noodlec times
-    them); `last_stage="llvm"` stops before code generation (noodlec links the LLVM IR
-    of several kernels and generates code once)."""
+    them); `last_stage` "mlir" or "llvm" stops after that stage (noodlec links the LLVM
+    IR of several kernels and generates code once)."""
     unit, symbol, result_type = make_nir(pyfunc, arg_types, options)
     reads = {f: source.reads for f, source in unit.sources.items()}
     kernel = Kernel(symbol, entry_symbol(symbol), arg_types, result_type, list(unit.sites),
@@ -230,6 +230,8 @@ def compile_function(pyfunc: FunctionType, arg_types: tuple[NType, ...],
     keep("nir", str(unit.module))
     make_mlir(unit, symbol, options)
     keep("mlir", str(unit.module))
+    if last_stage == "mlir":
+        return kernel
     llvm_ir = make_llvm(unit)
     if entry_writer is not None:
         llvm_ir = entry_writer(kernel, llvm_ir)

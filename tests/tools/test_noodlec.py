@@ -366,3 +366,32 @@ def test_a_return_type_that_does_not_fit_is_a_source_error(tmp_path):
     assert result.exit_code == 1
     assert result.output.startswith(f"{source}:4:1: error: f returns array(float64, 1d), "
                                     "but its signature declares array(float64, 2d)")
+
+
+@needs_cc
+def test_several_inputs_make_one_library_whose_header_compiles(tmp_path):
+    """A Python file and an .mlir file in one library; parameters named like C keywords
+    or like the results (`out`) get names of their own in the header."""
+    source = tmp_path / "names.py"
+    source.write_text("def f(x, out, char):\n    out[:] = x * char\n    return out.sum()\n")
+    upstream = tmp_path / "upstream.mlir"
+    upstream.write_text(UPSTREAM_FILE)
+    library = tmp_path / "both.so"
+    result = run(source, upstream, "--sig", "f=float64(float64[:], float64[:], float64)",
+                 "-o", library)
+    assert result.exit_code == 0, result.output
+    header = library.with_suffix(".h")
+    assert "double char_, double *out_)" in header.read_text()
+    main = tmp_path / "main.c"
+    main.write_text('#include "both.h"\nint main(void) { double x[2] = {1, 2}, o[2], r;\n'
+                    "  int64_t n[1] = {2};\n  return f(x, n, NULL, o, n, NULL, 3.0, &r)"
+                    " || r != 9.0 || both_error_message(0) == NULL;\n}\n")
+    build = subprocess.run(["cc", "-std=c99", "-Wall", "-Werror", "-I", str(tmp_path),
+                            str(main), str(library), f"-Wl,-rpath,{tmp_path}", "-o",
+                            str(tmp_path / "main")], capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    assert subprocess.run([str(tmp_path / "main")]).returncode == 0
+    lib = noodle.load(library)
+    out = np.zeros(3)
+    assert lib.f(np.arange(3.0), out, 2.0) == 6.0 and list(out) == [0.0, 2.0, 4.0]
+    np.testing.assert_array_equal(lib.scale(np.arange(3.0), 2.0), [0.0, 2.0, 4.0])
