@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FunctionType
+from typing import TypeVar
 
 import llvmlite.binding as llvm
 
@@ -30,6 +31,7 @@ from noodle.compiler.c_abi_writer import library_ir, wrapper_ir
 from noodle.compiler.errors_table import ErrorSite
 from noodle.compiler.kernel import Kernel
 from noodle.compiler.options import CompileOptions
+from noodle.compiler.pipeline import compile_function, make_nir
 from noodle.compiler.types import Array, NType, Scalar, TupleType, leaf_types
 from noodle.errors import NoodleError, SourceLocation, TypingError
 
@@ -68,26 +70,29 @@ class Built:
 
 #: (stage, seconds, what it was for) as each stage finishes
 Timer = Callable[[str, float, str], None]
+T = TypeVar("T")
 
 
 def build(inputs: list[PythonSignature | MlirFile], lib: str, options: CompileOptions,
           until: str, timer: Timer | None = None) -> Built:
     """Run the stages up to `until` (nir, mlir or llvm; the later ones are `make_*` of
     the result)."""
+    # (mlir_input builds on this module's `Built` and `add_c_function`)
+    from noodle.compiler.mlir_input import compile_mlir_file
+
     built = Built()
     for item in inputs:
         if isinstance(item, PythonSignature):
             _python_unit(item, built, until, timer)
         else:
-            from noodle.compiler.mlir_input import compile_mlir_file
-
             compile_mlir_file(item.path, built, options, until, timer)
     if until == "llvm":
         built.llvm = timed("link", lib, timer, lambda: link(built, lib))
     return built
 
 
-def timed(stage: str, what: str, timer: Timer | None, make: Callable):
+def timed(stage: str, what: str, timer: Timer | None, make: Callable[[], T]) -> T:
+    """`make()`, its time told to `timer`."""
     start = time.perf_counter()
     result = make()
     if timer is not None:
@@ -97,14 +102,10 @@ def timed(stage: str, what: str, timer: Timer | None, make: Callable):
 
 def _python_unit(item: PythonSignature, built: Built, until: str,
                  timer: Timer | None) -> None:
-    from noodle.compiler.pipeline import compile_function, make_nir
-
     what = f"{item.pyfunc.__qualname__}({item.signature})"
     if until == "nir":  # the frontend only
-        start = time.perf_counter()
-        unit, _, _ = make_nir(item.pyfunc, item.arg_types, item.options)
-        if timer is not None:
-            timer("nir", time.perf_counter() - start, what)
+        unit, _, _ = timed("nir", what, timer,
+                           lambda: make_nir(item.pyfunc, item.arg_types, item.options))
         built.units.append((what, {"nir": str(unit.module)}))
         return
     offset = len(built.sites)

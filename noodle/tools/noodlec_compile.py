@@ -116,20 +116,15 @@ def python_signatures(path: Path, extra: list[tuple[str, str]],
                 and value.declared_signatures:
             found[value.py_func.__name__] = (value.py_func, _merged(options, value.options),
                                              [s for s, _, _ in value.declared_signatures])
-    for name, sig in extra:
+    for name, sig in extra:  # (each input takes the --sig of the functions it has)
         value = getattr(module, name, None)
         if isinstance(value, Dispatcher):
             pyfunc, own = value.py_func, _merged(options, value.options)
         elif isinstance(value, FunctionType):
             pyfunc, own = value, options
         else:
-            raise click.BadParameter(f"{path} has no function {name!r}",
-                                     param_hint="--sig")
+            continue
         found.setdefault(name, (pyfunc, own, []))[2].append(sig)
-    if not found:
-        raise NoodleError(f"{path}: no function has an explicit signature",
-                          hint='decorate one with @noodle.jit("float64(float64[:])") or '
-                               "pass --sig NAME=SIG")
     out = []
     for name, (pyfunc, own, sigs) in found.items():
         params = list(inspect.signature(pyfunc).parameters)
@@ -231,11 +226,23 @@ def _compile(inputs: tuple[Path, ...], emit: str, output: Path | None,
              target: tuple[str, str | None], sigs: list[tuple[str, str]], lib: str,
              options: CompileOptions, verbose: bool) -> dict[Path, str | bytes]:
     units: list[aot.PythonSignature | aot.MlirFile] = []
+    without = []  # Python inputs with nothing to compile
     for path in inputs:
         if path.suffix == ".py":
-            units += python_signatures(path, sigs, options)
+            found = python_signatures(path, sigs, options)
+            units += found
+            without += [] if found else [path]
         else:
             units.append(aot.MlirFile(path))
+    named = {u.pyfunc.__name__ for u in units if isinstance(u, aot.PythonSignature)}
+    for name, _ in sigs:
+        if name not in named:
+            raise click.BadParameter(f"no Python input has a function {name!r}",
+                                     param_hint="--sig")
+    if without:
+        raise NoodleError(f"{without[0]}: no function has an explicit signature",
+                          hint='decorate one with @noodle.jit("float64(float64[:])") or '
+                               "pass --sig NAME=SIG")
     timer = _print_time if verbose else None
     destination = output if output is not None else Path("-")
     if emit == "ptx" or target[0] == "cuda":

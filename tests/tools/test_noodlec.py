@@ -395,3 +395,9 @@ def test_several_inputs_make_one_library_whose_header_compiles(tmp_path):
     out = np.zeros(3)
     assert lib.f(np.arange(3.0), out, 2.0) == 6.0 and list(out) == [0.0, 2.0, 4.0]
     np.testing.assert_array_equal(lib.scale(np.arange(3.0), 2.0), [0.0, 2.0, 4.0])
+
+
+def test_sig_naming_a_missing_function_is_a_usage_error(plain):
+    result = run(plain, "--sig", "nope=float64(float64)", "--emit", "llvm")
+    assert result.exit_code == 2
+    assert "no Python input has a function 'nope'" in result.output
