@@ -229,11 +229,26 @@ def _load(path: str, mtime: float) -> Library:
 
 def load(path: str | os.PathLike) -> Library:
     """The functions of the shared library `path` that `noodlec` made, as Python
-    callables. Loaded once per file (and again when the file changes)."""
+    callables; or, for a Python source (`kernels.py`), of the library noodlec makes of
+    it, from the kernel cache (`aot_source.py`). Loaded once per file (and again when the
+    file changes)."""
     resolved = Path(path).resolve()
     if not resolved.exists():
         raise FileNotFoundError(f"no such library: {path}")
+    if resolved.suffix == ".py":
+        return _load_source(str(resolved), resolved.stat().st_mtime)
     return _load(str(resolved), resolved.stat().st_mtime)
+
+
+@cache
+def _load_source(path: str, mtime: float) -> Library:
+    from noodle.runtime.aot_source import library_file
+
+    materialised = library_file(Path(path))
+    try:
+        return Library(materialised)
+    finally:
+        materialised.unlink()  # mapped by now
 
 
 def _as_array(out: NoodleArray, t: Array, owner: object) -> np.ndarray:

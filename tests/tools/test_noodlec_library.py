@@ -396,3 +396,20 @@ def test_a_parallel_kernel_runs_from_the_library(more):
     x, y = rng.standard_normal(300_000), rng.standard_normal(300_000)
     np.testing.assert_allclose(lib.hypot(x, y), np.hypot(x, y), rtol=1e-15)
     np.testing.assert_array_equal(lib.hypot(x, y), jitted.hypot(x, y))
+
+
+def test_load_of_a_python_source_compiles_once_into_the_kernel_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("NOODLE_CACHE_DIR", str(tmp_path / "cache"))
+    source = tmp_path / "src_kernels.py"
+    source.write_text('import noodle\n\n\n@noodle.jit("float64(float64[:])")\n'
+                      "def total(x):\n    return x.sum()\n")
+    lib = noodle.load(source)
+    assert lib.total(np.arange(5.0)) == 10.0
+    listed = CliRunner().invoke(noodlec.main, ["cache", "list", "--dir", str(tmp_path / "cache")])
+    assert "src_kernels.py shared library noodlec" in listed.output
+    source.write_text(source.read_text().replace("x.sum()", "x.sum() * 2"))
+    os.utime(source, ns=(1, 1))  # a new mtime, whatever the clock's resolution
+    assert noodle.load(source).total(np.arange(5.0)) == 20.0
+    entries = CliRunner().invoke(noodlec.main, ["cache", "stats", "--dir",
+                                                str(tmp_path / "cache")]).output
+    assert "entries:   2" in entries
