@@ -331,6 +331,11 @@ def test_ptx_of_an_elementwise_kernel_or_a_clear_refusal(plain):
         return
     assert result.exit_code == 0, result.output
     assert ".target sm_80" in result.output and ".entry" in result.output
+    from noodle.compiler.gpu import toolkit
+    from noodle.compiler.gpu.compile import assemble_ptx
+
+    if toolkit.ptxas_path() is not None:  # valid PTX: ptxas assembles it
+        assert assemble_ptx(result.output, "sm_80")
 
 
 # -- the command group ----------------------------------------------------------------------
