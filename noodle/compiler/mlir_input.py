@@ -1,10 +1,10 @@
-"""`.mlir` files as noodlec's input: a module in nir and upstream dialects on memrefs
-(func, arith, math, scf, memref, linalg, ...), parsed with noodle's dialects loaded and
-lowered by the same passes as a Python kernel. Each public `func.func` becomes a C
-function of the same name (`c_abi.py`): memref arguments are arrays (an identity layout
-asks for C-contiguous ones, static sizes and strides are checked), integer, index and
-float arguments are scalars. The function itself is renamed (`noodle_mlir_<name>`) so
-that the C function can take its name."""
+"""`.mlir` files as noodlec's input: a module in nir and upstream dialects (func, arith,
+math, scf, memref, linalg, ...; code on tensors is bufferized first), parsed with noodle's
+dialects loaded and lowered by the same passes as a Python kernel. Each public
+`func.func` becomes a C function of the same name (`c_abi.py`): memref arguments are
+arrays (an identity layout asks for C-contiguous ones, static sizes and strides are
+checked), integer, index and float arguments are scalars. The function itself is renamed
+(`noodle_mlir_<name>`) so that the C function can take its name."""
 from __future__ import annotations
 
 import re
@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from mlir import ir
+from mlir import ir, passmanager
 from mlir.dialects import llvm as mlir_llvm
 
 from noodle.compiler.aot import Built, Timer, add_c_function
@@ -124,6 +124,19 @@ def public_functions(module: ir.Module, path: Path) -> list[tuple[ir.Operation, 
     return out
 
 
+#: Upstream code on tensors (linalg, tensor) gets buffers first; at the functions' boundary
+#: identity layouts, so that a tensor argument is a C-contiguous array
+BUFFERIZE = ("builtin.module(one-shot-bufferize{bufferize-function-boundaries "
+             "function-boundary-type-conversion=identity-layout-map})")
+
+
+def _bufferize(module: ir.Module) -> None:
+    try:
+        passmanager.PassManager.parse(BUFFERIZE).run(module.operation)
+    except ir.MLIRError as e:
+        raise UnsupportedError(f"the tensors of this module do not bufferize: {e}") from None
+
+
 def compile_mlir_file(path: Path, built: Built, options: CompileOptions, until: str,
                       timer: Timer | None) -> None:
     """Add the stages of the `.mlir` file `path` to `built` (up to `until`)."""
@@ -147,6 +160,8 @@ def compile_mlir_file(path: Path, built: Built, options: CompileOptions, until: 
         built.units.append((what, texts))
         return
     with context, ir.Location.unknown():
+        if "tensor<" in texts["nir"]:
+            _bufferize(module)
         functions = public_functions(module, path)
         for op, f in functions:
             old = ir.StringAttr(op.attributes["sym_name"]).value

@@ -212,6 +212,36 @@ def test_an_upstream_dialect_file_becomes_a_library(tmp_path):
         lib.scale(x[::2], 2.0)
 
 
+TENSOR_FILE = """\
+#map = affine_map<(d0) -> (d0)>
+func.func @add(%a: tensor<?xf64>, %b: tensor<?xf64>) -> tensor<?xf64> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %a, %c0 : tensor<?xf64>
+  %e = tensor.empty(%n) : tensor<?xf64>
+  %r = linalg.generic {indexing_maps = [#map, #map, #map], iterator_types = ["parallel"]}
+      ins(%a, %b : tensor<?xf64>, tensor<?xf64>) outs(%e : tensor<?xf64>) {
+  ^bb0(%x: f64, %y: f64, %o: f64):
+    %s = arith.addf %x, %y : f64
+    linalg.yield %s : f64
+  } -> tensor<?xf64>
+  return %r : tensor<?xf64>
+}
+"""
+
+
+@needs_cc
+def test_upstream_code_on_tensors_is_bufferized(tmp_path):
+    source = tmp_path / "tensors.mlir"
+    source.write_text(TENSOR_FILE)
+    result = run(source, "-o", tmp_path / "tensors.so")
+    assert result.exit_code == 0, result.output
+    lib = noodle.load(tmp_path / "tensors.so")
+    x = np.arange(6.0)
+    np.testing.assert_array_equal(lib.add(x, 10 * x), 11 * x)
+    with pytest.raises(TypeError, match="C-contiguous"):
+        lib.add(x[::2], x[::2])
+
+
 def test_mlir_stages_of_an_mlir_file(tmp_path):
     source = tmp_path / "upstream.mlir"
     source.write_text(UPSTREAM_FILE)
