@@ -34,6 +34,8 @@ def cases() -> list[Case]:
     x, y = rng.standard_normal(12), rng.standard_normal(18)
     add("axpy", "axpy", -2.0, x[::2], y[::-3])  # strided and reversed
     add("axpy", "axpy", 0.5, rng.standard_normal(5), rng.standard_normal(4))  # broadcast
+    special = np.array([np.nan, np.inf, -np.inf, -0.0, 5e-324, 1.7e308])
+    add("axpy", "axpy", 2.0, special, special[::-1].copy())
 
     for n in (9, 1, 100):
         add("rms", "rms", rng.standard_normal(n))

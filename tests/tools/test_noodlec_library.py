@@ -185,7 +185,10 @@ _PRINT = textwrap.dedent("""
 
 def _literal(value: object, dtype: np.dtype) -> str:
     if dtype.kind == "f":
-        return f"{float(value)!r}" if dtype.itemsize == 8 else f"{float(value)!r}f"
+        number = float(value)
+        if not np.isfinite(number):
+            return "NAN" if np.isnan(number) else ("INFINITY" if number > 0 else "-INFINITY")
+        return f"{number!r}" if dtype.itemsize == 8 else f"{number!r}f"
     return f"INT64_C({int(value)})" if dtype.itemsize == 8 else str(int(value))
 
 
@@ -252,7 +255,8 @@ def test_c_program_matches_jit_and_numpy(library, jitted, tmp_path):
     all_cases = cases()
     blocks = [_c_call(i, case, overloads[case.c_name]) for i, case in enumerate(all_cases)]
     source = tmp_path / "main.c"
-    source.write_text("#include <stdio.h>\n#include \"kernels.h\"\n" + _PRINT
+    source.write_text("#include <math.h>\n#include <stdio.h>\n#include \"kernels.h\"\n"
+                      + _PRINT
                       + "int main(void) {\n" + "\n".join(blocks) + "\nreturn 0;\n}\n")
     program = tmp_path / "main"
     build = subprocess.run(["cc", "-std=c99", "-Wall", "-Werror", "-I", str(library.parent),
