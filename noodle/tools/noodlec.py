@@ -14,10 +14,9 @@ class _CompileByDefault(click.Group):
     `noodlec kernels.py -o kernels.so` reads like a compiler's command line."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        first = next((a for a in args if not a.startswith("-") or a == "-"), None)
-        own = {"--help", "--version"}
-        if first is not None and first not in self.commands \
-                or (args and first is None and not own & set(args)):
+        # a command is named first (`noodlec cache list`); the group's own options are
+        # --help and --version alone
+        if args and args[0] not in self.commands and args[0] not in ("--help", "--version"):
             args = ["compile", *args]
         return super().parse_args(ctx, args)
 

@@ -436,3 +436,12 @@ def test_sig_naming_a_missing_function_is_a_usage_error(plain):
     result = run(plain, "--sig", "nope=float64(float64)", "--emit", "llvm")
     assert result.exit_code == 2
     assert "no Python input has a function 'nope'" in result.output
+
+
+def test_only_a_first_argument_names_a_command(tmp_path):
+    """`-o cache` is an output file called cache, not the cache command."""
+    out = tmp_path / "cache"
+    result = run("--emit", "obj", "-o", out, KERNELS)
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes()[:4] == b"\x7fELF"
+    assert run().exit_code == 0 and "Commands:" in run().output
