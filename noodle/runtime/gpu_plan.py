@@ -321,7 +321,9 @@ class PlanRun:
         return [_float_type(types[0])(ins[0])]
 
     def _arith_uitofp(self, ins, types, attrs, op) -> list:
-        return [_float_type(types[0])(ins[0] & (2**64 - 1))]
+        # the plan holds integers in signed form: the bit pattern of the source width
+        source_width = op.get("source_width", 64)
+        return [_float_type(types[0])(ins[0] & ((1 << source_width) - 1))]
 
     def _arith_fptosi(self, ins, types, attrs, op) -> list:
         value = ins[0]

@@ -340,3 +340,16 @@ def test_generated_plan_function_matches_the_interpreter(name, func, args):
     generated = launches(plan_function(prepared))
     assert generated == interpreted
     assert interpreted[0], "no launch"
+
+
+def _halved_scale(a, n):
+    return a * (n / 2)
+
+
+@pytest.mark.parametrize("n", [np.uint8(200), np.uint16(40_000), np.uint32(3_000_000_000)])
+def test_unsigned_scalar_above_the_signed_range_converts_to_its_value(n):
+    a = np.ones(4)
+    _, device, _ = _run(_halved_scale, a, n)
+    floats = [float(p) for p in device.launches[0].params
+              if isinstance(p, (float, np.floating))]
+    assert floats == [int(n) / 2]

@@ -146,7 +146,7 @@ def _op(op: ir.Operation, number: _Numbering, in_loop: bool) -> dict:
 
 
 _CASTS = ("arith.index_cast", "arith.index_castui", "arith.extsi", "arith.extui",
-          "arith.trunci")
+          "arith.trunci", "arith.uitofp")
 
 
 def _width(t: ir.Type) -> int:
