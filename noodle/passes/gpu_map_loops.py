@@ -17,7 +17,7 @@ from mlir import ir
 from mlir.dialects import arith, gpu, scf
 
 from noodle.errors import UnsupportedError
-from noodle.passes.ir_walk import ops_where
+from noodle.passes.ir_walk import inside, ops_where
 
 PASS_NAME = "gpu-map-loops"
 
@@ -29,18 +29,9 @@ BLOCK_SIZE = 256
 MAX_GRID = 2**31 - 1
 
 
-def _enclosing(op: ir.Operation, names: tuple[str, ...]) -> bool:
-    parent = op.parent
-    while parent is not None and parent.name not in ("func.func", "builtin.module"):
-        if parent.name in names:
-            return True
-        parent = parent.parent
-    return False
-
-
 def outermost_parallel_loops(root: ir.Operation) -> list[ir.Operation]:
     """The `scf.parallel` ops in `root` not nested in another one or in a kernel."""
-    return ops_where(root, lambda op: op.name == "scf.parallel" and not _enclosing(
+    return ops_where(root, lambda op: op.name == "scf.parallel" and not inside(
         op, ("scf.parallel", "gpu.launch", "gpu.func")))
 
 

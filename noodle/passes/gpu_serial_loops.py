@@ -15,35 +15,18 @@ from __future__ import annotations
 from mlir import ir
 from mlir.dialects import arith, gpu, memref
 
-from noodle.passes.ir_walk import ops_where
+from noodle.passes.ir_walk import inside, nested_in, ops_where
+from noodle.passes.memref_views import origin
 
 PASS_NAME = "gpu-serial-loops"
 
 _LOOPS = ("scf.for", "scf.while")
-_VIEW_OPS = ("memref.reinterpret_cast", "memref.subview", "memref.cast",
-             "memref.collapse_shape", "memref.expand_shape", "memref.extract_strided_metadata")
-
-
-def _inside(op: ir.Operation, names: tuple[str, ...]) -> bool:
-    parent = op.parent
-    while parent is not None and parent.name != "func.func":
-        if parent.name in names:
-            return True
-        parent = parent.parent
-    return False
-
-
-def _origin(value: ir.Value) -> ir.Value:
-    """The memref `value` is a view of, through view ops."""
-    while not isinstance(value, ir.BlockArgument) and value.owner.name in _VIEW_OPS:
-        value = value.owner.operands[0]
-    return value
 
 
 def _is_caller_array(value: ir.Value) -> bool:
-    origin = _origin(value)
-    return (isinstance(origin, ir.BlockArgument)
-            and origin.owner.owner.operation.name == "func.func" and origin.arg_number > 0)
+    root = origin(value)
+    return (isinstance(root, ir.BlockArgument)
+            and root.owner.owner.operation.name == "func.func" and root.arg_number > 0)
 
 
 def _is_status(value: ir.Value) -> bool:
@@ -70,8 +53,8 @@ def gpu_serial_loops(module: ir.Operation) -> None:
     """Rewrites `module` (a module operation) in place; usable as a PassManager pass."""
     chosen: list[ir.Operation] = []
     for loop in ops_where(module, lambda op: op.name in _LOOPS
-                          and not _inside(op, ("gpu.launch",))):
-        if any(_inside_op(loop, outer) for outer in chosen):
+                          and not inside(op, ("gpu.launch",))):
+        if any(nested_in(loop, outer) for outer in chosen):
             continue
         if runs_on_device(loop):
             chosen.append(loop)
@@ -83,15 +66,6 @@ def gpu_serial_loops(module: ir.Operation) -> None:
 def gpu_serial_loops_pass(op: ir.Operation, pass_: object) -> None:
     """The pass callable for `PassManager.add(gpu_serial_loops_pass, name=PASS_NAME)`."""
     gpu_serial_loops(op)
-
-
-def _inside_op(op: ir.Operation, outer: ir.Operation) -> bool:
-    parent = op.parent
-    while parent is not None and parent.name != "func.func":
-        if parent == outer:
-            return True
-        parent = parent.parent
-    return False
 
 
 def _one_thread(loop: ir.Operation) -> None:

@@ -19,3 +19,24 @@ def ops_where(root: ir.Operation, keep: Callable[[ir.Operation], bool]) -> list[
 
     root.walk(visit, ir.WalkOrder.PRE_ORDER)
     return found
+
+
+def inside(op: ir.Operation, names: tuple[str, ...]) -> bool:
+    """Whether an op enclosing `op` within its function (a `func.func`, not included) is
+    named one of `names`."""
+    parent = op.parent
+    while parent is not None and parent.name != "func.func":
+        if parent.name in names:
+            return True
+        parent = parent.parent
+    return False
+
+
+def nested_in(op: ir.Operation, outer: ir.Operation) -> bool:
+    """Whether `op` is nested in `outer`, within its function."""
+    parent = op.parent
+    while parent is not None and parent.name != "func.func":
+        if parent == outer:
+            return True
+        parent = parent.parent
+    return False

@@ -50,6 +50,7 @@ from noodle.passes.gpu_serial_loops import PASS_NAME as SERIAL_LOOPS
 from noodle.passes.gpu_serial_loops import gpu_serial_loops
 from noodle.passes.lower_nir import PASS_NAME as LOWER_NIR
 from noodle.passes.lower_nir import lower_nir
+from noodle.passes.memref_views import may_be_written
 from noodle.passes.nir_cleanup import PASS_NAME as NIR_CLEANUP
 from noodle.passes.nir_cleanup import nir_cleanup
 from noodle.passes.nir_fold import PASS_NAME as NIR_FOLD
@@ -152,14 +153,11 @@ def make_ptx(module: ir.Module) -> str:
     return gpu.ObjectAttr(objects[0]).object.decode()
 
 
-#: ops whose first operand is the memref they are a view of
-_VIEW_OPS = ("memref.reinterpret_cast", "memref.subview", "memref.cast", "memref.collapse_shape",
-             "memref.expand_shape", "memref.extract_strided_metadata")
-
-
 def kernel_writes(module: ir.Module) -> dict[str, list[int]]:
-    """For each kernel (gpu.func), the positions of its memref arguments it stores to:
-    the launcher copies back to a NumPy argument only what a kernel may have written."""
+    """For each kernel (gpu.func), the positions of its memref arguments it may write:
+    every argument but those all of whose uses (through views) are known reads
+    (`memref_views.may_be_written`). The launcher copies back to a NumPy argument only
+    what a kernel may have written, so an op not known here must count as a write."""
     writes: dict[str, list[int]] = {}
     for gpu_module in module.body.operations:
         if gpu_module.operation.name != "gpu.module":
@@ -167,33 +165,15 @@ def kernel_writes(module: ir.Module) -> dict[str, list[int]]:
         for fn in gpu_module.regions[0].blocks[0].operations:
             if fn.operation.name != "gpu.func":
                 continue
-            written: set[int] = set()
-
-            def visit(op: ir.Operation) -> ir.WalkResult:
-                if op.name in ("memref.store", "memref.atomic_rmw"):
-                    position = _argument_of(op.operands[1])
-                    if position is not None:
-                        written.add(position)
-                return ir.WalkResult.ADVANCE
-
-            fn.operation.walk(visit)
             # workgroup (shared) memory is numbered after the arguments
             arguments = len(ir.FunctionType(ir.TypeAttr(fn.attributes["function_type"]).value)
                             .inputs)
-            writes[ir.StringAttr(fn.attributes["sym_name"]).value] = sorted(
-                p for p in written if p < arguments)
+            block = fn.regions[0].blocks[0]
+            writes[ir.StringAttr(fn.attributes["sym_name"]).value] = [
+                p for p in range(arguments)
+                if isinstance(block.arguments[p].type, ir.MemRefType)
+                and may_be_written(block.arguments[p])]
     return writes
-
-
-def _argument_of(value: ir.Value) -> int | None:
-    """The position of the function argument `value` is a view of, if any."""
-    while not isinstance(value, ir.BlockArgument):
-        op = value.owner
-        if op.name not in _VIEW_OPS:
-            return None
-        value = op.operands[0]
-    owner = value.owner.owner
-    return value.arg_number if owner.operation.name == "gpu.func" else None
 
 
 _LLVM_PARAM = {"ptr": "u64", "i64": "i64", "i32": "i32", "i16": "i16", "i8": "i8",
