@@ -60,6 +60,15 @@ def approximate_log_in(root: ir.Operation) -> None:
     replace_scalar_ops(root, "math.log", log_of)
 
 
+def _normalized(x: ir.Value, fmt: FloatFormat) -> tuple[ir.Value, ir.Value]:
+    """(whether x is subnormal, x scaled by 2^mantissa_bits if so): a normal number,
+    whose exponent field then reads off its binade."""
+    smallest_normal = arith.constant(x.type, _METHODS[fmt].smallest_normal)
+    subnormal = arith.cmpf(arith.CmpFPredicate.OLT, x, smallest_normal)
+    scale = arith.constant(x.type, 2.0 ** fmt.mantissa_bits)
+    return subnormal, arith.select(subnormal, arith.mulf(x, scale), x)
+
+
 def log_of(x: ir.Value) -> ir.Value:
     """log(x) for a scalar f32 or f64 `x`, at the insertion point."""
     fmt: FloatFormat = format_of(x.type)
@@ -72,8 +81,7 @@ def log_of(x: ir.Value) -> ir.Value:
         return arith.constant(fmt.int_type, value)
 
     F = arith.CmpFPredicate
-    subnormal = arith.cmpf(F.OLT, x, const(method.smallest_normal))
-    scaled = arith.select(subnormal, arith.mulf(x, const(2.0 ** fmt.mantissa_bits)), x)
+    subnormal, scaled = _normalized(x, fmt)
     bits = arith.bitcast(fmt.int_type, scaled)
     exponent_field = arith.andi(arith.shrui(bits, int_const(fmt.mantissa_bits)),
                                 int_const((1 << (fmt.width - 1 - fmt.mantissa_bits)) - 1))
@@ -165,8 +173,7 @@ def log_double_word(x: ir.Value) -> tuple[ir.Value, ir.Value]:
         return arith.constant(F64.int_type, value)
 
     F = arith.CmpFPredicate
-    subnormal = arith.cmpf(F.OLT, x, const(method.smallest_normal))
-    scaled = arith.select(subnormal, arith.mulf(x, const(2.0 ** F64.mantissa_bits)), x)
+    subnormal, scaled = _normalized(x, F64)
     offset = arith.subi(arith.bitcast(F64.int_type, scaled), int_const(F64.bits(_LOG_Z_LOW)))
     row = arith.andi(arith.shrui(offset, int_const(F64.mantissa_bits - _LOG_INDEX_BITS)),
                      int_const((1 << _LOG_INDEX_BITS) - 1))
