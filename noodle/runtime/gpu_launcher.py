@@ -17,7 +17,8 @@ import numpy as np
 
 from noodle.compiler.gpu.program import GpuProgram
 from noodle.compiler.types import Array, NoneType, NType, Scalar, TupleType, box_scalar, typeof
-from noodle.runtime.gpu_plan import PlanRun, PreparedPlan, View, contiguous_strides
+from noodle.runtime.gpu_host_mirror import HostMirror, array_view
+from noodle.runtime.gpu_plan import PlanRun, PreparedPlan, View
 from noodle.runtime.gpu_plan_source import plan_function
 
 NO_GPU = "needs an NVIDIA GPU and CuPy"
@@ -71,7 +72,10 @@ def argument_types(args: Sequence[object]) -> tuple[NType | None, ...]:
 class CupyDevice:
     """The plan's `Device` on CuPy: allocations from CuPy's memory pool, kernels from
     one CUDA module per program (the driver compiles the PTX when it loads it), launched
-    on the current stream."""
+    on the current stream. Its memory is not the host's: NumPy arguments are copied
+    (`gpu_host_mirror.CopyingDevice`)."""
+
+    separate_memory = True
 
     def __init__(self, program: GpuProgram):
         self._cupy = _cupy()
@@ -103,6 +107,18 @@ class CupyDevice:
         return self._cupy.ndarray(view.sizes, view.dtype,
                                   memptr=owner.data + view.offset * itemsize,
                                   strides=tuple(s * itemsize for s in view.strides))
+
+    def copy_in(self, host: np.ndarray, pad: int) -> Any:
+        owner = self._cupy.empty(pad + host.size, np.uint8)
+        if host.size:
+            owner[pad:].set(host)
+        return owner
+
+    def owner_at(self, owner: Any, byte_offset: int) -> Any:
+        return owner[byte_offset:]
+
+    def copy_out(self, owner: Any, byte_offset: int, host: np.ndarray) -> None:
+        host[...] = owner[byte_offset:byte_offset + host.size].get()
 
     def launch(self, kernel: str, grid: tuple[int, int, int], block: tuple[int, int, int],
                params: list[np.generic]) -> None:
@@ -170,12 +186,16 @@ class GpuLauncher:
         program, device = self.program, self.device
         leaves = _leaves(args)
         on_device = any(is_device_array(a) for a in leaves)
-        mirror = _HostMirror() if isinstance(device, CupyDevice) else None
-        values: list[object] = []
-        for position, value in enumerate(leaves, start=1):  # 0 is the status
-            if mirror is not None and isinstance(value, np.ndarray):
-                value = mirror.to_device(value, position)
-            values.append(_argument(value, position))
+        # a device with memory of its own gets copies of the NumPy arguments
+        mirror = HostMirror(device) if getattr(device, "separate_memory", False) else None
+        mirrored: dict[int, View] = {}
+        if mirror is not None:
+            for position, value in enumerate(leaves, start=1):  # 0 is the status
+                if isinstance(value, np.ndarray):
+                    mirror.add(value, position)
+            mirrored = mirror.to_device()
+        values = [mirrored[position] if position in mirrored else _argument(value, position)
+                  for position, value in enumerate(leaves, start=1)]
         status_owner = np.zeros(1, np.int64)
         if self._device_status:
             status_owner = device.alloc(_INT64, 1)
@@ -185,10 +205,12 @@ class GpuLauncher:
         results = self._run_plan(run, [status, *values])
         code = int(device.read(status_owner, 0, _INT64) if self._device_status
                    else status_owner[0])
-        if code:
-            raise program.kernel.sites[code - 1].exception()
+        # before raising too: what ran before the error shows in the caller's arrays,
+        # as on the CPU and for CuPy arguments
         if mirror is not None:
             mirror.copy_back(run.written)
+        if code:
+            raise program.kernel.sites[code - 1].exception()
         boxed = []
         for t, value in zip(self._result_leaves, results):
             if isinstance(t, Array):
@@ -200,59 +222,6 @@ class GpuLauncher:
             else:
                 boxed.append(_box(t, value))
         return _rebuild(program.kernel.result_type, iter(boxed))
-
-
-class _HostMirror:
-    """NumPy arguments of one call on the device. Each NumPy buffer is copied once, and
-    every argument that views it becomes the same view of that copy, so two arguments
-    sharing memory (`f(a, a)`, `f(a[1:], a[:-1])`) share it on the device as well; after
-    the call, the buffers a kernel may have written are copied back, and a result that
-    is a view of an argument comes back as that view of the caller's array."""
-
-    def __init__(self) -> None:
-        self._cupy = _cupy()
-        #: id of a NumPy buffer -> (its bytes, on the host and on the device)
-        self._buffers: dict[int, tuple[np.ndarray, Any]] = {}
-        #: argument position -> id of its buffer
-        self._positions: dict[int, int] = {}
-        #: device address of an argument's first element -> (host array, its buffer id)
-        self._arguments: dict[int, tuple[np.ndarray, int]] = {}
-
-    def to_device(self, array: np.ndarray, position: int) -> Any:
-        root = array
-        while isinstance(root.base, np.ndarray):
-            root = root.base
-        if array.size == 0 or not (root.flags.c_contiguous or root.flags.f_contiguous):
-            return self._cupy.asarray(array)  # nothing to share, or no flat buffer to copy
-        key = id(root)
-        if key not in self._buffers:
-            host = root.ravel(order="K").view(np.uint8)  # a view: the root is contiguous
-            self._buffers[key] = (host, self._cupy.asarray(host))
-        host, device = self._buffers[key]
-        self._positions[position] = key
-        start = array.ctypes.data - host.ctypes.data
-        view = self._cupy.ndarray(array.shape, array.dtype, memptr=device.data + start,
-                                  strides=array.strides)
-        self._arguments[view.data.ptr] = (array, key)
-        return view
-
-    def copy_back(self, written_positions: set[int]) -> None:
-        for key in {self._positions[p] for p in written_positions if p in self._positions}:
-            host, device = self._buffers[key]
-            if host.flags.writeable:
-                host[...] = device.get()
-
-    def host_view(self, view: View) -> np.ndarray | None:
-        """The caller's memory behind a result that views an argument, else None."""
-        found = self._arguments.get(getattr(view.owner, "data", None) and view.owner.data.ptr)
-        if found is None:
-            return None
-        argument, key = found
-        host, _ = self._buffers[key]
-        itemsize = view.dtype.itemsize
-        start = argument.ctypes.data - host.ctypes.data + view.offset * itemsize
-        return np.ndarray(view.sizes, view.dtype, buffer=host, offset=start,
-                          strides=tuple(s * itemsize for s in view.strides))
 
 
 def _box(t: NType, value: object) -> object:
@@ -289,14 +258,7 @@ def _argument(value: object, position: int) -> object:
     plan holds them."""
     if hasattr(value, "strides") and hasattr(value, "dtype") and getattr(value, "ndim", 0) >= 0 \
             and not isinstance(value, np.generic):
-        dtype = np.dtype(value.dtype)
-        itemsize = dtype.itemsize
-        if any(s % itemsize for s in value.strides):
-            raise ValueError("an array argument's strides are not a multiple of its item "
-                             "size, which the GPU path cannot address")
-        strides = tuple(s // itemsize for s in value.strides) if value.size else \
-            contiguous_strides(value.shape)
-        return View(value, dtype, 0, tuple(value.shape), strides, root=position)
+        return array_view(value, value, position)
     if isinstance(value, (bool, np.bool_)):
         return int(bool(value))
     if isinstance(value, np.unsignedinteger):  # signless, in signed form, as the plan

@@ -60,3 +60,33 @@ def _bytes_at(owner: np.ndarray, byte_offset: int, size: int) -> memoryview:
     import ctypes
     address = owner.ctypes.data + byte_offset
     return memoryview((ctypes.c_char * size).from_address(address)).cast("B")
+
+
+class CopyingHostDevice(HostDevice):
+    """A `HostDevice` whose memory is apart from the arguments' (as a GPU's is): the
+    launcher copies NumPy arguments in and back (`gpu_host_mirror`). `kernel`, when
+    given, runs at each launch on (device, launch) to stand for the kernel's stores."""
+
+    separate_memory = True
+
+    def __init__(self, kernel=None) -> None:
+        super().__init__()
+        self.kernel = kernel
+        self.copied_in = 0  # bytes
+
+    def copy_in(self, host: np.ndarray, pad: int) -> np.ndarray:
+        owner = self.alloc(np.dtype(np.uint8), pad + host.size)
+        owner[pad:] = host
+        self.copied_in += host.size
+        return owner
+
+    def owner_at(self, owner: np.ndarray, byte_offset: int) -> np.ndarray:
+        return owner[byte_offset:]
+
+    def copy_out(self, owner: np.ndarray, byte_offset: int, host: np.ndarray) -> None:
+        host[...] = owner[byte_offset:byte_offset + host.size]
+
+    def launch(self, kernel, grid, block, params) -> None:
+        super().launch(kernel, grid, block, params)
+        if self.kernel is not None:
+            self.kernel(self, self.launches[-1])
