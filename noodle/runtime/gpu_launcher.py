@@ -121,11 +121,12 @@ class CupyDevice:
         host[...] = owner[byte_offset:byte_offset + host.size].get()
 
     def launch(self, kernel: str, grid: tuple[int, int, int], block: tuple[int, int, int],
-               params: list[np.generic]) -> None:
+               params: list[np.generic], shared_mem: int = 0) -> None:
         function = self._functions.get(kernel)
         if function is None:
             function = self._functions[kernel] = self._module.get_function(kernel)
-        function(grid, block, tuple(params))  # stream None: CuPy's current stream
+        # stream None: CuPy's current stream
+        function(grid, block, tuple(params), shared_mem=shared_mem)
 
 
 #: (device, PTX digest) -> loaded module, for the life of the process

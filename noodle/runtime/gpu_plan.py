@@ -47,7 +47,8 @@ class Device(Protocol):
     def write(self, owner: Any, byte_offset: int, dtype: np.dtype, value: object) -> None: ...
 
     def launch(self, kernel: str, grid: tuple[int, int, int], block: tuple[int, int, int],
-               params: list[np.generic]) -> None: ...
+               params: list[np.generic], shared_mem: int = 0) -> None:
+        """Runs `kernel` with `shared_mem` bytes of dynamic shared memory a block."""
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass is slower to make, and views
@@ -436,19 +437,25 @@ class PlanRun:
 
     # kernels
     def _gpu_launch_func(self, ins, types, attrs, op) -> list:
+        # operand groups: async dependencies, grid x y z, block x y z, cluster x y z,
+        # dynamic shared memory size, kernel operands, async object
         segments = attrs["operandSegmentSizes"]
         start = segments[0]
         grid = tuple(ins[start:start + 3])
         block = tuple(ins[start + 3:start + 6])
+        kernel = attrs["kernel"][-1]
+        if any(segments[7:10]):
+            raise PlanError(f"kernel {kernel} is launched in thread block clusters, which "
+                            "the launcher does not do (a noodle bug)")
+        shared_mem = int(ins[sum(segments[:10])]) if segments[10] else 0
         first_operand = sum(segments[:11])
         operands = ins[first_operand:first_operand + segments[11]]
-        kernel = attrs["kernel"][-1]
         for position in self.writes.get(kernel, ()):
             root = operands[position].root
             if root is not None:
                 self.written.add(root)
         self.device.launch(kernel, grid, block, pack_params(operands, self.params[kernel],
-                                                              self.device))
+                                                              self.device), shared_mem)
         return []
 
 

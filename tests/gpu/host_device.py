@@ -20,6 +20,7 @@ class Launch:
     grid: tuple[int, int, int]
     block: tuple[int, int, int]
     params: list[np.generic]
+    shared_mem: int = 0
 
 
 class HostDevice:
@@ -50,8 +51,9 @@ class HostDevice:
         holder = type("Holder", (), {"__array_interface__": interface, "owner": owner})()
         return np.asarray(holder)
 
-    def launch(self, kernel, grid, block, params) -> None:
-        self.launches.append(Launch(kernel, tuple(grid), tuple(block), list(params)))
+    def launch(self, kernel, grid, block, params, shared_mem=0) -> None:
+        self.launches.append(Launch(kernel, tuple(grid), tuple(block), list(params),
+                                    shared_mem))
 
 
 def _bytes_at(owner: np.ndarray, byte_offset: int, size: int) -> memoryview:
@@ -86,7 +88,7 @@ class CopyingHostDevice(HostDevice):
     def copy_out(self, owner: np.ndarray, byte_offset: int, host: np.ndarray) -> None:
         host[...] = owner[byte_offset:byte_offset + host.size]
 
-    def launch(self, kernel, grid, block, params) -> None:
-        super().launch(kernel, grid, block, params)
+    def launch(self, kernel, grid, block, params, shared_mem=0) -> None:
+        super().launch(kernel, grid, block, params, shared_mem)
         if self.kernel is not None:
             self.kernel(self, self.launches[-1])

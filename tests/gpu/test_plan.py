@@ -353,3 +353,29 @@ def test_unsigned_scalar_above_the_signed_range_converts_to_its_value(n):
     floats = [float(p) for p in device.launches[0].params
               if isinstance(p, (float, np.floating))]
     assert floats == [int(n) / 2]
+
+
+def _launch_plan(segments: list[int]) -> dict:
+    """A plan of one launch of kernel `k` with no operands, every size operand value 1
+    and the dynamic shared memory size (if any) 4096."""
+    sizes = sum(segments[1:10])
+    return {"args": [0], "body": [
+        {"op": "arith.constant", "in": [], "out": [1], "types": ["index"],
+         "attrs": {"value": 1}},
+        {"op": "arith.constant", "in": [], "out": [2], "types": ["i32"],
+         "attrs": {"value": 4096}},
+        {"op": "gpu.launch_func", "in": [1] * sizes + [2] * segments[10], "out": [],
+         "types": [], "attrs": {"kernel": ["m", "k"], "operandSegmentSizes": segments}},
+        {"op": "func.return", "in": [], "out": [], "types": []}]}
+
+
+def test_launch_passes_the_dynamic_shared_memory_size_and_refuses_clusters():
+    device = HostDevice()
+    plain = [0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0]
+    gpu_plan.PlanRun(_launch_plan(plain), {"k": []}, device).run([None])
+    shared = [0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0, 0]
+    gpu_plan.PlanRun(_launch_plan(shared), {"k": []}, device).run([None])
+    assert [launch.shared_mem for launch in device.launches] == [0, 4096]
+    clusters = [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]
+    with pytest.raises(gpu_plan.PlanError, match="clusters"):
+        gpu_plan.PlanRun(_launch_plan(clusters), {"k": []}, device).run([None])
