@@ -10,13 +10,15 @@ A call with any CuPy array argument returns CuPy arrays.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
 from noodle.compiler.gpu.program import GpuProgram
 from noodle.compiler.types import Array, NoneType, NType, Scalar, TupleType, box_scalar, typeof
+from noodle.errors import UnsupportedError
 from noodle.runtime.gpu_host_mirror import HostMirror, array_view
 from noodle.runtime.gpu_plan import PlanRun, PreparedPlan, View
 from noodle.runtime.gpu_plan_source import plan_function
@@ -141,9 +143,35 @@ def _load_module(ptx: str) -> Any:
     module = _MODULES.get(key)
     if module is None:
         module = cupy.cuda.function.Module()
-        module.load(ptx.encode() + b"\0")  # PTX as a NUL-terminated image
+        with driver_rejections(cupy.cuda.driver.CUDADriverError):
+            module.load(ptx.encode() + b"\0")  # PTX as a NUL-terminated image
         _MODULES[key] = module
     return module
+
+
+@contextmanager
+def driver_rejections(errors: type[Exception] | tuple[type[Exception], ...]) -> Iterator[None]:
+    """`errors` raised while the driver loads PTX become `UnsupportedError` with the
+    driver's message: a PTX ISA newer than the driver knows, or PTX it rejects, is a GPU
+    the function cannot run on, so `target="auto"` and `fallback=True` take the CPU and
+    the rejection is remembered (`GpuPrograms`), not retried on every call."""
+    try:
+        yield
+    except errors as e:
+        raise UnsupportedError(
+            f"the CUDA driver cannot load the PTX: {e}",
+            hint="an older driver rejects PTX of a newer ISA: update the NVIDIA driver, "
+            "or run the function on the CPU") from None
+
+
+def current_device_id() -> int:
+    """CuPy's current device, whose context a loaded module belongs to; 0 where CuPy
+    is not installed (no device to tell apart)."""
+    try:
+        cupy = _cupy()
+    except ImportError:
+        return 0
+    return cupy.cuda.runtime.getDevice()
 
 
 def _leaves(args: Sequence[object]) -> list[object]:

@@ -17,7 +17,7 @@ from noodle.compiler.types import NType
 from noodle.errors import UnsupportedError
 from noodle.runtime.cache_store import CacheStore
 from noodle.runtime.gpu_cache import GpuCache
-from noodle.runtime.gpu_launcher import GpuLauncher
+from noodle.runtime.gpu_launcher import GpuLauncher, current_device_id
 
 
 class GpuPrograms:
@@ -27,7 +27,8 @@ class GpuPrograms:
 
     def launcher(self, pyfunc: FunctionType, arg_types: tuple[NType, ...],
                  options: CompileOptions, chip: str) -> GpuLauncher:
-        key = (pyfunc, arg_types, options.key(), chip)
+        # a loaded module belongs to the device current when it was loaded
+        key = (pyfunc, arg_types, options.key(), chip, current_device_id())
         found = self._launchers.get(key)
         if isinstance(found, UnsupportedError):
             raise found

@@ -379,3 +379,62 @@ def test_launch_passes_the_dynamic_shared_memory_size_and_refuses_clusters():
     clusters = [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]
     with pytest.raises(gpu_plan.PlanError, match="clusters"):
         gpu_plan.PlanRun(_launch_plan(clusters), {"k": []}, device).run([None])
+
+
+class _DriverError(Exception):
+    """Stands for CuPy's CUDADriverError, which needs CuPy."""
+
+
+def test_driver_rejecting_the_ptx_is_unsupported_with_its_message():
+    from noodle.runtime.gpu_launcher import driver_rejections
+
+    message = "CUDA_ERROR_UNSUPPORTED_PTX_VERSION: the provided PTX was compiled with an " \
+        "unsupported toolchain."
+    with pytest.raises(UnsupportedError, match="UNSUPPORTED_PTX_VERSION") as info:
+        with driver_rejections(_DriverError):
+            raise _DriverError(message)
+    assert "driver" in str(info.value)
+    with pytest.raises(KeyError):  # only the driver's errors
+        with driver_rejections(_DriverError):
+            raise KeyError("x")
+
+
+def test_module_load_rejection_is_remembered_per_key(tmp_path, monkeypatch):
+    from noodle.runtime import gpu_launcher, gpu_programs
+
+    loads = []
+
+    def rejecting_launcher(program):
+        loads.append(program)
+        with gpu_launcher.driver_rejections(_DriverError):
+            raise _DriverError("CUDA_ERROR_INVALID_PTX")
+
+    monkeypatch.setattr(gpu_programs, "GpuLauncher", rejecting_launcher)
+    programs = gpu_programs.GpuPrograms(CacheStore(tmp_path))
+    a = np.ones(8)
+    for _ in range(2):
+        with pytest.raises(UnsupportedError, match="INVALID_PTX"):
+            programs.launcher(kernels.sum_of_squares, arg_types((a,)), CompileOptions(),
+                              "sm_90")
+    assert len(loads) == 1
+
+
+def test_launchers_are_kept_per_device(tmp_path, monkeypatch):
+    from noodle.runtime import gpu_programs
+
+    device = [0]
+    monkeypatch.setattr(gpu_programs, "current_device_id", lambda: device[0])
+    monkeypatch.setattr(gpu_programs, "GpuLauncher", lambda program: object())
+    programs = gpu_programs.GpuPrograms(CacheStore(tmp_path))
+    a = np.ones(8)
+
+    def launcher():
+        return programs.launcher(kernels.sum_of_squares, arg_types((a,)), CompileOptions(),
+                                 "sm_90")
+
+    on_0 = launcher()
+    device[0] = 1
+    on_1 = launcher()
+    assert on_1 is not on_0 and launcher() is on_1
+    device[0] = 0
+    assert launcher() is on_0
