@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from types import FunctionType
 
-from noodle.compiler.gpu import compile_to_ptx
+from noodle.compiler.gpu.program import GpuProgram
 from noodle.compiler.options import CompileOptions
 from noodle.compiler.types import NType
 from noodle.errors import UnsupportedError
@@ -20,13 +20,28 @@ from noodle.runtime.gpu_cache import GpuCache
 from noodle.runtime.gpu_launcher import GpuLauncher, current_device_id
 
 
+def compile_to_ptx(pyfunc: FunctionType, arg_types: tuple[NType, ...],
+                   options: CompileOptions, chip: str) -> GpuProgram:
+    """`compiler.gpu.compile_to_ptx`, imported on a cache miss only: a program from the
+    disk cache runs without loading the compiler's MLIR."""
+    from noodle.compiler.gpu.compile import compile_to_ptx as compile_
+
+    return compile_(pyfunc, arg_types, options, chip)
+
+
 class GpuPrograms:
+    """The GPU programs of a process: a `GpuLauncher` per key in memory (or the
+    `UnsupportedError` that its compilation or loading raised), backed by the disk
+    cache."""
+
     def __init__(self, store: CacheStore | None = None):
         self.cache = GpuCache(store if store is not None else CacheStore())
         self._launchers: dict[tuple, GpuLauncher | UnsupportedError] = {}
 
     def launcher(self, pyfunc: FunctionType, arg_types: tuple[NType, ...],
                  options: CompileOptions, chip: str) -> GpuLauncher:
+        """The launcher of `pyfunc` for `arg_types` on the current device; raises the
+        remembered `UnsupportedError` where the GPU path cannot run it."""
         # a loaded module belongs to the device current when it was loaded
         key = (pyfunc, arg_types, options.key(), chip, current_device_id())
         found = self._launchers.get(key)
@@ -42,7 +57,7 @@ class GpuPrograms:
         return found
 
     def program(self, pyfunc: FunctionType, arg_types: tuple[NType, ...],
-                options: CompileOptions, chip: str):
+                options: CompileOptions, chip: str) -> GpuProgram:
         """The program from disk, else compiled (and saved)."""
         program = self.cache.load(pyfunc, arg_types, options, chip)
         if program is None:

@@ -438,3 +438,30 @@ def test_launchers_are_kept_per_device(tmp_path, monkeypatch):
     assert on_1 is not on_0 and launcher() is on_1
     device[0] = 0
     assert launcher() is on_0
+
+
+def test_program_from_the_disk_cache_runs_without_loading_mlir_or_cupy(tmp_path):
+    """A fresh process that finds the program on disk neither compiles nor loads MLIR
+    (the first process compiles and saves; both import the kernel as the same module,
+    which the cache key names)."""
+    setup = ("import sys, numpy as np\n"
+             "from noodle.compiler.options import CompileOptions\n"
+             "from noodle.compiler.types import typeof\n"
+             "from noodle.runtime.cache_store import CacheStore\n"
+             "from noodle.runtime.gpu_launcher import GpuLauncher\n"
+             "from noodle.runtime.gpu_programs import GpuPrograms\n"
+             "from tests.gpu import kernels\n"
+             "from tests.gpu.host_device import HostDevice\n"
+             "a = np.ones(5)\n"
+             f"programs = GpuPrograms(CacheStore({str(tmp_path)!r}))\n"
+             "p = programs.program(kernels.sum_of_squares, (typeof(a),), CompileOptions(),"
+             " 'sm_90')\n"
+             "GpuLauncher(p, HostDevice())(a)\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    for check in ("assert 'mlir' in sys.modules, 'not compiled'\n",
+                  "assert 'mlir' not in sys.modules, 'mlir imported'\n"
+                  "assert 'cupy' not in sys.modules, 'cupy imported'\n"):
+        done = subprocess.run([sys.executable, "-c", setup + check], capture_output=True,
+                              text=True, cwd=ROOT, env=env)
+        assert done.returncode == 0, done.stderr
