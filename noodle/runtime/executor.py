@@ -22,6 +22,7 @@ from noodle.compiler.kernel import Kernel
 from noodle.compiler.python_entry import STATUS_UNOWNED_RESULT
 from noodle.compiler.types import (Array, NoneType, NType, Scalar, TupleType, box_scalar,
                                    leaf_types)
+from noodle.runtime.leaves import leaves
 from noodle.runtime.native_entry import NativeEntry, layouts_ok, register_cpython_symbols
 
 _libc = ctypes.CDLL(None)
@@ -108,7 +109,7 @@ class CompiledKernel:
                                     ctypes.addressof(status_cell), 0)
         c_args: list = [ctypes.byref(status)]
         buffers: dict[int, object] = {}  # allocated pointer -> object keeping it alive
-        for value in _leaf_values(args):
+        for value in leaves(args):
             if isinstance(value, np.ndarray):
                 desc = _descriptor(value)
                 buffers[desc.allocated or 0] = value
@@ -154,16 +155,6 @@ class CompiledKernel:
         descs = [getattr(results, f"r{i}") for i, t in enumerate(self.result_leaves)
                  if isinstance(t, Array)]
         return [(d, getattr(results, f"owned{i}")) for i, d in enumerate(descs)]
-
-
-def _leaf_values(args) -> list:
-    out = []
-    for a in args:
-        if isinstance(a, tuple):
-            out += _leaf_values(a)
-        elif a is not None:
-            out.append(a)
-    return out
 
 
 def _descriptor(a: np.ndarray) -> ctypes.Structure:

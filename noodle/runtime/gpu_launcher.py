@@ -22,6 +22,7 @@ from noodle.errors import UnsupportedError
 from noodle.runtime.gpu_host_mirror import HostMirror, array_view
 from noodle.runtime.gpu_plan import PlanRun, PreparedPlan, View
 from noodle.runtime.gpu_plan_source import plan_function
+from noodle.runtime.leaves import leaves
 
 NO_GPU = "needs an NVIDIA GPU and CuPy"
 
@@ -174,16 +175,6 @@ def current_device_id() -> int:
     return cupy.cuda.runtime.getDevice()
 
 
-def _leaves(args: Sequence[object]) -> list[object]:
-    out: list[object] = []
-    for a in args:
-        if isinstance(a, tuple):
-            out += _leaves(a)
-        elif a is not None:
-            out.append(a)
-    return out
-
-
 def _type_leaves(t: NType) -> list[NType]:
     if isinstance(t, TupleType):
         return [leaf for item in t.items for leaf in _type_leaves(item)]
@@ -213,18 +204,18 @@ class GpuLauncher:
 
     def __call__(self, *args: object) -> object:
         program, device = self.program, self.device
-        leaves = _leaves(args)
-        on_device = any(is_device_array(a) for a in leaves)
+        values_in = leaves(args)
+        on_device = any(is_device_array(a) for a in values_in)
         # a device with memory of its own gets copies of the NumPy arguments
         mirror = HostMirror(device) if getattr(device, "separate_memory", False) else None
         mirrored: dict[int, View] = {}
         if mirror is not None:
-            for position, value in enumerate(leaves, start=1):  # 0 is the status
+            for position, value in enumerate(values_in, start=1):  # 0 is the status
                 if isinstance(value, np.ndarray):
                     mirror.add(value, position)
             mirrored = mirror.to_device()
         values = [mirrored[position] if position in mirrored else _argument(value, position)
-                  for position, value in enumerate(leaves, start=1)]
+                  for position, value in enumerate(values_in, start=1)]
         status_owner = np.zeros(1, np.int64)
         if self._device_status:
             status_owner = device.alloc(_INT64, 1)

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from functools import cache
 
 from noodle.errors import NoodleError, NoodleFallbackWarning, SourceLocation
+from noodle.runtime.leaves import leaves
 
 TARGETS = ("cpu", "cuda", "auto")
 
@@ -38,15 +39,17 @@ def gpu_status() -> tuple[bool, str]:
 
 
 def has_device_array(args: Sequence[object]) -> bool:
-    """Whether any argument is a CuPy array (recognised without importing CuPy)."""
+    """Whether any argument (or item of a tuple argument) is a CuPy array (recognised
+    without importing CuPy)."""
     from noodle.runtime.gpu_launcher import is_device_array
 
-    return any(is_device_array(a) for a in args)
+    return any(is_device_array(a) for a in leaves(args))
 
 
 def array_elements(args: Sequence[object]) -> int:
-    """The elements of a call's array arguments, all together: the size of its work."""
-    return sum(int(getattr(a, "size", 0)) for a in args if hasattr(a, "ndim"))
+    """The elements of a call's array arguments (tuple items included), all together:
+    the size of its work."""
+    return sum(int(getattr(a, "size", 0)) for a in leaves(args) if hasattr(a, "ndim"))
 
 
 class Placement:

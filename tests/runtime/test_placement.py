@@ -116,3 +116,16 @@ def test_inspect_gives_the_ptx_of_a_specialisation():
     ptx = f.inspect(stage="ptx")
     assert ".target sm_" in ptx and ".entry" in ptx
     assert "atom." not in ptx  # the sum is a tree reduction
+
+
+class _DeviceArrayStandIn:
+    """Recognised as a CuPy array by its module, as `is_device_array` does."""
+    __module__ = "cupy._core.core"
+    data = strides = None
+
+
+def test_arrays_inside_tuple_arguments_count():
+    args = (np.ones(3), (np.ones(4), (np.ones(2), None)), 2.0)
+    assert placement.array_elements(args) == 9
+    assert not placement.has_device_array(args)
+    assert placement.has_device_array((1.0, (np.ones(2), _DeviceArrayStandIn())))
