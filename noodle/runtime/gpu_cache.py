@@ -28,6 +28,9 @@ def gpu_key(pyfunc: FunctionType, arg_types: tuple[NType, ...], options: Compile
 
 
 class GpuCache:
+    """GPU programs in a `CacheStore`: `load` one (None when missing or stale), `save`
+    one (unless what it read cannot be fingerprinted)."""
+
     def __init__(self, store: CacheStore):
         self.store = store
 
@@ -46,6 +49,8 @@ class GpuCache:
         return program
 
     def save(self, pyfunc: FunctionType, program: GpuProgram, options: CompileOptions) -> None:
+        """Stores `program` under its key; a program whose dependencies noodle could not
+        fingerprint is not stored (it could never be checked for staleness)."""
         if program.kernel.dependencies is None:  # it read a value noodle cannot fingerprint
             return
         arg_types = program.kernel.arg_types

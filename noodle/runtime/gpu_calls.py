@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from functools import cache
 from types import FunctionType
 
+from noodle.compiler.gpu.program import DEFAULT_CHIP
 from noodle.compiler.options import CompileOptions
 from noodle.compiler.types import NType
 from noodle.errors import UnsupportedError
@@ -20,11 +21,6 @@ from noodle.runtime.profiler import KeyProfile
 
 #: What `GpuCalls.call` returns when the call must run on the CPU after all
 ON_CPU = object()
-
-#: The chip PTX is made for when no GPU says which (`inspect(stage="ptx")` on a machine
-#: without one): Hopper, the oldest architecture the benchmarks target
-DEFAULT_CHIP = "sm_90"
-
 
 @cache
 def _programs():

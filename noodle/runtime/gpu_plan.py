@@ -3,8 +3,9 @@
 The plan is the compiled function's host side, op by op: size arithmetic, allocations,
 views, kernel launches, the odd element read or write, structured control flow. This
 module interprets it over a `Device`, which owns memory and launches kernels
-(`gpu_launcher.CupyDevice` for real); it imports neither CuPy nor the compiler, so a
-program from the disk cache runs without MLIR.
+(`gpu_launcher.CupyDevice` for real); it imports neither CuPy nor MLIR (of the compiler,
+only `compiler.gpu.program`'s table of parameter kinds), so a program from the disk cache
+runs without MLIR.
 
 Values: integers (index and iN) are Python ints in two's-complement signed form (i1 as
 0/1), floats are NumPy scalars of their width, memrefs are `View`s: an owner (a device
@@ -21,16 +22,14 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from noodle.compiler.gpu.program import PARAM_TYPES
+
 DYNAMIC = -(2**63)  # ShapedType's marker of a dynamic size, offset or stride
 
 _DTYPES = {"f64": np.float64, "f32": np.float32, "f16": np.float16, "i64": np.int64,
            "i32": np.int32, "i16": np.int16, "i8": np.int8, "i1": np.bool_,
            "index": np.int64}
 
-#: kernel parameter kind -> the NumPy scalar type CuPy packs it as
-PARAM_TYPES = {"u64": np.uint64, "i64": np.int64, "i32": np.int32, "i16": np.int16,
-               "i8": np.int8, "i1": np.bool_, "f64": np.float64, "f32": np.float32,
-               "f16": np.float16}
 
 
 class Device(Protocol):

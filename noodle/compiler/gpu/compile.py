@@ -30,7 +30,7 @@ from mlir.dialects import gpu
 from noodle.compiler.dependencies import make_manifest
 from noodle.compiler.gpu import toolkit
 from noodle.compiler.gpu.host_plan import host_plan
-from noodle.compiler.gpu.program import GpuProgram
+from noodle.compiler.gpu.program import DEFAULT_CHIP, PARAM_TYPES, GpuProgram
 from noodle.compiler.kernel import Kernel
 from noodle.compiler.options import CompileOptions
 from noodle.compiler.pipeline import entry_symbol, make_nir
@@ -62,8 +62,6 @@ from noodle.passes.nir_simplify import nir_simplify
 from noodle.passes.widen_bool_memrefs import PASS_NAME as WIDEN_BOOLS
 from noodle.passes.widen_bool_memrefs import widen_bool_memrefs
 
-DEFAULT_CHIP = "sm_90"
-
 #: lowered nir (linalg on memrefs) -> `scf.parallel` loops, calls inlined: the host
 #: function must end up holding no calls. No buffer deallocation: the launcher's arrays
 #: are freed by their owner (CuPy's memory pool) when the plan drops them.
@@ -80,6 +78,8 @@ def to_nvvm(chip: str) -> str:
 
 
 def to_ptx() -> str:
+    """The upstream pass from gpu.modules to PTX (`gpu-module-to-binary`, format isa),
+    told where the CUDA toolkit is when noodle finds one: libdevice comes from there."""
     root = toolkit.cuda_root()
     toolkit_option = "" if root is None else f" toolkit={root}"
     return f"gpu-module-to-binary{{format=isa{toolkit_option}}}"
@@ -140,6 +140,8 @@ def make_gpu(module: ir.Module, symbol: str, options: CompileOptions) -> None:
 
 
 def make_nvvm(module: ir.Module, chip: str) -> None:
+    """gpu stage -> nvvm stage: the gpu.module lowered to the NVVM and LLVM dialects for
+    `chip`, in place."""
     _run(module, to_nvvm(chip))
 
 
@@ -176,10 +178,6 @@ def kernel_writes(module: ir.Module) -> dict[str, list[int]]:
     return writes
 
 
-_LLVM_PARAM = {"ptr": "u64", "i64": "i64", "i32": "i32", "i16": "i16", "i8": "i8",
-               "i1": "i1", "f64": "f64", "f32": "f32", "f16": "f16"}
-
-
 def kernel_params(module: ir.Module) -> dict[str, list[str]]:
     """Parameter kinds of each kernel of the lowered (NVVM) gpu.module."""
     params: dict[str, list[str]] = {}
@@ -192,12 +190,13 @@ def kernel_params(module: ir.Module) -> dict[str, list[str]]:
             name = ir.StringAttr(fn.attributes["sym_name"]).value
             signature = str(ir.TypeAttr(fn.attributes["function_type"]).value)
             inside = signature[signature.index("(") + 1:signature.rindex(")")]
-            kinds = [t.strip() for t in inside.split(",") if t.strip()]
-            try:
-                params[name] = [_LLVM_PARAM[k] for k in kinds]
-            except KeyError as e:
-                raise LoweringError(f"kernel {name} takes a parameter of type {e}, which "
-                                    "the GPU launcher cannot pass") from None
+            kinds = ["u64" if t.strip() == "ptr" else t.strip()
+                     for t in inside.split(",") if t.strip()]
+            for kind in kinds:
+                if kind not in PARAM_TYPES:
+                    raise LoweringError(f"kernel {name} takes a parameter of type {kind}, "
+                                        "which the GPU launcher cannot pass")
+            params[name] = kinds
     return params
 
 

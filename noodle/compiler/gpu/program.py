@@ -5,11 +5,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from noodle.compiler.kernel import Kernel
 
+#: The chip PTX is made for when no GPU says which (`inspect(stage="ptx")` on a machine
+#: without one): Hopper, the oldest architecture the benchmarks target
+DEFAULT_CHIP = "sm_90"
+
 #: Kernel parameter kinds, as the NVVM lowering passes them (a memref is expanded into
-#: its descriptor's fields: allocated pointer, aligned pointer, offset, sizes, strides)
-PARAM_KINDS = ("u64", "i64", "i32", "i16", "i8", "i1", "f64", "f32", "f16")
+#: its descriptor's fields: allocated pointer, aligned pointer, offset, sizes, strides),
+#: each with the NumPy scalar type the launcher packs it as. A kind is the LLVM type of
+#: the parameter, but "u64" for a pointer.
+PARAM_TYPES: dict[str, type[np.generic]] = {
+    "u64": np.uint64, "i64": np.int64, "i32": np.int32, "i16": np.int16, "i8": np.int8,
+    "i1": np.bool_, "f64": np.float64, "f32": np.float32, "f16": np.float16}
 
 
 @dataclass
@@ -19,7 +29,7 @@ class GpuProgram:
     kernel: Kernel  # types, error sites and dependencies, as for the CPU
     chip: str  # "sm_90"
     ptx: str
-    #: kernel name -> parameter kinds (`PARAM_KINDS`), in the order the PTX declares them
+    #: kernel name -> parameter kinds (`PARAM_TYPES`), in the order the PTX declares them
     params: dict[str, list[str]]
     plan: dict
     #: kernel name -> positions of the memref operands it stores to
