@@ -17,6 +17,7 @@ from mlir import ir
 from mlir.dialects import arith, gpu, scf
 
 from noodle.errors import UnsupportedError
+from noodle.passes.gpu_launch import grid_stride, launch_1d
 from noodle.passes.ir_walk import inside, ops_where
 
 PASS_NAME = "gpu-map-loops"
@@ -92,12 +93,9 @@ def _launch(loop: ir.Operation) -> None:
     # an empty space still launches one block (whose threads do nothing): a grid of
     # zero blocks is a launch error
     grid = arith.maxsi(arith.minsi(blocks, arith.constant(index, MAX_GRID)), one)
-    launch = gpu.LaunchOp((grid, one, one), (block, one, one))
-    body = launch.regions[0].blocks[0]
-    block_id, thread_id, grid_dim, block_dim = (body.arguments[k] for k in (0, 3, 6, 9))
-    with ir.InsertionPoint(body):
-        first = arith.addi(arith.muli(block_id, block_dim), thread_id)
-        stride = arith.muli(grid_dim, block_dim)
+    launch = launch_1d(grid, block)
+    with ir.InsertionPoint(launch.body):
+        first, stride = grid_stride(launch)
         threads = scf.ForOp(first, total, stride)
         with ir.InsertionPoint(threads.body):
             positions = delinearize(threads.induction_variable, counts)

@@ -32,6 +32,7 @@ import functools
 from mlir import ir
 from mlir.dialects import arith, gpu, memref, scf
 
+from noodle.passes.gpu_launch import grid_stride, launch_1d
 from noodle.passes.gpu_map_loops import BLOCK_SIZE, delinearize
 from noodle.passes.ir_walk import ops_where
 from noodle.passes.lower_nir import fused_form
@@ -126,10 +127,10 @@ def _reduce_rows(op: ir.Operation) -> ir.Value:
         shape = [dynamic] * len(kept)
     result = memref.alloc(ir.MemRefType.get(shape, dtype.element_type),
                           [sizes[d] for d in kept], [])
-    launch = gpu.LaunchOp((grid, one, one), (block, one, one))
-    body_block = launch.regions[0].blocks[0]
-    block_id, thread_id, grid_dim, block_dim = (body_block.arguments[k] for k in (0, 3, 6, 9))
-    with ir.InsertionPoint(body_block):
+    launch = launch_1d(grid, block)
+    block_id, thread_id = launch.block_id, launch.thread_id
+    grid_dim, block_dim = launch.grid_dim, launch.block_dim
+    with ir.InsertionPoint(launch.body):
         rows = scf.ForOp(block_id, outputs, grid_dim)
         with ir.InsertionPoint(rows.body):
             kept_index = dict(zip(kept, delinearize(rows.induction_variable,
@@ -206,13 +207,10 @@ def _launch(grid: ir.Value, block: ir.Value, count: ir.Value, element, target: i
     """A launch of `grid` blocks in which each block reduces its grid-stride share of
     `element(i)`, i < `count`, and thread 0 stores it at `target[target_index(block)]`."""
     index = ir.IndexType.get()
-    one = arith.constant(index, 1)
-    launch = gpu.LaunchOp((grid, one, one), (block, one, one))
-    body = launch.regions[0].blocks[0]
-    block_id, thread_id, grid_dim, block_dim = (body.arguments[k] for k in (0, 3, 6, 9))
-    with ir.InsertionPoint(body):
-        first = arith.addi(arith.muli(block_id, block_dim), thread_id)
-        stride = arith.muli(grid_dim, block_dim)
+    launch = launch_1d(grid, block)
+    block_id, thread_id = launch.block_id, launch.thread_id
+    with ir.InsertionPoint(launch.body):
+        first, stride = grid_stride(launch)
         loop = scf.ForOp(first, count, stride, [constant(dtype, identity_of(dtype))])
         with ir.InsertionPoint(loop.body):
             scf.YieldOp([combine(loop.inner_iter_args[0], element(loop.induction_variable))])
