@@ -14,9 +14,9 @@ VIEW_OPS = frozenset({"memref.reinterpret_cast", "memref.subview", "memref.cast"
 
 #: ops that read a memref operand and never write it. Anything else that takes a memref
 #: (a store, an atomic, a copy, a vector store, a call) counts as a writer: a missed
-#: writer loses data, a missed reader only costs a copy.
-READ_ONLY_OPS = frozenset({"memref.load", "memref.dim", "memref.rank",
-                           "memref.extract_aligned_pointer_as_index", "vector.load",
+#: writer loses data, a missed reader only costs a copy. Taking a memref's address
+#: (`extract_aligned_pointer_as_index`) is not a read: the pointer may be stored through.
+READ_ONLY_OPS = frozenset({"memref.load", "memref.dim", "memref.rank", "vector.load",
                            "vector.transfer_read", "vector.maskedload", "vector.gather",
                            "vector.expandload", "affine.load", "affine.vector_load"})
 
