@@ -26,33 +26,14 @@ from noodle.compiler.c_abi import (MAX_NDIM, METADATA_SYMBOL, METADATA_VERSION,
 from noodle.compiler.kernel import decode_type, resolve_name
 from noodle.compiler.types import (Array, NoneType, NType, Scalar, TupleType, box_scalar,
                                    leaf_types, typeof)
-from noodle.runtime.executor import scalar_ctype
+from noodle.runtime.executor import MallocedBuffer, array_at, scalar_ctype
 from noodle.runtime.signatures import matches
-
-_libc = ctypes.CDLL(None)
-_libc.free.argtypes = [ctypes.c_void_p]
 
 
 class NoodleArray(ctypes.Structure):
     """`noodle_array` of the generated header."""
     _fields_ = [("data", ctypes.c_void_p), ("base", ctypes.c_void_p), ("ndim", ctypes.c_int64),
                 ("shape", ctypes.c_int64 * MAX_NDIM), ("strides", ctypes.c_int64 * MAX_NDIM)]
-
-
-class _Allocation:
-    """Memory the library malloc'ed for a result; freed when no array uses it."""
-
-    def __init__(self, address: int):
-        self._address = address
-
-    def __del__(self) -> None:
-        _libc.free(self._address)
-
-
-class _ArrayView:
-    def __init__(self, owner: object, interface: dict):
-        self._owner = owner
-        self.__array_interface__ = interface
 
 
 @dataclass
@@ -96,7 +77,7 @@ class Overload:
         status = self._cfunc(*c_args, *(ctypes.byref(o) for o in outs))
         if status:
             raise self._error(status)
-        owners = [_Allocation(o.base) if isinstance(o, NoodleArray) and o.base else None
+        owners = [MallocedBuffer(o.base) if isinstance(o, NoodleArray) and o.base else None
                   for o in outs]
         everything = (tuple(arrays), tuple(o for o in owners if o is not None))
         values = []
@@ -255,9 +236,7 @@ def _as_array(out: NoodleArray, t: Array, owner: object) -> np.ndarray:
     itemsize = t.dtype.itemsize
     shape = tuple(out.shape[:t.ndim])
     strides = tuple(s * itemsize for s in out.strides[:t.ndim])
-    interface = {"data": (out.data or 0, False), "shape": shape, "strides": strides,
-                 "typestr": t.dtype.str, "version": 3}
-    return np.asarray(_ArrayView(owner, interface))
+    return array_at(owner, out.data or 0, t, shape, strides)
 
 
 def _rebuild(t: NType, values):

@@ -51,7 +51,7 @@ def _ctype_of(t: Scalar | Array):
     return descriptor_type(t.ndim) if isinstance(t, Array) else scalar_ctype(t.dtype)
 
 
-class _Buffer:
+class MallocedBuffer:
     """Owns memory malloc'ed by compiled code; frees it when no array uses it."""
 
     def __init__(self, address: int):
@@ -67,6 +67,15 @@ class _ArrayView:
     def __init__(self, owner: object, interface: dict):
         self._owner = owner
         self.__array_interface__ = interface
+
+
+def array_at(owner: object, start: int, t: Array, shape: tuple, strides: tuple,
+             readonly: bool = False) -> np.ndarray:
+    """The array of type `t` at address `start` (`strides` in bytes), which keeps
+    `owner`, whatever owns that memory, alive as long as it lives."""
+    interface = {"data": (start, readonly), "shape": shape, "strides": strides,
+                 "typestr": t.dtype.str, "version": 3}
+    return np.asarray(_ArrayView(owner, interface))
 
 
 class CompiledKernel:
@@ -133,7 +142,7 @@ class CompiledKernel:
             value = box_scalar(self.result_leaves[0], ret)
             return value if self._return_as is None else box_scalar(self._return_as, value)
         for address in owned:  # owners first, so views of results find them
-            buffers[address] = _Buffer(address)
+            buffers[address] = MallocedBuffer(address)
         boxed = []
         for i, t in enumerate(self.result_leaves):
             value = getattr(results, f"r{i}")
@@ -180,9 +189,7 @@ def _array(desc: ctypes.Structure, t: Array, buffers: dict[int, object]) -> np.n
         raise RuntimeError("compiled code returned an array whose memory nothing owns "
                            "(a noodle bug)")
     readonly = isinstance(owner, np.ndarray) and not owner.flags.writeable
-    interface = {"data": (start, readonly), "shape": shape, "strides": strides,
-                 "typestr": t.dtype.str, "version": 3}
-    return np.asarray(_ArrayView(owner, interface))
+    return array_at(owner, start, t, shape, strides, readonly)
 
 
 def _rebuild(t: NType, values):
