@@ -30,6 +30,10 @@ def _programs():
 
 
 class GpuCalls:
+    """The GPU calls of one function: a launcher per argument types (from memory, the
+    disk cache or the compiler), and a profile per argument types for `noodle.stats()`
+    (tier "gpu", or "cpu" with the reason where the GPU path refused it)."""
+
     def __init__(self, pyfunc: FunctionType, options: CompileOptions, placement: Placement):
         self.py_func = pyfunc
         self.options = options
