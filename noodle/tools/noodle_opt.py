@@ -3,7 +3,8 @@
 This module is only the command line: mlir-opt's flag names turned into an OptConfig for
 `opt_driver`. Flags that name no option (`--canonicalize`, `--cse`,
 `--nir-fuse-elementwise`, `--apply-fastmath=flags=nnan`) are passes, run in order, as
-mlir-opt's per-pass flags are. No Python traceback ever reaches the user: a bug in
+mlir-opt's per-pass flags are; one that names no pass either is an unknown argument,
+reported in LLVM's words. No Python traceback ever reaches the user: a bug in
 noodle-opt itself is one line on stderr and exit status 2."""
 from __future__ import annotations
 
@@ -14,13 +15,17 @@ import click
 import noodle
 from noodle.passes.registry import PASSES
 from noodle.tools.opt_driver import OptConfig, run
-from noodle.tools.opt_list_passes import listing
-from noodle.tools.opt_pipeline import PipelineError, parse_pipeline, pipeline_from_flags
-from noodle.tools.opt_printing import PrintingOptions
+from noodle.tools.opt_list_passes import listing, upstream_pass_names
+from noodle.tools.opt_pipeline import (PipelineError, is_pass_name, parse_pipeline,
+                                       pipeline_from_flags)
+from noodle.tools.opt_printing import AsmOptions, PrintingOptions
 from noodle.tools.opt_reproducer import read_reproducer
 from noodle.tools.opt_split import DEFAULT_MARKER
 
 _PASS_FLAGS = "noodle_opt.pass_flags"
+#: the per-pass flags as written, to name them in mlir-opt's unknown-argument error
+_PASS_ARGS = "noodle_opt.pass_args"
+_PROG = "noodle-opt"
 
 #: Options whose value is optional and, as in mlir-opt, given only with `=`: alone, they
 #: take this value (click would otherwise take the next argument, the input file, as it).
@@ -35,6 +40,7 @@ class _OptCommand(click.Command):
         known = {o for p in self.get_params(ctx) for o in (*p.opts, *p.secondary_opts)}
         rest: list[str] = []
         passes: list[tuple[str, str]] = []
+        written: list[str] = []
         for i, arg in enumerate(args):
             if arg == "--":
                 rest.extend(args[i:])
@@ -42,11 +48,13 @@ class _OptCommand(click.Command):
             flag, _, value = arg.partition("=")
             if arg.startswith("--") and flag not in known:
                 passes.append((flag[2:], value))
+                written.append(arg)
             elif arg in _BARE_VALUES:
                 rest.append(f"{arg}={_BARE_VALUES[arg]}")
             else:
                 rest.append(arg)
         ctx.meta[_PASS_FLAGS] = passes
+        ctx.meta[_PASS_ARGS] = written
         return super().parse_args(ctx, rest)
 
 
@@ -55,6 +63,50 @@ def _list_passes(ctx: click.Context, _param: click.Parameter, value: bool) -> No
         return
     click.echo(listing(), nl=False)
     ctx.exit()
+
+
+def _unknown_arguments(ctx: click.Context) -> str:
+    """LLVM's command-line error, as mlir-opt prints it, for each per-pass flag that names
+    no pass (noodle's or upstream), e.g. a misspelt option: "" when there is none."""
+    unknown = [arg for arg in ctx.meta[_PASS_ARGS]
+               if not is_pass_name(arg[2:].partition("=")[0])]
+    if not unknown:
+        return ""
+    options = [opt.lstrip("-") for param in ctx.command.get_params(ctx)
+               for opt in (*param.opts, *param.secondary_opts) if opt.startswith("-")]
+    names = [*options, *PASSES, *upstream_pass_names()]
+    lines: list[str] = []
+    for arg in unknown:
+        lines.append(f"{_PROG}: Unknown command line argument '{arg}'.  "
+                     f"Try: '{_PROG} --help'")
+        nearest = _nearest(arg, names)
+        if nearest:
+            lines.append(f"{_PROG}: Did you mean '{nearest}'?")
+    return "\n".join(lines) + "\n"
+
+
+def _nearest(arg: str, names: list[str]) -> str | None:
+    """LLVM's suggestion for an unknown `arg`: the name nearest the part before any `=` (by
+    edit distance; the first on ties), spelt as a flag with `arg`'s value kept."""
+    flag, _, value = arg.lstrip("-").partition("=")
+    if not flag or not names:
+        return None
+    best = min(names, key=lambda name: _edit_distance(name, flag))
+    spelt = ("-" if len(best) == 1 else "--") + best
+    return f"{spelt}={value}" if value else spelt
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions and replacements), as LLVM's
+    `StringRef::edit_distance` with replacements allowed."""
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, 1):
+        current = [i]
+        for j, other in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1,
+                               previous[j - 1] + (char != other)))
+        previous = current
+    return previous[-1]
 
 
 def _names(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -131,6 +183,11 @@ def main(ctx: click.Context, input_file, output: str, pipeline: str | None,
 
 def _main(ctx: click.Context, input_file, output: str, pipeline: str | None,
           legacy_passes: tuple[str, ...], run_reproducer: bool, flags: dict) -> int:
+    # mlir-opt rejects unknown arguments while parsing its command line, before all else
+    unknown = _unknown_arguments(ctx)
+    if unknown:
+        click.echo(unknown, err=True, nl=False)
+        return 1
     pass_flags = [*((name, "") for name in legacy_passes), *ctx.meta[_PASS_FLAGS]]
     name = "<stdin>" if input_file.name in ("-", "<stdin>") else input_file.name
     text = input_file.read()
@@ -157,8 +214,9 @@ def _main(ctx: click.Context, input_file, output: str, pipeline: str | None,
         before=_names(flags.pop("before")), after=_names(flags.pop("after")),
         before_all=flags.pop("before_all"), after_all=flags.pop("after_all"),
         after_change=flags.pop("after_change"), after_failure=flags.pop("after_failure"),
-        module_scope=flags.pop("module_scope"), debug_info=flags["debug_info"],
-        generic=flags["generic"], large_elements_limit=flags["elide"])
+        module_scope=flags.pop("module_scope"),
+        asm=AsmOptions(debug_info=flags["debug_info"], generic=flags["generic"],
+                       local_scope=flags["local_scope"], large_elements_limit=flags["elide"]))
     config = OptConfig(
         input_name=name, input_text=text, elements=elements, pipeline_text=pipeline,
         split_marker=flags["split_marker"], output_split_marker=flags["output_split_marker"],
@@ -168,9 +226,7 @@ def _main(ctx: click.Context, input_file, output: str, pipeline: str | None,
         disable_threading=flags["disable_threading"],
         allow_unregistered=flags["allow_unregistered"], printing=printing,
         timing=flags["timing"], statistics=flags["statistics"],
-        statistics_display=flags["statistics_display"], debug_info=flags["debug_info"],
-        generic=flags["generic"], local_scope=flags["local_scope"],
-        large_elements_limit=flags["elide"], reproducer=flags["reproducer"],
+        statistics_display=flags["statistics_display"], reproducer=flags["reproducer"],
         local_reproducer=flags["local_reproducer"], dump_pipeline=flags["dump_pipeline"])
     status, result = run(config)
     if output == "-":

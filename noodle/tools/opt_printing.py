@@ -14,13 +14,33 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from mlir import ir
 
 from mlir.passmanager import PassManager
 
 _HEADER = re.compile(r"^// -----// IR Dump (Before|After) (\S+)( Failed)? \(([^)]*)\)")
 _DUMP_START = "// -----// IR Dump "
 _FAILED = re.compile(r"^// -----// IR Dump After (\S+) Failed \([^)]*\)(?: \((.*)\))? //----- //$")
+
+
+@dataclass(frozen=True)
+class AsmOptions:
+    """How IR is written (`--mlir-print-debuginfo`, `-op-generic`, `-local-scope`,
+    `--mlir-elide-elementsattrs-if-larger`): held once, since mlir-opt writes the result and
+    the dumps around passes alike."""
+    debug_info: bool = False
+    generic: bool = False
+    local_scope: bool = False
+    large_elements_limit: int | None = None
+
+    def print(self, op: ir.Operation | ir.Module) -> str:
+        """`op` as these options write it."""
+        return op.operation.get_asm(enable_debug_info=self.debug_info,
+                                    print_generic_op_form=self.generic,
+                                    use_local_scope=self.local_scope,
+                                    large_elements_limit=self.large_elements_limit)
 
 
 @dataclass(frozen=True)
@@ -34,9 +54,7 @@ class PrintingOptions:
     after_change: bool = False
     after_failure: bool = False
     module_scope: bool = False
-    debug_info: bool = False
-    generic: bool = False
-    large_elements_limit: int | None = None
+    asm: AsmOptions = field(default_factory=AsmOptions)
     #: only find which pass failed (for the crash reproducer's note), print nothing
     probe_failure: bool = False
 
@@ -65,9 +83,10 @@ def enable(pm: PassManager, options: PrintingOptions) -> None:
         print_module_scope=options.module_scope,
         print_after_change=options.after_change,
         print_after_failure=options.after_failure,
-        large_elements_limit=options.large_elements_limit,
-        enable_debug_info=options.debug_info,
-        print_generic_op_form=options.generic)
+        # the bindings' IR printer has no local-scope setting: the dumps ignore it
+        large_elements_limit=options.asm.large_elements_limit,
+        enable_debug_info=options.asm.debug_info,
+        print_generic_op_form=options.asm.generic)
 
 
 def keep_dumps(text: str, options: PrintingOptions) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from noodle.tools.opt_list_passes import mlir_opt_binary
+from noodle.tools.opt_pipeline import parse_options, parse_pipeline
 
 ROOT = Path(__file__).parent.parent.parent
 FILECHECK = ROOT / "tests" / "filecheck"
@@ -114,7 +115,7 @@ def test_list_passes_lists_upstream_and_noodle_passes_with_options():
     (["--pass-pipeline=builtin.module(canonicalize,nir-simplfy)"],
      "MLIR Textual PassPipeline Parser:1:29: error: 'nir-simplfy' does not refer to a "
      "registered pass"),
-    (["--no-such-pass"], "'no-such-pass' does not refer to a registered pass"),
+    (["--no-such-pass"], "noodle-opt: Unknown command line argument '--no-such-pass'."),
     (["--pass-pipeline=builtin.module(canonicalize{bogus=1})"], "no such option bogus"),
     (["--pass-pipeline=builtin.module(apply-fastmath{flags=quick})"],
      "unknown fast-math flag 'quick'"),
@@ -127,6 +128,41 @@ def test_bad_pipelines_fail_before_reading_input(nir_file, args, message):
     done = noodle_opt(str(nir_file), *args)
     assert done.returncode == 1 and done.stdout == ""
     assert message in done.stderr
+
+
+def test_a_misspelt_flag_is_an_unknown_argument_with_the_nearest_name(nir_file):
+    # as mlir-opt (LLVM's command line) says it, noodle's passes among the names it offers
+    done = noodle_opt(str(nir_file), "--nir-simplfy", "--cse", "--mlir-print-ir-afterall")
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.splitlines() == [
+        "noodle-opt: Unknown command line argument '--nir-simplfy'.  Try: 'noodle-opt --help'",
+        "noodle-opt: Did you mean '--nir-simplify'?",
+        "noodle-opt: Unknown command line argument '--mlir-print-ir-afterall'.  "
+        "Try: 'noodle-opt --help'",
+        "noodle-opt: Did you mean '--mlir-print-ir-after-all'?"]
+    # an upstream pass that is not in noodle's registry is no unknown argument
+    assert noodle_opt(str(nir_file), "--loop-invariant-code-motion").returncode == 0
+
+
+@pytest.mark.parametrize("options, parsed", [
+    ("a=1 b=\"x y\" c", {"a": "1", "b": "x y", "c": "true"}),
+    ("a={b={c}}", {"a": "b={c}"}),
+    ("a={b={c} d=2} e=3", {"a": "b={c} d=2", "e": "3"}),
+    ("p={func.func(cse{x={y}})} q='}'", {"p": "func.func(cse{x={y}})", "q": "}"}),
+    ("v={a}{b} w=", {"v": "{a}{b}", "w": ""}),
+], ids=["plain", "nested", "nested-then-more", "pipeline-and-quoted-brace", "not-one-group"])
+def test_option_values_may_hold_nested_braces(options, parsed):
+    assert parse_options(options) == parsed
+    [element] = parse_pipeline(f"builtin.module(pass{{{options}}})")
+    assert element.options == options
+
+
+def test_printing_flags_shape_the_result_and_the_dumps_alike(nir_file):
+    done = noodle_opt(str(nir_file), "--nir-simplify", "--mlir-print-op-generic",
+                      "--mlir-print-ir-after=nir-simplify")
+    assert done.returncode == 0, done.stderr
+    dump = done.stderr[done.stderr.index("IR Dump After nir-simplify"):]
+    assert '"func.func"()' in dump and '"func.func"()' in done.stdout
 
 
 def test_parse_and_verifier_errors_are_located(tmp_path):

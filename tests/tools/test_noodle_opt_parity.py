@@ -113,6 +113,29 @@ def test_same_as_mlir_opt(args):
     assert_same(args)
 
 
+#: misspelt options and passes: LLVM's "Unknown command line argument" and "Did you mean"
+#: (each chosen so that one name is nearest: on a tie LLVM's choice follows its hash table)
+UNKNOWN_ARGUMENTS = {
+    "misspelt-option": ["arith.mlir", "--mlir-print-ir-afterall"],
+    "misspelt-option-with-value": ["arith.mlir", "--mlir-print-ir-afterall=1"],
+    "option-missing-a-letter": ["arith.mlir", "--cse", "--verify-diagnostic"],
+    "misspelt-pass": ["arith.mlir", "--canonicalise"],
+    "two-unknowns": ["arith.mlir", "--split-input-fil", "--cse", "--mlir-timng"],
+    "unknown-with-pipeline": ["arith.mlir", NESTED, "--mlir-disable-threadin"],
+}
+
+
+@pytest.mark.parametrize("args", UNKNOWN_ARGUMENTS.values(), ids=UNKNOWN_ARGUMENTS.keys())
+def test_unknown_arguments_are_reported_as_mlir_opt_reports_them(args):
+    ours, theirs = noodle_opt(args), mlir_opt(args)
+    # the same words, with noodle-opt's name where mlir-opt names itself (argv[0] in "Try:")
+    expected = theirs.stderr.replace(f"'{MLIR_OPT} --help'", "'noodle-opt --help'") \
+        .replace("mlir-opt: ", "noodle-opt: ")
+    assert "Unknown command line argument" in expected and "Did you mean" in expected
+    assert (ours.returncode, ours.stdout, ours.stderr) == \
+        (theirs.returncode, theirs.stdout, expected)
+
+
 def test_stdin_is_named_as_mlir_opt_names_it():
     source = (INPUTS / "arith.mlir").read_text()
     done = assert_same(["-", "--cse", "--mlir-print-debuginfo"], stdin=source)
