@@ -503,8 +503,8 @@ def jit(func: Callable | str | list | None = None, /, *signatures: str,
     (explicit signatures compile at once and refuse other argument types).
     Options: fallback (run as Python with a warning when compilation is impossible;
     default True; with target="cuda", only an explicit True lets a call run on the CPU
-    where the GPU cannot), boundscheck (IndexError on out-of-bounds indexing; default False, where
-    out-of-bounds access is undefined as in C and Numba), opt_level (LLVM's at the
+    where the GPU cannot), boundscheck (IndexError on out-of-bounds indexing; default
+    False, where out-of-bounds access is undefined as in C and Numba), opt_level (LLVM's at the
     optimising tier, 0-3), cache (keep kernels in the on-disk cache, `NOODLE_CACHE_DIR`;
     default True), eager (compile the optimising tier at once instead of the baseline
     tier first), hot_threshold (calls after which a key is recompiled by the optimising

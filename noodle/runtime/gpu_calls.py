@@ -16,11 +16,12 @@ from noodle.compiler.gpu.program import DEFAULT_CHIP
 from noodle.compiler.options import CompileOptions
 from noodle.compiler.types import NType
 from noodle.errors import UnsupportedError
-from noodle.runtime.placement import Placement, has_device_array
+from noodle.runtime.placement import Placement, gpu_status, has_device_array
 from noodle.runtime.profiler import KeyProfile
 
 #: What `GpuCalls.call` returns when the call must run on the CPU after all
 ON_CPU = object()
+
 
 @cache
 def _programs():
@@ -79,7 +80,6 @@ def ptx_of(pyfunc: FunctionType, arg_types: tuple[NType, ...],
     where there is none); UnsupportedError where it does not lower."""
     from noodle.compiler.gpu import compile_to_ptx
     from noodle.runtime.gpu_launcher import device_chip
-    from noodle.runtime.placement import gpu_status
 
     chip = device_chip() if gpu_status()[0] else DEFAULT_CHIP
     return compile_to_ptx(pyfunc, arg_types, options, chip).ptx
