@@ -14,12 +14,12 @@ from mlir import ir
 from mlir.dialects import arith, memref, scf
 
 from noodle.passes.blas_symbols import BlasInterface
-from noodle.passes.nir_binary import binary_builder
+from noodle.passes.nir_binary import BinaryBuilder, binary_builder
 from noodle.passes.nir_blas import gemm_or_loops
 from noodle.passes.nir_buffers import (
     DYNAMIC, alloc_buffer, as_canonical, broadcast_shape, element_type_of, leading_rows, rank_of,
     sizes_of)
-from noodle.passes.nir_dtypes import constant, dtype_attr
+from noodle.passes.nir_dtypes import DType, constant, dtype_attr
 from noodle.passes.nir_elementwise import (
     Form, array_views, of_array_elements, write_elementwise)
 from noodle.passes.nir_linalg import PARALLEL, REDUCTION, dims_map, generic
@@ -65,7 +65,7 @@ def lower_reduce(op: ir.Operation, fused: Form | None = None,
     else:
         result = accumulator = alloc_buffer(dtype.element_type, [sizes[d] for d in kept])
     _fill(accumulator, constant(dtype, identity(dtype)))
-    combine = binary_builder(combine_kind, dtype)
+    combine = _combiner(combine_kind, dtype)
     views = array_views(operands, sizes)
     element_of = of_array_elements(operands, body)
 
@@ -81,6 +81,23 @@ def lower_reduce(op: ir.Operation, fused: Form | None = None,
     else:
         reduce_into(accumulator, views)
     return _result(result, op.result.type)
+
+
+def _combiner(kind: str, dtype: DType) -> BinaryBuilder:
+    """The scalar combine of a reduction. A float sum or product may be regrouped
+    (`reassoc`), so that LLVM keeps partial results in vector lanes and several
+    registers: NumPy's own `sum` is pairwise, not left to right, so no order is promised,
+    and partial sums are more accurate than one running total. Loops the user writes
+    (`s += a[i]`) are not reductions of this kind and keep their order."""
+    combine = binary_builder(kind, dtype)
+    if not dtype.is_float or kind not in ("add", "mul"):
+        return combine
+
+    def regrouped(dtype: DType, a: ir.Value, b: ir.Value) -> ir.Value:
+        result = combine(dtype, a, b)
+        result.owner.attributes["fastmath"] = ir.Attribute.parse("#arith.fastmath<reassoc>")
+        return result
+    return regrouped
 
 
 def _reduce_in_chunks(views: list[ir.Value], sizes: list[ir.Value], accumulator: ir.Value,

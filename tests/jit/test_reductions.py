@@ -1,9 +1,14 @@
 """Reductions and linear algebra: np.sum/min/max/mean/prod with axis= and keepdims=,
 the method forms, NumPy's result dtypes (small ints sum to int64, mean of ints is
 float64), empty inputs, NaN propagation; ``@``, np.dot, np.matmul."""
+import math
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given
+
+import noodle
 
 from .harness import HYPOTHESIS, assert_same, float_array_pairs
 
@@ -187,3 +192,47 @@ def gemm_like(alpha, beta, C, A, B):
 
 def test_gemm_in_place_update():
     assert_same(gemm_like, 1.5, -0.5, RNG.random((4, 5)), RNG.random((4, 3)), RNG.random((3, 5)))
+
+
+def sum_of_products(a, b):
+    return np.sum(a * b)
+
+
+@pytest.mark.parametrize("dtype, packed_add", [(np.float64, "vaddpd"), (np.float32, "vaddps")],
+                         ids=["f64", "f32"])
+def test_float_sums_run_on_simd_lanes(dtype, packed_add):
+    """np.sum may regroup (NumPy's own is pairwise): the optimising tier keeps partial
+    sums in vector registers, ymm or zmm, instead of one scalar running total."""
+    from noodle.compiler import backend, pipeline
+    from noodle.compiler.options import CompileOptions
+    from noodle.compiler.types import typeof
+
+    if "+avx2" not in backend.host_cpu()[1].split(","):
+        pytest.skip("needs a CPU with AVX2")
+    options = CompileOptions(tier="optimising")
+    a = np.zeros(3, dtype)
+    kernel = pipeline.compile_function(sum_of_products, (typeof(a), typeof(a)), options)
+    assert re.search(rf"\t{packed_add}\t.*%[yz]mm", pipeline.assembly(kernel, options))
+
+
+def running_total(a):
+    total = 0.0
+    for i in range(a.shape[0]):
+        total += a[i]
+    return total
+
+
+def test_a_sum_the_user_writes_as_a_loop_keeps_its_order():
+    # regrouped, 1e16 + 1 + ... would keep some of the ones that a running total loses
+    a = np.tile([1e16, 1.0, 1.0, -1e16], 64)
+    compiled = noodle.jit(eager=True)(running_total)
+    assert compiled(a) == running_total(a)
+    assert compiled(a) != math.fsum(a)
+
+
+def test_a_regrouped_float32_sum_is_closer_than_a_running_total():
+    a = np.full(1_000_000, 0.1, np.float32)
+    exact = math.fsum(a.astype(np.float64))
+    running = float(np.cumsum(a)[-1])  # cumsum adds left to right
+    regrouped = float(noodle.jit(eager=True)(sum_of_products)(a, np.ones_like(a)))
+    assert abs(regrouped - exact) < abs(running - exact) / 10
