@@ -10,7 +10,8 @@ and their speed-ups over the serial runs are printed side by side.
 Every compiled result is checked against NumPy's before anything is timed. A time is the
 median over repeats (7, or 3 with --quick) of a loop of calls lasting >= 20 ms. "floor" is
 `np.copyto` of as many bytes as the inputs hold: the memory-bandwidth bound of the cases
-that stream their inputs once. Also printed: noodle's compile time per kernel
+that stream their inputs once (for the `*_parallel` cases, the same copy split over all
+cores, each copying its piece at the same time). Also printed: noodle's compile time per kernel
 (`noodle.compile`, once the compiler is loaded). `--check` compares noodle's times with
 those of an earlier `--json` and exits with status 1 on a regression, as a wrong answer
 does.
@@ -18,6 +19,7 @@ does.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -29,6 +31,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -350,8 +353,24 @@ def measure(case: Case, repeats: int) -> Result:
     if case.floor:
         nbytes = sum(a.nbytes for a in args if isinstance(a, np.ndarray))
         src, dst = np.ones(nbytes, dtype=np.uint8), np.zeros(nbytes, dtype=np.uint8)
-        result.floor_ms = median_ms(np.copyto, (dst, src), repeats)
+        copy = copy_on_all_cores if parallel else np.copyto
+        result.floor_ms = median_ms(copy, (dst, src), repeats)
     return result
+
+
+def copy_on_all_cores(dst: np.ndarray, src: np.ndarray) -> None:
+    """`np.copyto` in one contiguous piece per core, at once (NumPy lets go of the GIL
+    while it copies): the bandwidth floor of a kernel that streams its inputs on every
+    core. A parallel kernel at this floor can go no faster, whatever its speed-up."""
+    cores = os.cpu_count() or 1
+    bounds = np.linspace(0, len(dst), cores + 1, dtype=int)
+    pieces = [(dst[start:stop], src[start:stop]) for start, stop in zip(bounds, bounds[1:])]
+    list(copy_threads(cores).map(lambda piece: np.copyto(*piece), pieces))
+
+
+@functools.cache
+def copy_threads(cores: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(cores)
 
 
 # -- reporting -------------------------------------------------------------------------
