@@ -98,21 +98,32 @@ def external_symbols(llvm_ir: str) -> list[str]:
 def make_resolvable(symbols: list[str]) -> None:
     """Load what defines `symbols` into the process (the C math library is there
     already; MLIR's runtime library costs ~25 ms to load, so only kernels that call it
-    pay for it). Raises instead of letting MCJIT abort on an unresolved symbol."""
-    missing = [s for s in symbols if not llvm.address_of_symbol(s)]
+    pay for it). Raises instead of letting MCJIT abort on an unresolved symbol.
+
+    A symbol found once stays resolvable (libraries are loaded, and symbols added, for
+    the life of the process), and is not looked up again: each lookup is an llvmlite
+    call, which lets go of the GIL and takes it back, and a kernel swapped in while the
+    program runs (the optimising tier) would make the program's thread hand the GIL
+    over and wait for it back once per symbol."""
+    missing = [s for s in symbols if s not in _RESOLVABLE and not llvm.address_of_symbol(s)]
     blas = numpy_blas() if any(s in GEMM_SYMBOLS.values() for s in missing) else None
     for symbol, address in (blas.addresses.items() if blas is not None else ()):
         llvm.add_symbol(symbol, address)
     missing = [s for s in missing if not llvm.address_of_symbol(s)]
     for libraries in (["libm.so.6", "libc.so.6"], runtime_library_paths):
         if not missing:
-            return
+            break
         for path in (libraries() if callable(libraries) else libraries):
             llvm.load_library_permanently(path)
         missing = [s for s in missing if not llvm.address_of_symbol(s)]
     if missing:
         raise RuntimeError(f"compiled code calls {', '.join(missing)}, which no loaded "
                            "library defines")
+    _RESOLVABLE.update(symbols)
+
+
+#: The symbols `make_resolvable` found (a set's `update` is atomic under the GIL)
+_RESOLVABLE: set[str] = set()
 
 
 def _new_engine() -> llvm.ExecutionEngine:

@@ -82,6 +82,17 @@ def hot_thresholds_name(symbol: str) -> str:
     return f"{symbol}__hot"
 
 
+def addresses_name(symbol: str) -> str:
+    """A constant array of the addresses of the entry's globals and functions, in the
+    order of `ADDRESSES`: finding them all takes one symbol lookup."""
+    return f"{symbol}__addresses"
+
+
+#: What `addresses_name`'s array holds, in order
+ADDRESSES = ("runtime_table", "profile", "hot_thresholds", "python_entry", "cycle_reader",
+             "c_interface")
+
+
 def can_have_entry(result_type: NType) -> bool:
     """Results with two or more arrays are boxed in Python (which tells which of them
     share memory); everything else gets a native entry."""

@@ -7,12 +7,12 @@ import re
 
 import numpy as np
 
-from noodle.compiler.python_entry import (CTX_FALLBACK, CTX_ON_ERROR, CTX_ON_HOT,
+from noodle.compiler.python_entry import (ADDRESSES, CTX_FALLBACK, CTX_ON_ERROR, CTX_ON_HOT,
                                           RT_ARRAY_SCALAR, RT_ARRAY_TYPE,
                                           RT_NEW_FROM_DESCR, RT_SET_BASE_OBJECT, RT_SIZE,
-                                          STATUS_UNOWNED_RESULT, cycle_reader_name,
-                                          hot_thresholds_name, profile_name,
-                                          python_entry_name, rt_descr_slot,
+                                          STATUS_UNOWNED_RESULT, addresses_name,
+                                          cycle_reader_name, hot_thresholds_name,
+                                          profile_name, python_entry_name, rt_descr_slot,
                                           rt_scalar_type_slot, runtime_table_name)
 from noodle.compiler.backend import declared_functions
 from noodle.compiler.types import Array, NoneType, NType, Scalar, TupleType, leaf_types
@@ -406,10 +406,17 @@ def python_entry_ir(symbol: str, entry: str, arg_types: tuple[NType, ...],
     free = (f"define void @{symbol}__free(ptr %capsule) {{\n"
             "  %memory = call ptr @PyCapsule_GetPointer(ptr %capsule, ptr null)\n"
             "  call void @free(ptr %memory)\n  ret void\n}")
+    addresses = {"runtime_table": runtime_table_name(symbol), "profile": profile_name(symbol),
+                 "hot_thresholds": hot_thresholds_name(symbol),
+                 "python_entry": python_entry_name(symbol),
+                 "cycle_reader": cycle_reader_name(symbol),
+                 "c_interface": f"_mlir_ciface_{entry}"}
+    table = ", ".join(f"ptr @{addresses[what]}" for what in ADDRESSES)
     globals_ = "\n".join([
         f"@{runtime_table_name(symbol)} = global [{RT_SIZE} x ptr] zeroinitializer",
         f"@{profile_name(symbol)} = global [2 x i64] zeroinitializer",
-        f"@{hot_thresholds_name(symbol)} = global [2 x i64] [i64 -1, i64 -1]"])
+        f"@{hot_thresholds_name(symbol)} = global [2 x i64] [i64 -1, i64 -1]",
+        f"@{addresses_name(symbol)} = constant [{len(ADDRESSES)} x ptr] [{table}]"])
     declared = set(declared_functions(kernel_ir))  # declared twice is an error
     declarations = "\n".join(line for line in _DECLARATIONS.strip().splitlines()
                               if not (line.startswith("declare")

@@ -23,7 +23,8 @@ from noodle.compiler.python_entry import STATUS_UNOWNED_RESULT
 from noodle.compiler.types import (Array, NoneType, NType, Scalar, TupleType, box_scalar,
                                    leaf_types)
 from noodle.runtime.leaves import leaves
-from noodle.runtime.native_entry import NativeEntry, layouts_ok, register_cpython_symbols
+from noodle.runtime.native_entry import (NativeEntry, entry_addresses, layouts_ok,
+                                         register_cpython_symbols)
 
 _libc = ctypes.CDLL(None)
 _libc.free.argtypes = [ctypes.c_void_p]
@@ -93,8 +94,14 @@ class CompiledKernel:
             register_cpython_symbols()  # the object refers to them
         self._object = LoadedObject(kernel.stages["obj"], kernel.externals)
         #: the compiled Python entry point, when there is one this process can use
-        self.native_entry = NativeEntry(self._object, kernel.symbol) if native else None
-        address = self._object.address("_mlir_ciface_" + kernel.entry)
+        self.native_entry = None
+        if kernel.python_entry:
+            addresses = entry_addresses(self._object, kernel.symbol)
+            if native:
+                self.native_entry = NativeEntry(self._object, kernel.symbol, addresses)
+            address = addresses.c_interface
+        else:
+            address = self._object.address("_mlir_ciface_" + kernel.entry)
         self.arg_leaves = [x for t in kernel.arg_types for x in leaf_types(t)]
         self.result_leaves = leaf_types(kernel.result_type)
         n_arrays = sum(isinstance(t, Array) for t in self.result_leaves)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 from functools import cache
+from typing import NamedTuple
 
 import llvmlite.binding as llvm
 import numpy as np
@@ -33,23 +34,42 @@ _new_function.restype = ctypes.py_object
 _new_function.argtypes = [ctypes.c_void_p, ctypes.py_object, ctypes.c_void_p, ctypes.c_void_p]
 
 
+class EntryAddresses(NamedTuple):
+    """Where a loaded kernel's entry point and the structures it uses lie (the fields
+    are `python_entry.ADDRESSES`)."""
+    runtime_table: int
+    profile: int
+    hot_thresholds: int
+    python_entry: int
+    cycle_reader: int
+    c_interface: int
+
+
+def entry_addresses(loaded: LoadedObject, symbol: str) -> EntryAddresses:
+    """The addresses of the entry of `symbol`, read from its address table: one symbol
+    lookup for them all. A lookup is an llvmlite call, which lets go of the GIL and takes
+    it back; made one after another by the thread that swaps a kernel in while the
+    program runs, each made the program's thread wait for the GIL once more (calls of
+    ~10 us took 0.3-0.4 ms while an optimised kernel was loaded with six lookups)."""
+    table = (ctypes.c_void_p * len(E.ADDRESSES)).from_address(
+        loaded.global_address(E.addresses_name(symbol)))
+    return EntryAddresses(*table)
+
+
 class NativeEntry:
     """The builtin function that calls one loaded kernel from Python, with the counters
     the entry keeps (the C structures it points to live as long as this object)."""
 
-    def __init__(self, loaded: LoadedObject, symbol: str):
-        _fill_runtime_table(loaded.global_address(E.runtime_table_name(symbol)))
-        self._profile = (ctypes.c_uint64 * 2).from_address(
-            loaded.global_address(E.profile_name(symbol)))
-        self._hot = (ctypes.c_uint64 * 2).from_address(
-            loaded.global_address(E.hot_thresholds_name(symbol)))
+    def __init__(self, loaded: LoadedObject, symbol: str, addresses: EntryAddresses):
+        _fill_runtime_table(addresses.runtime_table)
+        self._profile = (ctypes.c_uint64 * 2).from_address(addresses.profile)
+        self._hot = (ctypes.c_uint64 * 2).from_address(addresses.hot_thresholds)
         self._name = symbol.encode()
-        self._def = _MethodDef(self._name, loaded.address(E.python_entry_name(symbol)),
+        self._def = _MethodDef(self._name, addresses.python_entry,
                                _METH_FASTCALL | _METH_KEYWORDS, None)
         self._loaded = loaded
         #: reads the cycle counter the profile counts in
-        self.read_cycles = ctypes.CFUNCTYPE(ctypes.c_uint64)(
-            loaded.address(E.cycle_reader_name(symbol)))
+        self.read_cycles = ctypes.CFUNCTYPE(ctypes.c_uint64)(addresses.cycle_reader)
 
     def function(self, fallback: object, on_error: object, on_hot: object) -> object:
         """A builtin function calling the entry with this context (see CTX_*); it keeps
