@@ -34,15 +34,8 @@ _new_function.restype = ctypes.py_object
 _new_function.argtypes = [ctypes.c_void_p, ctypes.py_object, ctypes.c_void_p, ctypes.c_void_p]
 
 
-class EntryAddresses(NamedTuple):
-    """Where a loaded kernel's entry point and the structures it uses lie (the fields
-    are `python_entry.ADDRESSES`)."""
-    runtime_table: int
-    profile: int
-    hot_thresholds: int
-    python_entry: int
-    cycle_reader: int
-    c_interface: int
+#: Where a loaded kernel's entry point and the structures it uses lie
+EntryAddresses = NamedTuple("EntryAddresses", [(name, int) for name in E.ADDRESSES])
 
 
 def entry_addresses(loaded: LoadedObject, symbol: str) -> EntryAddresses:
