@@ -37,6 +37,11 @@ def host_cpu() -> tuple[str, str]:
 
 def optimize(module: llvm.ModuleRef, opt_level: int) -> None:
     tm = target_machine(opt_level)
+    # the module from MLIR names no target: without the machine's data layout the passes
+    # use LLVM's default, in which i64 is 4-byte aligned, and lay a returned {i32, i64}
+    # out with the i64 at offset 4 where the C caller reads it at 8
+    module.triple = tm.triple
+    module.data_layout = str(tm.target_data)
     pto = llvm.create_pipeline_tuning_options(speed_level=opt_level)
     pto.loop_vectorization = opt_level >= 2
     pto.slp_vectorization = opt_level >= 2

@@ -31,6 +31,31 @@ def test_build_and_return_tuples(a, b):
     assert_same(build_and_return, a, b)
 
 
+def sum_and_count(a):
+    s = a[0] * 0
+    i = 0
+    while i < a.shape[0]:
+        s += a[i]
+        i += 1
+    return s, i
+
+
+def narrow_wide_narrow(a):
+    return a[0], a.shape[0], np.float32(a[-1]), a[-1] > 0
+
+
+@pytest.mark.parametrize("a", [np.ones(3, np.int32), np.arange(7, dtype=np.float32)[::-2],
+                               np.ones(1, np.int8), np.arange(4, dtype=np.uint16)],
+                         ids=["i32", "f32-view", "i8", "u16"])
+@pytest.mark.parametrize("options", [{}, {"eager": True}, {"eager": True, "opt_level": 1}],
+                         ids=["baseline", "optimising", "O1"])
+def test_tuple_of_narrow_and_wide_scalars(a, options):
+    # a result struct such as {i32, i64} has its i64 at offset 8 in the C ABI; optimised
+    # kernels once wrote it at 4 (LLVM's default data layout, not the target's)
+    assert_same(sum_and_count, a, jit_options=options)
+    assert_same(narrow_wide_narrow, a, jit_options=options)
+
+
 def tuple_with_arrays(x):
     return x, x * 2, x.sum(), x.shape
 
