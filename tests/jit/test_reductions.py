@@ -110,6 +110,30 @@ def test_axis_given_as_a_variable():
         assert_same(runtime_axis, a, ax)
 
 
+def any_all(a):
+    return np.any(a), np.all(a), a.any(axis=0), a.all(axis=-1, keepdims=True)
+
+
+def any_all_runtime_axis(a, ax):
+    return np.any(a, axis=ax), np.all(a, axis=ax)
+
+
+@pytest.mark.parametrize("a", [
+    np.array([[1, 2], [0, 3]]),
+    np.array([[0, 0], [0, 200]], np.uint8),
+    np.array([[np.nan, 0.0], [-0.0, 0.0]]),
+    np.array([[1.5, 0.0, 2.0]], np.float32).T[::-1],
+    np.zeros((0, 3), np.int32),
+    np.array([[True, False], [True, True]]),
+], ids=["int64", "uint8", "nan-and-zeros", "f32-view", "empty", "bool"])
+def test_any_all_of_numbers_test_each_against_zero(a):
+    # as NumPy: NaN is true and -0.0 false; a non-bool array once failed to lower
+    assert_same(any_all, a)
+    assert_same(any_all, a, jit_options={"eager": True, "parallel": True})
+    for ax in (0, -1):
+        assert_same(any_all_runtime_axis, a, ax)
+
+
 def reduce_expression(a, b):
     return np.sum(a * b), np.max(np.abs(a - b)), np.mean((a - b) ** 2), np.min(a + 1.0)
 

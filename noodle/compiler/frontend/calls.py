@@ -409,7 +409,10 @@ class CallMixin:
         """The reduction itself over constant `axes`, checks done (touches no variable)."""
         result_t = self.reduce_axes_type(kind, a, len(axes), keepdims)
         dtype = result_t.dtype
-        source = a if kind in ("any", "all") else self.cast_array(a, dtype)
+        # any/all reduce bools (the lowering's bitor/bitand): other dtypes are tested
+        # against zero first, as NumPy does (NaN is true); the others reduce in their
+        # result dtype
+        source = self.cast_array(a, dtype)
         value = Val(result_t, nir.reduce("sum" if kind == "mean" else kind,
                                          source.type.dtype.name, source.ir, axes, keepdims,
                                          mlir_types(result_t)[0]),
