@@ -85,6 +85,17 @@ def _float_reciprocal(dtype: DType, x: ir.Value) -> ir.Value:
     return arith.divf(constant(dtype, 1), x)
 
 
+def _integer_reciprocal(dtype: DType, x: ir.Value) -> ir.Value:
+    """NumPy's integer reciprocal, `1.0 / x` converted back: 1 for 1, -1 for -1, else 0.
+    For x = 0 that converts inf, which gives 0 or INT_MIN by platform; 0 here."""
+    zero, one = constant(dtype, 0), constant(dtype, 1)
+    result = arith.select(arith.cmpi(_I.eq, x, one), one, zero)
+    if not dtype.is_signed:
+        return result
+    minus_one = constant(dtype, -1)
+    return arith.select(arith.cmpi(_I.eq, x, minus_one), minus_one, result)
+
+
 def _integer_neg(dtype: DType, x: ir.Value) -> ir.Value:
     return arith.subi(constant(dtype, 0), x)
 
@@ -118,7 +129,9 @@ _RULES: dict[str, dict[str, UnaryBuilder]] = {
     },
     "integer": {
         "neg": _integer_neg, "positive": _identity, "invert": _invert,
-        "square": _square(arith.muli),
+        "square": _square(arith.muli), "reciprocal": _integer_reciprocal,
+        # NumPy 2 rounds integers (and bools) to themselves, in their own dtype
+        "floor": _identity, "ceil": _identity, "trunc": _identity,
         "logical_not": _compare_with_zero(arith.cmpi, _I.eq),
         "isnan": _bool_constant(False), "isinf": _bool_constant(False),
         "isfinite": _bool_constant(True),

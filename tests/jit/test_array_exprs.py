@@ -122,6 +122,24 @@ def test_unary_ufuncs_on_ints_follow_numpy_result_types(dtype):
     assert_same(int_ufuncs, np.arange(-5, 6).astype(dtype))
 
 
+def int_rounding(a):
+    return np.floor(a), np.ceil(a), np.trunc(a[::-1]), np.reciprocal(a), np.floor(a[0])
+
+
+@pytest.mark.parametrize("a", [
+    np.array([3, 1, -1, -7, 2**62, -2**63], np.int64),
+    np.array([1, 2, 255, 7], np.uint8),
+    np.array([-128, -1, 1, 127], np.int8),
+    np.array([1, 0, 1, 1], np.int32)[::2],
+    np.array([True, False, True]),
+], ids=["int64", "uint8", "int8", "int32-view", "bool"])
+def test_integer_floor_ceil_trunc_reciprocal(a):
+    # NumPy 2 rounds integers to themselves, in their dtype, and their reciprocal is C's
+    # 1 / x (1, -1 or 0); these once had no lowering (x = 0 is left out: its reciprocal
+    # is NumPy's platform's)
+    assert_same(int_rounding, a)
+
+
 def binary_ufuncs(a, b):
     return (np.maximum(a, b), np.minimum(a, b), np.fmax(a, b), np.fmin(a, b),
             np.arctan2(a, b), np.hypot(a, b), np.power(np.abs(a), b), np.copysign(a, b),
