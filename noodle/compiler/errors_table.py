@@ -24,6 +24,7 @@ ERROR_KINDS: dict[str, tuple[type[Exception], str]] = {
     "empty_reduction": (ValueError, "zero-size array to reduction operation which has no "
                                     "identity"),
     "negative_dimension": (ValueError, "negative dimensions are not allowed"),
+    "negative_power": (ValueError, "Integers to negative integer powers are not allowed."),
     "math_domain": (ValueError, "math domain error"),
     "math_range": (OverflowError, "math range error"),
     "assert": (AssertionError, "assertion failed"),

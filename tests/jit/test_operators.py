@@ -235,6 +235,38 @@ def test_int_array_power_stays_integer():
     assert_same(int_array_power, a, b)
 
 
+def power(a, b):
+    return a ** b
+
+
+@pytest.mark.parametrize("a, b", [
+    (np.array([2, 3], np.int64), np.array([1, -1], np.int64)),
+    (np.array([2, 3], np.int8), np.array([-1], np.int8)),
+    (np.array([2, 3], np.int32), -1),
+    (np.array([[2], [3]], np.int16), np.array([3, -2])[::-1]),
+    (np.int64(2), np.int64(-1)),
+    (np.int8(2), np.array([1, -3], np.int64)),
+    (True, np.array([-1])),
+], ids=["arrays", "broadcast", "python-int", "2d-view", "scalars", "scalar-base", "bool"])
+def test_integer_power_with_a_negative_exponent_raises(a, b):
+    assert_same(power, a, b, raises=ValueError)
+
+
+@pytest.mark.parametrize("a, b", [
+    (np.array([], np.int64), -1),
+    (np.zeros((2, 0), np.int32), np.array([[-1], [1]], np.int32)),
+    (np.array([2, 3], np.int16), 0),
+    (np.array([2, 3], np.uint8), np.array([1, 2], np.uint8)),
+    (np.array([2, 3], np.int8), np.uint8(3)),
+    (2, -1),
+    (np.float64(2), np.array([-1])),
+], ids=["empty-base", "empty-broadcast", "zero", "unsigned", "uint-exponent", "python",
+        "float"])
+def test_integer_power_without_a_negative_exponent_used(a, b):
+    # NumPy looks only at the exponents the result uses; Python's 2 ** -1 is 0.5
+    assert_same(power, a, b)
+
+
 def in_place_array_ops(a, b):
     a += b
     a *= 2

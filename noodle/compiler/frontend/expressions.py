@@ -378,7 +378,37 @@ class ExpressionMixin(ArrayMixin):
             # no guard around the op: its lowering stays in bounds whatever the shapes
             # (`broadcast_shape`), and an unguarded op can fuse with its neighbours
             self.broadcast_mismatch(operands, node)
+        if ufunc is np.power and in_dtype.kind == "i":
+            self.negative_integer_power(operands, in_dtype, node)
         return build()
+
+    def negative_integer_power(self, operands: list[Val], dtype: np.dtype, node) -> None:
+        """NumPy refuses a signed integer power with a negative exponent (ValueError),
+        looking only at the exponents the result uses: one broadcast against an empty
+        base is never read, so the check runs over the broadcast shape."""
+        base, exponent = operands
+        if exponent.is_const and exponent.const >= 0:
+            return
+        zero = self.const_scalar(Scalar(dtype), 0)
+
+        def bool_type(v: Val) -> ir.Type:
+            if isinstance(v.type, Array):
+                return nir.array_type(BOOL, v.type.ndim)
+            return ir.IntegerType.get_signless(1)
+
+        negative = nir.compare("lt", dtype.name, exponent.ir, zero.ir, bool_type(exponent))
+        if isinstance(base.type, Array):
+            # true wherever the base has an element: `negative` broadcast to the result
+            every = nir.compare("eq", dtype.name, base.ir, base.ir, bool_type(base))
+            rank = max(base.type.ndim, getattr(exponent.type, "ndim", 0))
+            negative = nir.select(negative, every, negative, nir.array_type(BOOL, rank))
+            negative = self.reduce_axes("any", Val(Array(BOOL, rank), negative, fresh=True),
+                                        tuple(range(rank)), False, node).ir
+        elif isinstance(exponent.type, Array):
+            negative = self.reduce_axes("any", Val(Array(BOOL, exponent.type.ndim), negative,
+                                                   fresh=True),
+                                        tuple(range(exponent.type.ndim)), False, node).ir
+        self.raise_if(negative, "negative_power", node)
 
     def python_zero_division(self, operands: list[Val], dtype: np.dtype, node, ufunc) -> None:
         """Python raises ZeroDivisionError where NumPy gives inf/nan/0: for `x / 0`,
