@@ -103,6 +103,22 @@ def test_element_assignment_casts(a, v):
     assert_same(write_elements, a, 2, v)
 
 
+def write_zero_d_arrays(a):
+    a[0] = np.where(a[1] > 0, a[1], 2 * a[1])  # np.where on scalars is a 0-d array
+    a[-1] = np.where(True, 5, 6)
+    for i in range(1, a.shape[0] - 1):
+        a[i] = np.maximum(np.where(a[i] < 0, a[i], -a[i]), a[i - 1])
+    return a
+
+
+@pytest.mark.parametrize("a", [np.array([1.0, -2.0, np.nan, 4.0]), np.array([3, -4, 5], np.int8),
+                               np.arange(12)[::-3], np.zeros(2, np.uint16)],
+                         ids=["f64-nan", "i8", "reversed-view", "u16-length-2"])
+def test_element_assignment_of_a_zero_d_array(a):
+    # NumPy stores the element of a 0-d array; this was refused as an array
+    assert_same(write_zero_d_arrays, a)
+
+
 def write_2d(m):
     for i in range(m.shape[0]):
         for j in range(m.shape[1]):

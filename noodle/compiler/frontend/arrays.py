@@ -221,6 +221,7 @@ class ArrayMixin:
             raise self.typing_error(node, f"{base.type} does not support item assignment")
         access = self.resolve_index(base, index, node)
         if isinstance(access, list):
+            value = self.load_rank0(value)  # NumPy stores a 0-d array's element too
             if not isinstance(value.type, Scalar):
                 raise self.typing_error(node, f"cannot assign {value.type} to one element "
                                         f"of {base.type}")
