@@ -71,6 +71,29 @@ def test_array_comparisons(dtypes):
     assert_same(compare, a, b)
 
 
+def compare_python_int(v, d):
+    return d <= v, v < d, np.equal(v, d), v != d, np.greater(d, v), v[0] >= d
+
+
+def compare_out_of_range_constants(v):
+    return -1 <= v, v < 300, v == -1, v != 256, v > -5, v >= 2**40
+
+
+@pytest.mark.parametrize("v", [
+    np.array([0, 5, 255], np.uint8),
+    np.array([-128, 5, 127], np.int8)[::-1],
+    np.array([0, 5, 2**64 - 1], np.uint64),
+    np.array([3, 70000], np.uint32),
+    np.array([True, False]),
+], ids=["uint8", "int8-view", "uint64", "uint32", "bool"])
+@pytest.mark.parametrize("d", [-1, 256, 1000, -2**63, 5, 2**63 - 1])
+def test_comparisons_with_a_python_int_outside_the_dtype(v, d):
+    # NumPy compares a Python int by its value (`uint8_array > -1` is all true); the
+    # int was wrapped into the array's dtype first
+    assert_same(compare_python_int, v, d)
+    assert_same(compare_out_of_range_constants, v)
+
+
 def bits(a, b):
     return a & b, a | b, a ^ b, ~a, a << 3, a >> 2, b >> 1
 

@@ -22,7 +22,7 @@ from noodle.compiler.frontend.analysis import RETURNED
 from noodle.compiler.frontend.arrays import ArrayMixin
 from noodle.compiler.frontend.values import (NO_CONST, Val, close_block, flatten, known_false,
                                              mlir_types, open_block)
-from noodle.compiler.types import (BOOL, NONE, PY_BOOL, PY_FLOAT, PY_INT,
+from noodle.compiler.types import (BOOL, INT64, NONE, PY_BOOL, PY_FLOAT, PY_INT,
                                    Array, NoneType, NType, Scalar, TupleType, result_dtype,
                                    typeof, ufunc_result, unify)
 from noodle.dialects import nir
@@ -52,6 +52,19 @@ COMPARE_PREDICATES = {
 PY_ARITHMETIC = {np.add, np.subtract, np.multiply, np.true_divide, np.floor_divide,
                  np.remainder, np.power, np.left_shift, np.right_shift}
 PY_ZERO_DIVISION = {np.true_divide, np.floor_divide, np.remainder, np.power}
+
+
+UINT64 = np.dtype(np.uint64)
+
+
+def is_python_int(v: Val) -> bool:
+    return isinstance(v.type, Scalar) and v.type.weak and v.type.dtype == INT64
+
+
+def fits(v: Val, dtype: np.dtype) -> bool:
+    """Whether `v` is a constant that `dtype` holds (a run-time value may not be)."""
+    info = np.iinfo(dtype)
+    return v.is_const and info.min <= v.const <= info.max
 
 
 class ExpressionMixin(ArrayMixin):
@@ -354,6 +367,12 @@ class ExpressionMixin(ArrayMixin):
         # a predicate (comparison, isnan...) looks at its inputs in their common dtype;
         # every other ufunc computes in its result dtype
         in_dtype = result_dtype(*(a.type for a in args)) if dtype == BOOL else dtype
+        if is_compare and in_dtype.kind in "iu" and in_dtype != INT64 and any(
+                is_python_int(a) and not fits(a, in_dtype) for a in args):
+            # NumPy compares a Python int by its value, in range of the other operand's
+            # dtype or not (`uint8_array > -1` is all true): int64 holds both, except
+            # for uint64, where `negative_python_int` settles what int64 cannot
+            in_dtype = INT64 if in_dtype != UINT64 else in_dtype
         operands = [self.cast_to_dtype(a, in_dtype, a.type.weak if isinstance(a.type, Scalar)
                                        else False) for a in args]
         if weak and ufunc in PY_ZERO_DIVISION:
@@ -366,6 +385,9 @@ class ExpressionMixin(ArrayMixin):
             irs = [o.ir for o in operands]
             if is_compare:
                 value = nir.compare(kind, in_dtype.name, *irs, rtype)
+                if in_dtype == UINT64 and not all(fits(a, UINT64) for a in args
+                                                  if is_python_int(a)):
+                    value = self.negative_python_int(kind, args, value, rtype)
             elif len(irs) == 3:
                 value = nir.select(*irs, rtype)
             elif len(irs) == 2:
@@ -381,6 +403,24 @@ class ExpressionMixin(ArrayMixin):
         if ufunc is np.power and in_dtype.kind == "i":
             self.negative_integer_power(operands, in_dtype, node)
         return build()
+
+    def negative_python_int(self, predicate: str, args: list[Val], value: ir.Value,
+                            rtype: ir.Type) -> ir.Value:
+        """A comparison of a uint64 with a Python int, where the int is negative: the
+        uint64 is the larger whatever its value (the comparison in uint64 saw the int
+        wrapped to a huge number)."""
+        larger_right = {"lt": True, "le": True, "eq": False, "ne": True, "gt": False,
+                        "ge": False}  # `int OP uint64`; the other order is the mirror
+        for position, a in enumerate(args):
+            if not is_python_int(a):
+                continue
+            zero = self.const_scalar(PY_INT, 0)
+            negative = nir.compare("lt", INT64.name, a.ir, zero.ir,
+                                   ir.IntegerType.get_signless(1))
+            known = larger_right[predicate] if position == 0 else (
+                predicate in ("ne", "gt", "ge"))
+            value = nir.select(negative, self.const_bool(known).ir, value, rtype)
+        return value
 
     def negative_integer_power(self, operands: list[Val], dtype: np.dtype, node) -> None:
         """NumPy refuses a signed integer power with a negative exponent (ValueError),
