@@ -24,9 +24,10 @@ import numpy as np
 from noodle.compiler.c_abi import (MAX_NDIM, METADATA_SYMBOL, METADATA_VERSION,
                                    STATUS_BAD_SHAPE, STATUS_BAD_STRIDES)
 from noodle.compiler.kernel import decode_type, resolve_name
-from noodle.compiler.types import (Array, NoneType, NType, Scalar, TupleType, box_scalar,
+from noodle.compiler.types import (Array, NType, Scalar, TupleType, box_scalar,
                                    leaf_types, typeof)
 from noodle.runtime.executor import MallocedBuffer, array_at, scalar_ctype
+from noodle.runtime.leaves import rebuild
 from noodle.runtime.signatures import matches
 
 
@@ -86,7 +87,7 @@ class Overload:
                 values.append(_as_array(out, t, owner if owner is not None else everything))
             else:
                 values.append(box_scalar(t, out.value))
-        return _rebuild(self.result_type, iter(values))
+        return rebuild(self.result_type, iter(values))
 
     def _pass(self, declared: NType, value: object, what: str, c_args: list,
               arrays: list[np.ndarray]) -> None:
@@ -238,10 +239,3 @@ def _as_array(out: NoodleArray, t: Array, owner: object) -> np.ndarray:
     strides = tuple(s * itemsize for s in out.strides[:t.ndim])
     return array_at(owner, out.data or 0, t, shape, strides)
 
-
-def _rebuild(t: NType, values):
-    if isinstance(t, TupleType):
-        return tuple(_rebuild(item, values) for item in t.items)
-    if isinstance(t, NoneType):
-        return None
-    return next(values)

@@ -20,9 +20,8 @@ import numpy as np
 from noodle.compiler.backend import LoadedObject
 from noodle.compiler.kernel import Kernel
 from noodle.compiler.python_entry import STATUS_UNOWNED_RESULT
-from noodle.compiler.types import (Array, NoneType, NType, Scalar, TupleType, box_scalar,
-                                   leaf_types)
-from noodle.runtime.leaves import leaves
+from noodle.compiler.types import Array, Scalar, box_scalar, leaf_types
+from noodle.runtime.leaves import leaves, rebuild
 from noodle.runtime.native_entry import (NativeEntry, entry_addresses, layouts_ok,
                                          register_cpython_symbols)
 
@@ -155,7 +154,7 @@ class CompiledKernel:
             value = getattr(results, f"r{i}")
             boxed.append(_array(value, t, buffers) if isinstance(t, Array)
                          else box_scalar(t, value))
-        return _rebuild(self.kernel.result_type, iter(boxed))
+        return rebuild(self.kernel.result_type, iter(boxed))
 
     def raise_status(self, status: int) -> None:
         """What the native entry calls when the kernel stopped with an error."""
@@ -198,10 +197,3 @@ def _array(desc: ctypes.Structure, t: Array, buffers: dict[int, object]) -> np.n
     readonly = isinstance(owner, np.ndarray) and not owner.flags.writeable
     return array_at(owner, start, t, shape, strides, readonly)
 
-
-def _rebuild(t: NType, values):
-    if isinstance(t, TupleType):
-        return tuple(_rebuild(item, values) for item in t.items)
-    if isinstance(t, NoneType):
-        return None
-    return next(values)

@@ -17,12 +17,12 @@ from typing import Any
 import numpy as np
 
 from noodle.compiler.gpu.program import GpuProgram
-from noodle.compiler.types import Array, NoneType, NType, Scalar, TupleType, box_scalar, typeof
+from noodle.compiler.types import Array, NType, Scalar, box_scalar, leaf_types, typeof
 from noodle.errors import UnsupportedError
 from noodle.runtime.gpu_host_mirror import HostMirror, array_view
 from noodle.runtime.gpu_plan import PlanRun, PreparedPlan, View
 from noodle.runtime.gpu_plan_source import plan_function
-from noodle.runtime.leaves import leaves
+from noodle.runtime.leaves import leaves, rebuild
 
 NO_GPU = "needs an NVIDIA GPU and CuPy"
 
@@ -175,20 +175,6 @@ def current_device_id() -> int:
     return cupy.cuda.runtime.getDevice()
 
 
-def _type_leaves(t: NType) -> list[NType]:
-    if isinstance(t, TupleType):
-        return [leaf for item in t.items for leaf in _type_leaves(item)]
-    return [] if isinstance(t, NoneType) else [t]
-
-
-def _rebuild(t: NType, values: Any) -> object:
-    if isinstance(t, TupleType):
-        return tuple(_rebuild(item, values) for item in t.items)
-    if isinstance(t, NoneType):
-        return None
-    return next(values)
-
-
 class GpuLauncher:
     """Calls a `GpuProgram` like the Python function it was compiled from."""
 
@@ -200,7 +186,7 @@ class GpuLauncher:
         self._device_status = kernels_take(program.plan, program.plan["args"][0])
         self._plan = PreparedPlan(program.plan)
         self._run_plan = plan_function(self._plan)
-        self._result_leaves = _type_leaves(program.kernel.result_type)
+        self._result_leaves = leaf_types(program.kernel.result_type)
 
     def __call__(self, *args: object) -> object:
         program, device = self.program, self.device
@@ -241,7 +227,7 @@ class GpuLauncher:
                 boxed.append(array if on_device or not hasattr(array, "get") else array.get())
             else:
                 boxed.append(_box(t, value))
-        return _rebuild(program.kernel.result_type, iter(boxed))
+        return rebuild(program.kernel.result_type, iter(boxed))
 
 
 def _box(t: NType, value: object) -> object:

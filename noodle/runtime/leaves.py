@@ -1,7 +1,10 @@
-"""A call's arguments as compiled code takes them: tuples flattened, Nones dropped."""
+"""A call's arguments as compiled code takes them, and its result as compiled code gives
+it back: tuples flattened, Nones dropped."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+
+from noodle.compiler.types import NoneType, NType, TupleType
 
 
 def leaves(args: Sequence[object]) -> list[object]:
@@ -14,3 +17,13 @@ def leaves(args: Sequence[object]) -> list[object]:
         elif a is not None:
             out.append(a)
     return out
+
+
+def rebuild(t: NType, values: Iterator[object]) -> object:
+    """A result of type `t` from the leaves compiled code returned (`leaf_types(t)`, in
+    order): tuples rebuilt, None put back."""
+    if isinstance(t, TupleType):
+        return tuple(rebuild(item, values) for item in t.items)
+    if isinstance(t, NoneType):
+        return None
+    return next(values)
