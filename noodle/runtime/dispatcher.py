@@ -16,6 +16,7 @@ import json
 import os
 import sys
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
@@ -23,6 +24,7 @@ from types import FunctionType
 from typing import Any
 
 from noodle.compiler import backend
+from noodle.compiler.dependencies import stale_reason
 from noodle.compiler.kernel import STAGES, Kernel
 from noodle.compiler.options import CompileOptions, fastmath_flags
 from noodle.compiler.types import NType, Scalar, typeof
@@ -50,6 +52,9 @@ class Dispatcher:
                  gpu_fallback: bool = False):
         functools.update_wrapper(self, pyfunc)
         self.py_func = pyfunc
+        #: when the function was defined: its source file must not be newer when a
+        #: kernel is saved (`KernelCache.save`)
+        self.defined_at = time.time()
         self.options = options
         self.fallback = fallback
         self.cache = cache
@@ -214,7 +219,7 @@ class Dispatcher:
         kernel = self._compile_now(key, tier)
         profile.compile_seconds[tier] = watch.elapsed()
         if cache is not None:
-            cache.save(self.py_func, kernel, self.options.at_tier(tier))
+            cache.save(self.py_func, kernel, self.options.at_tier(tier), self.defined_at)
         return kernel, tier
 
     def _compile_now(self, key: tuple, tier: str) -> Kernel:
@@ -319,11 +324,13 @@ class Dispatcher:
             kernel = CompiledKernel(compiled, old._return_as)
         except Exception as e:  # noqa: BLE001 - the program goes on at the baseline tier
             profile.promotion = f"failed: {e}"
+            why = (f"{e} since it was compiled, and its kernel keeps the value read then"
+                   if isinstance(e, DependencyChanged) else
+                   f"the optimising compile failed ({e})")
             code = self.py_func.__code__  # this thread has no frame of the user's
             warnings.warn_explicit(NoodleFallbackWarning(
                 f"{self.py_func.__qualname__}({profile.signature}) stays at the baseline "
-                f"tier: the optimising compile failed ({e})"), NoodleFallbackWarning,
-                code.co_filename, code.co_firstlineno)
+                f"tier: {why}"), NoodleFallbackWarning, code.co_filename, code.co_firstlineno)
             return
         profile.compile_seconds["optimising"] = watch.elapsed()
         with self._lock:
@@ -480,15 +487,35 @@ def _compile_job(spec: tuple) -> Callable[[], tuple[str, bytes]]:
     options = dispatcher.options.at_tier(tier)
 
     def compile_and_save() -> tuple[str, bytes]:
+        _check_unchanged(dispatcher, key)
         kernel = _compile_function(dispatcher.py_func, key, options)
         if dispatcher.cache and config.cache:
-            _kernel_cache().save(dispatcher.py_func, kernel, options)
+            _kernel_cache().save(dispatcher.py_func, kernel, options, dispatcher.defined_at)
         # Plain data goes back, and of the stages only the object code (`inspect` makes
         # the others again when asked): unpickling is one C call holding the program's
         # GIL, which took 0.3-0.5 ms for a pickled Kernel, its types and its texts.
         return json.dumps(kernel.metadata()), kernel.stages["obj"]
 
     return compile_and_save
+
+
+class DependencyChanged(Exception):
+    """A promotion refused: a global, closure value or callee the key's kernel read has
+    changed since it was compiled (the message says which)."""
+
+
+def _check_unchanged(dispatcher: Dispatcher, key: tuple) -> None:
+    """Refuse to promote `key` when what its current kernel read has changed since.
+
+    A kernel keeps the values it read when it was compiled, and a promotion must never
+    change a result; but a worker forked after the program rebound a global reads the
+    new value, and its kernel swapped in would change the program's results mid-run."""
+    current = dispatcher._kernels.get(key)
+    manifest = getattr(getattr(current, "kernel", None), "dependencies", None)
+    if manifest:
+        reason = stale_reason(dispatcher.py_func, manifest)
+        if reason is not None:
+            raise DependencyChanged(reason)
 
 
 def jit(func: Callable | str | list | None = None, /, *signatures: str,

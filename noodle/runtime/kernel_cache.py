@@ -12,7 +12,9 @@ miss can say what changed (`NOODLE_EXPLAIN`).
 from __future__ import annotations
 
 import json
+import os
 import sys
+import warnings
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -21,10 +23,12 @@ from types import FunctionType
 import numpy as np
 
 import noodle
-from noodle.compiler.dependencies import digest, source_fingerprint, stale_reason
+from noodle.compiler.dependencies import (digest, source_files, source_fingerprint,
+                                         stale_reason)
 from noodle.compiler.kernel import Kernel, encode_type
 from noodle.compiler.options import CompileOptions
 from noodle.compiler.types import NType
+from noodle.errors import NoodleCacheWarning
 from noodle.runtime.cache_store import CacheStore
 
 
@@ -54,11 +58,27 @@ class KernelCache:
             return Lookup(None, reason)
         return Lookup(kernel)
 
-    def save(self, pyfunc: FunctionType, kernel: Kernel, options: CompileOptions) -> None:
+    def save(self, pyfunc: FunctionType, kernel: Kernel, options: CompileOptions,
+             defined_at: float | None = None) -> None:
         """Keep `kernel` (only its object code among the stages: the others are text a
-        user may ask for, and are recompiled then)."""
+        user may ask for, and are recompiled then).
+
+        `defined_at` (`time.time()` when `pyfunc` was decorated) guards the key: it is
+        made from the code Python compiled at import, but the compiler read the source
+        file's text, which may have been edited since; saved, the kernel of the new text
+        would be found by any later process that runs the old one (an edit reverted, a
+        branch checked out again)."""
         if kernel.dependencies is None:  # it read a value noodle cannot fingerprint
             return
+        if defined_at is not None:
+            edited = _edited_since(source_files(pyfunc, kernel.dependencies), defined_at)
+            if edited is not None:
+                warnings.warn(NoodleCacheWarning(
+                    f"{pyfunc.__qualname__} was compiled from {edited} as it is now, which "
+                    "was edited after the function was defined: the compiled code follows "
+                    "the new text, the interpreter the old one; the kernel is not cached"),
+                    stacklevel=6)  # the call that compiled, as the fallback warning does
+                return
         arg_types = kernel.arg_types
         meta = {"function": pyfunc.__qualname__, "module": pyfunc.__module__,
                 "signature": ", ".join(map(str, arg_types)), "tier": options.tier,
@@ -79,6 +99,17 @@ class KernelCache:
         changed = [f"{name} {old.get(name)} -> {now}" for name, now in versions().items()
                    if old.get(name) != now]
         return ("versions changed: " + ", ".join(changed)) if changed else "not in the cache"
+
+
+def _edited_since(files: set[str], moment: float) -> str | None:
+    """One of `files` modified after `moment`, or None."""
+    for name in sorted(files):
+        try:
+            if os.stat(name).st_mtime > moment:
+                return name
+        except OSError:
+            continue  # no file (`<string>`): nothing the compiler could have read either
+    return None
 
 
 def kernel_key(pyfunc: FunctionType, arg_types: tuple[NType, ...],

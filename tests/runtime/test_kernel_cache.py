@@ -140,6 +140,68 @@ def test_an_edit_between_runs_invalidates_the_kernel(tmp_path, name, old, new, r
     assert result(again) == expected(3.0, **changes) and compiled(again) == []
 
 
+@pytest.mark.parametrize("name, old, new, reason, value", [
+    # two closures of one code, the same object today: each name has its own reads
+    ("helpers.py", "shift = scale = make(1.0)", "shift = make(1.0)\nscale = make(5.0)",
+     "helpers.scale -> c", 31.0),
+    # class attributes (of another module's class too) and enum values are constants
+    ("helpers.py", "N = 3", "N = 4", "helpers.Limits: its value changed", 20.0),
+    ("kernel.py", "RED = 10", "RED = 20", "Color: its value changed", 29.0),
+])
+def test_values_reached_through_an_alias_or_a_class_invalidate_the_kernel(
+        tmp_path, name, old, new, reason, value):
+    program = Program(tmp_path)
+    program.write("kernel.py", """
+        import enum
+        import noodle
+        import helpers
+
+        class Color(enum.Enum):
+            RED = 10
+
+        @noodle.jit
+        def f(a, x):
+            return helpers.shift(x) + helpers.scale(x) + helpers.Limits.N + Color.RED.value
+    """)
+    program.write("helpers.py", """
+        def make(c):
+            def g(x):
+                return x * c
+            return g
+        shift = scale = make(1.0)
+
+        class Limits:
+            N = 3
+    """)
+    assert result(program.run()) == 19.0
+    program.edit(name, old, new)
+    after = program.run()
+    assert result(after) == value
+    assert len(compiled(after)) == 1 and reason in compiled(after)[0], after.stderr
+
+
+def test_a_source_file_edited_while_the_program_runs_is_not_cached(tmp_path):
+    """The key comes from the code Python compiled at import, the kernel from the file's
+    text when it compiles: saved, the new text's kernel would serve the old code once
+    the edit is reverted."""
+    program = Program(tmp_path)
+    program.write("main.py", """
+        import pathlib
+        import sys
+        import kernel
+        path = pathlib.Path(kernel.__file__)
+        text = path.read_text()
+        if sys.argv[1] == "1":  # edited after the import, before the first call
+            path.write_text(text.replace("helpers.K + OFFSET", "helpers.K + OFFSET + 100.0"))
+        print(kernel.f(kernel.np.arange(4.0), 3.0))
+        path.write_text(text)  # reverted (a branch checked out again)
+    """)
+    edited = program.run(x=1)
+    assert "NoodleCacheWarning" in edited.stderr and "not cached" in edited.stderr
+    assert program.kernel_entries() == []
+    assert result(program.run(x=0)) == expected(3.0)
+
+
 def test_new_argument_types_compile_a_new_kernel_and_say_which_argument(tmp_path):
     program = Program(tmp_path)
     program.run(x=3.0)

@@ -74,6 +74,38 @@ def test_a_key_called_through_the_python_level_path_is_promoted_too():
     assert key_stats(f)["promotion"] == "done"
 
 
+_OFFSET = 1.0
+
+
+def plus_offset(x):
+    return x + _OFFSET
+
+
+def twice(x):
+    return x * 2.0
+
+
+def test_a_global_rebound_after_the_compile_is_not_promoted_into_the_kernel():
+    """A kernel keeps the global values it was compiled with; a worker forked after the
+    program rebound one (here by the baseline compile of another function) must not
+    swap in a kernel with the new value: a promotion never changes a result."""
+    global _OFFSET
+    f = noodle.jit(plus_offset, cache=False, hot_threshold=5)
+    assert f(1.0) == 2.0
+    try:
+        _OFFSET = 5.0
+        assert noodle.jit(twice, cache=False)(1.0) == 2.0  # a standby that sees 5.0
+        deadline = time.monotonic() + 120
+        with pytest.warns(noodle.NoodleFallbackWarning, match="_OFFSET: its value changed"):
+            while key_stats(f)["promotion"] in (None, "compiling"):
+                assert time.monotonic() < deadline, key_stats(f)
+                assert f(1.0) == 2.0
+                time.sleep(0.001)
+    finally:
+        _OFFSET = 1.0
+    assert key_stats(f)["tier"] == "baseline" and f(1.0) == 2.0
+
+
 def test_eager_and_noodle_compile_start_at_the_optimising_tier():
     f = noodle.jit(dot, cache=False, eager=True)
     assert f(np.ones(3), np.ones(3)) == 3.0
