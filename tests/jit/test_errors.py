@@ -6,7 +6,10 @@ most 10 lines, ``boundscheck=True`` raising IndexError."""
 import math
 import os
 import re
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +18,8 @@ import noodle
 from noodle import errors
 
 from .harness import assert_same, jitted
+
+REPO = Path(__file__).resolve().parents[2]
 
 THIS_FILE = os.path.basename(__file__)
 
@@ -306,3 +311,26 @@ def store_in_loop_until_failure(B, xs):
 ], ids=["sum-into-slice", "array-into-slice", "element", "loop"])
 def test_a_statement_that_raises_writes_nothing(function, args, error):
     assert_same(function, *args, raises=error)
+
+
+def test_asserts_are_compiled_away_under_python_dash_o(tmp_path):
+    """Python skips `assert` statements (and their tests' side effects) under -O; so do
+    kernels compiled in that process."""
+    program = tmp_path / "asserting.py"
+    program.write_text(
+        "import numpy as np\nimport noodle\n\n"
+        "@noodle.jit(fallback=False)\n"
+        "def checked(a):\n"
+        "    assert a.shape[0] > 10, 'too short'\n"
+        "    return a.sum()\n\n"
+        "print(checked(np.ones(3)))\n")
+    env = dict(os.environ, NOODLE_CACHE_DIR=str(tmp_path / "cache"),
+               PYTHONPATH=os.pathsep.join(filter(None, [str(REPO),
+                                                        os.environ.get("PYTHONPATH")])))
+    optimised = subprocess.run([sys.executable, "-O", str(program)], capture_output=True,
+                               text=True, env=env, timeout=120)
+    assert optimised.returncode == 0, optimised.stderr
+    assert optimised.stdout.strip() == "3.0"
+    plain = subprocess.run([sys.executable, str(program)], capture_output=True, text=True,
+                           env=env, timeout=120)
+    assert plain.returncode != 0 and "AssertionError: too short" in plain.stderr

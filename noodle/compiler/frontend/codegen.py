@@ -9,6 +9,7 @@ statements after one that may set a flag run under `scf.if (no flag set)`.
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Callable, Hashable
 from dataclasses import replace
 
@@ -210,8 +211,15 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ParallelLoopMixin, ast.NodeVis
         self.fail_if(self.const_bool(True).ir, code)
 
     def visit_Assert(self, node: ast.Assert) -> None:
+        if sys.flags.optimize:  # `python -O` compiles asserts away, test and all
+            return
         ok = self.truth(self.expr(node.test), node.test)
-        self.raise_if(self.logical_not(ok), "assert", node)
+        message = node.msg
+        if isinstance(message, ast.Constant) and isinstance(message.value, str):
+            code = self.unit.error_site_for(AssertionError, message.value, self.where(node))
+            self.fail_if(self.logical_not(ok), code)
+        else:  # no message, or one Python would only work out on failure
+            self.raise_if(self.logical_not(ok), "assert", node)
 
     # -- regions ---------------------------------------------------------------------
     def region(self, key: Hashable, nodes: list[ast.AST]) -> Region:
