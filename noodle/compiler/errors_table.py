@@ -25,6 +25,7 @@ ERROR_KINDS: dict[str, tuple[type[Exception], str]] = {
                                     "identity"),
     "negative_dimension": (ValueError, "negative dimensions are not allowed"),
     "negative_power": (ValueError, "Integers to negative integer powers are not allowed."),
+    "python_int": (OverflowError, "Python integer out of bounds"),
     "math_domain": (ValueError, "math domain error"),
     "math_range": (OverflowError, "math range error"),
     "assert": (AssertionError, "assertion failed"),
@@ -40,9 +41,11 @@ class ErrorSite:
     raised_by_user: bool = False
 
     @classmethod
-    def of_kind(cls, kind: str, where: SourceLocation | None) -> ErrorSite:
-        exc_type, message = ERROR_KINDS[kind]
-        return cls(exc_type, message, where)
+    def of_kind(cls, kind: str, where: SourceLocation | None,
+                message: str | None = None) -> ErrorSite:
+        """`message`: the kind's exception with a text of its own (one naming a value)."""
+        exc_type, default = ERROR_KINDS[kind]
+        return cls(exc_type, message or default, where)
 
     def exception(self) -> Exception:
         if self.raised_by_user or self.where is None:

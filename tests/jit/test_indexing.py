@@ -119,6 +119,71 @@ def test_element_assignment_of_a_zero_d_array(a):
     assert_same(write_zero_d_arrays, a)
 
 
+def store_python_int(a, i, v):
+    a[0] = 1
+    a[i] = v  # raises where v is outside a's dtype: nothing after it runs
+    a[1:2] = 2
+    return a
+
+
+def fill_python_int(a, v):
+    a[:1] = 3
+    a[1:] = v
+    return a
+
+
+def store_hundreds(a):
+    for i in range(a.shape[0]):
+        a[i] = i * 100  # 300 is outside uint8: the stores before it are done
+    return a
+
+
+def store_constant(a, flag):
+    a[0] = 1
+    if flag:
+        a[-1] = -1
+    return a
+
+
+STORE_TIERS = pytest.mark.parametrize("options", [{}, {"eager": True}],
+                                      ids=["baseline", "optimising"])
+
+
+@STORE_TIERS
+@pytest.mark.parametrize("a, v", [
+    (np.zeros(4, np.uint8), 300), (np.zeros(4, np.uint8), -1),
+    (np.zeros(9, np.int8)[::-2], -129), (np.zeros(4, np.uint64), -1),
+    (np.zeros(4, np.int32), 2**62),
+], ids=["uint8", "uint8-negative", "int8-view", "uint64", "int32"])
+def test_storing_a_python_int_outside_the_dtype_raises(options, a, v):
+    # NumPy 2 raises OverflowError for a Python int its dtype cannot hold; it was wrapped
+    assert_same(store_python_int, a, 2, v, raises=OverflowError, jit_options=options)
+    assert_same(fill_python_int, a, v, raises=OverflowError, jit_options=options)
+
+
+@STORE_TIERS
+@pytest.mark.parametrize("a, v", [
+    (np.zeros(4, np.uint8), 255), (np.zeros(9, np.int8)[::-2], -128),
+    (np.zeros(4, np.uint64), 2**63 - 1), (np.zeros(4, np.int64), -2**63),
+    (np.zeros(4, bool), 300), (np.zeros(4, np.float32), -2**63),
+], ids=["uint8", "int8-view", "uint64", "int64", "bool", "float32"])
+def test_storing_a_python_int_the_dtype_holds(options, a, v):
+    assert_same(store_python_int, a, 2, v, jit_options=options)
+    assert_same(fill_python_int, a, v, jit_options=options)
+
+
+@STORE_TIERS
+def test_storing_python_ints_outside_the_dtype_in_a_loop_or_a_branch(options):
+    assert_same(store_hundreds, np.zeros(5, np.uint8), raises=OverflowError,
+                jit_options=options)
+    assert_same(store_hundreds, np.zeros(3, np.uint8), jit_options=options)
+    assert_same(store_hundreds, np.zeros(5, np.int16), jit_options=options)
+    assert_same(store_constant, np.zeros(3, np.uint16), True, raises=OverflowError,
+                jit_options=options)
+    assert_same(store_constant, np.zeros(3, np.uint16), False, jit_options=options)
+    assert_same(store_constant, np.zeros(3, np.int8), True, jit_options=options)
+
+
 def write_2d(m):
     for i in range(m.shape[0]):
         for j in range(m.shape[1]):

@@ -290,6 +290,143 @@ def test_integer_power_without_a_negative_exponent_used(a, b):
     assert_same(power, a, b)
 
 
+# -- a Python int that the integer dtype an operation computes in cannot hold: NumPy 2
+# raises OverflowError (NEP 50: "Python integer 300 out of bounds for uint8"); it was
+# wrapped into the dtype
+
+TIERS = pytest.mark.parametrize("options", [{}, {"eager": True}],
+                                ids=["baseline", "optimising"])
+
+
+def add(a, d):
+    return a + d
+
+
+def reversed_sub(a, d):
+    return d - a
+
+
+def mul(a, d):
+    return a * d
+
+
+def floor_div(a, d):
+    return a // d
+
+
+def bit_or(a, d):
+    return a | d
+
+
+def shift(a, d):
+    return a << d
+
+
+def minimum(a, d):
+    return np.minimum(a, d)
+
+
+def maximum(a, d):
+    return np.maximum(d, a)
+
+
+def add_in_place(a, d):
+    a += d
+    return a
+
+
+PYTHON_INT_OPS = [add, reversed_sub, mul, floor_div, power, bit_or, shift, minimum, maximum,
+                  add_in_place]
+
+
+@TIERS
+@pytest.mark.parametrize("function", PYTHON_INT_OPS)
+@pytest.mark.parametrize("a, d", [(np.array([1, 2], np.uint8), 300), (np.int16(3), 40000)],
+                         ids=["uint8-array", "int16-scalar"])
+def test_python_int_out_of_the_dtype_raises(options, function, a, d):
+    assert_same(function, a, d, raises=OverflowError, jit_options=options)
+
+
+@TIERS
+@pytest.mark.parametrize("function", [add, add_in_place])
+@pytest.mark.parametrize("a, d", [
+    (np.array([1, 2], np.uint8), -1),
+    (np.array([3, 1, 2], np.int8)[::-2], 2**62),
+    (np.array([[1], [2]], np.int32), -2**63),
+    (np.array([1, 2], np.uint64), -1),
+    (np.array([], np.uint16), 70000),
+    (np.uint32(3), -5),
+], ids=["uint8-negative", "int8-view", "int32-min-int64", "uint64", "empty", "uint32-scalar"])
+def test_python_int_out_of_the_dtype_raises_for_each_dtype(options, function, a, d):
+    assert_same(function, a, d, raises=OverflowError, jit_options=options)
+
+
+@TIERS
+@pytest.mark.parametrize("function", PYTHON_INT_OPS)
+@pytest.mark.parametrize("a, d", [(np.array([1, 2], np.uint8), 255), (np.int16(3), 7)],
+                         ids=["uint8-array", "int16-scalar"])
+def test_python_int_in_the_dtype_computes(options, function, a, d):
+    assert_same(function, a, d, jit_options=options)
+
+
+@TIERS
+@pytest.mark.parametrize("a, d", [
+    (np.array([3, 1, 2], np.int8)[::-2], -128),
+    (np.array([[1], [2]], np.int32), 2**31 - 1),
+    (np.array([1, 2], np.uint64), 2**63 - 1),
+    (np.array([True, False]), 300),
+    (np.array([1.5, 2.0], np.float32), -2**63),
+    (np.int16(3), -32768),
+    (np.bool_(True), 40000),
+    (3, 2**40),
+], ids=["int8-min", "int32-max", "uint64-max-int64", "bool", "float32", "int16-scalar",
+        "bool-scalar", "python"])
+def test_python_int_in_the_dtype_or_a_wider_one_computes(options, a, d):
+    # a bool array or scalar computes in int64, a float one in its float dtype, two
+    # Python ints as Python ints (int64)
+    assert_same(add, a, d, jit_options=options)
+    assert_same(minimum, a, d, jit_options=options)
+
+
+def true_divisions(a, d):
+    return a / d, np.true_divide(d, a)
+
+
+@TIERS
+@pytest.mark.parametrize("a", [np.array([1, 2], np.uint8), np.int8(3)], ids=["array", "scalar"])
+def test_python_int_out_of_the_dtype_in_a_true_division(options, a):
+    # NumPy divides integers in float64: the int converts without a check
+    assert_same(true_divisions, a, 2**40, jit_options=options)
+
+
+def out_of_range_constant(a, flag):
+    if flag:
+        return a + 300
+    return a - 1
+
+
+def constants_in_range(a):
+    return a + 255, a * (2**7 - 1), a & (1 << 6), a - -0, np.maximum(a, 2**8 - 1)
+
+
+@TIERS
+@pytest.mark.parametrize("a", [np.array([1, 2], np.uint8), np.uint8(7)], ids=["array", "scalar"])
+def test_python_int_constants_out_of_the_dtype(options, a):
+    # a constant out of range raises when it is reached, not when compiling
+    assert_same(out_of_range_constant, a, True, raises=OverflowError, jit_options=options)
+    assert_same(out_of_range_constant, a, False, jit_options=options)
+    assert_same(constants_in_range, a, jit_options=options)
+
+
+def test_python_int_out_of_range_message():
+    import noodle
+
+    with pytest.raises(OverflowError, match="^Python integer 300 out of bounds for uint8 "):
+        noodle.jit(out_of_range_constant, fallback=False)(np.zeros(2, np.uint8), True)
+    with pytest.raises(OverflowError, match="^Python integer out of bounds for int16 "):
+        noodle.jit(add, fallback=False)(np.zeros(2, np.int16), 40000)
+
+
 def in_place_array_ops(a, b):
     a += b
     a *= 2

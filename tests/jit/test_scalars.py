@@ -208,3 +208,30 @@ def numpy_scalar_constructors(x):
 
 def test_numpy_scalar_constructors():
     assert_same(numpy_scalar_constructors, 5)
+
+
+def uint8_of(x):
+    return np.uint8(x)
+
+
+def numpy_integer_of(x):
+    return np.int64(x), np.bool_(x), np.float32(x), np.uint64(abs(x))
+
+
+@pytest.mark.parametrize("x", [300, -1, 2**62], ids=repr)
+def test_numpy_integer_of_a_python_int_outside_it_raises(x):
+    # NumPy 2: np.uint8(300) raises OverflowError; it was wrapped
+    assert_same(uint8_of, x, raises=OverflowError)
+    assert_same(uint8_of, 255)
+    assert_same(numpy_integer_of, x)
+
+
+def numpy_scalar_and_python_int(a, d):
+    return a * d
+
+
+@pytest.mark.parametrize("a, d", [(np.int16(3), 40000), (np.uint8(3), -1),
+                                  (np.int32(3), -2**63)], ids=repr)
+def test_numpy_integer_and_a_python_int_outside_it_raises(a, d):
+    assert_same(numpy_scalar_and_python_int, a, d, raises=OverflowError)
+    assert_same(numpy_scalar_and_python_int, a, np.iinfo(a.dtype).max)

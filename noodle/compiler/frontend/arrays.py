@@ -225,6 +225,7 @@ class ArrayMixin:
             if not isinstance(value.type, Scalar):
                 raise self.typing_error(node, f"cannot assign {value.type} to one element "
                                         f"of {base.type}")
+            self.python_int_in_range(value, base.type.dtype, node)
             element = self.cast_scalar(value, Scalar(base.type.dtype))
             self.store_unless_failed(lambda: memref.store(element.ir, base.ir, access))
             return
@@ -246,6 +247,7 @@ class ArrayMixin:
     def store_into_view(self, dst: Val, value: Val, node) -> None:
         """dst[...] = value with NumPy's casting, broadcasting and overlap rules."""
         if isinstance(value.type, Scalar):
+            self.python_int_in_range(value, dst.type.dtype, node)
             element = self.cast_scalar(value, Scalar(dst.type.dtype))
             self.store_unless_failed(lambda: nir.assign(dst.ir, element.ir))
             return

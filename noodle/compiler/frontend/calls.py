@@ -186,7 +186,9 @@ class CallMixin:
             dtype = np.dtype(callee)
             if not is_supported_dtype(dtype):
                 raise self.unsupported(node, f"dtype {dtype} is not supported")
-            return self.cast_to_dtype(self.scalar_or_array(args[0], node), dtype)
+            value = self.scalar_or_array(args[0], node)
+            self.python_int_in_range(value, dtype, node)  # np.uint8(300) raises
+            return self.cast_to_dtype(value, dtype)
         target = getattr(callee, "py_func", callee)
         if isinstance(target, types.FunctionType):
             if kwargs:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import operator
 from collections.abc import Iterator
 from dataclasses import replace
 from types import ModuleType
@@ -55,10 +56,27 @@ PY_ZERO_DIVISION = {np.true_divide, np.floor_divide, np.remainder, np.power}
 
 
 UINT64 = np.dtype(np.uint64)
+#: Python's operator for a ufunc on two constant Python ints, folded while compiling
+PY_INT_FOLDS = {np.add: operator.add, np.subtract: operator.sub, np.multiply: operator.mul,
+                np.power: operator.pow, np.left_shift: operator.lshift,
+                np.right_shift: operator.rshift, np.bitwise_and: operator.and_,
+                np.bitwise_or: operator.or_, np.bitwise_xor: operator.xor}
 
 
 def is_python_int(v: Val) -> bool:
     return isinstance(v.type, Scalar) and v.type.weak and v.type.dtype == INT64
+
+
+def fold_python_ints(ufunc: np.ufunc, values: list[int]) -> int | None:
+    """`ufunc` of constant Python ints, where its exact value is an int64 (what compiled
+    code computes too), so that `int8_array + 2**6` stays a constant that `fits`."""
+    fold = PY_INT_FOLDS.get(ufunc)
+    if fold is None or len(values) != 2:
+        return None
+    if ufunc in (np.power, np.left_shift, np.right_shift) and not 0 <= values[1] < 64:
+        return None  # Python raises or builds a huge int: left to run time
+    value = fold(*values)
+    return value if -2**63 <= value < 2**63 else None
 
 
 def fits(v: Val, dtype: np.dtype) -> bool:
@@ -187,9 +205,28 @@ class ExpressionMixin(ArrayMixin):
         return arith.cmpi(arith.CmpIPredicate.slt, a, b)
 
     # -- errors raised by compiled code ------------------------------------------------------
-    def raise_if(self, cond: ir.Value, kind: str, node) -> None:
+    def raise_if(self, cond: ir.Value, kind: str, node, message: str | None = None) -> None:
         """If `cond` holds at run time: record error `kind` at `node` and stop."""
-        self.fail_if(cond, self.unit.error_site(kind, self.where(node)))
+        self.fail_if(cond, self.unit.error_site(kind, self.where(node), message))
+
+    def python_int_in_range(self, v: Val, dtype: np.dtype, node) -> None:
+        """NumPy 2 refuses a Python int that the integer dtype it is converted to cannot
+        hold (`uint8_array + 300`, `a[i] = -1`: OverflowError), where noodle's cast would
+        wrap it. No check for a constant in range; one that is not raises when reached."""
+        if not is_python_int(v) or dtype.kind not in "iu" or dtype == INT64 or fits(v, dtype):
+            return
+        if v.is_const:
+            self.raise_if(self.const_bool(True).ir, "python_int", node,
+                          f"Python integer {v.const} out of bounds for {dtype}")
+            return
+        i1 = ir.IntegerType.get_signless(1)
+        info = np.iinfo(dtype)
+        bad = nir.compare("lt", INT64.name, v.ir, self.const_scalar(PY_INT, info.min).ir, i1)
+        if info.max < np.iinfo(INT64).max:  # uint64 holds every non-negative int64
+            above = self.const_scalar(PY_INT, info.max)
+            bad = arith.ori(bad, nir.compare("gt", INT64.name, v.ir, above.ir, i1))
+        # the value is not known here: NumPy's message without it
+        self.raise_if(bad, "python_int", node, f"Python integer out of bounds for {dtype}")
 
     def fail_if(self, cond: ir.Value, code: int) -> None:
         """If `cond` holds at run time: store error site `code` in the status cell and
@@ -359,6 +396,10 @@ class ExpressionMixin(ArrayMixin):
         weak = weak and operator
         if forced is not None:
             dtype, weak = forced.dtype, True
+        if weak and dtype == INT64 and all(a.is_const for a in args):
+            folded = fold_python_ints(ufunc, [a.const for a in args])
+            if folded is not None:
+                return self.const_scalar(PY_INT, folded)
         if not nir_supports(dtype):
             raise self.unsupported(node, f"{ufunc.__name__} here gives {dtype}, which noodle "
                                    "does not support")
@@ -373,6 +414,9 @@ class ExpressionMixin(ArrayMixin):
             # dtype or not (`uint8_array > -1` is all true): int64 holds both, except
             # for uint64, where `negative_python_int` settles what int64 cannot
             in_dtype = INT64 if in_dtype != UINT64 else in_dtype
+        if dtype != BOOL:  # NumPy converts a Python int to the dtype it computes in
+            for a in args:
+                self.python_int_in_range(a, in_dtype, node)
         operands = [self.cast_to_dtype(a, in_dtype, a.type.weak if isinstance(a.type, Scalar)
                                        else False) for a in args]
         if weak and ufunc in PY_ZERO_DIVISION:

@@ -36,9 +36,10 @@ class CompilationUnit:
         self.sources: dict[FunctionType, FunctionSource] = {}
         self._in_progress: set[tuple] = set()
 
-    def error_site(self, kind: str, where: SourceLocation | None) -> int:
+    def error_site(self, kind: str, where: SourceLocation | None,
+                   message: str | None = None) -> int:
         """The status code that compiled code stores for this error (1-based)."""
-        return self._code(ErrorSite.of_kind(kind, where))
+        return self._code(ErrorSite.of_kind(kind, where, message))
 
     def error_site_for(self, exc_type: type[Exception], message: str,
                        where: SourceLocation | None) -> int:
