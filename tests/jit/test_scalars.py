@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
+import noodle
+
 from .harness import HYPOTHESIS, assert_same, jitted
 
 
@@ -235,3 +237,17 @@ def numpy_scalar_and_python_int(a, d):
 def test_numpy_integer_and_a_python_int_outside_it_raises(a, d):
     assert_same(numpy_scalar_and_python_int, a, d, raises=OverflowError)
     assert_same(numpy_scalar_and_python_int, a, np.iinfo(a.dtype).max)
+
+
+def mixed_max_min(x, y):
+    return max(x, y), min(x, y)
+
+
+@pytest.mark.parametrize("x, y", [(np.int8(3), 300), (np.float32(1.5), 1e300),
+                                  (np.uint8(7), -1), (np.float32(2.0), 2**40 + 1)],
+                         ids=["int8-int", "float32-float", "uint8-negative", "float32-int"])
+def test_builtin_max_min_keep_the_value_of_either_argument(x, y):
+    """max/min return one of their arguments, so a NumPy scalar meeting a Python number
+    gives a type that holds both (NEP 50 would wrap 300 into int8)."""
+    got = noodle.jit(fallback=False)(mixed_max_min)(x, y)
+    assert [float(v) for v in got] == [float(v) for v in mixed_max_min(x, y)]

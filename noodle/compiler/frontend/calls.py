@@ -324,7 +324,11 @@ class CallMixin:
             less = self.apply_ufunc(np.less if callee is builtins.min else np.greater, pair,
                                     node, kind="lt" if callee is builtins.min else "gt")
             weak = all(a.type.weak for a in pair)
-            t = Scalar(result_dtype(*(a.type for a in pair)), weak)
+            # the result is one of the two objects, so its type must hold both values:
+            # NEP 50 would make max(np.int8(3), 300) an int8 (44); np.result_type of the
+            # dtypes themselves gives int64
+            t = Scalar(result_dtype(*(a.type for a in pair)) if weak
+                       else np.result_type(*(a.type.dtype for a in pair)), weak)
             a, b = (self.cast_scalar(x, t) for x in pair)
             result = Val(t, arith.select(less.ir, a.ir, b.ir))
         return result
