@@ -136,12 +136,14 @@ def check_result(t: CType, function: str) -> None:
 
 def mangle(arg_types: tuple[NType, ...]) -> str:
     """A C-name suffix for a signature's argument types, for a function compiled with
-    several: (float64[:], int64) -> "f64a1_i64"; "c" for C-contiguous arrays."""
+    several: (float64[:], int64) -> "f64a1_i64"; "c" for C-contiguous arrays, a final
+    "r" for read-only ones (readonly float64[:] -> "f64a1r")."""
     def one(t: NType) -> str:
         if isinstance(t, Scalar):
             return _short(t.dtype)
         if isinstance(t, Array):
-            return f"{_short(t.dtype)}{'c' if t.layout == 'C' else 'a'}{t.ndim}"
+            readonly = "r" if t.readonly else ""
+            return f"{_short(t.dtype)}{'c' if t.layout == 'C' else 'a'}{t.ndim}{readonly}"
         if isinstance(t, TupleType):
             return f"t{len(t.items)}" + "".join(one(item) for item in t.items)
         return "n"

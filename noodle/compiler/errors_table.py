@@ -29,6 +29,8 @@ ERROR_KINDS: dict[str, tuple[type[Exception], str]] = {
     "math_domain": (ValueError, "math domain error"),
     "math_range": (OverflowError, "math range error"),
     "assert": (AssertionError, "assertion failed"),
+    "readonly": (ValueError, "assignment destination is read-only"),
+    "readonly_output": (ValueError, "output array is read-only"),
 }
 
 

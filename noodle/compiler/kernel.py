@@ -54,7 +54,7 @@ def encode_type(t: NType) -> list:
     if isinstance(t, Scalar):
         return ["scalar", t.dtype.name, t.weak]
     if isinstance(t, Array):
-        return ["array", t.dtype.name, t.ndim, t.layout]
+        return ["array", t.dtype.name, t.ndim, t.layout, t.readonly]
     if isinstance(t, TupleType):
         return ["tuple", [encode_type(item) for item in t.items]]
     return ["none"]
@@ -65,8 +65,10 @@ def decode_type(data: list) -> NType:
     if kind == "scalar":
         return Scalar(np.dtype(data[1]), data[2])
     if kind == "array":
-        # entries written before layouts were kept read strides: "A"
-        return Array(np.dtype(data[1]), data[2], data[3] if len(data) > 3 else "A")
+        # entries written before layouts were kept read strides: "A"; before the
+        # writeable flag was kept, writable (an AOT library's metadata may be that old)
+        return Array(np.dtype(data[1]), data[2], data[3] if len(data) > 3 else "A",
+                     bool(data[4]) if len(data) > 4 else False)
     if kind == "tuple":
         return TupleType(tuple(decode_type(item) for item in data[1]))
     return NoneType()

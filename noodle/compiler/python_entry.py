@@ -6,9 +6,9 @@ module, for a C function that CPython calls directly (METH_FASTCALL | METH_KEYWO
 
 It checks and unboxes its arguments itself, reading CPython and NumPy objects in place
 (float value, int via PyLong_AsLongLongAndOverflow, NumPy scalar value, array data,
-shape, strides, dtype and alignment), calls the kernel, counts the call and its cycles
-for the profiler, and boxes the result (Python or NumPy scalars, arrays that NumPy
-frees through a capsule, tuples). A call whose arguments are not exactly the kinds the
+shape, strides, dtype, alignment and writeable flag), calls the kernel, counts the call
+and its cycles for the profiler, and boxes the result (Python or NumPy scalars, arrays
+that NumPy frees through a capsule, tuples). A call whose arguments are not exactly the kinds the
 kernel was compiled for goes, untouched, to `ctx[CTX_FALLBACK]`: the next entry point
 or the Python-level dispatcher. So a warm call runs no Python at all.
 

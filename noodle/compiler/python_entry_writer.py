@@ -178,8 +178,13 @@ class _EntryWriter:
         f.require(f.emit(f"icmp eq i32 {f.load('i32', obj, 24)}, {t.ndim}"))
         f.require(f.emit(f"icmp eq ptr {f.load('ptr', obj, 56)}, "
                          f"{self.rt_slot(rt_descr_slot(t.dtype))}"))
-        required = _NPY_ARRAY_ALIGNED | (_NPY_ARRAY_C_CONTIGUOUS if t.layout == "C" else 0)
-        flags = f.emit(f"and i32 {f.load('i32', obj, 64)}, {required}")
+        # aligned, C-contiguous where the kernel needs it, and writeable exactly when
+        # the kernel's type is: a read-only array must not reach code that stores, nor
+        # a writable one code that raises on a store (one mask, one compare)
+        contiguous = _NPY_ARRAY_C_CONTIGUOUS if t.layout == "C" else 0
+        mask = _NPY_ARRAY_ALIGNED | contiguous | _NPY_ARRAY_WRITEABLE
+        required = _NPY_ARRAY_ALIGNED | contiguous | (0 if t.readonly else _NPY_ARRAY_WRITEABLE)
+        flags = f.emit(f"and i32 {f.load('i32', obj, 64)}, {mask}")
         f.require(f.emit(f"icmp eq i32 {flags}, {required}"))
         data = f.load("ptr", obj, 16)
         self.arrays.append((obj, data))

@@ -39,10 +39,16 @@ class Array:
     #: "C": C-contiguous (a vector's stride is then known to be 1, see
     #: `ArrayMixin.with_known_strides`); "A": any strides
     layout: str = "A"
+    #: NumPy's writeable flag is off (np.broadcast_to, np.frombuffer of bytes,
+    #: `a.setflags(write=False)`), as are the views of such an array: a store into it
+    #: raises ValueError at run time, as NumPy does (`ArrayMixin.store_subscript`).
+    #: Part of the key, as in Numba, so writable arrays' code is unchanged.
+    readonly: bool = False
 
     def __str__(self) -> str:
         layout = ", C" if self.layout == "C" else ""
-        return f"array({self.dtype.name}, {self.ndim}d{layout})"
+        readonly = "readonly " if self.readonly else ""
+        return f"{readonly}array({self.dtype.name}, {self.ndim}d{layout})"
 
 
 @dataclass(frozen=True)
@@ -88,8 +94,10 @@ def typeof(value: object) -> NType | None:
     if isinstance(value, np.ndarray):
         if not is_supported_dtype(value.dtype) or not _strides_are_whole_elements(value):
             return None
-        contiguous = value.ndim > 0 and value.flags.c_contiguous
-        return Array(value.dtype, value.ndim, "C" if contiguous else "A")
+        flags = value.flags
+        contiguous = value.ndim > 0 and flags.c_contiguous
+        return Array(value.dtype, value.ndim, "C" if contiguous else "A",
+                     readonly=not flags.writeable)
     if isinstance(value, tuple):
         items = tuple(typeof(v) for v in value)
         return None if any(t is None for t in items) else TupleType(items)
@@ -141,8 +149,10 @@ def unify(a: NType, b: NType) -> NType | None:
         dtype = result_dtype(a, b)
         return Scalar(dtype, weak=a.weak and b.weak) if is_supported_dtype(dtype) else None
     if (isinstance(a, Array) and isinstance(b, Array) and a.dtype == b.dtype
-            and a.ndim == b.ndim):
-        return Array(a.dtype, a.ndim, "A")  # of two layouts, only "any" holds for both
+            and a.ndim == b.ndim and a.readonly == b.readonly):
+        # of two layouts, only "any" holds for both; a read-only array and a writable
+        # one do not merge: a store after the merge would raise on one path only
+        return Array(a.dtype, a.ndim, "A", a.readonly)
     if isinstance(a, TupleType) and isinstance(b, TupleType) and len(a.items) == len(b.items):
         items = tuple(unify(x, y) for x, y in zip(a.items, b.items))
         return None if any(t is None for t in items) else TupleType(items)

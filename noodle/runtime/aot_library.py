@@ -148,6 +148,14 @@ class LibraryFunction:
                 if t is None or not matches(d, t):
                     got = type(a).__name__ if t is None else str(t)
                     if (isinstance(d, Array) and isinstance(t, Array)
+                            and (d.dtype, d.ndim) == (t.dtype, t.ndim)
+                            and d.readonly != t.readonly):
+                        what = ("read-only; its signature declares a writable array"
+                                if t.readonly else "writable; its signature declares a "
+                                "read-only one")
+                        return (f"{head}: argument {i + 1} is {what} ("
+                                f"{self.overloads[0].signature})")
+                    if (isinstance(d, Array) and isinstance(t, Array)
                             and (d.dtype, d.ndim) == (t.dtype, t.ndim)):
                         return (f"{head}: argument {i + 1} must be C-contiguous, as "
                                 f"{self.overloads[0].signature} declares "
@@ -237,5 +245,6 @@ def _as_array(out: NoodleArray, t: Array, owner: object) -> np.ndarray:
     itemsize = t.dtype.itemsize
     shape = tuple(out.shape[:t.ndim])
     strides = tuple(s * itemsize for s in out.strides[:t.ndim])
-    return array_at(owner, out.data or 0, t, shape, strides)
+    # a view of a read-only argument has a read-only type, and stays read-only
+    return array_at(owner, out.data or 0, t, shape, strides, t.readonly)
 

@@ -27,7 +27,7 @@ from noodle.compiler import backend
 from noodle.compiler.dependencies import stale_reason
 from noodle.compiler.kernel import STAGES, Kernel
 from noodle.compiler.options import CompileOptions, fastmath_flags
-from noodle.compiler.types import NType, Scalar, typeof
+from noodle.compiler.types import Array, NType, Scalar, leaf_types, typeof
 from noodle.errors import (LoweringError, NoodleCacheWarning, NoodleError,
                            NoodleFallbackWarning, SourceLocation, TypingError,
                            UnsupportedError)
@@ -149,8 +149,12 @@ class Dispatcher:
                                                      for d, a in zip(declared, key)):
                     return declared
             shown = ", ".join(str(t) for t in key)
+            hint = ""
+            if any(isinstance(x, Array) and x.readonly for t in key for x in leaf_types(t)):
+                hint = (" (a read-only array takes a signature that declares it so, "
+                        "'readonly float64[:]')")
             raise TypeError(f"{self.py_func.__qualname__}() has no compiled signature for "
-                            f"({shown}); declared: {self.signatures}")
+                            f"({shown}); declared: {self.signatures}{hint}")
         return key
 
     # -- compiling ---------------------------------------------------------------------------

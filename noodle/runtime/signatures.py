@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 
@@ -14,6 +15,12 @@ _ALIASES = {"boolean": "bool", "bool_": "bool", "b1": "bool", "float": "float64"
 
 def parse_type(text: str) -> NType | None:
     text = text.strip()
+    readonly = re.match(r"readonly\s+", text)
+    if readonly:  # "readonly float64[:]": an array whose writeable flag is off
+        t = parse_type(text[readonly.end():])
+        if not isinstance(t, Array):
+            raise ValueError(f"{text!r}: only an array type can be readonly")
+        return replace(t, readonly=True)
     m = re.fullmatch(r"(\w+)\s*\[([:,\s0-9]*)\]", text)
     if m:
         dtype = _dtype(m.group(1))
@@ -89,7 +96,10 @@ def matches(declared: NType, actual: NType) -> bool:
     if isinstance(declared, Scalar) and isinstance(actual, Scalar):
         return np.can_cast(actual.dtype, declared.dtype, "safe")
     if isinstance(declared, Array) and isinstance(actual, Array):
-        return declared.layout == "A" and declared == Array(actual.dtype, actual.ndim, "A")
+        # the writeable flag must agree: a writable array's code would write into a
+        # read-only array, and a read-only array's code raises where a writable one's
+        # store would succeed ("readonly float64[:]" declares the read-only one)
+        return declared.layout == "A" and declared == replace(actual, layout="A")
     if isinstance(declared, TupleType) and isinstance(actual, TupleType):
         return len(declared.items) == len(actual.items) and all(
             matches(d, a) for d, a in zip(declared.items, actual.items))

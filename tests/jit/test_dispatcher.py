@@ -59,6 +59,54 @@ def test_explicit_signature_compiles_at_decoration_and_refuses_other_types():
         f(np.array([1, 2]))
 
 
+def store_first(a, flag):
+    if flag:
+        a[0] = -1.0
+    return a[-1]
+
+
+def test_read_only_and_writable_specialisations_coexist_behind_the_native_entries():
+    f = noodle.jit(store_first, fallback=False, cache=False)
+    w, ro = np.arange(4.0), np.arange(4.0)
+    ro.flags.writeable = False
+    assert f(w, False) == 3.0
+    assert f(ro, False) == 3.0  # refused by the writable kernel's entry: a key of its own
+    keys = {sig[0].readonly: sig for sig in f.signatures}
+    assert len(f.signatures) == 2 and set(keys) == {False, True}
+    assert str(keys[True][0]) == "readonly array(float64, 1d, C)"
+    python_path = {k: f._profiles[sig].python_calls for k, sig in keys.items()}
+    for _ in range(3):
+        with pytest.raises(ValueError, match="assignment destination is read-only"):
+            f(ro, True)
+        assert f(w, True) == 3.0 and w[0] == -1.0 and ro[0] == 0.0
+        w[0] = 0.0
+    # every call above went straight to its kernel's native entry
+    assert {k: f._profiles[sig].python_calls for k, sig in keys.items()} == python_path
+    locked = np.arange(4.0)
+    assert f(locked, True) == 3.0 and locked[0] == -1.0
+    locked.flags.writeable = False  # the same object, locked after a call
+    with pytest.raises(ValueError, match="read-only"):
+        f(locked, True)
+
+
+def test_a_read_only_array_takes_only_a_signature_that_declares_it():
+    w, ro = np.arange(4.0), np.arange(4.0)
+    ro.flags.writeable = False
+    writable_only = noodle.jit("float64(float64[:], boolean)")(store_first)
+    with pytest.raises(TypeError, match="no compiled signature.*'readonly float64\\[:\\]'"):
+        writable_only(ro, False)
+    both = noodle.jit(["float64(readonly float64[:], boolean)",
+                       "float64(float64[:], boolean)"])(store_first)
+    assert both(ro, False) == 3.0
+    with pytest.raises(ValueError, match="read-only"):
+        both(ro, True)
+    assert both(w, True) == 3.0 and w[0] == -1.0
+    read_only_only = noodle.jit("float64(readonly float64[::1], boolean)")(store_first)
+    assert read_only_only(ro, False) == 3.0
+    with pytest.raises(TypeError, match="no compiled signature"):
+        read_only_only(w, False)
+
+
 def test_several_explicit_signatures():
     f = noodle.jit(["int64(int64)", "float64(float64)"])(mixed)
     assert len(f.signatures) == 2

@@ -346,6 +346,180 @@ def test_read_only_arrays_can_be_read():
     assert_same(read_only_sum, b)
 
 
+# -- read-only arrays (NumPy's writeable flag off): a store raises ValueError where NumPy's
+# does, the stores before it done; their views are read-only too; a copy is writable
+
+TIERS = pytest.mark.parametrize("options", [{}, {"eager": True}],
+                                ids=["baseline", "optimising"])
+
+
+def read_only(a):
+    a = np.array(a)
+    a.flags.writeable = False
+    return a
+
+
+def element_store_after_other_writes(out, a, i):
+    out[0] = 1.0
+    a[i] = 2.0  # raises: nothing after it runs
+    out[1] = 3.0
+
+
+def slice_store_after_other_writes(out, a):
+    out[:] = 7.0
+    a[1:] = out[:a.shape[0] - 1]
+    out[0] = 0.0
+
+
+def store_in_loop(out, a):
+    for i in range(out.shape[0]):
+        out[i] = i + 1.0
+        if i == 3:
+            a[i] = out[i]  # the fourth iteration raises; out[0..3] are written
+
+
+def in_place_operator(out, a):
+    out += 1.0
+    a += 1.0
+
+
+def in_place_element(a, i):
+    a[i] += 1.0
+
+
+def in_place_slice(a):
+    a[1:] *= 2.0
+
+
+def store_if(a, flag):
+    if flag:
+        a[0] = -1.0
+    return a.sum()
+
+
+def store_through_slice_view(a):
+    v = a[1:]
+    v[0] = 5.0
+
+
+def store_through_transpose(m):
+    m.T[0, 1] = 5.0
+
+
+def store_through_new_axis(a):
+    a[None, :][0, 0] = 5.0
+
+
+def store_through_row(m):
+    for row in m:
+        row[0] = 5.0
+
+
+def store_through_strided_view_in_place(a):
+    v = a[::-2]
+    v += 1.0
+
+
+def store_into_a_copy(a):
+    c = a.copy()
+    c[0] = 5.0
+    d = a.astype(a.dtype)
+    d[1:] += 1.0
+    return c, d, a[1:]
+
+
+def writes_its_argument(x):
+    x[0] = 9.0
+
+
+def calls_a_writer(out, a):
+    out[0] = 1.0
+    writes_its_argument(a)
+    out[1] = 1.0
+
+
+@TIERS
+@pytest.mark.parametrize("i", [0, -1, 3])
+def test_an_element_store_into_a_read_only_array_raises_after_earlier_writes(options, i):
+    out = np.zeros(3)
+    assert_same(element_store_after_other_writes, out, read_only(VEC), i, raises=ValueError,
+                jit_options=options)
+    assert_same(element_store_after_other_writes, out, VEC, i, jit_options=options)
+
+
+@TIERS
+@pytest.mark.parametrize("function, args", [
+    (slice_store_after_other_writes, (np.zeros(4), read_only(np.arange(5.0)))),
+    (store_in_loop, (np.zeros(6), read_only(np.arange(6.0)))),
+    (in_place_operator, (np.zeros(3), read_only(np.arange(3.0)))),
+    (in_place_element, (read_only(VEC), 2)),
+    (in_place_slice, (read_only(VEC),)),
+    (store_through_slice_view, (read_only(VEC),)),
+    (store_through_transpose, (read_only(MAT),)),
+    (store_through_new_axis, (read_only(VEC),)),
+    (store_through_row, (read_only(MAT),)),
+    (store_through_strided_view_in_place, (read_only(VEC),)),
+    (calls_a_writer, (np.zeros(2), read_only(VEC))),
+    (in_place_operator, (np.zeros(3), np.broadcast_to(np.arange(3.0), (3,)))),
+    (store_through_row, (np.broadcast_to(np.arange(3.0), (4, 3)),)),
+    (in_place_element, (np.frombuffer(b"\x01" * 16, dtype=np.float64), 1)),
+], ids=["slice", "in-a-loop", "operator=", "element-op=", "slice-op=", "slice-view",
+        "transpose", "new-axis", "row", "strided-view-op=", "callee", "broadcast_to-op=",
+        "broadcast_to-row", "frombuffer"])
+def test_stores_into_read_only_arrays_and_their_views_raise(options, function, args):
+    assert_same(function, *args, raises=ValueError, jit_options=options)
+
+
+@TIERS
+def test_a_store_on_a_path_not_taken_raises_nothing(options):
+    assert_same(store_if, read_only(VEC), False, jit_options=options)
+    assert_same(store_if, read_only(VEC), True, raises=ValueError, jit_options=options)
+    assert_same(store_if, VEC, True, jit_options=options)
+
+
+@TIERS
+def test_copies_of_read_only_arrays_are_writable_and_views_stay_read_only(options):
+    assert_same(store_into_a_copy, read_only(VEC), jit_options=options)
+    c, d, tail = jitted(store_into_a_copy, **options)(read_only(VEC))
+    assert c.flags.writeable and d.flags.writeable and not tail.flags.writeable
+
+
+@TIERS
+@pytest.mark.parametrize("order", ["writable-first", "read-only-first"])
+def test_read_only_and_writable_arrays_are_specialised_apart(options, order):
+    import noodle
+
+    f = noodle.jit(store_if, fallback=False, cache=False, **options)
+    calls = [(VEC, None), (read_only(VEC), ValueError)]
+    if order == "read-only-first":
+        calls.reverse()
+    for _ in range(2):  # the second round goes through the native entries
+        for a, error in calls:
+            assert_same(store_if, a, True, raises=error, compiled=f)
+            assert_same(store_if, a, False, compiled=f)
+    assert sorted(sig[0].readonly for sig in f.signatures) == [False, True]
+
+
+def reads_2d(m):
+    total = 0.0
+    for row in m:
+        total += row[-1]
+    return total, m.sum(axis=0), m[1:, ::-1] * 2.0, m.T[0], m[-1, -1]
+
+
+@TIERS
+@pytest.mark.parametrize("a", [np.broadcast_to(VEC, (4, 11)),
+                               np.broadcast_to(VEC[:, None], (11, 3)),
+                               read_only(MAT).T,
+                               np.frombuffer(MAT.tobytes()).reshape(MAT.shape)],
+                         ids=["broadcast-rows", "broadcast-columns", "transposed",
+                              "frombuffer"])
+def test_read_only_inputs_read_fine(options, a):
+    assert_same(reads_2d, a, jit_options=options)
+    assert_same(transpose_values, a, jit_options=options)
+    assert_same(read_only_sum, a[0], jit_options=options)
+
+
 def gather(a, idx):
     out = np.empty(idx.shape[0])
     for k in range(idx.shape[0]):

@@ -62,6 +62,8 @@ def test_a_c_kernel_is_not_used_for_a_strided_array():
     ("float64[::1]", Array(np.dtype(np.float64), 1, "C")),
     ("float32[:, ::1]", Array(np.dtype(np.float32), 2, "C")),
     ("int64[:, :]", Array(np.dtype(np.int64), 2, "A")),
+    ("readonly float64[:]", Array(np.dtype(np.float64), 1, "A", readonly=True)),
+    ("readonly int32[:, ::1]", Array(np.dtype(np.int32), 2, "C", readonly=True)),
 ])
 def test_signatures_spell_the_layout_as_numba_does(text, expected):
     assert parse_type(text) == expected
@@ -82,3 +84,12 @@ def test_an_any_layout_signature_accepts_c_arrays_and_not_the_reverse():
     np.testing.assert_array_equal(f(BASE, w), weighted_rows(BASE, w))
     with pytest.raises(TypeError, match="no compiled signature"):
         f(BASE[::2], w)
+
+
+def test_only_arrays_are_readonly_and_the_writeable_flag_must_match():
+    with pytest.raises(ValueError, match="only an array type can be readonly"):
+        parse_type("readonly float64")
+    writable, read_only = parse_type("float64[:]"), parse_type("readonly float64[:]")
+    assert matches(read_only, parse_type("readonly float64[::1]"))
+    assert not matches(writable, read_only) and not matches(read_only, writable)
+    assert str(read_only) == "readonly array(float64, 1d)"

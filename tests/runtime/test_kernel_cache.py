@@ -315,3 +315,29 @@ def test_a_cached_kernel_that_calls_blas_loads_in_a_fresh_process(tmp_path):
         assert done.returncode == 0, done.stderr
     assert "compiler loaded" in runs[0].stdout
     assert "compiler not loaded" in runs[1].stdout
+
+
+def _identity(a):
+    return a
+
+
+def test_the_writeable_flag_is_in_the_key_and_older_entries_decode_as_writable():
+    from dataclasses import replace
+
+    import numpy as np
+
+    from noodle.compiler.kernel import decode_type, encode_type
+    from noodle.compiler.options import CompileOptions
+    from noodle.compiler.types import Array
+    from noodle.runtime.kernel_cache import kernel_key
+
+    writable = Array(np.dtype(np.float64), 1, "C")
+    read_only = replace(writable, readonly=True)
+    for t in (writable, read_only):
+        assert decode_type(encode_type(t)) == t
+    # metadata written before the flag was kept (an AOT library's, say): writable
+    assert decode_type(["array", "float64", 1, "C"]) == writable
+    assert decode_type(["array", "float64", 1]) == replace(writable, layout="A")
+    options = CompileOptions()
+    assert kernel_key(_identity, (writable,), options) != kernel_key(_identity, (read_only,),
+                                                                     options)

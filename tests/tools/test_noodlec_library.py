@@ -341,6 +341,14 @@ def fill(x, v):
     for i in range(x.shape[0]):
         for j in range(x.shape[1]):
             x[i, j] = v + i
+
+
+@noodle.jit(["float64[:](readonly float64[:], boolean)",
+             "float64[:](float64[:], boolean)"])
+def rest(x, poke):
+    if poke:
+        x[0] = -1.0
+    return x[1:]
 '''
 
 
@@ -392,6 +400,25 @@ def test_bools_scalar_conversion_and_in_place_kernels(more):
     expected = np.zeros((3, 8))
     jitted.fill(expected[:, ::2], 5.0)
     np.testing.assert_array_equal(grid, expected)
+
+
+def test_read_only_arrays_take_their_own_signature_and_stay_read_only(more):
+    lib, jitted = more
+    header = lib.path.with_suffix(".h").read_text()
+    assert "rest__f64a1r_b(" in header and "rest__f64a1_b(" in header
+    ro = np.arange(4.0)
+    ro.flags.writeable = False
+    view = lib.rest(ro, False)
+    np.testing.assert_array_equal(view, jitted.rest(ro, False))
+    assert np.shares_memory(view, ro) and not view.flags.writeable
+    with pytest.raises(ValueError, match="assignment destination is read-only"):
+        lib.rest(ro, True)
+    assert ro[0] == 0.0
+    w = np.arange(4.0)
+    assert lib.rest(w, True).flags.writeable and w[0] == -1.0
+    with pytest.raises(TypeError, match="argument 1 is read-only; its signature declares a "
+                                        "writable array"):
+        lib.tail(ro)
 
 
 def test_a_parallel_kernel_runs_from_the_library(more):

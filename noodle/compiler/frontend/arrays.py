@@ -4,6 +4,9 @@ assignment into views, shape checks, and iteration.
 A view is the source memref's buffer re-described (`memref.reinterpret_cast`) with a
 new offset, sizes and strides, exactly as NumPy describes a view, so slicing with any
 step (negative too) never copies, and writes through a view reach the original array.
+A view of a read-only array is read-only (`Array.readonly`), and a store into one raises
+ValueError where NumPy's would: the type is known when compiling, so the store is
+replaced by the raise (never a compile error: the store may be on a path never taken).
 """
 from __future__ import annotations
 
@@ -77,7 +80,7 @@ class ArrayMixin:
 
     def make_view(self, a: Val, buffer: ir.Value, offset: ir.Value, sizes: list[ir.Value],
                   strides: list[ir.Value]) -> Val:
-        t = Array(a.type.dtype, len(sizes))
+        t = Array(a.type.dtype, len(sizes), readonly=a.type.readonly)
         rank = len(sizes)
         view = memref.reinterpret_cast(nir.array_type(t.dtype, rank), buffer, [offset],
                                        sizes, strides, [DYN], [DYN] * rank, [DYN] * rank)
@@ -219,6 +222,10 @@ class ArrayMixin:
     def store_subscript(self, base: Val, index: ast.expr, value: Val, node) -> None:
         if not isinstance(base.type, Array):
             raise self.typing_error(node, f"{base.type} does not support item assignment")
+        if base.type.readonly:
+            self.evaluate_index(index)  # Python works the index out before NumPy refuses
+            self.raise_if(self.const_bool(True).ir, "readonly", node)
+            return
         access = self.resolve_index(base, index, node)
         if isinstance(access, list):
             value = self.load_rank0(value)  # NumPy stores a 0-d array's element too
@@ -230,6 +237,15 @@ class ArrayMixin:
             self.store_unless_failed(lambda: memref.store(element.ir, base.ir, access))
             return
         self.store_into_view(access, value, node)
+
+    def evaluate_index(self, index: ast.expr) -> None:
+        """The index's expressions, for their errors only (a store that cannot happen)."""
+        for e in self.index_elements(index):
+            parts = [e.lower, e.upper, e.step] if isinstance(e, ast.Slice) else [e]
+            for part in parts:
+                if part is not None and not (isinstance(part, ast.Constant)
+                                             and part.value in (None, Ellipsis)):
+                    self.expr(part)
 
     def store_unless_failed(self, store: Callable[[], None]) -> None:
         """`store()`, skipped where a check of this statement failed: a statement that
@@ -246,6 +262,10 @@ class ArrayMixin:
 
     def store_into_view(self, dst: Val, value: Val, node) -> None:
         """dst[...] = value with NumPy's casting, broadcasting and overlap rules."""
+        if dst.type.readonly:  # `a op= b` of a read-only `a` (NumPy: its ufunc's out=)
+            kind = "readonly_output" if isinstance(node, ast.AugAssign) else "readonly"
+            self.raise_if(self.const_bool(True).ir, kind, node)
+            return
         if isinstance(value.type, Scalar):
             self.python_int_in_range(value, dst.type.dtype, node)
             element = self.cast_scalar(value, Scalar(dst.type.dtype))

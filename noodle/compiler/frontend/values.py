@@ -7,7 +7,7 @@ list of MLIR values that crosses a region boundary (scf yields, calls, returns).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mlir import ir
@@ -28,6 +28,12 @@ class Val:
     const: Any = field(default=NO_CONST)
     #: an array just computed by a nir op: nothing else refers to its buffer
     fresh: bool = False
+
+    def __post_init__(self) -> None:
+        # a new buffer is writable, as NumPy makes it, whatever array it was made from
+        # (`a.copy()` of a read-only `a` builds its Val with `a`'s type)
+        if self.fresh and isinstance(self.type, Array) and self.type.readonly:
+            self.type = replace(self.type, readonly=False)
 
     @property
     def is_const(self) -> bool:
