@@ -146,7 +146,9 @@ class CompiledKernel:
             return None
         if results is None:
             value = box_scalar(self.result_leaves[0], ret)
-            return value if self._return_as is None else box_scalar(self._return_as, value)
+            if self._return_as is not None:
+                value = box_scalar(self._return_as, value)
+            return rebuild(self.kernel.result_type, iter([value]))  # `return x,` too
         for address in owned:  # owners first, so views of results find them
             buffers[address] = MallocedBuffer(address)
         boxed = []

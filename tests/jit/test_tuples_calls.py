@@ -64,6 +64,21 @@ def test_tuple_mixing_arrays_and_scalars():
     assert_same(tuple_with_arrays, np.arange(5.0))
 
 
+def one_item_tuple(a):
+    return a[0],
+
+
+def one_item_tuple_of_none_and_scalar(a):
+    return None, (a.sum(),)
+
+
+def test_tuples_of_one_scalar_stay_tuples():
+    # the first call (which compiles) once returned the bare scalar
+    assert_same(one_item_tuple, np.arange(3))
+    assert_same(one_item_tuple, np.arange(3.0), jit_options={"eager": True})
+    assert_same(one_item_tuple_of_none_and_scalar, np.arange(3.0))
+
+
 def unpack(a):
     n, m = a.shape
     x, (y, z) = 1, (2.5, n)
