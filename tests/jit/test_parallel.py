@@ -145,7 +145,7 @@ def several_reductions(a, start, stop, step):
         count = count + i
         product *= 1.0 + a[i] * 1e-3
         low = min(low, a[i])
-        high = max(a[i], high)
+        high = max(high, a[i])
         if a[i] > 0.5:
             negated -= a[i]
     return count, product, low, high, negated
@@ -179,6 +179,13 @@ def mixed_operators(a):
         s += a[i]
         s *= 2.0
     return s
+
+
+def min_taking_the_item_first(a):
+    low = a[0]
+    for i in noodle.prange(a.shape[0]):
+        low = min(a[i], low)  # a NaN a[i] replaces low: the order of iterations matters
+    return low
 
 
 def leaves_early(a):
@@ -231,6 +238,35 @@ def test_prange_reductions_on_any_range(n, step, seed):
                 np_float_for_py_float=True, jit_options=PARALLEL)
 
 
+def min_max_of_items(a, low, high):
+    for i in noodle.prange(a.shape[0]):
+        low = min(low, a[i])
+        high = max(high, a[i])
+    return low, high
+
+
+def min_max_of_integers_either_way(a):
+    low = high = a[0]
+    for i in noodle.prange(a.shape[0]):
+        low = min(a[i], low)  # integers: no NaN, no signed zero, so either order is exact
+        high = max(high, a[i])
+    return low, high
+
+
+@pytest.mark.parametrize("n", [LARGE, 200])
+def test_min_max_reductions_are_bit_exact(n):
+    # NaN and zeros of both signs anywhere in the chunks, and as the start values
+    a = RNG.random(n)
+    a[[5, n // 2, n - 1]] = [np.nan, -0.0, 0.0]
+    compiled = noodle.jit(min_max_of_items, fallback=False, parallel=True, cache=False)
+    for low, high in [(np.inf, -np.inf), (0.0, -0.0), (-0.0, 0.0), (np.nan, 1.0)]:
+        for items in (a, -a, a * 0.0):
+            expected, got = min_max_of_items(items, low, high), compiled(items, low, high)
+            assert [(math.isnan(x), str(x)) for x in got] == \
+                [(math.isnan(x), str(x)) for x in expected], (low, high)  # -0.0 vs 0.0 too
+    assert_same(min_max_of_integers_either_way, RNG.integers(-9, 9, n), jit_options=PARALLEL)
+
+
 def test_a_reduction_widens_like_python():
     assert_same(widening_reduction, RNG.random(3000), rtol=1e-12, np_float_for_py_float=True,
                 jit_options=PARALLEL)
@@ -244,7 +280,8 @@ def test_a_reduction_runs_in_tasks():
 
 @pytest.mark.parametrize("function, words", [
     (not_a_reduction, "carries `s`"), (read_besides_its_update, "carries `s`"),
-    (mixed_operators, "carries `s`"), (leaves_early, "cannot be left early")])
+    (mixed_operators, "carries `s`"), (leaves_early, "cannot be left early"),
+    (min_taking_the_item_first, r"write `low = min\(low, x\)`")])
 def test_prange_refuses_dependent_iterations(function, words):
     with pytest.raises(noodle.UnsupportedError, match=words):
         noodle.jit(function, fallback=False, parallel=True, cache=False)(RNG.random(10))

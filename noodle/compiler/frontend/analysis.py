@@ -130,5 +130,16 @@ def _update_combiner(value: ast.expr, name: str) -> str | None:
     return None
 
 
+def min_max_updates_lead(body: list[ast.stmt], name: str) -> bool:
+    """Whether each `name = min(...)` / `max(...)` update in `body` passes `name` first:
+    Python's min and max return their first argument unless the second is strictly
+    smaller (larger), so `min(x, name)` takes a NaN `x` (and a -0.0 `x` over 0.0), which
+    depends on the order of the iterations."""
+    return all(isinstance(node.value.args[0], ast.Name) and node.value.args[0].id == name
+               for node in _walk_body(body)
+               if isinstance(node, ast.Assign) and any(_is_name(t, name) for t in node.targets)
+               and isinstance(node.value, ast.Call))
+
+
 def _is_name(node: ast.AST, name: str) -> bool:
     return isinstance(node, ast.Name) and node.id == name

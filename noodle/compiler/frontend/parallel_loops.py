@@ -81,6 +81,15 @@ class ParallelLoopMixin:
                 "assign it in the loop body only, make it a reduction (only updated as "
                 f"`{name} += ...`, `{name} *= ...` or `{name} = min({name}, ...)`), or use "
                 "range for this loop")
+        if (combiner in ("min", "max") and isinstance(t, Scalar) and t.dtype.kind in "fc"
+                and not analysis.min_max_updates_lead(node.body, name)):
+            raise self.unsupported(
+                node, f"the prange loop reduces `{name}` as `{name} = {combiner}(x, {name})`: "
+                f"Python's {combiner} returns its first argument unless the second is "
+                f"strictly {'smaller' if combiner == 'min' else 'larger'}, so a NaN (or a "
+                "zero of the other sign) in x replaces the value of the iterations before "
+                "it, which iterations that run at the same time cannot do",
+                f"write `{name} = {combiner}({name}, x)`, or use range for this loop")
         if not isinstance(t, Scalar) or len(mlir_types(t)) != 1:
             raise self.unsupported(node, f"the prange loop reduces `{name}`, a {t}: only "
                                    "reductions of numbers are supported",
