@@ -15,8 +15,9 @@ REDUCTION = "reduction"
 
 def generic(inputs: Sequence[ir.Value], outputs: Sequence[ir.Value],
             indexing_maps: Sequence[ir.AffineMap], iterator_types: Sequence[str],
-            body: Callable[..., ir.Value]) -> None:
-    """A linalg.generic whose body yields `body(*input_elements, *output_elements)`."""
+            body: Callable[..., ir.Value | tuple[ir.Value, ...]]) -> None:
+    """A linalg.generic whose body yields `body(*input_elements, *output_elements)` (a
+    tuple: one value per output)."""
     maps = ir.ArrayAttr.get([ir.AffineMapAttr.get(m) for m in indexing_maps])
     iterators = ir.ArrayAttr.get([ir.Attribute.parse(f"#linalg.iterator_type<{kind}>")
                                   for kind in iterator_types])
@@ -24,7 +25,8 @@ def generic(inputs: Sequence[ir.Value], outputs: Sequence[ir.Value],
     block = op.regions[0].blocks.append(*[v.type.element_type
                                           for v in (*inputs, *outputs)])
     with ir.InsertionPoint(block):
-        linalg.YieldOp([body(*block.arguments)])
+        yielded = body(*block.arguments)
+        linalg.YieldOp(list(yielded) if isinstance(yielded, tuple) else [yielded])
 
 
 def index(dim: int) -> ir.Value:

@@ -78,9 +78,49 @@ def lower_reduce(op: ir.Operation, fused: Form | None = None,
     if parallel and not kept and rank > 0:
         _reduce_in_chunks(views, sizes, accumulator, reduce_into,
                           lambda total, partial: combine(dtype, total, partial))
+    elif dtype.is_float and combine_kind in _NAN_FLAGGED and rank - 1 not in kept:
+        # the innermost loop reduces, so both running values stay in registers (along
+        # a kept innermost dim they are arrays, and the flags' loads and stores cost
+        # more than arith.maximumf does: a column max ran 1.35x slower)
+        maps = [dims_map(rank, range(rank))] * len(views) + [dims_map(rank, kept)] * 2
+        _float_min_max_into(accumulator, views, maps,
+                            [PARALLEL if d in kept else REDUCTION for d in range(rank)],
+                            _NAN_FLAGGED[combine_kind], element_of)
     else:
         reduce_into(accumulator, views)
     return _result(result, op.result.type)
+
+
+#: nir.binary kind of a float min/max reduction -> the arith op that ignores NaN
+_NAN_FLAGGED = {"maximum": arith.maxnumf, "minimum": arith.minnumf}
+
+
+def _float_min_max_into(accumulator: ir.Value, views: list[ir.Value],
+                        maps: list[ir.AffineMap], iterators: list[str],
+                        ignoring_nan: Callable[..., ir.Value],
+                        element_of: Callable[..., ir.Value]) -> None:
+    """A float max (min) that propagates NaN as NumPy's does, in two reductions LLVM
+    vectorises as one machine max per vector: the max of the elements as though none
+    were NaN (`nnan`: a NaN makes that result poison, never read; `nsz`: max(-0.0, 0.0)
+    may be either, as in NumPy, which LLVM needs to regroup the max), and whether any was
+    NaN; then NaN wherever one was. (arith.maximumf's NaN semantics cost x86 five more
+    instructions per vector: a.max() ran at 0.6x NumPy's speed, now 1.0x.)"""
+    i1 = ir.IntegerType.get_signless(1)
+    saw_nan = alloc_buffer(i1, sizes_of(accumulator))
+    _fill(saw_nan, arith.constant(i1, 0))
+    no_nan = ir.Attribute.parse("#arith.fastmath<nnan,nsz>")
+
+    def step(*elements: ir.Value) -> tuple[ir.Value, ir.Value]:
+        *inputs, best, seen = elements
+        x = element_of(*inputs)
+        is_nan = arith.cmpf(arith.CmpFPredicate.UNO, x, x)
+        return ignoring_nan(best, x, fastmath=no_nan), arith.ori(seen, is_nan)
+
+    generic(views, [accumulator, saw_nan], maps, iterators, step)
+    kept_rank = len(sizes_of(accumulator))
+    nan = arith.constant(element_type_of(accumulator), float("nan"))
+    generic([saw_nan], [accumulator], [dims_map(kept_rank, range(kept_rank))] * 2,
+            [PARALLEL] * kept_rank, lambda seen, best: arith.select(seen, nan, best))
 
 
 def _combiner(kind: str, dtype: DType) -> BinaryBuilder:

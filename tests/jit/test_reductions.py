@@ -260,3 +260,52 @@ def test_a_regrouped_float32_sum_is_closer_than_a_running_total():
     running = float(np.cumsum(a)[-1])  # cumsum adds left to right
     regrouped = float(noodle.jit(eager=True)(sum_of_products)(a, np.ones_like(a)))
     assert abs(regrouped - exact) < abs(running - exact) / 10
+
+
+def min_max_every_way(a):
+    return (np.max(a), np.min(a), a.max(axis=0), a.min(axis=1),
+            np.max(a, axis=1, keepdims=True), np.min(a * 2.0 - 1.0))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("where", ["none", "first", "last", "middle", "one-row", "all"])
+def test_float_min_max_propagate_nan_wherever_it_is(dtype, where):
+    """The float min/max reductions run on SIMD lanes as though no element were NaN, and
+    put NaN back where one was: NaN must come out of exactly the rows, columns and
+    totals that hold one, at any position in a vector or its remainder."""
+    a = RNG.standard_normal((37, 70)).astype(dtype)
+    a[3, 5], a[4, 6] = np.inf, -np.inf
+    a[5, :3] = [0.0, -0.0, 0.0]
+    if where == "first":
+        a[0, 0] = np.nan
+    elif where == "last":
+        a[-1, -1] = np.nan
+    elif where == "middle":
+        a[20, 33] = np.nan
+    elif where == "one-row":
+        a[7] = np.nan
+    elif where == "all":
+        a[:] = np.nan
+    for tier in ({}, {"eager": True}):  # LLVM's optimisations are where nnan could bite
+        assert_same(min_max_every_way, a, jit_options=tier)
+        assert_same(min_max_every_way, a[::-1, ::3], jit_options=tier)
+        assert_same(min_max_every_way, np.asfortranarray(a), jit_options=tier)
+
+
+@pytest.mark.parametrize("dtype, packed_max", [(np.float64, "vmaxpd"), (np.float32, "vmaxps")],
+                         ids=["f64", "f32"])
+def test_float_max_runs_on_simd_lanes(dtype, packed_max):
+    """One packed max per vector (on ymm or zmm registers), not a scalar loop."""
+    from noodle.compiler import backend, pipeline
+    from noodle.compiler.options import CompileOptions
+    from noodle.compiler.types import typeof
+
+    if "+avx2" not in backend.host_cpu()[1].split(","):
+        pytest.skip("needs a CPU with AVX2")
+    options = CompileOptions(tier="optimising")
+    kernel = pipeline.compile_function(max_of, (typeof(np.zeros(3, dtype)),), options)
+    assert re.search(rf"\t{packed_max}\t.*%[yz]mm", pipeline.assembly(kernel, options))
+
+
+def max_of(a):
+    return np.max(a)
