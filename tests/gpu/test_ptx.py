@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from noodle.compiler.gpu import assemble_ptx, compile_to_ptx, gpu_pipeline
@@ -216,6 +217,22 @@ def test_unlinked_libdevice_functions_are_found():
            "\n)\n;\n.visible .entry k() { ret; }\n")
     assert unresolved_libdevice(ptx) == ["__nv_exp"]
     assert unresolved_libdevice(".visible .entry k() { ret; }") == []
+
+
+def libm_functions(a, b):
+    return np.sum(np.expm1(a) + np.log1p(np.abs(b)) + np.hypot(a, b))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_libm_functions_call_libdevice(dtype):
+    # these lower to C math library calls; on the GPU they were left as unresolved
+    # `_mlir_ciface_expm1` calls that ptxas refused
+    if libdevice_path() is None:
+        pytest.skip("libdevice not found")
+    args = (np.ones(64, dtype), np.ones(64, dtype))
+    program = compile_to_ptx(libm_functions, arg_types(args))
+    assert "_mlir_ciface_" not in program.ptx
+    _assemble(program)
 
 
 def test_row_reductions_of_softmax_are_block_reductions():

@@ -139,10 +139,37 @@ def make_gpu(module: ir.Module, symbol: str, options: CompileOptions) -> None:
         step(module)
 
 
+#: The C math library's functions that the lowering calls (`passes.nir_libm`: expm1,
+#: log1p, hypot, erf, ...): libdevice has each as `__nv_<name>` (`__nv_<name>f` for float).
+_LIBM_IN_LIBDEVICE = {name + suffix for name in ("expm1", "log1p", "hypot", "erf", "erfc",
+                                                 "tgamma", "lgamma") for suffix in ("", "f")}
+
+
+def call_libdevice_for_libm(module: ir.Module) -> None:
+    """Points the libm calls of the lowered gpu.modules at libdevice, in place:
+    `convert-gpu-to-nvvm` gives every function declaration a C wrapper, so `expm1` calls
+    an external `_mlir_ciface_expm1` (same scalar arguments), which ptxas cannot resolve;
+    that declaration becomes `__nv_expm1`, which `gpu-module-to-binary` links."""
+    prefix = "_mlir_ciface_"
+    for gpu_module in module.body.operations:
+        if gpu_module.operation.name != "gpu.module":
+            continue
+        for op in gpu_module.regions[0].blocks[0].operations:
+            if op.operation.name != "llvm.func":
+                continue
+            name = ir.StringAttr(op.attributes["sym_name"]).value
+            if not (name.startswith(prefix) and name[len(prefix):] in _LIBM_IN_LIBDEVICE):
+                continue
+            libdevice = "__nv_" + name[len(prefix):]
+            ir.SymbolTable.replace_all_symbol_uses(name, libdevice, gpu_module.operation)
+            ir.SymbolTable.set_symbol_name(op.operation, libdevice)
+
+
 def make_nvvm(module: ir.Module, chip: str) -> None:
     """gpu stage -> nvvm stage: the gpu.module lowered to the NVVM and LLVM dialects for
     `chip`, in place."""
     _run(module, to_nvvm(chip))
+    call_libdevice_for_libm(module)
 
 
 def make_ptx(module: ir.Module) -> str:
