@@ -158,14 +158,13 @@ def _split_top_level(pipeline: str) -> list[str]:
     return parts + [current]
 
 
-def test_pipeline_text_run_pass_by_pass_gives_the_same_ptx():
+def _ptx_of_pipeline_text(function, types) -> str:
     """What noodle-opt will do with `gpu_pipeline()`: noodle's passes by name (each
     module's `<module>_pass` callable, as the registry collects them), the rest as
     upstream pipeline text, on the `nir` stage with its entry function public."""
     import importlib
     import pkgutil
 
-    import numpy as np
     from mlir import ir, passmanager
     from mlir.dialects import gpu
 
@@ -173,16 +172,13 @@ def test_pipeline_text_run_pass_by_pass_gives_the_same_ptx():
     from noodle.compiler.options import CompileOptions
     from noodle.compiler.pipeline import make_nir
 
-    from .kernels import scaled_exp
-
     noodle_passes = {}
     for info in pkgutil.iter_modules(noodle.passes.__path__):
         module = importlib.import_module(f"noodle.passes.{info.name}")
         name = getattr(module, "PASS_NAME", None)
         if name is not None and hasattr(module, f"{info.name}_pass"):
             noodle_passes[name] = getattr(module, f"{info.name}_pass")
-    types = arg_types((np.ones(4), 1.0))
-    unit, symbol, _ = make_nir(scaled_exp, types, CompileOptions(parallel=True))
+    unit, symbol, _ = make_nir(function, types, CompileOptions(parallel=True))
     with unit.context:
         del unit.module.body.operations[0].attributes["sym_visibility"]
         manager = passmanager.PassManager()
@@ -193,9 +189,26 @@ def test_pipeline_text_run_pass_by_pass_gives_the_same_ptx():
                 manager.add(step)
         manager.run(unit.module.operation)
         (binary,) = [op for op in unit.module.body.operations if op.name == "gpu.binary"]
-        ptx = gpu.ObjectAttr(ir.ArrayAttr(binary.attributes["objects"])[0]).object.decode()
+        return gpu.ObjectAttr(ir.ArrayAttr(binary.attributes["objects"])[0]).object.decode()
+
+
+def test_pipeline_text_run_pass_by_pass_gives_the_same_ptx():
+    import numpy as np
+
+    from .kernels import scaled_exp
+
+    types = arg_types((np.ones(4), 1.0))
+    ptx = _ptx_of_pipeline_text(scaled_exp, types)
     assert ".entry noodle_fn_scaled_exp_kernel" in ptx
     assert ptx == compile_to_ptx(scaled_exp, types).ptx
+
+
+def test_pipeline_text_points_libm_calls_at_libdevice():
+    if libdevice_path() is None:
+        pytest.skip("libdevice not found")
+    types = arg_types((np.ones(64), np.ones(64)))
+    ptx = _ptx_of_pipeline_text(libm_functions, types)
+    assert "_mlir_ciface_" not in ptx and ptx == compile_to_ptx(libm_functions, types).ptx
 
 
 @pytest.mark.parametrize("name", sorted(kernels.EXAMPLES))

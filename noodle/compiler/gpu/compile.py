@@ -42,6 +42,8 @@ from noodle.passes.gpu_map_loops import PASS_NAME as MAP_LOOPS
 from noodle.passes.gpu_map_loops import gpu_map_loops
 from noodle.passes.gpu_matmul import PASS_NAME as GPU_MATMUL
 from noodle.passes.gpu_matmul import gpu_matmul
+from noodle.passes.gpu_libdevice_calls import PASS_NAME as LIBDEVICE_CALLS
+from noodle.passes.gpu_libdevice_calls import gpu_libdevice_calls
 from noodle.passes.gpu_merge_modules import PASS_NAME as MERGE_MODULES
 from noodle.passes.gpu_merge_modules import gpu_merge_modules
 from noodle.passes.gpu_reduce import PASS_NAME as GPU_REDUCE
@@ -122,7 +124,7 @@ def gpu_pipeline(chip: str = DEFAULT_CHIP, options: CompileOptions | None = None
     (noodle's passes by their registered names). Its `inline` pass drops private
     functions nothing calls: the entry function of the input must be public."""
     steps = gpu_steps(options or CompileOptions())
-    return ",".join([name for name, _ in steps] + [to_nvvm(chip), to_ptx()])
+    return ",".join([name for name, _ in steps] + [to_nvvm(chip), LIBDEVICE_CALLS, to_ptx()])
 
 
 def _run(module: ir.Module, pipeline: str) -> None:
@@ -139,37 +141,11 @@ def make_gpu(module: ir.Module, symbol: str, options: CompileOptions) -> None:
         step(module)
 
 
-#: The C math library's functions that the lowering calls (`passes.nir_libm`: expm1,
-#: log1p, hypot, erf, ...): libdevice has each as `__nv_<name>` (`__nv_<name>f` for float).
-_LIBM_IN_LIBDEVICE = {name + suffix for name in ("expm1", "log1p", "hypot", "erf", "erfc",
-                                                 "tgamma", "lgamma") for suffix in ("", "f")}
-
-
-def call_libdevice_for_libm(module: ir.Module) -> None:
-    """Points the libm calls of the lowered gpu.modules at libdevice, in place:
-    `convert-gpu-to-nvvm` gives every function declaration a C wrapper, so `expm1` calls
-    an external `_mlir_ciface_expm1` (same scalar arguments), which ptxas cannot resolve;
-    that declaration becomes `__nv_expm1`, which `gpu-module-to-binary` links."""
-    prefix = "_mlir_ciface_"
-    for gpu_module in module.body.operations:
-        if gpu_module.operation.name != "gpu.module":
-            continue
-        for op in gpu_module.regions[0].blocks[0].operations:
-            if op.operation.name != "llvm.func":
-                continue
-            name = ir.StringAttr(op.attributes["sym_name"]).value
-            if not (name.startswith(prefix) and name[len(prefix):] in _LIBM_IN_LIBDEVICE):
-                continue
-            libdevice = "__nv_" + name[len(prefix):]
-            ir.SymbolTable.replace_all_symbol_uses(name, libdevice, gpu_module.operation)
-            ir.SymbolTable.set_symbol_name(op.operation, libdevice)
-
-
 def make_nvvm(module: ir.Module, chip: str) -> None:
     """gpu stage -> nvvm stage: the gpu.module lowered to the NVVM and LLVM dialects for
     `chip`, in place."""
     _run(module, to_nvvm(chip))
-    call_libdevice_for_libm(module)
+    gpu_libdevice_calls(module.operation)
 
 
 def make_ptx(module: ir.Module) -> str:
