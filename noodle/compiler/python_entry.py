@@ -8,9 +8,9 @@ It checks and unboxes its arguments itself, reading CPython and NumPy objects in
 (float value, int via PyLong_AsLongLongAndOverflow, NumPy scalar value, array data,
 shape, strides, dtype, alignment and writeable flag), calls the kernel, counts the call
 and its cycles for the profiler, and boxes the result (Python or NumPy scalars, arrays
-that NumPy frees through a capsule, tuples). A call whose arguments are not exactly the kinds the
-kernel was compiled for goes, untouched, to `ctx[CTX_FALLBACK]`: the next entry point
-or the Python-level dispatcher. So a warm call runs no Python at all.
+that NumPy frees through a capsule, tuples). A call whose arguments are not exactly the
+kinds the kernel was compiled for goes, untouched, to `ctx[CTX_FALLBACK]`: the next
+entry point or the Python-level dispatcher. So a warm call runs no Python at all.
 
 `ctx` is a tuple (see CTX_*). Type objects and functions of NumPy, which exports no
 symbols, come from a table the loader fills (see RT_*); CPython's are plain external

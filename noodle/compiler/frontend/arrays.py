@@ -224,7 +224,7 @@ class ArrayMixin:
             raise self.typing_error(node, f"{base.type} does not support item assignment")
         if base.type.readonly:
             self.evaluate_index(index)  # Python works the index out before NumPy refuses
-            self.raise_if(self.const_bool(True).ir, "readonly", node)
+            self.raise_here("readonly", node)
             return
         access = self.resolve_index(base, index, node)
         if isinstance(access, list):
@@ -264,7 +264,7 @@ class ArrayMixin:
         """dst[...] = value with NumPy's casting, broadcasting and overlap rules."""
         if dst.type.readonly:  # `a op= b` of a read-only `a` (NumPy: its ufunc's out=)
             kind = "readonly_output" if isinstance(node, ast.AugAssign) else "readonly"
-            self.raise_if(self.const_bool(True).ir, kind, node)
+            self.raise_here(kind, node)
             return
         if isinstance(value.type, Scalar):
             self.python_int_in_range(value, dst.type.dtype, node)

@@ -180,6 +180,11 @@ class ExpressionMixin(NumpyErrorsMixin, ArrayMixin):
         """If `cond` holds at run time: record error `kind` at `node` and stop."""
         self.fail_if(cond, self.unit.error_site(kind, self.where(node), message))
 
+    def raise_here(self, kind: str, node, message: str | None = None) -> None:
+        """Record error `kind` at `node` and stop, whenever this point is reached (a
+        statement that always fails, on a path that may never be taken)."""
+        self.raise_if(self.const_bool(True).ir, kind, node, message)
+
     def fail_if(self, cond: ir.Value, code: int) -> None:
         """If `cond` holds at run time: store error site `code` in the status cell and
         set the flag that skips the rest of the function."""

@@ -46,8 +46,8 @@ def fits(v: Val, dtype: np.dtype) -> bool:
 
 
 class NumpyErrorsMixin:
-    """The checks, for the code generator (they use its `raise_if`, `const_scalar` and
-    `reduce_axes`)."""
+    """The checks, for the code generator (they use its `raise_if`, `raise_here`,
+    `const_scalar` and `reduce_axes`)."""
 
     def python_int_in_range(self, v: Val, dtype: np.dtype, node) -> None:
         """NumPy 2 refuses a Python int that the integer dtype it is converted to cannot
@@ -56,8 +56,8 @@ class NumpyErrorsMixin:
         if not is_python_int(v) or dtype.kind not in "iu" or dtype == INT64 or fits(v, dtype):
             return
         if v.is_const:
-            self.raise_if(self.const_bool(True).ir, "python_int", node,
-                          f"Python integer {v.const} out of bounds for {dtype}")
+            self.raise_here("python_int", node,
+                            f"Python integer {v.const} out of bounds for {dtype}")
             return
         i1 = ir.IntegerType.get_signless(1)
         info = np.iinfo(dtype)

@@ -38,12 +38,12 @@ from noodle.compiler.types import NType
 from noodle.errors import LoweringError, UnsupportedError
 from noodle.passes.fastmath import PASS_NAME as FASTMATH
 from noodle.passes.fastmath import apply_fastmath
+from noodle.passes.gpu_libdevice_calls import PASS_NAME as LIBDEVICE_CALLS
+from noodle.passes.gpu_libdevice_calls import gpu_libdevice_calls
 from noodle.passes.gpu_map_loops import PASS_NAME as MAP_LOOPS
 from noodle.passes.gpu_map_loops import gpu_map_loops
 from noodle.passes.gpu_matmul import PASS_NAME as GPU_MATMUL
 from noodle.passes.gpu_matmul import gpu_matmul
-from noodle.passes.gpu_libdevice_calls import PASS_NAME as LIBDEVICE_CALLS
-from noodle.passes.gpu_libdevice_calls import gpu_libdevice_calls
 from noodle.passes.gpu_merge_modules import PASS_NAME as MERGE_MODULES
 from noodle.passes.gpu_merge_modules import gpu_merge_modules
 from noodle.passes.gpu_reduce import PASS_NAME as GPU_REDUCE
