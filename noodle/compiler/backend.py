@@ -35,6 +35,12 @@ def host_cpu() -> tuple[str, str]:
     return llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten()
 
 
+def has_vector_ldexp() -> bool:
+    """Whether LLVM makes a vector `llvm.ldexp` one instruction here (AVX-512's
+    vscalefpd); elsewhere it calls libm's `ldexp` for each element."""
+    return "+avx512f" in host_cpu()[1].split(",")
+
+
 def optimize(module: llvm.ModuleRef, opt_level: int) -> None:
     tm = target_machine(opt_level)
     # the module from MLIR names no target: without the machine's data layout the passes

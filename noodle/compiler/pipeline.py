@@ -47,9 +47,9 @@ from noodle.passes.reuse_buffers import reuse_buffers_pass
 from noodle.passes.widen_bool_memrefs import widen_bool_memrefs
 
 #: The passes that write math functions out in arith ops, so that loops calling them
-#: vectorise (libm's scalar calls keep a loop scalar)
-MATH_APPROXIMATIONS = (approximate_exp, approximate_log, approximate_sin_cos, approximate_tanh,
-                       approximate_pow)
+#: vectorise (libm's scalar calls keep a loop scalar); `approximate_exp` too, which is
+#: told how the target scales by 2^n
+MATH_APPROXIMATIONS = (approximate_log, approximate_sin_cos, approximate_tanh, approximate_pow)
 
 #: Upstream passes from memrefs, linalg and scf down to the LLVM dialect. Buffer
 #: deallocation needs structured control flow, so it runs before scf becomes cf; before
@@ -185,6 +185,7 @@ def lower_module(module: ir.Module, options: CompileOptions,
         blas = numpy_blas() if options.blas else None
         lower_nir(module, blas.interface if blas is not None else None, parallel)
         apply_fastmath(module, options.fastmath)
+        approximate_exp(module, ldexp=backend.has_vector_ldexp())
         for approximate in MATH_APPROXIMATIONS:
             approximate(module)
         to_loops(parallel).run(module.operation)

@@ -7,24 +7,30 @@ of the bindings, and covers f32 only.)
 
 The method is the classic one (Cody and Waite; Tang): exp(x) = 2^n * exp(r) with
 n = round(x / ln 2) and r = x - n ln 2, |r| <= ln(2)/2; ln 2 is split into a short high
-part, whose product with n is exact, and a low part. exp(r) is its Taylor polynomial of
-degree 13 (f64) or 7 (f32): the truncation error is below 1e-17 (4e-9) relative, far
-under half an ulp, so the error comes from rounding in the evaluation, within 1 ulp
-of the correctly rounded result over the whole range (tests/passes/test_approximate_exp.py
-checks it against NumPy, subnormal results included).
+part, whose product with n is exact, and a low part. exp(r) = 1 + r + r^2 q(r), with q
+the Taylor polynomial of degree 5 for f32 (truncation error below 4e-9 relative) and,
+for f64, the polynomial of degree 9 that interpolates (exp(r) - 1 - r) / r^2 at the
+Chebyshev nodes of [-ln(2)/2, ln(2)/2] (error below 1.7e-17 relative once its
+coefficients are rounded to f64: two multiply-adds fewer than the Taylor polynomial of
+the same error). The error then comes from rounding in the evaluation: within 1 ulp of the correctly
+rounded result over the whole range (tests/passes/test_math_approximations.py checks it
+against a wider format, subnormal results included).
 
-2^n is built from its bits in two factors 2^(n//2) and 2^(n - n//2): each is a normal
-number over the whole clamped range, so the result overflows to inf, or underflows
-gradually through the subnormals to 0, with a single rounding, as `exp` does. NaN
-stays NaN; -inf gives 0 and +inf gives inf through the clamp.
+2^n scales with a single rounding, so that the result overflows to inf, or underflows
+gradually through the subnormals to 0, as `exp` does. Where the target has AVX-512 this
+is `llvm.intr.ldexp` (option `ldexp=true`), one instruction (vscalefpd) in a vector
+loop; elsewhere LLVM would make it a libm call per element, so by default 2^n is built
+from its bits in two factors 2^(n//2) and 2^(n - n//2), each a normal number over the
+whole clamped range. NaN stays NaN; -inf gives 0 and +inf gives inf through the clamp.
 """
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from mlir import ir
-from mlir.dialects import arith
+from mlir.dialects import arith, llvm
 from mlir.dialects import math as math_dialect
 
 from noodle.passes.float_arith import (
@@ -40,17 +46,29 @@ class _Method:
     clamp: tuple[float, float]  # beyond these, exp is 0 (below) or inf (above)
     ln2_high: float  # ln 2 with trailing zero bits: n * ln2_high is exact
     ln2_low: float  # ln 2 - ln2_high
-    degree: int  # of the Taylor polynomial of exp(r)
+    q: tuple[float, ...]  # coefficients of q(r), from r^0 up, in exp(r) = 1 + r + r^2 q(r)
 
+
+#: Chebyshev interpolation of (exp(r) - 1 - r) / r^2 at 10 nodes, computed with exact
+#: rationals (the series of the function summed to 1e-40), then rounded to f64
+_Q_F64 = (0.5000000000000001, 0.16666666666666669, 0.04166666666662413,
+          0.008333333333330062, 0.0013888888917213717, 0.00019841269863053618,
+          2.4801521295954376e-05, 2.7557268459997064e-06, 2.7620088445409746e-07,
+          2.510038549551032e-08)
 
 _METHODS = {
-    F64: _Method((-746.0, 710.0), 6.93147180369123816490e-01, 1.90821492927058770002e-10, 13),
-    F32: _Method((-104.0, 89.0), 0.693359375, -2.12194440e-4, 7),
+    F64: _Method((-746.0, 710.0), 6.93147180369123816490e-01, 1.90821492927058770002e-10,
+                 _Q_F64),
+    F32: _Method((-104.0, 89.0), 0.693359375, -2.12194440e-4,
+                 tuple(1 / math.factorial(k + 2) for k in range(6))),
 }
 
+PASS_OPTIONS = {"ldexp": ("false", "scale by 2^n with llvm.intr.ldexp: one instruction "
+                                   "with AVX-512, a libm call per element elsewhere")}
 
-def approximate_exp(module: ir.Module) -> None:
-    approximate_exp_in(module.operation)
+
+def approximate_exp(module: ir.Module, ldexp: bool = False) -> None:
+    approximate_exp_in(module.operation, ldexp)
 
 
 def approximate_exp_pass(op: ir.Operation, pass_: object) -> None:
@@ -58,12 +76,21 @@ def approximate_exp_pass(op: ir.Operation, pass_: object) -> None:
     approximate_exp_in(op)
 
 
-def approximate_exp_in(root: ir.Operation) -> None:
-    """Replaces every scalar f32/f64 `math.exp` nested in `root`."""
-    replace_scalar_ops(root, "math.exp", exp_of)
+def configure_pass(ldexp: str = "false") -> Callable[[ir.Operation, object], None]:
+    """The pass callable for `approximate-exp{ldexp=true|false}`."""
+    flag = {"true": True, "1": True, "false": False, "0": False}.get(ldexp.lower())
+    if flag is None:
+        raise ValueError(f"option ldexp takes true or false, not {ldexp!r}")
+    return lambda op, pass_: approximate_exp_in(op, flag)
 
 
-def exp_of(x: ir.Value) -> ir.Value:
+def approximate_exp_in(root: ir.Operation, ldexp: bool = False) -> None:
+    """Replaces every scalar f32/f64 `math.exp` nested in `root`; `ldexp`: scale with
+    `llvm.intr.ldexp` (for targets that have it as an instruction)."""
+    replace_scalar_ops(root, "math.exp", lambda x: exp_of(x, ldexp))
+
+
+def exp_of(x: ir.Value, ldexp: bool = False) -> ir.Value:
     """exp(x) for a scalar f32 or f64 `x`, at the insertion point."""
     fmt: FloatFormat = format_of(x.type)
     method = _METHODS[fmt]
@@ -78,16 +105,20 @@ def exp_of(x: ir.Value) -> ir.Value:
     n = math_dialect.floor(multiply_add(clamped, const(1 / math.log(2)), const(0.5)))
     r = multiply_add(n, const(-method.ln2_high), clamped)
     r = multiply_add(n, const(-method.ln2_low), r)
-    # exp(r) = 1 + r + r^2 (1/2! + r/3! + ...): the large terms are added last, which
-    # keeps the rounding of the small ones from showing (f32 was 3 ulp off as a plain
-    # Horner scheme, 1 ulp this way)
-    tail = const(1 / math.factorial(method.degree))
-    for k in range(method.degree - 1, 1, -1):
-        tail = multiply_add(tail, r, const(1 / math.factorial(k)))
+    # 1 + r + r^2 q(r): the large terms are added last, which keeps the rounding of the
+    # small ones from showing (f32 was 3 ulp off as a plain Horner scheme, 1 ulp this way)
+    tail = const(method.q[-1])
+    for coefficient in reversed(method.q[:-1]):
+        tail = multiply_add(tail, r, const(coefficient))
     polynomial = arith.addf(multiply_add(arith.mulf(r, r), tail, r), const(1.0))
-    half = math_dialect.floor(arith.mulf(n, const(0.5)))
-    result = arith.mulf(polynomial, power_of_two(half, fmt))
-    result = arith.mulf(result, power_of_two(arith.subf(n, half), fmt))
+    if ldexp:
+        # |n| <= 1077 over the clamped range
+        result = llvm.intr_ldexp(x.type, polynomial,
+                                 arith.fptosi(ir.IntegerType.get_signless(32), n))
+    else:
+        half = math_dialect.floor(arith.mulf(n, const(0.5)))
+        result = arith.mulf(polynomial, power_of_two(half, fmt))
+        result = arith.mulf(result, power_of_two(arith.subf(n, half), fmt))
     is_nan = arith.cmpf(arith.CmpFPredicate.UNO, x, x)
     return arith.select(is_nan, x, result)
 

@@ -1,6 +1,9 @@
 // The math approximation passes: math.exp, log, sin/cos, tanh and powf on f32/f64 become
 // inline arithmetic (no math call left for LLVM to turn into a libm call).
 // RUN: noodle-opt %s --approximate-exp | FileCheck %s --check-prefix=EXP
+// With AVX-512's scaling (one instruction), exp(x) = ldexp(polynomial, n)
+// RUN: noodle-opt %s --pass-pipeline='builtin.module(approximate-exp{ldexp=true})' \
+// RUN:   | FileCheck %s --check-prefix=LDEXP
 // RUN: noodle-opt %s --approximate-log | FileCheck %s --check-prefix=LOG
 // RUN: noodle-opt %s --approximate-sin-cos | FileCheck %s --check-prefix=SINCOS
 // RUN: noodle-opt %s --approximate-tanh | FileCheck %s --check-prefix=TANH
@@ -11,7 +14,12 @@
 // RUN:   | FileCheck %s --check-prefix=ALL
 
 // EXP-NOT: math.exp
+// EXP-NOT: ldexp
 // EXP: func.func @log
+// LDEXP-LABEL: func.func @exp
+// LDEXP: llvm.intr.ldexp({{.*}}) : (f64, i32) -> f64
+// LDEXP: llvm.intr.ldexp({{.*}}) : (f32, i32) -> f32
+// LDEXP-LABEL: func.func @log
 // LOG: func.func @exp
 // LOG-NOT: math.log
 // SINCOS-NOT: math.sin

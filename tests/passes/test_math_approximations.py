@@ -8,11 +8,13 @@ The reference is the function computed in a wider format (long double for f64, w
 the platform has one; f64 for f32), then rounded."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 import noodle
-from noodle.compiler import pipeline
+from noodle.compiler import backend, pipeline
 from noodle.compiler.options import CompileOptions
 from noodle.compiler.types import typeof
 
@@ -119,3 +121,29 @@ def assert_no_call_left(function, name: str, dtype, suffix: str) -> None:
     kernel = pipeline.compile_function(function, arg_types, CompileOptions())
     assert f"@llvm.{name}." not in kernel.stages["llvm"]
     assert f" @{name}{suffix}(" not in kernel.stages["llvm"]
+
+
+@pytest.mark.parametrize("ldexp", [False, True], ids=["bits", "ldexp"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+def test_exp_is_within_one_ulp_with_either_scaling(dtype, ldexp, monkeypatch):
+    """Both ways of scaling by 2^n, whatever this machine would pick: from the bits in
+    two factors, and with `llvm.ldexp` (one instruction with AVX-512, a libm call per
+    element elsewhere, which is slow but as exact)."""
+    monkeypatch.setattr(backend, "has_vector_ldexp", lambda: ldexp)
+    x = exp_inputs(dtype)
+    got, expected = assert_within_one_ulp(exponential, np.exp, x)
+    special = np.isnan(x) | np.isinf(x) | (x == 0)
+    np.testing.assert_array_equal(got[special], expected[special])
+
+
+def test_a_loop_of_exp_scales_with_one_instruction_on_avx512():
+    """With AVX-512 the vector loop scales by 2^n with vscalefpd, no call of libm's ldexp;
+    without it, the pass builds 2^n from its bits and LLVM's IR has no ldexp at all."""
+    options = CompileOptions(tier="optimising")
+    kernel = pipeline.compile_function(exponential, (typeof(np.zeros(3)),), options)
+    assembly = pipeline.assembly(kernel, options)
+    assert not re.search(r"call\w*\s+ldexp", assembly)
+    if backend.has_vector_ldexp():
+        assert re.search(r"\tvscalefpd\t.*%zmm", assembly)
+    else:
+        assert "ldexp" not in kernel.stages["llvm"]
