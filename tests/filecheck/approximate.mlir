@@ -24,6 +24,10 @@
 // LOG-NOT: math.log
 // SINCOS-NOT: math.sin
 // SINCOS-NOT: math.cos
+// TANH-LABEL: func.func @tanh
+// TANH-NOT: math.tanh
+// f64: the Taylor polynomial below 1/4 or the exp-based form, only one of them computed
+// TANH: scf.if
 // TANH-NOT: math.tanh
 // POW-NOT: math.powf
 // ALL: func.func @exp

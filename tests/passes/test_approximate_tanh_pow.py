@@ -11,11 +11,15 @@ the platform has one; f64 for f32), then rounded (`test_math_approximations`).""
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 import pytest
 
 import noodle
+from noodle.compiler import backend, pipeline
+from noodle.compiler.options import CompileOptions
+from noodle.compiler.types import typeof
 from tests.passes.test_math_approximations import (
     WIDER, assert_no_call_left, assert_within_one_ulp, ulps_from)
 
@@ -123,3 +127,27 @@ def test_pow_of_scalars_matches_numpy():
 @pytest.mark.parametrize("dtype, suffix", [(np.float64, ""), (np.float32, "f")])
 def test_no_call_is_left(function, name, dtype, suffix):
     assert_no_call_left(function, name, dtype, suffix)
+
+
+def sum_of_tanh(x):
+    total = 0.0
+    for i in range(x.shape[0]):
+        total += np.tanh(x[i])
+    return total
+
+
+def test_f64_tanh_branch_still_vectorises_in_an_array_loop():
+    """The two methods of f64 tanh are the two sides of a branch (tests/filecheck/
+    approximate.mlir), so that a scalar loop runs one of them per element: an elementwise
+    loop is still vectorised (LLVM turns the branch into selects), and a sum is right."""
+    features = backend.host_cpu()[1].split(",")
+    if "+avx2" not in features or "+fma" not in features:
+        pytest.skip("needs a CPU with AVX2 and FMA")
+    options = CompileOptions(tier="optimising")
+    array = (typeof(np.zeros(3)),)
+    vector_loop = pipeline.assembly(
+        pipeline.compile_function(hyperbolic_tangent, array, options), options)
+    assert re.search(r"\tvfn?m(add|sub)\w*pd\t.*%[yz]mm", vector_loop)
+    x = np.random.default_rng(3).uniform(-3.0, 3.0, 1001)
+    assert noodle.jit(sum_of_tanh, cache=False)(x) == pytest.approx(
+        float(np.sum(np.tanh(x))), rel=1e-14)
