@@ -7,7 +7,8 @@ One C function per compiled signature:
     int NAME(<params>, <results>);
 
 - a scalar parameter is passed by value (`double`, `int64_t`, `bool`, ...);
-- an array parameter is three: `T *x` (its element [0, 0, ...]), `const int64_t *x_shape`
+- an array parameter is three: `T *x` (its element [0, 0, ...]; `const T *x` where the
+  signature says `readonly`), `const int64_t *x_shape`
   (ndim sizes) and `const int64_t *x_strides` (ndim strides, counted in elements, not in
   bytes as NumPy counts them; NULL means C-contiguous); a tuple parameter is its items,
   `x_0`, `x_1`, ...;
@@ -69,6 +70,8 @@ class CArray:
     #: element (None: any); `contiguous`: C-contiguous, whatever the sizes
     strides: tuple[int | None, ...]
     contiguous: bool = False
+    #: declared `readonly` (the kernel never stores into it): `const T *` in the header
+    readonly: bool = False
 
 
 CType = CScalar | CArray
@@ -108,7 +111,8 @@ def c_type_of(t: NType) -> CType:
     if isinstance(t, Scalar):
         return CScalar(t.dtype)
     if isinstance(t, Array):
-        return CArray(t.dtype, t.ndim, (None,) * t.ndim, (None,) * t.ndim, t.layout == "C")
+        return CArray(t.dtype, t.ndim, (None,) * t.ndim, (None,) * t.ndim, t.layout == "C",
+                      t.readonly)
     raise TypeError(f"{t} is not a leaf type")
 
 
@@ -250,7 +254,8 @@ def _declarations(f: CFunction) -> list[str]:
             out.append(f"{c_type(p.type.dtype)} {p.name}")
             taken.add(p.name)
         else:
-            out += [f"{c_type(p.type.dtype)} *{p.name}", f"const int64_t *{p.name}_shape",
+            const = "const " if p.type.readonly else ""
+            out += [f"{const}{c_type(p.type.dtype)} *{p.name}", f"const int64_t *{p.name}_shape",
                     f"const int64_t *{p.name}_strides"]
             taken |= {p.name, f"{p.name}_shape", f"{p.name}_strides"}
     stem = "out"

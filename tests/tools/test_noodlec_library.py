@@ -406,6 +406,9 @@ def test_read_only_arrays_take_their_own_signature_and_stay_read_only(more):
     lib, jitted = more
     header = lib.path.with_suffix(".h").read_text()
     assert "rest__f64a1r_b(" in header and "rest__f64a1_b(" in header
+    # the read-only signature's pointer is const; the writable one's is not
+    assert "int rest__f64a1r_b(const double *x, " in header
+    assert "int rest__f64a1_b(double *x, " in header
     ro = np.arange(4.0)
     ro.flags.writeable = False
     view = lib.rest(ro, False)
