@@ -2,7 +2,8 @@
 
 This module knows nothing of MLIR or of what a key means; the JIT computes keys and
 serialises kernels, this stores them so that a fresh process can skip compiling. It
-imports only the standard library because it is loaded on that fresh process's hot path.
+imports only the standard library (and noodle's modules that do the same) because it is
+loaded on that fresh process's hot path.
 
 Each entry is one file, `<root>/<h[:2]>/<h>.nk` where `h` is the SHA-256 hex digest of
 the key. The file holds:
@@ -27,11 +28,11 @@ import os
 import secrets
 import struct
 import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from noodle.errors import NoodleCacheWarning
+from noodle.runtime.user_warnings import warn_in_user_code
 
 DEFAULT_MAX_BYTES = 512 * 2**20
 
@@ -116,8 +117,7 @@ def _decode(data: bytes) -> tuple[str, dict, bytes]:
 
 
 def _warn(message: str) -> None:
-    # stacklevel 3: the warning points at whoever called get/put.
-    warnings.warn(message, NoodleCacheWarning, stacklevel=3)
+    warn_in_user_code(NoodleCacheWarning(message))
 
 
 class CacheStore:
@@ -126,6 +126,9 @@ class CacheStore:
     def __init__(self, root: Path | None = None, max_bytes: int | None = None):
         self.root = Path(root) if root is not None else default_root()
         self.max_bytes = max_bytes if max_bytes is not None else default_max_bytes()
+        #: the errnos of failed writes warned about already: a directory that cannot be
+        #: written fails every write (a kernel and its index entry: two per compile)
+        self._write_errors_told: set[int | None] = set()
 
     def _path(self, key: str) -> Path:
         digest = hashlib.sha256(key.encode()).hexdigest()
@@ -178,7 +181,11 @@ class CacheStore:
                 temp.unlink(missing_ok=True)
                 raise
         except OSError as error:
-            _warn(f"kernel cache disabled for this write: cannot write {path} ({error})")
+            if error.errno not in self._write_errors_told:
+                self._write_errors_told.add(error.errno)
+                _warn(f"kernel cache disabled for this write: cannot write {path} ({error}); "
+                      f"later writes that fail the same way are not reported (set "
+                      f"NOODLE_CACHE_DIR to a writable directory, or use cache=False)")
             return
         try:
             self._evict(keep=path)

@@ -39,6 +39,7 @@ from noodle.runtime.kernel_cache import KernelCache
 from noodle.runtime.placement import Placement, check_target
 from noodle.runtime.profiler import HotThreshold, KeyProfile, Stopwatch
 from noodle.runtime.signatures import matches, parse_signature, return_conversion
+from noodle.runtime.user_warnings import warn_in_user_code
 
 
 class _Interpreted:
@@ -178,8 +179,8 @@ class Dispatcher:
         except NoodleError as e:
             if not self.fallback or self._declared:
                 raise
-            warnings.warn(NoodleFallbackWarning(
-                f"{self.py_func.__qualname__} runs as plain Python: {e}"), stacklevel=4)
+            warn_in_user_code(NoodleFallbackWarning(
+                f"{self.py_func.__qualname__} runs as plain Python: {e}"))
             kernel = _Interpreted()
             profile.tier, profile.fallback = "interpreter", e.message
         else:
@@ -245,9 +246,9 @@ class Dispatcher:
         except RuntimeError as e:  # object code from the cache that does not load
             if "nir" in compiled.stages:
                 raise
-            warnings.warn(NoodleCacheWarning(
+            warn_in_user_code(NoodleCacheWarning(
                 f"a cached kernel of {self.py_func.__qualname__} did not load ({e}); "
-                "recompiling"), stacklevel=5)
+                "recompiling"))
             return CompiledKernel(self._compile_now(compiled.arg_types, tier), conversion)
 
     def _install_entries(self) -> None:

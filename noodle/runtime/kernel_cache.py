@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import warnings
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -30,6 +29,7 @@ from noodle.compiler.options import CompileOptions
 from noodle.compiler.types import NType
 from noodle.errors import NoodleCacheWarning
 from noodle.runtime.cache_store import CacheStore
+from noodle.runtime.user_warnings import warn_in_user_code
 
 
 @dataclass(frozen=True)
@@ -73,11 +73,10 @@ class KernelCache:
         if defined_at is not None:
             edited = _edited_since(source_files(pyfunc, kernel.dependencies), defined_at)
             if edited is not None:
-                warnings.warn(NoodleCacheWarning(
+                warn_in_user_code(NoodleCacheWarning(
                     f"{pyfunc.__qualname__} was compiled from {edited} as it is now, which "
                     "was edited after the function was defined: the compiled code follows "
-                    "the new text, the interpreter the old one; the kernel is not cached"),
-                    stacklevel=6)  # the call that compiled, as the fallback warning does
+                    "the new text, the interpreter the old one; the kernel is not cached"))
                 return
         arg_types = kernel.arg_types
         meta = {"function": pyfunc.__qualname__, "module": pyfunc.__module__,

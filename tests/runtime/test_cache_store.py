@@ -267,6 +267,22 @@ def test_a_cache_directory_that_cannot_exist_warns_and_does_not_raise(tmp_path):
     assert store.stats()["entries"] == 0
 
 
+def test_a_directory_that_fails_every_write_warns_once_at_the_users_line(tmp_path):
+    """A compile writes two entries (the kernel and its index): one warning, not one per
+    write, and it names the line of the caller's code, not noodle's."""
+    blocker = tmp_path / "not a directory"
+    blocker.write_bytes(b"")
+    store = CacheStore(blocker / "cache")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        store.put("kernel", PAYLOAD, META)
+        store.put("index", b"", META)
+    [warning] = caught
+    assert warning.category is NoodleCacheWarning
+    assert "NOODLE_CACHE_DIR" in str(warning.message)
+    assert warning.filename == __file__
+
+
 # --------------------------------------------------------------------------- CLI
 
 def test_noodlec_cache_list_stats_and_clear(tmp_path, monkeypatch):
