@@ -40,6 +40,7 @@ from noodle.passes.lower_nir import lower_nir
 from noodle.passes.nir_cleanup import nir_cleanup
 from noodle.passes.nir_fold import nir_fold
 from noodle.passes.nir_fusion import fuse_elementwise
+from noodle.passes.nir_never_negative import nir_never_negative
 from noodle.passes.nir_simplify import nir_simplify
 from noodle.passes.parallel_chunks import MIN_TASK_SIZE
 from noodle.passes.reuse_buffers import PASS_NAME as REUSE_BUFFERS
@@ -179,6 +180,7 @@ def lower_module(module: ir.Module, options: CompileOptions,
         # compares to tell arrays of one shape
         passmanager.PassManager.parse("builtin.module(cse)").run(module.operation)
         nir_simplify(module)
+        nir_never_negative(module)
         nir_fold(module)
         nir_cleanup(module)
         fuse_elementwise(module)
