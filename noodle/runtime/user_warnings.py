@@ -18,9 +18,9 @@ def warn_in_user_code(warning: Warning) -> None:
     frame = sys._getframe(1)
     while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
         frame = frame.f_back
-    module_globals = frame.f_globals
+    # as warnings.warn does, without module_globals: a loader's get_source would be asked
+    # for the line, and `python -c`'s __main__ has a loader that raises ImportError
     warnings.warn_explicit(
         warning, type(warning), frame.f_code.co_filename, frame.f_lineno,
-        module=module_globals.get("__name__"),
-        registry=module_globals.setdefault("__warningregistry__", {}),
-        module_globals=module_globals)
+        module=frame.f_globals.get("__name__"),
+        registry=frame.f_globals.setdefault("__warningregistry__", {}))
