@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 from mlir import ir, passmanager
-from mlir.dialects import llvm as mlir_llvm
 
 from noodle.compiler.aot import Built, Timer, add_c_function
 from noodle.compiler.backend import external_symbols
@@ -140,7 +139,7 @@ def _bufferize(module: ir.Module) -> None:
 def compile_mlir_file(path: Path, built: Built, options: CompileOptions, until: str,
                       timer: Timer | None) -> None:
     """Add the stages of the `.mlir` file `path` to `built` (up to `until`)."""
-    from noodle.compiler.pipeline import lower_module
+    from noodle.compiler.pipeline import lower_module, translate_module_to_llvmir
 
     what = str(path)
     start = time.perf_counter()
@@ -173,7 +172,7 @@ def compile_mlir_file(path: Path, built: Built, options: CompileOptions, until: 
         built.units.append((what, texts))
         if until == "mlir":
             return
-        module_ir = mlir_llvm.translate_module_to_llvmir(module.operation)
+        module_ir = translate_module_to_llvmir(module.operation)
     for _, f in functions:
         module_ir = add_c_function(module_ir, f)
         built.functions.append(f)
