@@ -181,6 +181,8 @@ def pipeline_from_flags(flags: list[tuple[str, str]]) -> list[Element]:
     for name, options in flags:
         text = f"{name}{{{options}}}" if options else name
         elements.append(PassElement(name, options, 0, text))
+    # as in a pipeline, a noodle pass's options are checked before any input is read
+    _check_names(elements, None)
     return elements
 
 
@@ -200,8 +202,9 @@ def is_pass_name(name: str) -> bool:
     return True
 
 
-def _check_names(elements: list[Element], text: str) -> None:
-    """Options of noodle passes are checked now, before any input is read."""
+def _check_names(elements: list[Element], text: str | None) -> None:
+    """Options of noodle passes are checked now, before any input is read (`text`: the
+    pipeline to point the error at; None for per-pass flags, which have none)."""
     for element in elements:
         if isinstance(element, AnchorElement):
             _check_names(element.elements, text)
@@ -334,8 +337,12 @@ def build_pass_manager(elements: list[Element], text: str | None,
     for kind, run, path in _steps(elements, []):
         if kind == "noodle":
             element = run[0]
-            pm.add(_noodle_pass(element, path, record), name=element.name,
-                   argument=element.name, description=PASSES[element.name][1])
+            try:
+                pass_ = _noodle_pass(element, path, record)
+            except ValueError as e:  # an option the pass does not take, or a bad value
+                raise PipelineError(str(e), text, element.offset) from None
+            pm.add(pass_, name=element.name, argument=element.name,
+                   description=PASSES[element.name][1])
             continue
         try:
             pm.add(_upstream_text(run, path))
@@ -352,7 +359,12 @@ def _upstream_error(message: str, run: list[Element], text: str | None) -> Pipel
             if text is not None else 0
         return PipelineError(f"'{name}' does not refer to a registered pass or pass "
                              f"pipeline (upstream or noodle's)", text, offset)
-    return PipelineError(message.strip().replace("\n\n", "\n"))
+    if text is None:
+        # per-pass flags: mlir-opt's option parser says what is wrong, and nothing of
+        # adding a pass to a pipeline
+        message = message.split("\nfailed to add ", 1)[0]
+    # MLIR's text as it is, blank lines included: mlir-opt prints it so
+    return PipelineError(message)
 
 
 def _walk(elements: list[Element]):

@@ -122,8 +122,15 @@ def test_list_passes_lists_upstream_and_noodle_passes_with_options():
     (["--pass-pipeline=builtin.module(cse"], "expected ',' or ')'"),
     (["--pass-pipeline=builtin.module(cse)", "--canonicalize"],
      "'-pass-pipeline' option can't be used with individual pass options"),
+    # a noodle pass's options given as a per-pass flag are checked as in a pipeline
+    (["--apply-fastmath=foo=1"],
+     "<unknown>:0: error: pass 'apply-fastmath' has no option 'foo' (its options: flags)"),
+    (["--apply-fastmath=flags=bogus"], "<unknown>:0: error: unknown fast-math flag 'bogus'"),
+    (["--cse", "--nir-fold=x=1"],
+     "<unknown>:0: error: pass 'nir-fold' has no option 'x' (its options: none)"),
 ], ids=["unknown-noodle-like-pass", "unknown-pass-flag", "bad-upstream-option",
-        "bad-noodle-option", "syntax", "pipeline-and-flags"])
+        "bad-noodle-option", "syntax", "pipeline-and-flags", "noodle-flag-unknown-option",
+        "noodle-flag-bad-value", "noodle-flag-option-of-optionless-pass"])
 def test_bad_pipelines_fail_before_reading_input(nir_file, args, message):
     done = noodle_opt(str(nir_file), *args)
     assert done.returncode == 1 and done.stdout == ""

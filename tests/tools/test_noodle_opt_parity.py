@@ -83,6 +83,11 @@ CASES = {
         "--mlir-pass-pipeline-crash-reproducer=unused.mlir",
         "--mlir-pass-pipeline-local-reproducer"],
     "unanchored-pipeline": ["arith.mlir", "--pass-pipeline=canonicalize"],
+    "bad-option-in-pipeline": ["arith.mlir",
+                               "--pass-pipeline=builtin.module(canonicalize{bogus=1})"],
+    "bad-option-of-pass-flag": ["arith.mlir", "--canonicalize=bogus=1"],
+    "module-pass-nested-in-function": [
+        "arith.mlir", "--pass-pipeline=builtin.module(func.func(cse,convert-func-to-llvm))"],
     "pipeline-and-flags": ["arith.mlir", "--pass-pipeline=builtin.module(cse)", "--cse"],
 }
 
