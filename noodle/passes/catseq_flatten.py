@@ -19,6 +19,9 @@ from noodle.dialects import catseq as D
 from noodle.passes.catseq_verify import check_tensors
 
 PASS_NAME = "catseq-flatten"
+#: the op this pass runs on (registry.PASS_ANCHORS): it rewrites the sequence functions at
+#: the module's top level
+PASS_ANCHOR = "builtin.module"
 
 
 def flatten(module: ir.Operation) -> None:

@@ -18,6 +18,9 @@ from noodle.dialects import catseq as D
 from noodle.passes.catseq_verify import check_tensors
 
 PASS_NAME = "catseq-to-events"
+#: the op this pass runs on (registry.PASS_ANCHORS): it rewrites the sequence functions at
+#: the module's top level
+PASS_ANCHOR = "builtin.module"
 
 
 def to_events(module: ir.Operation) -> None:

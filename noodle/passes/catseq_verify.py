@@ -17,6 +17,9 @@ from noodle.catseq.compiler import check_deferred_overlaps
 from noodle.catseq.mlir_import import ImportedSequence, as_pass, at, import_sequences
 
 PASS_NAME = "catseq-verify"
+#: the op this pass runs on (registry.PASS_ANCHORS): it reads the sequence functions at the
+#: module's top level
+PASS_ANCHOR = "builtin.module"
 
 
 def verify(module: ir.Operation) -> None:

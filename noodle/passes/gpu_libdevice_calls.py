@@ -13,6 +13,9 @@ from __future__ import annotations
 from mlir import ir
 
 PASS_NAME = "gpu-libdevice-calls"
+#: the op this pass runs on (registry.PASS_ANCHORS): it renames declarations in the module's
+#: gpu.modules
+PASS_ANCHOR = "builtin.module"
 
 #: The C library functions the lowering may call that libdevice has too
 LIBM_IN_LIBDEVICE = frozenset(name + suffix for name in ("expm1", "log1p", "hypot", "erf",

@@ -13,6 +13,9 @@ from mlir import ir
 from noodle.passes.ir_walk import ops_where
 
 PASS_NAME = "gpu-merge-modules"
+#: the op this pass runs on (registry.PASS_ANCHORS): it merges the module's gpu.modules and
+#: retargets the launches
+PASS_ANCHOR = "builtin.module"
 
 
 def gpu_merge_modules(module: ir.Operation) -> None:

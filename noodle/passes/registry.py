@@ -6,6 +6,11 @@ description is the first sentence of the module docstring ("The `name` pass: wha
 A pass with options declares `PASS_OPTIONS` (option name -> (default, help)) and
 `configure_pass(**options)`, which returns the pass callable for those options (as text,
 the way they are written in a pipeline: `apply-fastmath{flags=nnan,ninf}`).
+A pass that works on a whole module (its top-level functions or gpu.modules, function
+signatures with their callers) declares `PASS_ANCHOR = "builtin.module"`, the op it runs
+on, as an MLIR `OperationPass<ModuleOp>` is restricted to one; without it a pass runs on
+any op it is given (`"any"`), under any anchor of a pipeline. noodle-opt refuses a
+restricted pass nested under another anchor, as mlir-opt does.
 This module only collects them. (Python passes cannot be named in a textual MLIR
 pipeline, hence a registry of noodle's own.)
 """
@@ -54,6 +59,10 @@ _BY_NAME: dict[str, ModuleType] = {module.PASS_NAME: module for module in _MODUL
 PASS_OPTIONS: dict[str, dict[str, tuple[str, str]]] = {
     module.PASS_NAME: module.PASS_OPTIONS for module in _MODULES
     if getattr(module, "PASS_OPTIONS", None)}
+
+#: pass name -> the op name it runs on (`PASS_ANCHOR`), or "any"
+PASS_ANCHORS: dict[str, str] = {module.PASS_NAME: getattr(module, "PASS_ANCHOR", "any")
+                                for module in _MODULES}
 
 
 def configured_pass(name: str, options: dict[str, str]) -> PassCallable:

@@ -12,6 +12,9 @@ from mlir import ir
 from mlir.dialects import arith
 
 PASS_NAME = "widen-bool-memrefs"
+#: the op this pass runs on (registry.PASS_ANCHORS): it retypes function signatures: one
+#: function alone would disagree with its callers
+PASS_ANCHOR = "builtin.module"
 
 
 def _is_i1(t: ir.Type) -> bool:

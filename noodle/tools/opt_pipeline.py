@@ -11,6 +11,9 @@ A noodle pass under an anchor (`func.func(nir-simplify)`) cannot be added to a n
 pass manager (`add(callable, op_name=...)` fails at run time), so it runs as a module-level
 pass that applies itself to every op the anchor path names, as a nested pass manager would
 (ops directly nested in the parent's regions, with the anchor's name; `any` matches all).
+A noodle pass restricted to one op (`PASS_ANCHOR`: the catseq passes work on a whole
+module) is refused under another anchor with mlir-opt's "did you intend to nest?", and
+under `any` runs only on the ops it is restricted to, as MLIR schedules such a pass.
 Upstream passes beside it in the same anchor stay nested: `func.func(canonicalize,
 nir-simplify, cse)` becomes `func.func(canonicalize)`, nir-simplify on each function,
 `func.func(cse)`, which computes the same thing for function-local passes.
@@ -24,7 +27,8 @@ from mlir import ir
 from mlir.passmanager import PassManager
 
 from noodle.errors import NoodleError
-from noodle.passes.registry import PASS_OPTIONS, PASSES, PassCallable, configured_pass
+from noodle.passes.registry import (PASS_ANCHORS, PASS_OPTIONS, PASSES, PassCallable,
+                                   configured_pass)
 
 _NAME = re.compile(r"[A-Za-z0-9_.\-]+")
 _OPTION_KEY = re.compile(r"[^\s=]+")
@@ -257,8 +261,12 @@ def _noodle_pass(element: PassElement, path: list[str], record: FailureRecord) -
     module): errors become MLIR diagnostics and a pass failure, never a Python traceback."""
     run = configured_pass(element.name, parse_options(element.options))
 
+    anchor = PASS_ANCHORS[element.name]
+
     def run_checked(op: ir.Operation, pass_: object) -> None:
         for target in _ops_at(op, path):
+            if anchor != "any" and target.name != anchor:
+                continue  # under `any`: MLIR does not schedule the pass on other ops
             try:
                 run(target, _Recorded(pass_, record, element.name, target.name))
             except NoodleError as e:
@@ -341,6 +349,7 @@ def build_pass_manager(elements: list[Element], text: str | None,
                 pass_ = _noodle_pass(element, path, record)
             except ValueError as e:  # an option the pass does not take, or a bad value
                 raise PipelineError(str(e), text, element.offset) from None
+            _check_anchor(element, path)
             pm.add(pass_, name=element.name, argument=element.name,
                    description=PASSES[element.name][1])
             continue
@@ -349,6 +358,21 @@ def build_pass_manager(elements: list[Element], text: str | None,
         except ValueError as e:
             raise _upstream_error(str(e), run, text) from None
     return pm
+
+
+def _check_anchor(element: PassElement, path: list[str]) -> None:
+    """Refuses noodle pass `element` nested at `path` where it is restricted to another
+    op, in mlir-opt's words (the nesting named from the inside out)."""
+    anchor = PASS_ANCHORS[element.name]
+    nested_on = path[-1] if path else "builtin.module"
+    if anchor in ("any", nested_on) or nested_on == "any":
+        return
+    lines = [f"Can't add pass '{element.name}' restricted to '{anchor}' on a PassManager "
+             f"intended to run on '{nested_on}', did you intend to nest?",
+             f"failed to add `{element.name}` with options `{element.options}`",
+             *(f"failed to add `{name}` with options `` to inner pipeline"
+               for name in reversed(path))]
+    raise PipelineError("\n".join(lines) + "\n")
 
 
 def _upstream_error(message: str, run: list[Element], text: str | None) -> PipelineError:

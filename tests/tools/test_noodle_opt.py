@@ -197,6 +197,35 @@ def test_a_failing_noodle_pass_is_a_located_error(tmp_path):
     assert "error: nir.unary has no lowering for kind 'nonsense'" in done.stderr
 
 
+MODULE_PASSES = ["catseq-verify", "catseq-flatten", "catseq-to-events", "widen-bool-memrefs",
+                 "gpu-merge-modules", "gpu-libdevice-calls"]
+
+
+@pytest.mark.parametrize("name", MODULE_PASSES)
+def test_a_module_pass_nested_under_another_anchor_is_refused(tmp_path, name):
+    # under func.func it would see no module, and so check or rewrite nothing, silently
+    invalid = tmp_path / "overlap.mlir"
+    invalid.write_text((FILECHECK / "catseq-verify.mlir").read_text().split("// -----")[1])
+    done = noodle_opt(str(invalid), f"--pass-pipeline=builtin.module(func.func(cse,{name}))")
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        f"<unknown>:0: error: Can't add pass '{name}' restricted to 'builtin.module' on a "
+        f"PassManager intended to run on 'func.func', did you intend to nest?\n"
+        f"failed to add `{name}` with options ``\n"
+        f"failed to add `func.func` with options `` to inner pipeline\n\n")
+
+
+def test_under_any_a_module_pass_runs_on_modules_only(tmp_path):
+    # as MLIR schedules a pass restricted to builtin.module in an op-agnostic pipeline:
+    # widening one function's signature alone would leave its callers disagreeing
+    source = tmp_path / "bools.mlir"
+    source.write_text("func.func @f(%a: memref<?xi1>) {\n  return\n}\n")
+    top = noodle_opt(str(source), "--pass-pipeline=builtin.module(widen-bool-memrefs)")
+    assert top.returncode == 0 and "memref<?xi8>" in top.stdout
+    nested = noodle_opt(str(source), "--pass-pipeline=builtin.module(any(widen-bool-memrefs))")
+    assert nested.returncode == 0 and "memref<?xi1>" in nested.stdout, nested.stdout
+
+
 def test_verify_diagnostics_reports_mismatches(tmp_path):
     text = (FILECHECK / "catseq-verify.mlir").read_text()
     wrong = tmp_path / "wrong.mlir"

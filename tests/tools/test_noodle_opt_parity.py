@@ -141,6 +141,20 @@ def test_unknown_arguments_are_reported_as_mlir_opt_reports_them(args):
         (theirs.returncode, theirs.stdout, expected)
 
 
+def test_a_nested_module_pass_is_refused_in_mlir_opts_words():
+    # noodle's catseq-verify and upstream's convert-func-to-llvm both run on builtin.module
+    nesting = "builtin.module(gpu.module(func.func({})))"
+    theirs = mlir_opt(["arith.mlir", "--pass-pipeline=" + nesting.format(
+        "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1}")])
+    ours = noodle_opt(["arith.mlir", "--pass-pipeline=" + nesting.format(
+        "catseq-verify{}")])
+    expected = theirs.stderr.replace("ConvertFuncToLLVMPass", "catseq-verify") \
+        .replace("convert-func-to-llvm", "catseq-verify") \
+        .replace("use-bare-ptr-memref-call-conv=1", "")
+    assert "did you intend to nest?" in expected
+    assert (ours.returncode, ours.stdout, ours.stderr) == (theirs.returncode, "", expected)
+
+
 def test_stdin_is_named_as_mlir_opt_names_it():
     source = (INPUTS / "arith.mlir").read_text()
     done = assert_same(["-", "--cse", "--mlir-print-debuginfo"], stdin=source)
