@@ -38,6 +38,7 @@ from noodle.passes.approximate_pow import approximate_pow
 from noodle.passes.approximate_sin_cos import approximate_sin_cos
 from noodle.passes.approximate_tanh import approximate_tanh
 from noodle.passes.fastmath import apply_fastmath
+from noodle.passes.huge_page_allocations import huge_page_allocations
 from noodle.passes.lower_nir import lower_nir
 from noodle.passes.nir_cleanup import nir_cleanup
 from noodle.passes.nir_fold import nir_fold
@@ -77,7 +78,8 @@ DEALLOCATION = ",".join([
 ])
 TO_LLVM_DIALECT = ",".join([
     "convert-scf-to-cf", "expand-strided-metadata", "lower-affine",
-    "finalize-memref-to-llvm",
+    # allocations call _mlir_memref_to_llvm_alloc, which `huge-page-allocations` defines
+    "finalize-memref-to-llvm{use-generic-functions=true}",
     "convert-math-to-llvm", "convert-math-to-libm",
     "convert-arith-to-llvm", "convert-index-to-llvm",
     "convert-cf-to-llvm", "convert-func-to-llvm", "convert-ub-to-llvm",
@@ -198,6 +200,7 @@ def lower_module(module: ir.Module, options: CompileOptions,
         widen_bool_memrefs(module.operation)
         passmanager.PassManager.parse(f"builtin.module({to_llvm_dialect(parallel)})").run(
             module.operation)
+        huge_page_allocations(module)
     except ir.MLIRError as e:  # a noodle bug: the frontend made IR it cannot lower
         raise LoweringError(f"lowering failed: {e}") from None
 
