@@ -16,6 +16,7 @@ from __future__ import annotations
 from mlir import ir
 from mlir.dialects import arith, gpu, scf
 
+from noodle.dialects.context import source_location
 from noodle.errors import UnsupportedError
 from noodle.passes.gpu_launch import grid_stride, launch_1d
 from noodle.passes.ir_walk import inside, ops_where
@@ -76,8 +77,9 @@ def _launch(loop: ir.Operation) -> None:
     if len(loop.results):
         raise UnsupportedError(
             "a parallel loop with a reduction (a prange loop accumulating into a variable) "
-            "is not lowered to the GPU", hint="reduce an array expression instead "
-            "(np.sum(...)), or run the function on the CPU")
+            "is not lowered to the GPU", source_location(loop.location),
+            hint="reduce an array expression instead (np.sum(...)), or run the function "
+            "on the CPU")
     rank = len(loop.regions[0].blocks[0].arguments)
     lower, upper, step = (list(loop.operands[k * rank:(k + 1) * rank]) for k in range(3))
     index = ir.IndexType.get()

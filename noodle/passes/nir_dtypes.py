@@ -14,7 +14,8 @@ from mlir import ir
 from mlir.dialects import arith
 
 from noodle.dialects import nir
-from noodle.errors import LoweringError
+from noodle.dialects.context import source_location
+from noodle.errors import LoweringError, SourceLocation
 
 
 @dataclass(frozen=True)
@@ -105,4 +106,13 @@ def rule_for(tables: Mapping[str, Mapping[str, Callable]], dtype: DType, kind: s
         rule = tables.get(category, {}).get(kind)
         if rule is not None:
             return rule
-    raise LoweringError(f"{op_name} has no lowering for kind {kind!r} on {dtype.name}")
+    raise LoweringError(f"{op_name} has no lowering for kind {kind!r} on {dtype.name}",
+                        _lowering_at())
+
+
+def _lowering_at() -> SourceLocation | None:
+    """Where the op being lowered is, for an error found by a builder that is not given
+    the op: every lowering builds under its op's location (`with op.location`), which is
+    then the current one. None outside a lowering or for a location with no file."""
+    where = ir.Location.current
+    return None if where is None else source_location(where)

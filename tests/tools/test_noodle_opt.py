@@ -226,6 +226,55 @@ def test_under_any_a_module_pass_runs_on_modules_only(tmp_path):
     assert nested.returncode == 0 and "memref<?xi1>" in nested.stdout, nested.stdout
 
 
+PARALLEL_SUM = """func.func @f(%n: index) -> f64 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f64
+  %r = scf.parallel (%i) = (%c0) to (%n) step (%c1) init (%zero) -> f64 {
+    %one = arith.constant 1.0 : f64
+    scf.reduce(%one : f64) {
+    ^bb0(%a: f64, %b: f64):
+      %s = arith.addf %a, %b : f64
+      scf.reduce.return %s : f64
+    }
+  }
+  return %r : f64
+}
+"""
+
+
+def test_a_noodle_pass_error_points_at_the_op_at_fault(tmp_path):
+    bad = tmp_path / "bad.mlir"
+    bad.write_text(NIR.replace('"exp"', '"nonsense"'))
+    done = noodle_opt(str(bad), "--lower-nir")
+    assert done.returncode == 1
+    assert done.stderr.startswith(
+        f"{bad}:5:8: error: nir.unary has no lowering for kind 'nonsense' on float64\n"
+        f'  %1 = "nir.unary"'), done.stderr
+    reduction = tmp_path / "reduction.mlir"
+    reduction.write_text(PARALLEL_SUM)
+    done = noodle_opt(str(reduction), "--gpu-map-loops")
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"{reduction}:5:8: error: a parallel loop with a "
+                                  f"reduction"), done.stderr
+
+
+def test_the_error_of_a_lowering_called_directly_carries_the_op_location(tmp_path):
+    # the JIT calls lower_nir outside any pass manager and reports the LoweringError itself
+    from mlir import ir
+
+    from noodle.dialects import make_context
+    from noodle.errors import LoweringError, SourceLocation
+    from noodle.passes.lower_nir import lower_nir
+    with make_context():
+        alias, body = NIR.replace('"exp"', '"nonsense"').split("\n", 1)
+        module = ir.Operation.parse(f"{alias}\nmodule {{\n{body}}}", source_name="k.py")
+        with pytest.raises(LoweringError) as raised:
+            lower_nir(module)
+    assert raised.value.loc == SourceLocation("k.py", 6, 7)  # line 5 of NIR, 0-based col
+    assert str(raised.value).startswith("k.py:6:8: error: nir.unary has no lowering")
+
+
 def test_verify_diagnostics_reports_mismatches(tmp_path):
     text = (FILECHECK / "catseq-verify.mlir").read_text()
     wrong = tmp_path / "wrong.mlir"
