@@ -21,6 +21,9 @@ import sys
 from mlir import ir
 
 PASS_NAME = "huge-page-allocations"
+#: the op this pass runs on (registry.PASS_ANCHORS): it replaces declarations in the
+#: module's body
+PASS_ANCHOR = "builtin.module"
 
 #: NumPy's threshold for advising huge pages (numpy/_core/src/multiarray/alloc.c)
 HUGE_PAGE_THRESHOLD = 1 << 22
