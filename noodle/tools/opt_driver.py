@@ -3,7 +3,6 @@ pipeline (upstream and noodle passes), print the result or the diagnostics, as m
 MlirOptMain does. The click command in `noodle_opt` only turns flags into an OptConfig."""
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass, field
 
@@ -17,7 +16,8 @@ from noodle.tools.opt_pipeline import (Element, FailureRecord, PipelineError,
                                        build_pass_manager, canonical_pipeline,
                                        dump_pipeline)
 from noodle.tools.opt_printing import PrintingOptions
-from noodle.tools.opt_reproducer import run_forked, signal_name, write_reproducer
+from noodle.tools.opt_reproducer import (PendingReproducer, reproducer_text, run_forked,
+                                         signal_name, write_reproducer)
 from noodle.tools.opt_source import SourceError, parse_chunk
 from noodle.tools.opt_split import DEFAULT_MARKER, Chunk, join_outputs, split_input
 from noodle.tools.opt_verify_diagnostics import verify
@@ -46,6 +46,8 @@ class OptConfig:
     dump_pipeline: bool = False
     #: filled while running: what to print after the last chunk
     missing_annotations: list[str] = field(default_factory=list)
+    #: while running with a reproducer: the reproducer of the step the child is running
+    pending_reproducer: PendingReproducer | None = None
 
 
 def run(config: OptConfig) -> tuple[int, str]:
@@ -65,18 +67,36 @@ def run(config: OptConfig) -> tuple[int, str]:
         return 1, ""
     sources = Sources(config.input_name, config.input_text)
     outputs, ok = [], True
-    for chunk in split_input(config.input_text, config.split_marker):
-        if config.reproducer:
-            chunk_ok, output, killed = run_forked(lambda c=chunk: _process(config, c, sources))
-            if killed is not None:
-                _report_crash(config, sources, killed)
-        else:
-            chunk_ok, output = _process(config, chunk, sources)
-        ok &= chunk_ok
-        outputs.append(output)
+    if config.reproducer:
+        config.pending_reproducer = PendingReproducer()
+    try:
+        for chunk in split_input(config.input_text, config.split_marker):
+            if config.reproducer:
+                chunk_ok, output = _process_forked(config, chunk, sources)
+            else:
+                chunk_ok, output = _process(config, chunk, sources)
+            ok &= chunk_ok
+            outputs.append(output)
+    finally:
+        if config.pending_reproducer is not None:
+            config.pending_reproducer.close()
+            config.pending_reproducer = None
     sys.stderr.write("".join(config.missing_annotations))
     marker = config.output_split_marker if config.split_marker else ""
     return (0 if ok else 1), join_outputs(outputs, marker)
+
+
+def _process_forked(config: OptConfig, chunk: Chunk, sources: Sources) -> tuple[bool, str]:
+    """`_process` in a forked child; if the child dies (an assertion of MLIR's, say), the
+    reproducer of the step it was running is written here, and the crash reported."""
+    pending = config.pending_reproducer
+    pending.clear()
+    ok, output, killed = run_forked(lambda: _process(config, chunk, sources))
+    if killed is not None:
+        held = pending.held()
+        error = write_reproducer(config.reproducer, held) if held else None
+        _report_crash(config, sources, killed, bool(held), error)
+    return ok, output
 
 
 def _pipeline_builds(config: OptConfig) -> bool:
@@ -144,12 +164,16 @@ def _run_pipeline(config: OptConfig, module: ir.Operation, collector: Collector)
         else [config.elements]
     for elements in steps:
         record = FailureRecord()
-        write_reproducer(config.reproducer, module, canonical_pipeline(elements),
-                         config.disable_threading, config.verify_each)
+        # the IR before the step, as MLIR snapshots it; written only if the step fails
+        text = reproducer_text(module, canonical_pipeline(elements), config.disable_threading,
+                               config.verify_each)
+        config.pending_reproducer.hold(text)  # for the parent, should this process die
         if not _run_passes(config, elements, module, record, collector):
-            collector.add(_reproducer_note(config, record, module))
+            config.pending_reproducer.clear()
+            error = write_reproducer(config.reproducer, text)
+            collector.add(_reproducer_note(config, record, module, error))
             return False
-    os.unlink(config.reproducer)
+    config.pending_reproducer.clear()
     return True
 
 
@@ -185,20 +209,22 @@ def _run_passes(config: OptConfig, elements: list[Element], module: ir.Operation
     return True
 
 
-def _reproducer_note(config: OptConfig, record: FailureRecord, module: ir.Operation) -> Diag:
-    """mlir-opt's two diagnostics that point at the reproducer."""
+def _reproducer_note(config: OptConfig, record: FailureRecord, module: ir.Operation,
+                     error: str | None) -> Diag:
+    """mlir-opt's two diagnostics that point at the reproducer (`error`: why it could not
+    be written, None if it was)."""
     where = None
     if record.failed:
         name, op_name = record.failed[-1]
         where = f"`{name}` on '{op_name}' operation"
     elif record.upstream:
         where = record.upstream[-1]
+    outcome = error or f"reproducer generated at `{config.reproducer}`"
     if where is not None:
         where = f"[{where}]" if not config.local_reproducer else where
-        note = f"Pipeline failed while executing {where}: reproducer generated at " \
-               f"`{config.reproducer}`"
+        note = f"Pipeline failed while executing {where}: {outcome}"
     else:
-        note = f"Pipeline failed: reproducer generated at `{config.reproducer}`"
+        note = f"Pipeline failed: {outcome}"
     at = module.location  # as mlir-opt: at the module (line 0 for the first chunk)
     line, column = (at.start_line, at.start_col) if at.is_a_file() else (0, 0)
     return Diag("error", "Failures have been detected while processing an MLIR pass "
@@ -206,9 +232,13 @@ def _reproducer_note(config: OptConfig, record: FailureRecord, module: ir.Operat
                 notes=[Diag("note", note, config.input_name, line, column)])
 
 
-def _report_crash(config: OptConfig, sources: Sources, killed: int) -> None:
-    note = (f"Pipeline crashed ({signal_name(killed)}): reproducer generated at "
-            f"`{config.reproducer}`")
+def _report_crash(config: OptConfig, sources: Sources, killed: int, held: bool,
+                  error: str | None) -> None:
+    """The crash of a child (`held`: whether it was running a pipeline step, whose
+    reproducer was written unless `error` says why not)."""
+    note = f"Pipeline crashed ({signal_name(killed)})"
+    if held:
+        note += f": {error or f'reproducer generated at `{config.reproducer}`'}"
     report([Diag("error", "Failures have been detected while processing an MLIR pass "
                           "pipeline", config.input_name, notes=[
                       Diag("note", note, config.input_name)])], sources)

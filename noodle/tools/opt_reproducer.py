@@ -4,16 +4,20 @@ or crashes, FILE holds the IR it started from and the pipeline, in mlir-opt's fo
 disable_threading: ..., verify_each: ... } } #-}`), so `mlir-opt --run-reproducer FILE`
 replays it where every pass is upstream, and `noodle-opt --run-reproducer FILE` always.
 
-A failing pass can abort the process (these MLIR builds assert), so the pipeline runs in
-a forked child; the child writes the reproducer before running and removes it when the
-pipeline succeeds, so the file is there whether the child fails or dies. The fork happens
-before the child's MLIR context exists: no MLIR thread pool is copied half-alive."""
+As in mlir-opt, FILE is written only when the pipeline fails: a run that succeeds leaves
+whatever is at FILE alone (an earlier chunk's reproducer included), and a FILE that cannot
+be written is said so in the failure's note. A failing pass can abort the process (these
+MLIR builds assert), so the pipeline runs in a forked child, which keeps the reproducer of
+the step it is running in a `PendingReproducer` the parent shares: the child writes FILE
+when a pass fails, the parent when the child dies. The fork happens before the child's
+MLIR context exists: no MLIR thread pool is copied half-alive."""
 from __future__ import annotations
 
 import os
 import re
 import signal
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -34,10 +38,41 @@ def reproducer_text(module: ir.Operation, pipeline: str, disable_threading: bool
             f"      verify_each: {str(verify_each).lower()}\n    }}\n  }}\n#-}}\n")
 
 
-def write_reproducer(path: str, module: ir.Operation, pipeline: str, disable_threading: bool,
-                     verify_each: bool) -> None:
-    with open(path, "w") as file:
-        file.write(reproducer_text(module, pipeline, disable_threading, verify_each))
+def write_reproducer(path: str, text: str) -> str | None:
+    """Writes reproducer `text` to `path`: None, or why it could not, in mlir-opt's words
+    (which its note puts where it would have said where the reproducer is)."""
+    try:
+        with open(path, "w") as file:
+            file.write(text)
+    except OSError as e:
+        return ("failed to create output stream: Failed to create reproducer stream: "
+                f"cannot open output file '{path}': {e.strerror}")
+    return None
+
+
+class PendingReproducer:
+    """The reproducer of the pipeline step a forked child is running, in an anonymous
+    temporary file that the parent and the child share (read and written at offset 0,
+    so neither process's file position or buffer matters)."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()
+
+    def hold(self, text: str) -> None:
+        data = text.encode()
+        os.ftruncate(self._file.fileno(), 0)
+        os.pwrite(self._file.fileno(), data, 0)
+
+    def clear(self) -> None:
+        os.ftruncate(self._file.fileno(), 0)
+
+    def held(self) -> str:
+        """The text held ("" if none)."""
+        size = os.fstat(self._file.fileno()).st_size
+        return os.pread(self._file.fileno(), size, 0).decode()
+
+    def close(self) -> None:
+        self._file.close()
 
 
 @dataclass

@@ -349,6 +349,15 @@ def test_a_pass_that_aborts_the_process_still_leaves_a_reproducer(tmp_path):
     text = reproducer.read_text()
     assert "memref<?xi1>" in text and "builtin.module(reuse-buffers, finalize-memref-to-llvm{" \
         in text
+    # a reproducer path that cannot be written: the crash is reported all the same
+    unwritable = tmp_path / "missing" / "crash.mlir"
+    done = noodle_opt(str(source), "--pass-pipeline=builtin.module(reuse-buffers,"
+                      "finalize-memref-to-llvm)",
+                      f"--mlir-pass-pipeline-crash-reproducer={unwritable}")
+    assert done.returncode == 1
+    assert ("note: Pipeline crashed (SIGABRT): failed to create output stream: Failed to "
+            f"create reproducer stream: cannot open output file '{unwritable}': No such file "
+            "or directory") in done.stderr
     # with widen-bool-memrefs first, the same pipeline goes through
     fixed = noodle_opt(str(source), "--pass-pipeline=builtin.module(widen-bool-memrefs,"
                        "finalize-memref-to-llvm)")

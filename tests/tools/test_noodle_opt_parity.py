@@ -178,3 +178,62 @@ def test_crash_reproducer_and_its_note_are_mlir_opts(tmp_path, local):
     # and mlir-opt replays ours
     replay = mlir_opt(["--run-reproducer", str(reproducer), "--allow-unregistered-dialect"])
     assert replay.returncode == 1 and "op was not bufferized" in replay.stderr
+
+
+def _run_both_on_one_reproducer_path(args: list[str], reproducer: Path, before: str | None
+                                     ) -> tuple[subprocess.CompletedProcess, str | None,
+                                                subprocess.CompletedProcess, str | None]:
+    """Each tool's run and what it left at `reproducer` (None: nothing), which holds
+    `before` (None: nothing) as each starts."""
+    results = []
+    for tool in (mlir_opt, noodle_opt):
+        if before is None:
+            reproducer.unlink(missing_ok=True)
+        else:
+            reproducer.write_text(before)
+        done = tool(args)
+        results += [done, reproducer.read_text() if reproducer.exists() else None]
+    return tuple(results)
+
+
+@pytest.mark.parametrize("before", [None, "a file that was there\n"],
+                         ids=["no-file-before", "a-file-before"])
+def test_a_later_chunk_that_succeeds_keeps_the_reproducer_of_an_earlier_failure(tmp_path,
+                                                                                 before):
+    source = tmp_path / "chunks.mlir"
+    source.write_text((INPUTS / "bufferize_fails.mlir").read_text() + "// -----\n"
+                      + (INPUTS / "arith.mlir").read_text())
+    reproducer = tmp_path / "repro.mlir"
+    args = [str(source), "--split-input-file", "--allow-unregistered-dialect", BUFFERIZE,
+            f"--mlir-pass-pipeline-crash-reproducer={reproducer}"]
+    theirs, theirs_file, ours, ours_file = _run_both_on_one_reproducer_path(
+        args, reproducer, before)
+    assert theirs.returncode == 1 and '"test.foo"' in theirs_file
+    assert (ours.returncode, ours.stdout, ours.stderr) == \
+        (theirs.returncode, theirs.stdout, theirs.stderr)
+    assert ours_file == theirs_file
+
+
+@pytest.mark.parametrize("before", [None, "a file that was there\n"],
+                         ids=["no-file-before", "a-file-before"])
+def test_a_run_that_succeeds_leaves_the_reproducer_path_as_it_was(tmp_path, before):
+    reproducer = tmp_path / "repro.mlir"
+    args = ["arith.mlir", "--cse", f"--mlir-pass-pipeline-crash-reproducer={reproducer}"]
+    theirs, theirs_file, ours, ours_file = _run_both_on_one_reproducer_path(
+        args, reproducer, before)
+    assert (ours.returncode, ours.stdout, ours.stderr) == \
+        (theirs.returncode, theirs.stdout, theirs.stderr)
+    assert ours_file == theirs_file == before
+
+
+@pytest.mark.parametrize("path", ["missing-directory/repro.mlir", "."],
+                         ids=["missing-directory", "a-directory"])
+@pytest.mark.parametrize("args", [["arith.mlir", "--cse"],
+                                  ["bufferize_fails.mlir", "--allow-unregistered-dialect",
+                                   BUFFERIZE]], ids=["succeeds", "fails"])
+def test_a_reproducer_path_that_cannot_be_written_is_said_only_on_a_failure(args, path):
+    # mlir-opt runs the pipeline all the same, and says so in the failure's note
+    done = assert_same([*args, f"--mlir-pass-pipeline-crash-reproducer={path}"])
+    assert done.returncode == (0 if "--cse" in args else 1)
+    if done.returncode:
+        assert f"cannot open output file '{path}'" in done.stderr
