@@ -16,6 +16,7 @@ import os
 import sys
 import tempfile
 import traceback
+from collections.abc import Collection
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -148,8 +149,23 @@ def _temporary_next_to(path: Path) -> Path:
     return Path(name)
 
 
-def write_all(outputs: dict[Path, str | bytes]) -> None:
-    """Write every output or none: all to temporary files first, then renamed."""
+def _umask() -> int:
+    # the only way to read it is to set it; noodlec runs no threads that create files
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def output_mode(executable: bool) -> int:
+    """The mode `cc` gives a new output: 0777 for a library (`cc -shared`), 0666 for the
+    rest (`cc -c`, `cc -S`), less the umask."""
+    return (0o777 if executable else 0o666) & ~_umask()
+
+
+def write_all(outputs: dict[Path, str | bytes], executable: Collection[Path] = ()) -> None:
+    """Write every output or none: all to temporary files first, then renamed. The
+    temporary files are mkstemp's (mode 0600, so nobody reads a half-written one); each
+    gets `output_mode` before the rename."""
     temporaries: dict[Path, Path] = {}
     try:
         for path, data in outputs.items():
@@ -159,6 +175,7 @@ def write_all(outputs: dict[Path, str | bytes]) -> None:
                 temporary.write_bytes(data)
             else:
                 temporary.write_text(data)
+            os.chmod(temporary, output_mode(path in executable))
         for path, temporary in temporaries.items():
             os.replace(temporary, path)
             temporaries[path] = path
@@ -213,7 +230,7 @@ def compile_command(inputs: tuple[Path, ...], emit: str, output: Path | None, op
             [data] = outputs.values()
             click.echo(data, nl=False)
         else:
-            write_all(outputs)
+            write_all(outputs, executable={output} if emit == "so" else ())
     except NoodleError as e:
         click.echo(e.render(), err=True)
         sys.exit(1)

@@ -3,7 +3,9 @@ and upstream dialects), and its errors (source errors with a caret and exit stat
 options with the usage and exit status 2, no output file left behind on failure)."""
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 import subprocess
 import sys
 import textwrap
@@ -445,3 +447,28 @@ def test_only_a_first_argument_names_a_command(tmp_path):
     assert result.exit_code == 0, result.output
     assert out.read_bytes()[:4] == b"\x7fELF"
     assert run().exit_code == 0 and "Commands:" in run().output
+
+
+# -- what cc and nvcc users expect ----------------------------------------------------------
+@needs_cc
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_outputs_have_the_mode_cc_gives_them(umask, plain, tmp_path):
+    """A library 0777 less the umask (as `cc -shared` makes it), every other output 0666
+    less the umask: mkstemp's 0600 belongs to the temporary file only."""
+    outputs = {"so": "p.so", "obj": "p.o", "llvm": "p.ll", "asm": "p.s", "mlir": "p.mlir",
+               "ptx": "p.ptx"}
+    old = os.umask(umask)
+    try:
+        for emit, name in outputs.items():
+            result = run(plain, "--sig", "add_one=float64[:](float64[:])", "--emit", emit,
+                         "-o", tmp_path / name, *(["--target", "cuda"] if emit == "ptx" else []))
+            assert result.exit_code == 0, result.output
+    finally:
+        os.umask(old)
+
+    def mode(name: str) -> int:
+        return stat.S_IMODE((tmp_path / name).stat().st_mode)
+
+    assert mode("p.so") == 0o777 & ~umask
+    for name in ("p.h", "p.o", "p.ll", "p.s", "p.mlir", "p.ptx"):
+        assert mode(name) == 0o666 & ~umask, name
