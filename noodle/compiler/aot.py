@@ -5,7 +5,8 @@
           the `.mlir` file as parsed), one module per function or file
     mlir  the same, lowered to the LLVM dialect
     llvm  one LLVM IR module: every input's, with the C functions of `c_abi.py` added,
-          linked, everything but the C functions made internal
+          linked, everything but the C functions made internal; `--emit llvm` prints it
+          as LLVM's pipeline at the chosen level leaves it (`make_llvm`)
     asm   native assembly of it, position-independent
     obj   native object code of it, position-independent
     so    a shared library (linked by `shared_library.py`) and its header
@@ -233,6 +234,12 @@ def _optimized(llvm_ir: str, opt_level: int) -> llvm.ModuleRef:
     if opt_level > 0 or "@llvm.coro." in llvm_ir:
         backend.optimize(module, opt_level)
     return module
+
+
+def make_llvm(llvm_ir: str, opt_level: int) -> str:
+    """The linked module as LLVM's pipeline at `opt_level` leaves it, which is what code
+    generation receives (as `clang -O<n> -S -emit-llvm` prints): unoptimised at -O0."""
+    return str(_optimized(llvm_ir, opt_level))
 
 
 def make_asm(llvm_ir: str, opt_level: int) -> str:

@@ -195,7 +195,8 @@ def write_all(outputs: dict[Path, str | bytes], executable: Collection[Path] = (
               help="Output file ('-': standard output). Default: text to standard output, "
                    "obj/so next to the first input's name in the current directory.")
 @click.option("-O", "opt_level", type=click.IntRange(0, 3), default=3, show_default=True,
-              metavar="0..3", help="LLVM optimisation level (-O0 .. -O3).")
+              metavar="0..3", help="LLVM optimisation level (-O0 .. -O3); also what "
+                                   "--emit llvm prints.")
 @click.option("--target", default="cpu", callback=_target, show_default=True,
               help="cpu, cuda or cuda:sm_XX.")
 @click.option("--parallel", is_flag=True, help="Array loops run on all cores.")
@@ -269,7 +270,8 @@ def _compile(inputs: tuple[Path, ...], emit: str, output: Path | None,
     if emit in ("nir", "mlir"):
         return {destination: aot.stage_text(built, emit)}
     if emit == "llvm":
-        return {destination: built.llvm}
+        return {destination: aot.timed("opt", lib, timer,
+                                       lambda: aot.make_llvm(built.llvm, options.opt_level))}
     if emit == "asm":
         return {destination: aot.timed("asm", lib, timer,
                                     lambda: aot.make_asm(built.llvm, options.opt_level))}
