@@ -196,7 +196,7 @@ def write_all(outputs: dict[Path, str | bytes], executable: Collection[Path] = (
                    "obj/so next to the first input's name in the current directory.")
 @click.option("-O", "opt_level", type=click.IntRange(0, 3), default=3, show_default=True,
               metavar="0..3", help="LLVM optimisation level (-O0 .. -O3); also what "
-                                   "--emit llvm prints.")
+                                   "--emit llvm prints and NVVM's level for PTX.")
 @click.option("--target", default="cpu", callback=_target, show_default=True,
               help="cpu, cuda or cuda:sm_XX.")
 @click.option("--parallel", is_flag=True, help="Array loops run on all cores.")
@@ -298,25 +298,36 @@ def _shared_library(built: aot.Built, obj: bytes, output: Path, lib: str,
 
 
 def _gpu(units: list, emit: str, chip: str | None, timer) -> str:
-    """PTX of each Python signature (one PTX module each, separated by `// -----`)."""
+    """`nir` of each Python signature, or one PTX module holding the kernels of all (one
+    .ptx file that ptxas assembles, as nvcc makes: PTX modules one after the other are
+    not PTX). Each signature's kernels are listed in a comment at the top."""
     if emit not in ("ptx", "nir"):
         raise NoodleError(f"--emit {emit} is not available for --target cuda: use "
                           "--emit ptx")
     if emit == "nir":
         return aot.stage_text(aot.build(units, "gpu", CompileOptions(), "nir", timer), "nir")
-    try:
-        from noodle.compiler.gpu import DEFAULT_CHIP, compile_to_ptx
-    except ImportError as e:
-        raise NoodleError(f"GPU lowering is not available yet in this noodle ({e})") from None
-    parts = []
+    from noodle.compiler.gpu import DEFAULT_CHIP, compile_to_ptx, merge_programs
+
+    programs, names = [], []
     for unit in units:
         if not isinstance(unit, aot.PythonSignature):
             raise NoodleError(f"{unit.path}: .mlir input to PTX is not available yet")
         what = f"{unit.pyfunc.__qualname__}({unit.signature})"
         program = aot.timed("ptx", what, timer, lambda u=unit: compile_to_ptx(
             u.pyfunc, u.arg_types, u.options, chip or DEFAULT_CHIP))
-        parts.append(f"// noodlec: {what}\n{program.ptx.rstrip()}\n")
-    return "// -----\n".join(parts)
+        # the kernels of a function's several signatures are told apart as its C
+        # functions are: trace__f64a2's are noodle_fn_trace__f64a2_kernel...
+        suffix = unit.c_name[len(unit.pyfunc.__name__):]
+        programs.append((program, program.kernel.symbol + suffix))
+        names.append(what)
+    if len(programs) == 1 and not suffix:  # nothing to merge or rename
+        ptx, kernels = programs[0][0].ptx, [list(programs[0][0].params)]
+    else:
+        ptx, kernels = aot.timed("link", f"{len(programs)} programs", timer,
+                                 lambda: merge_programs(programs))
+    listing = "".join(f"// noodlec: {what}: {', '.join(kernel_names)}\n"
+                      for what, kernel_names in zip(names, kernels))
+    return f"{listing}{ptx.rstrip()}\n"
 
 
 def _print_time(stage: str, seconds: float, what: str) -> None:

@@ -23,6 +23,16 @@ ROOT = Path(__file__).resolve().parents[2]
 KERNELS = ROOT / "examples" / "kernels.py"
 needs_cc = pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler (cc)")
 
+
+def ptxas_or_skip() -> str:
+    from noodle.compiler.gpu.toolkit import ptxas_path
+
+    ptxas = ptxas_path()
+    if ptxas is None:
+        pytest.skip("ptxas not found (CUDA toolkit or nvidia-cuda-nvcc-cu12): the PTX is "
+                    "not assembled")
+    return ptxas
+
 PLAIN = """\
 import numpy as np
 
@@ -354,14 +364,9 @@ def test_cuda_target_without_ptx_is_refused_clearly():
     assert "not available for --target cuda" in result.output
 
 
-def test_ptx_of_an_elementwise_kernel_or_a_clear_refusal(plain):
+def test_ptx_of_an_elementwise_kernel(plain):
     result = run(plain, "--sig", "add_one=float64[:](float64[:])", "--emit", "ptx",
                  "--target", "cuda:sm_80")
-    try:
-        import noodle.compiler.gpu  # noqa: F401 - built by the GPU work
-    except ImportError:
-        assert result.exit_code == 1 and "not available yet" in result.output
-        return
     assert result.exit_code == 0, result.output
     assert ".target sm_80" in result.output and ".entry" in result.output
     from noodle.compiler.gpu import toolkit
@@ -489,3 +494,87 @@ def test_emit_llvm_is_the_ir_optimised_at_the_level():
     assert "alloca" in o0 and "alloca" not in o3
     assert "x double>" in o3 and "x double>" not in o0
     assert o1 not in (o0, o3)
+
+
+SEVERAL_KERNELS = """\
+import numpy as np
+import noodle
+
+
+@noodle.jit(["float64[:](float64[:], float64)", "float32[:](float32[:], float32)"])
+def scale(x, s):
+    return x * s
+
+
+@noodle.jit("float64(float64[:])")
+def total(x):
+    return np.sum(x)
+"""
+
+
+def test_ptx_of_several_functions_is_one_module_that_ptxas_assembles(tmp_path):
+    """One .ptx file, as nvcc makes, not one PTX module per signature (a second `.version`
+    is a ptxas error). A function's signatures have kernels of their own, named as its C
+    functions are; a comment says which kernels each signature has."""
+    source = tmp_path / "several.py"
+    source.write_text(SEVERAL_KERNELS)
+    out = tmp_path / "several.ptx"
+    result = run(source, "--emit", "ptx", "--target", "cuda:sm_80", "-o", out)
+    assert result.exit_code == 0, result.output
+    ptx = out.read_text()
+    assert ptx.count(".version") == 1 and ptx.count(".target sm_80") == 1
+    assert "// -----" not in ptx
+    entries = re.findall(r"\.entry (\w+)\(", ptx)
+    assert {"noodle_fn_scale__f64a1_f64_kernel", "noodle_fn_scale__f32a1_f32_kernel",
+            "noodle_fn_total_kernel"} <= set(entries)
+    listed = dict(re.findall(r"^// noodlec: (.*\)): (.*)$", ptx, re.M))
+    assert listed["scale(float32[:](float32[:], float32))"] == \
+        "noodle_fn_scale__f32a1_f32_kernel"
+    assert sorted(", ".join(listed.values()).split(", ")) == sorted(entries)
+    ptxas = ptxas_or_skip()
+    done = subprocess.run([ptxas, "-arch=sm_80", str(out), "-o", str(tmp_path / "k.cubin")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_ptx_of_functions_sharing_libdevice_functions_assembles(tmp_path):
+    """Two functions calling libdevice's exp: its declaration is kept once."""
+    from noodle.compiler.gpu.toolkit import libdevice_path
+
+    if libdevice_path() is None:
+        pytest.skip("libdevice not found (CUDA toolkit or nvidia-cuda-nvcc-cu12)")
+    source = tmp_path / "exps.py"
+    source.write_text('import numpy as np\nimport noodle\n\n\n'
+                      '@noodle.jit("float64[:](float64[:])")\ndef e1(x):\n'
+                      '    return np.exp(x)\n\n\n'
+                      '@noodle.jit("float64[:](float64[:])")\ndef e2(x):\n'
+                      '    return np.exp(x) + 1.0\n')
+    result = run(source, "--emit", "ptx", "--target", "cuda:sm_90")
+    assert result.exit_code == 0, result.output
+    assert result.output.count(".version") == 1
+    ptxas = ptxas_or_skip()
+    (tmp_path / "exps.ptx").write_text(result.output)
+    done = subprocess.run([ptxas, "-arch=sm_90", str(tmp_path / "exps.ptx"), "-o",
+                           str(tmp_path / "exps.cubin")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_ptx_of_two_inputs_defining_one_kernel_is_refused(tmp_path):
+    first, second = tmp_path / "a.py", tmp_path / "b.py"
+    first.write_text(SEVERAL_KERNELS)
+    second.write_text(SEVERAL_KERNELS)
+    out = tmp_path / "both.ptx"
+    result = run(first, second, "--emit", "ptx", "--target", "cuda", "-o", out)
+    assert result.exit_code == 1
+    assert "would both define the GPU symbol noodle_fn_scale__f64a1_f64_kernel: rename " \
+        "one" in result.output
+    assert not out.exists()
+
+
+def test_ptx_follows_the_optimisation_level(plain):
+    """-O is NVVM's level too: the LLVM pipeline before PTX code generation."""
+    args = (plain, "--sig", "scaled_sum=float64(float64[:], float64)", "--emit", "ptx",
+            "--target", "cuda")
+    o0, o3 = run(*args, "-O0"), run(*args, "-O3")
+    assert o0.exit_code == 0 and o3.exit_code == 0, o0.output + o3.output
+    assert len(o3.output) < len(o0.output)

@@ -14,14 +14,16 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from noodle.compiler.gpu.compile import assemble_ptx, compile_to_ptx, gpu_pipeline
+    from noodle.compiler.gpu.compile import (assemble_ptx, compile_to_ptx, gpu_pipeline,
+                                             merge_programs)
     from noodle.compiler.gpu.program import DEFAULT_CHIP, GpuProgram
 
 #: public name -> the module defining it
 _WHERE = {"DEFAULT_CHIP": "program", "assemble_ptx": "compile", "compile_to_ptx": "compile",
-          "gpu_pipeline": "compile", "GpuProgram": "program"}
+          "gpu_pipeline": "compile", "merge_programs": "compile", "GpuProgram": "program"}
 
-__all__ = ["DEFAULT_CHIP", "GpuProgram", "assemble_ptx", "compile_to_ptx", "gpu_pipeline"]
+__all__ = ["DEFAULT_CHIP", "GpuProgram", "assemble_ptx", "compile_to_ptx", "gpu_pipeline",
+           "merge_programs"]
 
 
 def __getattr__(name: str) -> object:

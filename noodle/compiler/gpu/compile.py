@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import FunctionType
@@ -35,7 +35,7 @@ from noodle.compiler.kernel import Kernel
 from noodle.compiler.options import CompileOptions
 from noodle.compiler.pipeline import entry_symbol, make_nir
 from noodle.compiler.types import NType
-from noodle.errors import LoweringError, UnsupportedError
+from noodle.errors import LoweringError, NoodleError, UnsupportedError
 from noodle.passes.fastmath import PASS_NAME as FASTMATH
 from noodle.passes.fastmath import apply_fastmath
 from noodle.passes.gpu_libdevice_calls import PASS_NAME as LIBDEVICE_CALLS
@@ -72,9 +72,11 @@ TO_PARALLEL_LOOPS = "inline,canonicalize,cse,convert-linalg-to-parallel-loops,ca
 OUTLINE = "gpu-kernel-outlining,canonicalize,cse"
 
 
-def to_nvvm(chip: str) -> str:
-    """Upstream passes from the gpu dialect to NVVM, inside each gpu.module."""
-    return (f"nvvm-attach-target{{chip={chip} O=3}},"
+def to_nvvm(chip: str, opt_level: int = 3) -> str:
+    """Upstream passes from the gpu dialect to NVVM, inside each gpu.module. The target's
+    `O` is the level of the LLVM pipeline `gpu-module-to-binary` runs before PTX code
+    generation (-O0 PTX is about twice the size of -O3's)."""
+    return (f"nvvm-attach-target{{chip={chip} O={opt_level}}},"
             "gpu.module(expand-strided-metadata,lower-affine,convert-scf-to-cf,"
             "convert-gpu-to-nvvm,canonicalize,cse,reconcile-unrealized-casts)")
 
@@ -123,8 +125,10 @@ def gpu_pipeline(chip: str = DEFAULT_CHIP, options: CompileOptions | None = None
     """The whole GPU pipeline from the `nir` stage to PTX as one noodle-opt pipeline
     (noodle's passes by their registered names). Its `inline` pass drops private
     functions nothing calls: the entry function of the input must be public."""
-    steps = gpu_steps(options or CompileOptions())
-    return ",".join([name for name, _ in steps] + [to_nvvm(chip), LIBDEVICE_CALLS, to_ptx()])
+    options = options or CompileOptions()
+    steps = gpu_steps(options)
+    return ",".join([name for name, _ in steps]
+                    + [to_nvvm(chip, options.opt_level), LIBDEVICE_CALLS, to_ptx()])
 
 
 def _run(module: ir.Module, pipeline: str) -> None:
@@ -141,10 +145,10 @@ def make_gpu(module: ir.Module, symbol: str, options: CompileOptions) -> None:
         step(module)
 
 
-def make_nvvm(module: ir.Module, chip: str) -> None:
+def make_nvvm(module: ir.Module, chip: str, opt_level: int = 3) -> None:
     """gpu stage -> nvvm stage: the gpu.module lowered to the NVVM and LLVM dialects for
-    `chip`, in place."""
-    _run(module, to_nvvm(chip))
+    `chip`, PTX to be made at `opt_level`, in place."""
+    _run(module, to_nvvm(chip, opt_level))
     gpu_libdevice_calls(module.operation)
 
 
@@ -206,7 +210,8 @@ def kernel_params(module: ir.Module) -> dict[str, list[str]]:
 def compile_to_ptx(pyfunc: FunctionType, arg_types: tuple[NType, ...],
                    options: CompileOptions | None = None, chip: str = DEFAULT_CHIP
                    ) -> GpuProgram:
-    """Python function + argument types -> PTX for `chip` ("sm_90") and the host plan.
+    """Python function + argument types -> PTX for `chip` ("sm_90") and the host plan,
+    the PTX made at `options.opt_level`.
 
     Raises `UnsupportedError` (with the reason) for what the GPU path does not lower,
     `TypingError` as the CPU path does for code that does not type."""
@@ -225,7 +230,7 @@ def compile_to_ptx(pyfunc: FunctionType, arg_types: tuple[NType, ...],
             function = ir.SymbolTable(unit.module.operation)[symbol]
             plan = host_plan(function)
             writes = kernel_writes(unit.module)
-            make_nvvm(unit.module, chip)
+            make_nvvm(unit.module, chip, options.opt_level)
             stages["nvvm"] = str(unit.module)
             params = kernel_params(unit.module)
             ptx = make_ptx(unit.module)
@@ -244,6 +249,85 @@ def compile_to_ptx(pyfunc: FunctionType, arg_types: tuple[NType, ...],
     stages["ptx"] = ptx
     kernel.stages.update(stages)
     return GpuProgram(kernel, chip, ptx, params, plan, writes, stages)
+
+
+def merge_programs(programs: Sequence[tuple[GpuProgram, str]]) -> tuple[str, list[list[str]]]:
+    """One PTX module holding the kernels of several programs (noodlec's `--emit ptx` of
+    several functions: one .ptx file, as nvcc makes; PTX modules one after another are
+    not PTX). Each program comes with the symbol its names are to derive from: a
+    program's gpu.module names its kernels, workgroup buffers and helpers after its
+    function's symbol (`noodle_fn_axpy_kernel`, `__wg_noodle_fn_axpy_kernel_0`), which
+    two signatures of one function share. Declarations (libdevice's functions) are kept
+    once; the PTX is made at the first program's chip and level.
+
+    Returns the PTX and each program's kernel names in it; raises NoodleError when two
+    programs would define one name (two inputs with a function of the same name)."""
+    from noodle.dialects import make_context
+
+    context = make_context()
+    kernels: list[list[str]] = []
+    with context, ir.Location.unknown():
+        merged = ir.Module.create()
+        block: ir.Block | None = None
+        defined: dict[str, ir.Operation] = {}
+        parsed = []  # alive until the end: their ops move into `merged`
+        for program, symbol in programs:
+            module = ir.Module.parse(program.stages["nvvm"])
+            parsed.append(module)
+            [gpu_module] = [op for op in module.body.operations
+                            if op.operation.name == "gpu.module"]
+            renamed = _rename_symbols(gpu_module.operation, program.kernel.symbol, symbol)
+            kernels.append([renamed.get(name, name) for name in program.params])
+            if block is None:  # the first gpu.module (its target attribute) holds all
+                gpu_module.operation.detach_from_parent()
+                merged.body.append(gpu_module)
+                block = gpu_module.regions[0].blocks[0]
+                defined = {_symbol(op): op.operation for op in block.operations}
+                continue
+            for op in list(gpu_module.regions[0].blocks[0].operations):
+                name = _symbol(op)
+                if name in defined:
+                    if _same_declaration(defined[name], op.operation):
+                        continue
+                    raise NoodleError(f"two compiled functions would both define the GPU "
+                                      f"symbol {name}: rename one")
+                defined[name] = op.operation
+                op.operation.move_after(list(block.operations)[-1])
+        try:
+            merged.operation.verify()
+            ptx = make_ptx(merged)
+        except ir.MLIRError as e:
+            raise LoweringError(f"merging the GPU programs failed: {e}") from None
+    return ptx, kernels
+
+
+def _symbol(op: ir.OpView) -> str:
+    return ir.StringAttr(op.attributes["sym_name"]).value if "sym_name" in op.attributes \
+        else ""
+
+
+def _rename_symbols(gpu_module: ir.Operation, old: str, new: str) -> dict[str, str]:
+    """Renames each symbol of `gpu_module` whose name holds `old` (`__wg_<old>_kernel_0`)
+    to hold `new` instead, uses included; returns {old name: new name}."""
+    renamed: dict[str, str] = {}
+    if old == new:
+        return renamed
+    for op in gpu_module.regions[0].blocks[0].operations:
+        name = _symbol(op)
+        if old in name:
+            renamed[name] = name.replace(old, new, 1)
+            ir.SymbolTable.set_symbol_name(op.operation, renamed[name])
+            ir.SymbolTable.replace_all_symbol_uses(name, renamed[name], gpu_module)
+    return renamed
+
+
+def _same_declaration(first: ir.Operation, second: ir.Operation) -> bool:
+    """Whether two ops are one external function, declared twice alike."""
+    def declaration(op: ir.Operation) -> str | None:
+        if op.name != "llvm.func" or len(op.regions[0].blocks):
+            return None
+        return str(op.attributes["function_type"])
+    return declaration(first) is not None and declaration(first) == declaration(second)
 
 
 def unresolved_libdevice(ptx: str) -> list[str]:
