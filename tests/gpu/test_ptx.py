@@ -141,8 +141,15 @@ def test_sequential_loop_writing_a_temporary_is_rejected():
 
     from .kernels import running_max
 
-    with pytest.raises(UnsupportedError, match=r"sequential loop .*kernels\.py:19"):
+    with pytest.raises(UnsupportedError, match="sequential loop") as info:
         compile_to_ptx(running_max, arg_types((np.ones(10),)))
+    # a located error, rendered as the frontend's are: file:line:col, the line, a caret
+    where = info.value.loc
+    assert where is not None and where.filename.endswith("kernels.py") and where.line == 19
+    lines = str(info.value).splitlines()
+    assert lines[0].startswith(f"{where}: error: a sequential loop reads or writes")
+    assert lines[1].strip() == "m = max(m, a[i])"
+    assert lines[2].index("^") - lines[1].index("m = ") == lines[1].strip().index("a[i]")
 
 
 def _split_top_level(pipeline: str) -> list[str]:

@@ -578,3 +578,33 @@ def test_ptx_follows_the_optimisation_level(plain):
     o0, o3 = run(*args, "-O0"), run(*args, "-O3")
     assert o0.exit_code == 0 and o3.exit_code == 0, o0.output + o3.output
     assert len(o3.output) < len(o0.output)
+
+
+SEQUENTIAL = """\
+import noodle
+
+
+@noodle.jit("float64[:](float64[:])")
+def running(a):
+    out = a.copy()
+    for i in range(1, a.shape[0]):
+        out[i] = out[i - 1] + a[i]
+    return out
+"""
+
+
+def test_a_gpu_refusal_is_a_located_source_error(tmp_path, monkeypatch):
+    """What the GPU path cannot run points at the source as a type error does."""
+    (tmp_path / "seq.py").write_text(SEQUENTIAL)
+    monkeypatch.chdir(tmp_path)
+    result = run("seq.py", "--emit", "ptx", "--target", "cuda", "-o", "seq.ptx")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    found = re.search(r"seq\.py:8:(\d+): error: a sequential loop reads or writes array "
+                      "elements one at a time", lines[0])
+    assert found, lines[0]
+    column = int(found[1])
+    assert lines[1].strip() == "out[i] = out[i - 1] + a[i]"
+    assert lines[2].index("^") - lines[1].index("out[i] =") == column - 1 - 8
+    assert lines[3].startswith("hint: ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["seq.py"]

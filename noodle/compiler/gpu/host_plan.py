@@ -13,8 +13,9 @@ op by op, with values numbered:
 Types are "index", "iN", "f32"/"f64", or ["memref", dtype, [static sizes, None for ?]].
 `runtime.gpu_plan` interprets it; only the ops in `HOST_OPS` may appear, and a host loop
 may not touch array elements (that would be a device round trip per element): anything
-else is an `UnsupportedError` saying which construct and where, so the caller can run
-the function on the CPU instead.
+else is an `UnsupportedError` saying which construct, located at the op's source line
+(`file:line:col`, the line and a caret), so the caller can run the function on the CPU
+instead.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ import re
 
 from mlir import ir
 
-from noodle.errors import UnsupportedError
+from noodle.errors import SourceLocation, UnsupportedError
 
 #: The ops a host plan may hold, which `runtime.gpu_plan` knows how to run.
 HOST_OPS = frozenset({
@@ -49,10 +50,14 @@ HOST_OPS = frozenset({
 _LOCATION = re.compile(r'loc\("(?P<file>[^"]+)":(?P<line>\d+):(?P<col>\d+)')
 
 
-def where(op: ir.Operation) -> str:
-    """`file:line` of an op, from its location, or "" when it has none."""
+def where(op: ir.Operation) -> SourceLocation | None:
+    """Where an op came from in the source, from its location (the first file location of
+    a call site or fused one), or None when it has none."""
     found = _LOCATION.search(str(op.location))
-    return f" (at {found['file']}:{found['line']})" if found else ""
+    if found is None:
+        return None
+    # MLIR columns are 1-based, SourceLocation's 0-based
+    return SourceLocation(found["file"], int(found["line"]), int(found["col"]) - 1)
 
 
 def type_of(t: ir.Type) -> str | list:
@@ -118,13 +123,13 @@ def _ops(block: ir.Block, number: _Numbering, in_loop: bool) -> list[dict]:
 def _op(op: ir.Operation, number: _Numbering, in_loop: bool) -> dict:
     name = op.name
     if name not in HOST_OPS:
-        raise UnsupportedError(_not_on_host(op))
+        raise UnsupportedError(_not_on_host(op), where(op))
     if in_loop and name in ("memref.load", "memref.store") and not _is_status(op):
         raise UnsupportedError(
-            f"a sequential loop reads or writes array elements one at a time{where(op)}: "
-            "on the GPU path that loop would run on the host with a device round trip per "
-            "element", hint="write it with array expressions or noodle.prange, or run the "
-            "function on the CPU")
+            "a sequential loop reads or writes array elements one at a time: on the GPU "
+            "path that loop would run on the host with a device round trip per element",
+            where(op), hint="write it with array expressions or noodle.prange, or run "
+            "the function on the CPU")
     loop = in_loop or name in ("scf.for", "scf.while")
     data: dict = {"op": name, "in": [number(v) for v in op.operands],
                   "out": [number(r) for r in op.results],
@@ -165,12 +170,12 @@ def _is_status(op: ir.Operation) -> bool:
 def _not_on_host(op: ir.Operation) -> str:
     name = op.name
     if name == "func.call":
-        return f"a call that was not inlined{where(op)} is not supported on the GPU path"
+        return "a call that was not inlined is not supported on the GPU path"
     if name.startswith("math.") or name.startswith("llvm.") or name.startswith("func."):
-        return (f"scalar code calling {name}{where(op)} runs outside any parallel loop: "
-                "the GPU path runs only array expressions, reductions, matrix products and "
-                "prange loops in kernels")
+        return (f"scalar code calling {name} runs outside any parallel loop: the GPU path "
+                "runs only array expressions, reductions, matrix products and prange loops "
+                "in kernels")
     if name.startswith("linalg."):
-        return f"{name}{where(op)} was not turned into a kernel (a noodle limitation)"
-    return (f"{name}{where(op)} would run on the host, outside any kernel, and the GPU "
-            "launcher does not run it")
+        return f"{name} was not turned into a kernel (a noodle limitation)"
+    return (f"{name} would run on the host, outside any kernel, and the GPU launcher does "
+            "not run it")
