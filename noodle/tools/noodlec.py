@@ -6,7 +6,11 @@ import click
 
 import noodle
 from noodle.tools.noodlec_cache import cache
-from noodle.tools.noodlec_compile import compile_command
+from noodle.tools.noodlec_compile import compile_command, no_input_files
+
+#: `-h` as well as `--help`, as noodle-opt, clang and nvcc take it; the subcommands'
+#: contexts inherit it
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
 
 class _CompileByDefault(click.Group):
@@ -15,20 +19,22 @@ class _CompileByDefault(click.Group):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         # a command is named first (`noodlec cache list`); the group's own options are
-        # --help and --version alone
-        if args and args[0] not in self.commands and args[0] not in ("--help", "--version"):
+        # -h/--help and --version alone
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help",
+                                                                     "--version"):
             args = ["compile", *args]
         return super().parse_args(ctx, args)
 
 
-@click.group(cls=_CompileByDefault, invoke_without_command=True)
+@click.group(cls=_CompileByDefault, invoke_without_command=True,
+             context_settings=CONTEXT_SETTINGS)
 @click.version_option(noodle.__version__, prog_name="noodlec")
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Compile Python kernels and .mlir files ahead of time (`noodlec FILE...`, see
     `noodlec compile --help`); manage the kernel cache (`noodlec cache`)."""
-    if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+    if ctx.invoked_subcommand is None:  # plain `noodlec`: as `cc` says, exit status 1
+        no_input_files()
 
 
 main.add_command(compile_command)

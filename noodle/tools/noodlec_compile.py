@@ -186,8 +186,14 @@ def write_all(outputs: dict[Path, str | bytes], executable: Collection[Path] = (
 
 
 # -- the command --------------------------------------------------------------------------
+def no_input_files() -> None:
+    """What `cc` says, and its exit status, when given nothing to compile."""
+    click.echo("noodlec: error: no input files", err=True)
+    sys.exit(1)
+
+
 @click.command("compile")
-@click.argument("inputs", nargs=-1, required=True,
+@click.argument("inputs", nargs=-1,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--emit", type=click.Choice(EMIT_CHOICES), default="so", show_default=True,
               help="What to produce (so also writes a C header next to the library).")
@@ -198,7 +204,7 @@ def write_all(outputs: dict[Path, str | bytes], executable: Collection[Path] = (
               metavar="0..3", help="LLVM optimisation level (-O0 .. -O3); also what "
                                    "--emit llvm prints and NVVM's level for PTX.")
 @click.option("--target", default="cpu", callback=_target, show_default=True,
-              help="cpu, cuda or cuda:sm_XX.")
+              help="cpu, cuda or cuda:sm_XX (cuda: --emit ptx or nir).")
 @click.option("--parallel", is_flag=True, help="Array loops run on all cores.")
 @click.option("--fastmath", is_flag=True, help="LLVM's fast-math flags on float arithmetic.")
 @click.option("--sig", "sigs", multiple=True, callback=_signatures, metavar="NAME=SIG",
@@ -213,12 +219,17 @@ def compile_command(inputs: tuple[Path, ...], emit: str, output: Path | None, op
                     sigs: list[tuple[str, str]], lib_name: str | None, verbose: bool) -> None:
     """Compile INPUTS (Python files whose functions have explicit signatures, .mlir files)
     ahead of time."""
+    if not inputs:
+        no_input_files()
     for path in inputs:
         if path.suffix not in (".py", ".mlir"):
             raise click.BadParameter(f"{path}: expected a .py or .mlir file",
                                      param_hint="INPUTS")
     if sigs and not any(p.suffix == ".py" for p in inputs):
         raise click.BadParameter("--sig needs a Python input", param_hint="--sig")
+    if target[0] == "cuda" and emit not in ("ptx", "nir"):
+        raise click.UsageError(f"--emit {emit} is not available for --target cuda: use "
+                               "--emit ptx (or nir)")
     if output is None and emit in ("obj", "so"):
         output = Path(inputs[0].stem + DEFAULT_SUFFIX[emit])
     lib = library_name(lib_name or (output.stem if output and str(output) != "-"
@@ -301,9 +312,6 @@ def _gpu(units: list, emit: str, chip: str | None, timer) -> str:
     """`nir` of each Python signature, or one PTX module holding the kernels of all (one
     .ptx file that ptxas assembles, as nvcc makes: PTX modules one after the other are
     not PTX). Each signature's kernels are listed in a comment at the top."""
-    if emit not in ("ptx", "nir"):
-        raise NoodleError(f"--emit {emit} is not available for --target cuda: use "
-                          "--emit ptx")
     if emit == "nir":
         return aot.stage_text(aot.build(units, "gpu", CompileOptions(), "nir", timer), "nir")
     from noodle.compiler.gpu import DEFAULT_CHIP, compile_to_ptx, merge_programs

@@ -358,10 +358,17 @@ def test_an_input_of_another_kind_is_a_usage_error(tmp_path):
     assert result.exit_code == 2 and "expected a .py or .mlir file" in result.output
 
 
-def test_cuda_target_without_ptx_is_refused_clearly():
-    result = run(KERNELS, "--target", "cuda", "--emit", "so")
-    assert result.exit_code == 1
-    assert "not available for --target cuda" in result.output
+@pytest.mark.parametrize("emit", ["so", "obj", "llvm"])
+def test_cuda_target_with_a_cpu_output_is_a_usage_error(emit, tmp_path):
+    """An option conflict, as `--emit` and `--target` values cannot go together: the usage
+    and exit status 2 (the default `--emit so` included), before anything compiles."""
+    out = tmp_path / "k.out"
+    result = run(KERNELS, "--target", "cuda", "--emit", emit, "-o", out)
+    assert result.exit_code == 2, result.output
+    assert "Usage:" in result.output
+    assert f"--emit {emit} is not available for --target cuda" in result.output
+    assert run(KERNELS, "--target", "cuda:sm_80").exit_code == 2
+    assert not out.exists()
 
 
 def test_ptx_of_an_elementwise_kernel(plain):
@@ -452,7 +459,7 @@ def test_only_a_first_argument_names_a_command(tmp_path):
     result = run("--emit", "obj", "-o", out, KERNELS)
     assert result.exit_code == 0, result.output
     assert out.read_bytes()[:4] == b"\x7fELF"
-    assert run().exit_code == 0 and "Commands:" in run().output
+    assert "Commands:" in run("--help").output
 
 
 # -- what cc and nvcc users expect ----------------------------------------------------------
@@ -608,3 +615,20 @@ def test_a_gpu_refusal_is_a_located_source_error(tmp_path, monkeypatch):
     assert lines[2].index("^") - lines[1].index("out[i] =") == column - 1 - 8
     assert lines[3].startswith("hint: ")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["seq.py"]
+
+
+@pytest.mark.parametrize("args", [[], ["-O3"], ["compile"], ["--emit", "llvm", "-o", "k.ll"]])
+def test_no_input_files_is_an_error_as_in_cc(args, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run(*args)
+    assert result.exit_code == 1
+    assert result.stderr == "noodlec: error: no input files\n" and result.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args", [["-h"], ["compile", "-h"], ["cache", "-h"],
+                                  [KERNELS, "-h"]])
+def test_h_is_help(args):
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Usage: ") and "-h, --help" in result.output
