@@ -4,7 +4,9 @@ Why `cc` (and not `ld` itself): the driver knows the platform's defaults that a 
 library needs and `ld` does not (the C runtime's crti/crtn objects, where libc and libm
 lie, the build-id and hash-style flags the distribution uses), so one portable command
 line links on any Linux or macOS that has a C compiler: `cc -shared obj -lm`. `ld` would
-need all of that spelled out per platform. `$CC` overrides it, as in make.
+need all of that spelled out per platform. `$CC` overrides it, as in make: when set it is
+the command (words split as a shell would, `CC="ccache gcc"`), and one that cannot run is
+an error, never a quiet fall back to `cc`.
 
 The library depends on libc and libm only, except where the code calls MLIR's runtime
 libraries (strided copies, `parallel` loops): those are linked by path with an rpath, so
@@ -15,6 +17,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -24,11 +27,28 @@ from noodle.compiler.backend import runtime_library_paths
 from noodle.errors import NoodleError
 
 
-def c_compiler() -> str:
-    """The C compiler driver that links: $CC, else cc, else gcc or clang."""
-    for name in (os.environ.get("CC"), "cc", "gcc", "clang"):
-        if name and shutil.which(name.split()[0]):
-            return name
+def _cannot_run(cc: str, why: str) -> NoodleError:
+    named_by = " ($CC)" if os.environ.get("CC", "").strip() else ""
+    return NoodleError(f"cannot run the C compiler '{cc}'{named_by} to link the shared "
+                       f"library: {why}", hint="set $CC to a C compiler driver (e.g. cc), "
+                       "or use --emit obj")
+
+
+def c_compiler() -> list[str]:
+    """The command of the C compiler driver that links: $CC when set (an error when it
+    cannot be run), else cc, gcc or clang."""
+    cc = os.environ.get("CC", "").strip()
+    if cc:
+        try:
+            command = shlex.split(cc)
+        except ValueError as e:
+            raise _cannot_run(cc, str(e)) from None
+        if shutil.which(command[0]) is None:
+            raise _cannot_run(cc, "not found, or not an executable file")
+        return command
+    for name in ("cc", "gcc", "clang"):
+        if shutil.which(name):
+            return [name]
     raise NoodleError("no C compiler (cc) found to link the shared library",
                       hint="install one (e.g. gcc), set $CC, or use --emit obj")
 
@@ -62,12 +82,15 @@ def link_shared(obj: bytes, output: Path, externals: set[str]) -> None:
     with tempfile.TemporaryDirectory(prefix="noodlec-") as tmp:
         obj_path = Path(tmp, "library.o")
         obj_path.write_bytes(obj)
-        command = [*compiler.split(), "-shared", "-o", str(output), str(obj_path)]
+        command = [*compiler, "-shared", "-o", str(output), str(obj_path)]
         for path in libraries:
             directory = str(Path(path).parent)
             command += [path, f"-Wl,-rpath,{directory}"]
         command.append("-lm")
-        done = subprocess.run(command, capture_output=True, text=True)
+        try:
+            done = subprocess.run(command, capture_output=True, text=True)
+        except OSError as e:  # found on PATH, yet not runnable (a bad interpreter...)
+            raise _cannot_run(" ".join(compiler), e.strerror or str(e)) from None
     if done.returncode != 0:
         raise NoodleError(f"linking failed ({' '.join(command)}):\n{done.stderr.strip()}")
 

@@ -632,3 +632,12 @@ def test_h_is_help(args):
     result = run(*args)
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Usage: ") and "-h, --help" in result.output
+
+
+def test_a_cc_that_cannot_run_is_an_error(plain, tmp_path, monkeypatch):
+    """$CC is used when set, as make does: one that cannot run is not replaced by cc."""
+    monkeypatch.setenv("CC", str(tmp_path / "no-such-cc"))
+    result = run(plain, "--sig", "add_one=float64[:](float64[:])", "-o", tmp_path / "p.so")
+    assert result.exit_code == 1
+    assert f"cannot run the C compiler '{tmp_path / 'no-such-cc'}' ($CC)" in result.output
+    assert sorted(tmp_path.iterdir()) == [plain]
