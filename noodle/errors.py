@@ -1,8 +1,10 @@
 """noodle's exceptions and warnings: errors as data, rendered once at the edge.
 
-A source problem carries a `SourceLocation`; `str(error)` renders it compiler-style:
+A source problem carries a `SourceLocation`; `str(error)` renders it compiler-style, as
+clang and mlir-opt do: the source line as written (tabs expanded to 8-column stops), the
+caret under the column.
 
-    kernels.py:12:8: error: cannot add array(float64, 1d) and tuple
+    kernels.py:12:12: error: cannot add array(float64, 1d) and tuple
         return a + (1, 2)
                ^
     hint: ...
@@ -15,7 +17,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class SourceLocation:
-    """A position in a Python source file (line 1-based, column 0-based like `ast`)."""
+    """A position in a source file: line 1-based, column a 0-based offset in UTF-8 bytes
+    (as `ast`'s `col_offset`; MLIR's columns are the same bytes, 1-based)."""
     filename: str
     line: int
     col: int
@@ -25,6 +28,18 @@ class SourceLocation:
 
     def source_line(self) -> str:
         return linecache.getline(self.filename, self.line).rstrip("\n")
+
+
+#: the tab stops of a printed source line, as LLVM's SourceMgr (clang, mlir-opt) expands them
+TAB_STOP = 8
+
+
+def caret_column(line: str, col: int) -> int:
+    """The screen column (0-based) under which a caret marks byte offset `col` of `line`
+    once its tabs are expanded: the bytes are UTF-8, so a multi-byte character before
+    the column takes one column, not one per byte."""
+    before = line.encode()[:max(col, 0)].decode("utf-8", errors="ignore")
+    return len(before.expandtabs(TAB_STOP))
 
 
 class NoodleError(Exception):
@@ -43,10 +58,9 @@ class NoodleError(Exception):
             return head if self.hint is None else f"{head}\nhint: {self.hint}"
         lines = [f"{self.loc}: error: {self.message}"]
         source = self.loc.source_line()
-        if source:
-            indent = len(source) - len(source.lstrip())
-            lines.append("    " + source.strip())
-            lines.append("    " + " " * max(self.loc.col - indent, 0) + "^")
+        if source.strip():
+            lines.append(source.expandtabs(TAB_STOP))
+            lines.append(" " * caret_column(source, self.loc.col) + "^")
         if self.hint:
             lines.append(f"hint: {self.hint}")
         return "\n".join(lines)

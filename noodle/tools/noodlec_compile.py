@@ -3,10 +3,12 @@
 
 Python files are imported (with `@noodle.jit` compiling nothing at import) to find the
 functions that carry explicit signatures; `--sig NAME=SIG` adds signatures on the command
-line. Errors in the sources print `file:line:col: error: ...` with the line and a caret
-(exit status 1); bad options print the usage (exit status 2). Output files are written
-whole or not at all: each goes to a temporary file in its directory, renamed into place
-once everything compiled.
+line. Errors in the sources print `file:line:col: error: ...` (the path as the command
+line gave it) with the line and a caret, exit status 1, as no input files does; bad or
+conflicting options print the usage, exit status 2. Output files are written whole or not
+at all: each goes to a temporary file in its directory, renamed into place once
+everything compiled, with the mode `cc` gives its outputs (0666, 0777 for a library, less
+the umask).
 """
 from __future__ import annotations
 
@@ -70,7 +72,9 @@ def _signatures(_ctx: click.Context, _param: click.Parameter,
 def _import_error(path: Path, e: BaseException) -> NoodleError:
     """An exception raised while importing `path`, at the line of `path` it came from."""
     if isinstance(e, SyntaxError) and e.lineno:
-        where = SourceLocation(e.filename or str(path), e.lineno, max((e.offset or 1) - 1, 0))
+        # SyntaxError counts characters, SourceLocation UTF-8 bytes (as ast does)
+        before = (e.text or "")[:max((e.offset or 1) - 1, 0)]
+        where = SourceLocation(e.filename or str(path), e.lineno, len(before.encode()))
         return NoodleError(e.msg, where)
     frames = [f for f in traceback.extract_tb(e.__traceback__)
               if Path(f.filename).resolve() == path.resolve()]
@@ -192,6 +196,17 @@ def no_input_files() -> None:
     sys.exit(1)
 
 
+def _as_given(error: NoodleError, inputs: tuple[Path, ...]) -> NoodleError:
+    """`error` located in an input by the path the command line gave: Python knows a file
+    it imported by its absolute path, which clang would not print for a relative one."""
+    if error.loc is not None:
+        for path in inputs:
+            if Path(error.loc.filename).resolve() == path.resolve():
+                error.loc = replace(error.loc, filename=str(path))
+                break
+    return error
+
+
 @click.command("compile")
 @click.argument("inputs", nargs=-1,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -244,7 +259,7 @@ def compile_command(inputs: tuple[Path, ...], emit: str, output: Path | None, op
         else:
             write_all(outputs, executable={output} if emit == "so" else ())
     except NoodleError as e:
-        click.echo(e.render(), err=True)
+        click.echo(_as_given(e, inputs).render(), err=True)
         sys.exit(1)
     except OSError as e:
         click.echo(f"error: {e}", err=True)

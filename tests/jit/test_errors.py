@@ -334,3 +334,19 @@ def test_asserts_are_compiled_away_under_python_dash_o(tmp_path):
     plain = subprocess.run([sys.executable, str(program)], capture_output=True, text=True,
                            env=env, timeout=120)
     assert plain.returncode != 0 and "AssertionError: too short" in plain.stderr
+
+
+def test_render_prints_the_line_as_written_and_the_caret_under_the_column(tmp_path):
+    """As clang and mlir-opt: the source line with its own indentation (tabs expanded to
+    8 columns), the caret under the column, which counts UTF-8 bytes (ast's col_offset,
+    MLIR's columns): a multi-byte character before it takes one screen column."""
+    path = tmp_path / "k.py"
+    line = "\tif x:\tvalue = 'é' + x"
+    path.write_text(f"def f(x):\n{line}\n")
+    col = len(line[:line.index("+ x") + 2].encode())
+    error = errors.TypingError("cannot add", errors.SourceLocation(str(path), 2, col), "hint")
+    assert str(error).splitlines() == [
+        f"{path}:2:{col + 1}: error: cannot add",
+        "        if x:   value = 'é' + x",
+        " " * 30 + "^",  # under x
+        "hint: hint"]
