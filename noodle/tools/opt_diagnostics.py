@@ -89,10 +89,9 @@ class Collector:
         if self.sources is None:
             return
         if self.fd is None:
-            sys.stderr.write(render(diag, self.sources))
-            sys.stderr.flush()
+            write_stderr(render(diag, self.sources))
         else:
-            os.write(self.fd, render(diag, self.sources).encode())
+            os.write(self.fd, render(diag, self.sources).encode("utf-8", "surrogateescape"))
 
     def hold(self) -> None:
         """Keeps the next diagnostics aside (for an attempt that may be retried)."""
@@ -145,8 +144,37 @@ def render_at(filename: str | None, line: int, column: int, severity: str, messa
     text = f"{filename}:{line}:{column}: {severity}: {message}\n"
     source = sources.line(filename, line) if show_line and line > 0 else None
     if source is not None:
-        text += f"{source}\n{' ' * max(column - 1, 0)}^{'~' * (width - 1)}\n"
+        text += _source_and_caret(source, column, width)
     return text
+
+
+#: LLVM's SourceMgr expands tabs in the lines it shows to stops this many columns apart
+_TAB_STOP = 8
+
+
+def _source_and_caret(source: str, column: int, width: int) -> str:
+    """The source line and the caret under `column` (1-based, in bytes) as LLVM's
+    SourceMgr prints them: tabs expanded, in the caret line alike; a line with a byte
+    that is not ASCII printed without a caret, since its columns would not line up."""
+    if not source.isascii():
+        return _expand_tabs(source, source) + "\n"
+    caret = f"{' ' * max(column - 1, 0)}^{'~' * (width - 1)}"
+    return f"{_expand_tabs(source, source)}\n{_expand_tabs(caret, source)}\n"
+
+
+def _expand_tabs(text: str, source: str) -> str:
+    """`text` (the source line, or a line of markers under it) with each character under a
+    tab of `source` repeated up to the next tab stop (spaces for the tabs themselves)."""
+    out: list[str] = []
+    for i, char in enumerate(text):
+        if i < len(source) and source[i] == "\t":
+            fill = " " if char == "\t" else char
+            out.append(fill)
+            while len(out) % _TAB_STOP:
+                out.append(fill)
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def render(diag: Diag, sources: Sources) -> str:
@@ -165,6 +193,16 @@ def render(diag: Diag, sources: Sources) -> str:
 
 def report(diagnostics: list[Diag], sources: Sources) -> None:
     """Writes `diagnostics` to stderr."""
-    for diag in diagnostics:
-        sys.stderr.write(render(diag, sources))
+    write_stderr("".join(render(diag, sources) for diag in diagnostics))
+
+
+def write_stderr(text: str) -> None:
+    """Writes `text` to stderr, with the bytes of the input that are not UTF-8 (held in
+    the text as surrogate escapes) as they were, as mlir-opt echoes a source line."""
     sys.stderr.flush()
+    buffer = getattr(sys.stderr, "buffer", None)
+    if buffer is None:  # a text-only stream: the escapes as Python writes them
+        sys.stderr.write(text)
+    else:
+        buffer.write(text.encode("utf-8", "surrogateescape"))
+        buffer.flush()

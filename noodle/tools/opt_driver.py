@@ -11,7 +11,7 @@ from mlir.passmanager import PassDisplayMode
 
 from noodle.dialects import make_context
 from noodle.tools import opt_printing
-from noodle.tools.opt_diagnostics import Collector, Diag, Sources, report
+from noodle.tools.opt_diagnostics import Collector, Diag, Sources, report, write_stderr
 from noodle.tools.opt_pipeline import (Element, FailureRecord, PipelineError,
                                        build_pass_manager, canonical_pipeline,
                                        dump_pipeline)
@@ -81,7 +81,7 @@ def run(config: OptConfig) -> tuple[int, str]:
         if config.pending_reproducer is not None:
             config.pending_reproducer.close()
             config.pending_reproducer = None
-    sys.stderr.write("".join(config.missing_annotations))
+    write_stderr("".join(config.missing_annotations))
     marker = config.output_split_marker if config.split_marker else ""
     return (0 if ok else 1), join_outputs(outputs, marker)
 
@@ -141,7 +141,7 @@ def _process(config: OptConfig, chunk: Chunk, sources: Sources) -> tuple[bool, s
     if config.verify_diagnostics:
         matched, errors = verify(chunk, collector.diagnostics, config.input_name, sources,
                                  config.only_expected)
-        sys.stderr.write(errors)
+        write_stderr(errors)
         return matched, output
     if not ok and "expected-" in chunk.text:
         # mlir-opt 22, without --verify-diagnostics, lists every annotation of a failing
@@ -149,7 +149,7 @@ def _process(config: OptConfig, chunk: Chunk, sources: Sources) -> tuple[bool, s
         # after the last chunk
         missing = verify(chunk, [], config.input_name, sources)[1]
         if config.reproducer:
-            sys.stderr.write(missing)  # from a forked child: now
+            write_stderr(missing)  # from a forked child: now
         else:
             config.missing_annotations.append(missing)
     return ok, output

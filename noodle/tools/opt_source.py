@@ -6,9 +6,10 @@ for the first chunk).
 The bindings set a source name only in `Operation.parse`, which takes exactly one
 top-level op; several ops are wrapped in `module { ... } loc(...)` written into the
 chunk's leading padding or over a comment line before the first op, so no position
-moves. Where that is impossible (code from the first line on, or a construct the wrapper
-breaks), the chunk is parsed with `Module.parse` (file name "-") and reparsed from its
-generic form with the locations renamed."""
+moves. Where that is impossible (code from the first line on, a construct the wrapper
+breaks, or bytes that are not UTF-8, which only `Module.parse` takes), the chunk is
+parsed with `Module.parse` (file name "-") and reparsed from its generic form with the
+locations renamed."""
 from __future__ import annotations
 
 from mlir import ir
@@ -28,7 +29,7 @@ def quoted(name: str) -> str:
     """`name` as MLIR prints a string in a location (non-printable bytes, `"` and `\\` as
     `\\XX` hexadecimal escapes)."""
     out = []
-    for byte in name.encode():
+    for byte in name.encode("utf-8", "surrogateescape"):
         char = chr(byte)
         out.append(char if 32 <= byte < 127 and char not in '"\\' else f"\\{byte:02X}")
     return '"' + "".join(out) + '"'
@@ -38,6 +39,14 @@ def parse_chunk(chunk: Chunk, name: str, collector: Collector) -> ir.Operation:
     """The chunk as a `builtin.module` op in the current context (raises SourceError;
     `collector` gets the diagnostics, with the file named `name`)."""
     padded = chunk.padded()
+    line, column = (0, 0) if chunk.index == 0 else (chunk.line, chunk.column)
+    if _undecodable(padded):
+        # bytes that are not UTF-8 reach the parser only as bytes, which only
+        # `Module.parse` takes
+        try:
+            return _parse_renamed(padded, name, (line, column), collector)
+        except ir.MLIRError:
+            raise SourceError() from None
     collector.hold()  # a first try that finds several ops is no error of the input
     try:
         op = ir.Operation.parse(padded, source_name=name)
@@ -51,7 +60,6 @@ def parse_chunk(chunk: Chunk, name: str, collector: Collector) -> ir.Operation:
         if op.name == "builtin.module":
             return op.operation
         op.operation.erase()
-    line, column = (0, 0) if chunk.index == 0 else (chunk.line, chunk.column)
     wrapped = _wrapped(padded, f"loc({quoted(name)}:{line}:{column})")
     if wrapped is not None:
         collector.hold()  # errors are reported from the plain parse below, not from this
@@ -65,6 +73,15 @@ def parse_chunk(chunk: Chunk, name: str, collector: Collector) -> ir.Operation:
         return _parse_renamed(padded, name, (line, column), collector)
     except ir.MLIRError:
         raise SourceError() from None
+
+
+def _undecodable(text: str) -> bool:
+    """Whether `text` holds bytes that were not UTF-8 (read with "surrogateescape")."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _wrapped(padded: str, location: str) -> str | None:
@@ -92,7 +109,7 @@ def _parse_renamed(padded: str, name: str, module_at: tuple[int, int],
                    collector: Collector) -> ir.Operation:
     collector.renamed = {"-": name}
     try:
-        module = ir.Module.parse(padded)
+        module = ir.Module.parse(padded.encode("utf-8", "surrogateescape"))
     finally:
         collector.renamed = None
     text = module.operation.get_asm(enable_debug_info=True, print_generic_op_form=True)

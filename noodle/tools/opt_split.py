@@ -41,7 +41,7 @@ def split_input(text: str, marker: str | None) -> list[Chunk]:
         start = at + len(marker)
         line = text.count("\n", 0, start) + 1
         line_start = text.rfind("\n", 0, start) + 1
-        column = len(text[line_start:start].encode()) + 1
+        column = len(text[line_start:start].encode("utf-8", "surrogateescape")) + 1
 
 
 def join_outputs(outputs: list[str], marker: str) -> str:

@@ -61,10 +61,10 @@ def expectations(chunk: Chunk) -> tuple[list[Expectation], list[str]]:
             last_plain = number
             continue
         severity, regex, _, designator, pattern = match.groups()
-        column = len(text[:match.start()].encode()) + 1 + prefix
+        column = len(text[:match.start()].encode("utf-8", "surrogateescape")) + 1 + prefix
         # mlir-opt underlines as many columns as the message has
         expectation = Expectation(severity, pattern, bool(regex), number, number, column,
-                                  max(len(pattern.encode()), 1))
+                                  max(len(pattern.encode("utf-8", "surrogateescape")), 1))
         if designator is None:
             pass
         elif designator == "above":

@@ -130,6 +130,19 @@ UNKNOWN_ARGUMENTS = {
 }
 
 
+@pytest.mark.parametrize("line", ["\t%b = arith.addi %a, %c : i32",
+                                  " \t %b\t= arith.addi %a, %c : i32",
+                                  "  %b = arith.addi %a, %c : i32 // caf\u00e9"],
+                         ids=["tab", "tabs-inside", "non-ascii"])
+def test_a_source_line_is_shown_as_mlir_opt_shows_it(tmp_path, line):
+    # LLVM's SourceMgr expands tabs (caret line alike) and shows no caret under a line
+    # with a byte that is not ASCII
+    source = tmp_path / "line.mlir"
+    source.write_text(f"func.func @g(%a: i32) {{\n{line}\n  return\n}}\n")
+    done = assert_same([str(source)])
+    assert "use of undeclared SSA value name" in done.stderr
+
+
 @pytest.mark.parametrize("args", UNKNOWN_ARGUMENTS.values(), ids=UNKNOWN_ARGUMENTS.keys())
 def test_unknown_arguments_are_reported_as_mlir_opt_reports_them(args):
     ours, theirs = noodle_opt(args), mlir_opt(args)
