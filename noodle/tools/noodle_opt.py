@@ -3,11 +3,15 @@
 This module is only the command line: mlir-opt's flag names turned into an OptConfig for
 `opt_driver`. Flags that name no option (`--canonicalize`, `--cse`,
 `--nir-fuse-elementwise`, `--apply-fastmath=flags=nnan`) are passes, run in order, as
-mlir-opt's per-pass flags are; one that names no pass either is an unknown argument,
-reported in LLVM's words. No Python traceback ever reaches the user: a bug in
+mlir-opt's per-pass flags are. The command line is read as LLVM's parser reads
+mlir-opt's (`-name` as `--name`, `--flag=false`, a value after `=` or as the next
+argument), and its errors (an argument that names no option or pass, a bad value, a
+second input file) are LLVM's, in its words and order, exit status 1; so are an input or
+output file that cannot be opened. No Python traceback ever reaches the user: a bug in
 noodle-opt itself is one line on stderr and exit status 2."""
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -23,39 +27,142 @@ from noodle.tools.opt_reproducer import read_reproducer
 from noodle.tools.opt_split import DEFAULT_MARKER
 
 _PASS_FLAGS = "noodle_opt.pass_flags"
-#: the per-pass flags as written, to name them in mlir-opt's unknown-argument error
-_PASS_ARGS = "noodle_opt.pass_args"
+#: the command line's errors, in LLVM's words and in the order of the arguments
+_ERRORS = "noodle_opt.errors"
 _PROG = "noodle-opt"
 
 #: Options whose value is optional and, as in mlir-opt, given only with `=`: alone, they
 #: take this value (click would otherwise take the next argument, the input file, as it).
+#: The IR-printing lists take "" then, which names no pass, as in mlir-opt.
 _BARE_VALUES = {"--split-input-file": DEFAULT_MARKER, "--verify-diagnostics": "all",
-                "--verify-each": "true"}
+                "--verify-each": "true", "--mlir-print-ir-before": "",
+                "--mlir-print-ir-after": ""}
+#: Options whose value is a comma-separated list of pass names (mlir-opt's pass-name
+#: parser: upstream passes and pipelines, and here noodle's passes too)
+_PASS_LISTS = ("--mlir-print-ir-before", "--mlir-print-ir-after")
+#: A bool's value as LLVM's parser spells it
+_TRUE, _FALSE = ("", "true", "TRUE", "True", "1"), ("false", "FALSE", "False", "0")
 
 
 class _OptCommand(click.Command):
-    """Takes the flags that name no option out as per-pass flags, in order."""
+    """Reads the arguments as LLVM's command-line parser reads mlir-opt's: per-pass flags
+    taken out in order, values checked, every error kept (in `ctx.meta`, for `_main` to
+    report after `--help` and the like have had their turn); click then gets a command
+    line it accepts."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        known = {o for p in self.get_params(ctx) for o in (*p.opts, *p.secondary_opts)}
+        params = {o: p for p in self.get_params(ctx) for o in (*p.opts, *p.secondary_opts)}
         rest: list[str] = []
         passes: list[tuple[str, str]] = []
-        written: list[str] = []
-        for i, arg in enumerate(args):
+        errors: list[str] = []
+        positional: list[str] = []
+        pending = list(args)
+        while pending:
+            arg = pending.pop(0)
             if arg == "--":
-                rest.extend(args[i:])
+                positional.extend(pending)
                 break
-            flag, _, value = arg.partition("=")
-            if arg.startswith("--") and flag not in known:
-                passes.append((flag[2:], value))
-                written.append(arg)
-            elif arg in _BARE_VALUES:
-                rest.append(f"{arg}={_BARE_VALUES[arg]}")
-            else:
-                rest.append(arg)
+            if arg == "-" or not arg.startswith("-"):
+                positional.append(arg)
+                continue
+            flag, has_value, value = arg.partition("=")
+            flag = _spelt(flag, params)
+            param = params.get(flag)
+            if param is None:
+                if is_pass_name(flag[2:]):
+                    passes.append((flag[2:], value))
+                else:
+                    errors.append(_unknown_argument(arg, params))
+                continue
+            if isinstance(param, click.Option) and param.is_flag:
+                if value in _TRUE or not has_value:
+                    rest.append(flag)
+                elif value not in _FALSE:
+                    errors.append(_option_error(flag, f"'{value}' is invalid value for "
+                                                      "boolean argument! Try 0 or 1"))
+                continue
+            if not has_value:
+                if flag in _BARE_VALUES:
+                    value = _BARE_VALUES[flag]
+                elif pending:
+                    value = pending.pop(0)
+                else:
+                    errors.append(_option_error(flag, "requires a value!"))
+                    continue
+            problem = _bad_value(flag, param, value)
+            if problem is not None:
+                errors.append(_option_error(flag, problem))
+                continue
+            rest += [flag, _as_click_value(param, value)]
+        if len(positional) > 1:
+            errors.append(f"{_PROG}: Too many positional arguments specified!\n"
+                          f"Can specify at most 1 positional arguments: See: {_PROG} --help")
         ctx.meta[_PASS_FLAGS] = passes
-        ctx.meta[_PASS_ARGS] = written
-        return super().parse_args(ctx, rest)
+        ctx.meta[_ERRORS] = errors
+        return super().parse_args(ctx, [*rest, "--", *positional[:1]])
+
+
+def _spelt(flag: str, params: dict[str, click.Parameter]) -> str:
+    """`flag` as click knows it: LLVM takes `-name` for `--name` and `--o` for `-o`."""
+    if not flag.startswith("--") and len(flag) > 2:
+        return "-" + flag
+    if flag.startswith("--") and len(flag) == 3 and flag[1:] in params:
+        return flag[1:]
+    return flag
+
+
+def _option_error(flag: str, problem: str) -> str:
+    return f"{_PROG}: for the {flag} option: {problem}"
+
+
+def _bad_value(flag: str, param: click.Parameter, value: str) -> str | None:
+    """What LLVM's parser says of `value` for option `flag`, None if it takes it."""
+    if flag in _PASS_LISTS:
+        unknown = next((name for name in value.split(",") if not is_pass_name(name)), None)
+        return None if unknown is None else f"Cannot find option named '{unknown}'!"
+    if isinstance(param.type, click.Choice):
+        return None if value in param.type.choices else f"Cannot find option named '{value}'!"
+    if param.type is click.BOOL:
+        return None if value in _TRUE + _FALSE else \
+            f"'{value}' is invalid value for boolean argument! Try 0 or 1"
+    if param.type is click.INT:  # the only integer option, mlir-opt's, is unsigned
+        return None if _unsigned(value) is not None else \
+            f"'{value}' value invalid for uint argument!"
+    return None
+
+
+def _unsigned(value: str) -> int | None:
+    """`value` read as LLVM reads an unsigned number (decimal, 0x hexadecimal, 0b binary,
+    0 octal), None if it is none."""
+    text = value.lower()
+    base = 16 if text.startswith("0x") else 2 if text.startswith("0b") else \
+        8 if text.startswith("0") and len(text) > 1 else 10
+    digits = text[2:] if base in (16, 2) else text
+    try:
+        return int(digits, base) if digits and digits.isalnum() else None
+    except ValueError:
+        return None
+
+
+def _as_click_value(param: click.Parameter, value: str) -> str:
+    """A checked value as click's type for `param` reads it."""
+    if param.type is click.BOOL:
+        return "true" if value in _TRUE else "false"
+    if param.type is click.INT:
+        return str(_unsigned(value))
+    return value
+
+
+def _unknown_argument(arg: str, params: dict[str, click.Parameter]) -> str:
+    """LLVM's command-line error, as mlir-opt prints it, for a flag that names no option
+    or pass (noodle's or upstream), e.g. a misspelt option."""
+    options = [opt.lstrip("-") for opt in params if opt.startswith("-")]
+    names = [*options, *PASSES, *upstream_pass_names()]
+    lines = [f"{_PROG}: Unknown command line argument '{arg}'.  Try: '{_PROG} --help'"]
+    nearest = _nearest(arg, names)
+    if nearest:
+        lines.append(f"{_PROG}: Did you mean '{nearest}'?")
+    return "\n".join(lines)
 
 
 def _list_passes(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -63,26 +170,6 @@ def _list_passes(ctx: click.Context, _param: click.Parameter, value: bool) -> No
         return
     click.echo(listing(), nl=False)
     ctx.exit()
-
-
-def _unknown_arguments(ctx: click.Context) -> str:
-    """LLVM's command-line error, as mlir-opt prints it, for each per-pass flag that names
-    no pass (noodle's or upstream), e.g. a misspelt option: "" when there is none."""
-    unknown = [arg for arg in ctx.meta[_PASS_ARGS]
-               if not is_pass_name(arg[2:].partition("=")[0])]
-    if not unknown:
-        return ""
-    options = [opt.lstrip("-") for param in ctx.command.get_params(ctx)
-               for opt in (*param.opts, *param.secondary_opts) if opt.startswith("-")]
-    names = [*options, *PASSES, *upstream_pass_names()]
-    lines: list[str] = []
-    for arg in unknown:
-        lines.append(f"{_PROG}: Unknown command line argument '{arg}'.  "
-                     f"Try: '{_PROG} --help'")
-        nearest = _nearest(arg, names)
-        if nearest:
-            lines.append(f"{_PROG}: Did you mean '{nearest}'?")
-    return "\n".join(lines) + "\n"
 
 
 def _nearest(arg: str, names: list[str]) -> str | None:
@@ -115,9 +202,9 @@ def _names(values: tuple[str, ...]) -> tuple[str, ...]:
 
 @click.command(cls=_OptCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(noodle.__version__, prog_name="noodle-opt")
-@click.argument("input_file", type=click.File("r"), default="-")
-@click.option("-o", "output", type=click.Path(dir_okay=False), default="-",
-              help="Output file (default: stdout).")
+# files are opened by _main, to report what cannot be opened as mlir-opt does
+@click.argument("input_file", default="-")
+@click.option("-o", "output", default="-", help="Output file (default: stdout).")
 @click.option("--pass-pipeline", "-p", "pipeline", metavar="PIPELINE",
               help="Textual pipeline, e.g. 'builtin.module(canonicalize,nir-fold)'.")
 @click.option("--pass", "legacy_passes", multiple=True, metavar="NAME",
@@ -168,7 +255,7 @@ def _names(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--run-reproducer", is_flag=True,
               help="Run the pipeline stored in the input (a crash reproducer).")
 @click.pass_context
-def main(ctx: click.Context, input_file, output: str, pipeline: str | None,
+def main(ctx: click.Context, input_file: str, output: str, pipeline: str | None,
          legacy_passes: tuple[str, ...], run_reproducer: bool, **flags) -> None:
     """Parse INPUT_FILE (MLIR with noodle's and upstream dialects; '-' is stdin), run the
     passes, print the result, as mlir-opt does. A flag naming a pass (--canonicalize,
@@ -182,35 +269,82 @@ def main(ctx: click.Context, input_file, output: str, pipeline: str | None,
     ctx.exit(status)
 
 
-def _main(ctx: click.Context, input_file, output: str, pipeline: str | None,
+def _main(ctx: click.Context, input_file: str, output: str, pipeline: str | None,
           legacy_passes: tuple[str, ...], run_reproducer: bool, flags: dict) -> int:
-    # mlir-opt rejects unknown arguments while parsing its command line, before all else
-    unknown = _unknown_arguments(ctx)
-    if unknown:
-        click.echo(unknown, err=True, nl=False)
+    # mlir-opt reports every error of its command line while parsing it, before all else
+    errors = ctx.meta[_ERRORS]
+    if errors:
+        click.echo("\n".join(errors), err=True)
         return 1
-    pass_flags = [*((name, "") for name in legacy_passes), *ctx.meta[_PASS_FLAGS]]
-    name = "<stdin>" if input_file.name in ("-", "<stdin>") else input_file.name
-    text = input_file.read()
+    # then it opens the input and the output, and only then reads the pipeline
+    name = "<stdin>" if input_file == "-" else input_file
+    try:
+        data = _read_stdin() if input_file == "-" else _read(input_file)
+    except OSError as e:
+        click.echo(f"cannot open input file '{input_file}': {e.strerror}", err=True)
+        return 1
+    # bytes that are not UTF-8 stay as surrogate escapes: MLIR's parser gets them back as
+    # they were (a parse error at them, as in mlir-opt, or a string attribute's bytes)
+    text = data.decode("utf-8", "surrogateescape")
+    out = None
+    if output != "-":
+        try:
+            out = open(output, "w")
+        except OSError as e:
+            click.echo(f"cannot open output file '{output}': {e.strerror}", err=True)
+            return 1
+    status = 1
+    try:
+        status, result = _process(ctx, name, text, pipeline, legacy_passes, run_reproducer,
+                                  flags)
+        if out is None:
+            sys.stdout.write(result)
+            sys.stdout.flush()
+        elif status == 0:
+            out.write(result)
+    finally:
+        if out is not None:
+            out.close()
+            # as LLVM's ToolOutputFile: the output of a failed run is not kept
+            if status != 0 and os.path.isfile(output):
+                os.unlink(output)
+    return status
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as file:
+        return file.read()
+
+
+def _read_stdin() -> bytes:
+    buffer = getattr(sys.stdin, "buffer", None)  # a text-only stream has none
+    return sys.stdin.read().encode() if buffer is None else buffer.read()
+
+
+def _process(ctx: click.Context, name: str, text: str, pipeline: str | None,
+             legacy_passes: tuple[str, ...], run_reproducer: bool,
+             flags: dict) -> tuple[int, str]:
+    """The exit status and output of the run the flags describe, on the input `text`."""
+    pass_flags = [*((legacy, "") for legacy in legacy_passes), *ctx.meta[_PASS_FLAGS]]
     if run_reproducer:
         reproducer = read_reproducer(text)
         if reproducer is None:
             click.echo(f"{name}:0:0: error: no mlir_reproducer resource in the input",
                        err=True)
-            return 1
+            return 1, ""
         text, pipeline = reproducer.source, reproducer.pipeline
         flags["disable_threading"] |= reproducer.disable_threading
         flags["verify_each"] = reproducer.verify_each
     if pipeline is not None and pass_flags:
         click.echo("<unknown>:0: error: '-pass-pipeline' option can't be used with "
                    "individual pass options", err=True)
-        return 1
+        return 1, ""
     try:
         elements = parse_pipeline(pipeline) if pipeline is not None \
             else pipeline_from_flags(pass_flags)
     except PipelineError as e:
         click.echo(e.render(), err=True)
-        return 1
+        return 1, ""
     printing = PrintingOptions(
         before=_names(flags.pop("before")), after=_names(flags.pop("after")),
         before_all=flags.pop("before_all"), after_all=flags.pop("after_all"),
@@ -229,14 +363,7 @@ def _main(ctx: click.Context, input_file, output: str, pipeline: str | None,
         timing=flags["timing"], statistics=flags["statistics"],
         statistics_display=flags["statistics_display"], reproducer=flags["reproducer"],
         local_reproducer=flags["local_reproducer"], dump_pipeline=flags["dump_pipeline"])
-    status, result = run(config)
-    if output == "-":
-        sys.stdout.write(result)
-        sys.stdout.flush()
-    elif status == 0:
-        with open(output, "w") as file:
-            file.write(result)
-    return status
+    return run(config)
 
 
 if __name__ == "__main__":

@@ -76,6 +76,17 @@ def test_ir_is_printed_around_noodle_passes_by_name(nir_file):
     assert "IR Dump After CSE" not in after_all.stderr  # nothing left to change
 
 
+def test_ir_printing_names_must_name_passes_noodles_or_upstreams(nir_file):
+    done = noodle_opt(str(nir_file), "--nir-simplify", "--mlir-print-ir-after=nir-simplfy",
+                      "--mlir-print-ir-before=canonicalize,nir-simplify,lower-nirr")
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.splitlines() == [
+        "noodle-opt: for the --mlir-print-ir-after option: Cannot find option named "
+        "'nir-simplfy'!",
+        "noodle-opt: for the --mlir-print-ir-before option: Cannot find option named "
+        "'lower-nirr'!"]
+
+
 def test_timing_and_statistics_name_noodle_passes(nir_file):
     done = noodle_opt(str(nir_file), "--nir-simplify", "--cse", "--mlir-timing",
                       "--mlir-pass-statistics", "--mlir-disable-threading")
@@ -198,7 +209,7 @@ def test_a_failing_noodle_pass_is_a_located_error(tmp_path):
 
 
 MODULE_PASSES = ["catseq-verify", "catseq-flatten", "catseq-to-events", "widen-bool-memrefs",
-                 "gpu-merge-modules", "gpu-libdevice-calls"]
+                 "huge-page-allocations", "gpu-merge-modules", "gpu-libdevice-calls"]
 
 
 @pytest.mark.parametrize("name", MODULE_PASSES)

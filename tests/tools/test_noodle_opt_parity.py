@@ -86,6 +86,18 @@ CASES = {
     "bad-option-in-pipeline": ["arith.mlir",
                                "--pass-pipeline=builtin.module(canonicalize{bogus=1})"],
     "bad-option-of-pass-flag": ["arith.mlir", "--canonicalize=bogus=1"],
+    "flags-spelt-with-one-dash": ["split.mlir", "-split-input-file", "-cse"],
+    "flag-set-false": ["arith.mlir", "--cse", "--mlir-print-debuginfo=false",
+                       "--mlir-print-op-generic=1"],
+    "print-after-a-pass-of-a-list": ["arith.mlir", NESTED, ONE_THREAD,
+                                     "--mlir-print-ir-after=cse,canonicalize"],
+    # the files: what cannot be opened is said in mlir-opt's words, with no location
+    "missing-input": ["missing.mlir", "--cse"],
+    "input-is-a-directory": ["."],
+    "output-in-a-missing-directory": ["arith.mlir", "-o", "missing/out.mlir"],
+    "output-is-a-directory": ["arith.mlir", "-o=."],
+    "missing-input-before-bad-pipeline": ["missing.mlir",
+                                          "--pass-pipeline=builtin.module(no-such-pass)"],
     "module-pass-nested-in-function": [
         "arith.mlir", "--pass-pipeline=builtin.module(func.func(cse,convert-func-to-llvm))"],
     "pipeline-and-flags": ["arith.mlir", "--pass-pipeline=builtin.module(cse)", "--cse"],
@@ -129,6 +141,55 @@ UNKNOWN_ARGUMENTS = {
     "unknown-with-pipeline": ["arith.mlir", NESTED, "--mlir-disable-threadin"],
 }
 
+#: other errors of the command line (LLVM's, named after the program), each reported in
+#: the order of the arguments, all of them before anything is read
+COMMAND_LINE_ERRORS = {
+    "print-after-unknown-pass": ["arith.mlir", "--cse", "--mlir-print-ir-after=nosuchpass"],
+    "print-after-class-name": ["arith.mlir", "--cse", "--mlir-print-ir-after=CSE"],
+    "print-before-and-after-unknown": ["arith.mlir", "--mlir-print-ir-after=cse,bad,worse",
+                                       "--cse", "--mlir-print-ir-before=other"],
+    "print-after-empty-name": ["arith.mlir", "--cse", "--mlir-print-ir-after=cse,"],
+    "print-after-without-value": ["arith.mlir", "--mlir-print-ir-after", "--cse"],
+    "unknown-pass-and-print-in-order": ["arith.mlir", "--mlir-print-ir-after=bad",
+                                        "--canonicalise", "--mlir-print-ir-before=worse"],
+    "two-inputs": ["arith.mlir", "split.mlir", "--cse"],
+    "bool-option-bad-value": ["arith.mlir", "--verify-each=maybe"],
+    "bool-option-yes": ["arith.mlir", "--verify-each=yes"],
+    "flag-bad-value": ["arith.mlir", "--mlir-timing=yes"],
+    "uint-option-bad-value": ["arith.mlir", "--mlir-elide-elementsattrs-if-larger=x"],
+    "uint-option-negative": ["arith.mlir", "--mlir-elide-elementsattrs-if-larger=-1"],
+    "enum-option-bad-value": ["arith.mlir", "--verify-diagnostics=bogus"],
+    "statistics-display-bad-value": ["arith.mlir", "--mlir-pass-statistics-display=tree"],
+    "option-missing-its-value": ["arith.mlir", "-o"],
+    "several-errors": ["arith.mlir", "arith.mlir", "--canonicalise", "--verify-each=2"],
+}
+
+
+@pytest.mark.parametrize("args", COMMAND_LINE_ERRORS.values(), ids=COMMAND_LINE_ERRORS.keys())
+def test_command_line_errors_are_reported_as_mlir_opt_reports_them(args):
+    ours, theirs = noodle_opt(args), mlir_opt(args)
+    expected = theirs.stderr.replace(str(MLIR_OPT), "noodle-opt") \
+        .replace("mlir-opt: ", "noodle-opt: ")
+    assert theirs.returncode == 1 and expected
+    assert (ours.returncode, ours.stdout, ours.stderr) == (1, "", expected)
+
+
+def test_an_input_that_is_not_utf8_is_a_parse_error_as_in_mlir_opt(tmp_path):
+    source = tmp_path / "latin1.mlir"
+    # a string attribute's bytes go through; a stray byte is an error at its place
+    source.write_bytes(b'func.func @f() attributes {s = "caf\xe9"} {\n  return\n}\n'
+                       b"// -----\n\xff\xfe not UTF-8\n// -----\n"
+                       b"func.func @g(%a: i32) {\n  %b = arith.addi %a, %c : i32 // \xe9\n"
+                       b"  return\n}\n")
+    for args in ([str(source), "--split-input-file", "--mlir-print-debuginfo"],
+                 [str(source), "--split-input-file", "--verify-diagnostics"]):
+        ours = subprocess.run([sys.executable, "-m", "noodle.tools.noodle_opt", *args],
+                              env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True)
+        theirs = subprocess.run([str(MLIR_OPT), *args], capture_output=True)
+        assert b"unexpected character" in theirs.stderr and b'"caf\\E9"' in theirs.stdout
+        assert (ours.returncode, ours.stdout, ours.stderr) == \
+            (theirs.returncode, theirs.stdout, theirs.stderr)
+
 
 @pytest.mark.parametrize("line", ["\t%b = arith.addi %a, %c : i32",
                                   " \t %b\t= arith.addi %a, %c : i32",
@@ -141,6 +202,17 @@ def test_a_source_line_is_shown_as_mlir_opt_shows_it(tmp_path, line):
     source.write_text(f"func.func @g(%a: i32) {{\n{line}\n  return\n}}\n")
     done = assert_same([str(source)])
     assert "use of undeclared SSA value name" in done.stderr
+
+
+def test_the_output_file_of_a_failed_run_is_not_kept(tmp_path):
+    # LLVM's ToolOutputFile: a failed run leaves no output file, not even the one before
+    out = tmp_path / "out.mlir"
+    for tool in (mlir_opt, noodle_opt):
+        out.write_text("an older output\n")
+        done = tool(["parse_error.mlir", "-o", str(out)])
+        assert done.returncode == 1 and not out.exists()
+        done = tool(["arith.mlir", "--cse", "-o", str(out)])
+        assert done.returncode == 0 and "func.func" in out.read_text()
 
 
 @pytest.mark.parametrize("args", UNKNOWN_ARGUMENTS.values(), ids=UNKNOWN_ARGUMENTS.keys())
