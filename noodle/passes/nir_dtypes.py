@@ -78,8 +78,15 @@ class DType:
 
 
 def dtype_attr(op: ir.Operation, name: str = "dtype") -> DType:
-    """The DType named by string attribute `name` of a nir op."""
-    return DType(ir.StringAttr(op.attributes[name]).value)
+    """The DType named by string attribute `name` of a nir op (a LoweringError at the op
+    where it names no NumPy dtype: IRDL checks only that it is a string)."""
+    dtype = DType(ir.StringAttr(op.attributes[name]).value)
+    try:
+        dtype.np
+    except TypeError:
+        raise LoweringError(f"{op.name} has {name} = {dtype.name!r}, which is no NumPy "
+                            "dtype", source_location(op.location)) from None
+    return dtype
 
 
 def constant(dtype: DType, value: int | float | bool) -> ir.Value:

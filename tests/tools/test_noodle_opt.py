@@ -262,6 +262,13 @@ def test_a_noodle_pass_error_points_at_the_op_at_fault(tmp_path):
     assert done.stderr.startswith(
         f"{bad}:5:8: error: nir.unary has no lowering for kind 'nonsense' on float64\n"
         f'  %1 = "nir.unary"'), done.stderr
+    bad.write_text(NIR.replace('dtype = "float64", kind = "exp"',
+                               'dtype = "float99", kind = "exp"'))
+    done = noodle_opt(str(bad), "--lower-nir")
+    assert done.returncode == 1
+    assert done.stderr.startswith(
+        f"{bad}:5:8: error: nir.unary has dtype = 'float99', which is no NumPy dtype\n"), \
+        done.stderr
     reduction = tmp_path / "reduction.mlir"
     reduction.write_text(PARALLEL_SUM)
     done = noodle_opt(str(reduction), "--gpu-map-loops")
