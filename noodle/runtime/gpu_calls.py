@@ -3,7 +3,8 @@
 
 A function the GPU path cannot lower (`UnsupportedError`: a sequential loop over array
 elements, say) is remembered per argument types, and its calls go back to the CPU
-as `Placement.cannot_use_gpu` says (a warning, or an error for `target="cuda"`).
+as `Placement.cannot_use_gpu` says (a warning, or an error for `target="cuda"`), naming the
+refused construct's `file:line:col`.
 """
 from __future__ import annotations
 
@@ -21,6 +22,13 @@ from noodle.runtime.profiler import KeyProfile
 
 #: What `GpuCalls.call` returns when the call must run on the CPU after all
 ON_CPU = object()
+
+
+def _located(e: UnsupportedError) -> str:
+    """The refusal's message and where in the source the refused construct is: the
+    warning or error built from it is filed at the function's `def` line, and the
+    message itself does not say which loop (the location is `e.loc`, not text)."""
+    return e.message if e.loc is None else f"{e.message} (at {e.loc})"
 
 
 @cache
@@ -60,7 +68,7 @@ class GpuCalls:
                 profile.compile_seconds["gpu"] = time.perf_counter() - start
         except UnsupportedError as e:
             profile.tier, profile.fallback = "cpu", e.message
-            self.placement.cannot_use_gpu(f"the GPU path cannot compile it: {e.message}",
+            self.placement.cannot_use_gpu(f"the GPU path cannot compile it: {_located(e)}",
                                           device_args=has_device_array(args))
             return ON_CPU
         start = time.perf_counter()

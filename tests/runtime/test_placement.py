@@ -129,3 +129,22 @@ def test_arrays_inside_tuple_arguments_count():
     assert placement.array_elements(args) == 9
     assert not placement.has_device_array(args)
     assert placement.has_device_array((1.0, (np.ones(2), _DeviceArrayStandIn())))
+
+
+def test_the_fallback_warning_names_the_construct_the_gpu_path_refused(monkeypatch):
+    """The GPU refusal is a located error; its warning (filed at the `def` line) says where
+    the refused loop is, since the message alone does not."""
+    from noodle.runtime import gpu_launcher
+    from tests.gpu.kernels import running_max
+
+    # a usable GPU as far as placement can tell: the refusal comes from compiling for it
+    monkeypatch.setattr(placement, "gpu_status", lambda: (True, ""))
+    monkeypatch.setattr(gpu_launcher, "device_chip", lambda: "sm_90")
+    f = noodle.jit(running_max, target="cuda", fallback=True, cache=False)
+    a = np.random.rand(10)
+    with pytest.warns(NoodleFallbackWarning) as record:
+        np.testing.assert_array_equal(f(a), running_max(a))
+    text = str(record[0].message)
+    loop = "        m = max(m, a[i])"  # tests/gpu/kernels.py: the element read in the loop
+    assert "runs on the CPU: the GPU path cannot compile it: a sequential loop" in text
+    assert text.endswith(f"(at {running_max.__code__.co_filename}:19:{loop.index('a[i]') + 1})")
