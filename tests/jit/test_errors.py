@@ -350,3 +350,70 @@ def test_render_prints_the_line_as_written_and_the_caret_under_the_column(tmp_pa
         "        if x:   value = 'é' + x",
         " " * 30 + "^",  # under x
         "hint: hint"]
+
+
+def assert_points_at(error, path: str, line_number: int, expression: str):
+    """The rendered error's `file:line:col` and caret mark `expression`'s first byte on
+    the line as the file has it (indentation included)."""
+    import linecache
+
+    line = linecache.getline(path, line_number).rstrip("\n")
+    col = len(line[:line.index(expression)].encode())
+    assert str(error).splitlines()[:3] == [
+        f"{path}:{line_number}:{col + 1}: error: {error.message}",
+        line.expandtabs(errors.TAB_STOP),
+        " " * errors.caret_column(line, col) + "^"]
+
+
+class Kernels:
+    def method(a):
+        return a[1.5]  # MARK-method
+
+
+def make_nested():
+    def nested(a):
+        total = (a.sum() +
+                 1.0)
+        return a[total * 0.5]  # MARK-nested
+    return nested
+
+
+def make_nested_with_a_shallow_line():
+    def nested(a):
+        total = (a.sum() +
+  1.0)  # a continuation line indented less than the def: legal Python
+        return a[total * 0.5]  # MARK-shallow
+    return nested
+
+
+@pytest.mark.parametrize("func, marker, expression", [
+    (Kernels.method, "MARK-method", "1.5"),
+    (make_nested(), "MARK-nested", "total * 0.5"),
+    (make_nested_with_a_shallow_line(), "MARK-shallow", "total * 0.5"),
+], ids=["method", "nested", "shallow-continuation-line"])
+def test_an_indented_function_s_error_points_at_the_column_in_the_file(func, marker,
+                                                                       expression):
+    """A method's or a nested function's source is indented: the column and the caret
+    count that indentation, as the file has it, not the dedented text's."""
+    with pytest.raises(errors.TypingError) as info:
+        noodle.jit(func, fallback=False, cache=False)(np.zeros(3))
+    assert_points_at(info.value, __file__, marker_line(func, marker), expression)
+
+
+def test_a_tab_indented_method_s_error_points_at_the_column_in_the_file(tmp_path):
+    """Tabs count one byte in the column and expand to 8-column stops under the caret, in
+    the indentation and after it, as in the file."""
+    import importlib.util
+
+    path = tmp_path / "tabbed.py"
+    path.write_text("class K:\n"
+                    "\tdef method(a):\n"
+                    "\t\tb = (a.sum() +\n"
+                    "\t\t     1.0)  # tabs, then spaces\n"
+                    "\t\treturn a[b *\t0.5]\n")
+    spec = importlib.util.spec_from_file_location("tabbed", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with pytest.raises(errors.TypingError) as info:
+        noodle.jit(module.K.method, fallback=False, cache=False)(np.zeros(3))
+    assert_points_at(info.value, str(path), 5, "b *")

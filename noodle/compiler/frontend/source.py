@@ -1,14 +1,38 @@
-"""A Python function's source: its AST, where it lives, and the names it can see."""
+"""A Python function's source: its AST, where it lives, and the names it can see.
+
+The AST is parsed from the function's lines as they are in the file, indentation
+included, so that a node's `col_offset` is its column in the file: the frontend's
+`file:line:col` and the caret under the source line point at the construct in a method
+or a nested function too.
+"""
 from __future__ import annotations
 
 import ast
 import inspect
-import textwrap
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import FunctionType
 
 from noodle.errors import SourceLocation, UnsupportedError
+
+
+#: put before an indented `def` so that it parses where it stands: an `if` body takes any
+#: indentation, spaces or tabs, and the lines are not rewritten
+_INDENTED_BLOCK = "if 1:\n"
+
+
+def _parse_as_written(text: str) -> ast.stmt:
+    """The first statement of `text` (a function's lines, from the file), with the
+    columns of the file and lines counted from `text`'s first line.
+
+    Not `textwrap.dedent`: its columns are short by the indentation, it rewrites the
+    lines of a multi-line string, and a continuation line inside brackets indented less
+    than the `def` (legal Python) leaves the `def` itself indented, which does not parse.
+    """
+    if not text[:1].isspace():
+        return ast.parse(text).body[0]
+    statement = ast.parse(_INDENTED_BLOCK + text).body[0].body[0]
+    return ast.increment_lineno(statement, -1)  # the header line is not the file's
 
 
 @dataclass
@@ -31,9 +55,8 @@ class FunctionSource:
         except (OSError, TypeError):
             raise UnsupportedError(f"the source of {pyfunc.__qualname__} is not available",
                                    where, "define the function in a file") from None
-        text = textwrap.dedent("".join(lines))
-        module = ast.parse(text)
-        tree = module.body[0]
+        text = "".join(lines)
+        tree = _parse_as_written(text)
         if not isinstance(tree, ast.FunctionDef):
             raise UnsupportedError(f"{pyfunc.__qualname__} is not a plain `def` function",
                                    where)
