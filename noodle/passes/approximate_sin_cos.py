@@ -59,8 +59,8 @@ from mlir.dialects import arith, memref
 from mlir.dialects import math as math_dialect
 
 from noodle.passes.float_arith import (
-    F32, F64, FloatFormat, fast_two_sum, format_of, multiply_add, replace_scalar_ops,
-    two_product)
+    F32, F64, FloatFormat, estrin_polynomial, fast_two_sum, format_of, multiply_add,
+    replace_scalar_ops, two_product)
 
 PASS_NAME = "approximate-sin-cos"
 
@@ -276,19 +276,6 @@ def _reduce_f32(bits: ir.Value) -> tuple[ir.Value, ir.Value]:
     return arith.addf(quadrant, n1), arith.mulf(fraction, const(_PI_OVER_2_HIGH))
 
 
-def _polynomial(z: ir.Value, coefficients: list[float]) -> ir.Value:
-    """sum coefficients[k] z^k, by Estrin's scheme: the terms pair up in a tree of
-    depth log2(degree), where Horner's rule is a chain as long as the degree (a loop
-    that evaluates it has its critical path through it)."""
-    terms = [arith.constant(z.type, c) for c in coefficients]
-    power = z
-    while len(terms) > 1:
-        terms = [multiply_add(terms[k + 1], power, terms[k]) if k + 1 < len(terms)
-                 else terms[k] for k in range(0, len(terms), 2)]
-        power = arith.mulf(power, power) if len(terms) > 1 else power
-    return terms[0]
-
-
 def _sin_cos_f64(r_high: ir.Value, r_low: ir.Value) -> tuple[ir.Value, ir.Value]:
     """(sin r, cos r) for r = r_high + r_low, |r| <= pi/4, |r_low| <~ ulp(r_high): the
     kernels of fdlibm (k_sin.c, k_cos.c) with Taylor coefficients."""
@@ -297,7 +284,7 @@ def _sin_cos_f64(r_high: ir.Value, r_low: ir.Value) -> tuple[ir.Value, ir.Value]
 
     z = arith.mulf(r_high, r_high)
     v = arith.mulf(z, r_high)
-    tail = _polynomial(z, _SIN[1:])
+    tail = estrin_polynomial(z, _SIN[1:])
     # sin(r_high + r_low) = r_high + v (S1 + z tail) + r_low (1 - z/2) + O(r_low r^3)
     correction = arith.subf(
         arith.mulf(z, arith.subf(arith.mulf(const(0.5), r_low), arith.mulf(v, tail))), r_low)
@@ -308,7 +295,7 @@ def _sin_cos_f64(r_high: ir.Value, r_low: ir.Value) -> tuple[ir.Value, ir.Value]
     z_error = math_dialect.fma(r_high, r_high, arith.negf(z))
     half_z = arith.mulf(z, const(0.5))
     w = arith.subf(const(1.0), half_z)
-    small_terms = arith.subf(arith.mulf(arith.mulf(z, z), _polynomial(z, _COS)),
+    small_terms = arith.subf(arith.mulf(arith.mulf(z, z), estrin_polynomial(z, _COS)),
                              multiply_add(r_high, r_low, arith.mulf(z_error, const(0.5))))
     cos_r = arith.addf(w, arith.addf(arith.subf(arith.subf(const(1.0), w), half_z),
                                      small_terms))
@@ -318,8 +305,9 @@ def _sin_cos_f64(r_high: ir.Value, r_low: ir.Value) -> tuple[ir.Value, ir.Value]
 def _sin_cos_f32(r: ir.Value) -> tuple[ir.Value, ir.Value]:
     """(sin r, cos r) in f64 for an f64 r, |r| <= pi/4, to 2^-45 relative."""
     z = arith.mulf(r, r)
-    sin_r = multiply_add(arith.mulf(r, z), _polynomial(z, _SIN[:6]), r)
-    cos_r = multiply_add(z, _polynomial(z, [-0.5, *_COS[:6]]), arith.constant(r.type, 1.0))
+    sin_r = multiply_add(arith.mulf(r, z), estrin_polynomial(z, _SIN[:6]), r)
+    cos_r = multiply_add(z, estrin_polynomial(z, [-0.5, *_COS[:6]]),
+                         arith.constant(r.type, 1.0))
     return sin_r, cos_r
 
 

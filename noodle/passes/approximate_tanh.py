@@ -41,7 +41,7 @@ from mlir.dialects import math as math_dialect
 
 from noodle.passes.approximate_exp import exp_double_word, exp_of
 from noodle.passes.float_arith import (
-    F64, FloatFormat, fast_two_sum, format_of, multiply_add, power_of_two,
+    F64, FloatFormat, estrin_polynomial, fast_two_sum, format_of, power_of_two,
     replace_scalar_ops)
 
 PASS_NAME = "approximate-tanh"
@@ -105,15 +105,9 @@ def _tanh_f64(a: ir.Value) -> ir.Value:
 
 
 def _tanh_small(a: ir.Value) -> ir.Value:
-    """tanh(a) for f64 0 <= a < 1/4: a + a^3 P(a^2)."""
-    def const(value: float) -> ir.Value:
-        return arith.constant(a.type, value)
-
+    """tanh(a) for f64 0 <= a < 1/4: a + a^3 P(a^2), P by Estrin's scheme."""
     square = arith.mulf(a, a)
-    coefficients = _taylor_coefficients()
-    polynomial = const(coefficients[-1])
-    for coefficient in reversed(coefficients[:-1]):
-        polynomial = multiply_add(polynomial, square, const(coefficient))
+    polynomial = estrin_polynomial(square, _taylor_coefficients())
     return math_dialect.fma(arith.mulf(a, square), polynomial, a)
 
 

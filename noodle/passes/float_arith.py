@@ -83,6 +83,19 @@ def power_of_two(exponent: ir.Value, fmt: FloatFormat) -> ir.Value:
     return arith.bitcast(exponent.type, bits)
 
 
+def estrin_polynomial(z: ir.Value, coefficients: list[float]) -> ir.Value:
+    """sum coefficients[k] z^k, by Estrin's scheme: the terms pair up in a tree of
+    depth log2(degree), where Horner's rule is a chain as long as the degree (a loop
+    that evaluates it has its critical path through it)."""
+    terms = [arith.constant(z.type, c) for c in coefficients]
+    power = z
+    while len(terms) > 1:
+        terms = [multiply_add(terms[k + 1], power, terms[k]) if k + 1 < len(terms)
+                 else terms[k] for k in range(0, len(terms), 2)]
+        power = arith.mulf(power, power) if len(terms) > 1 else power
+    return terms[0]
+
+
 # Error-free transformations: each returns the rounded result and its exact rounding
 # error, so that a sum or product is carried in two floats (a "double-word") where one
 # rounding would lose what the caller needs (`approximate_sin_cos`'s argument reduction).
