@@ -27,7 +27,9 @@ CALLEE_PREFIX = "noodle_mlir_"
 _DYNAMIC = ir.ShapedType.get_dynamic_size()
 
 
-def _location(loc: ir.Location, path: Path) -> SourceLocation | None:
+def mlir_location(loc: ir.Location, path: Path) -> SourceLocation | None:
+    """The file position of an op or diagnostic of the file `path` (None where it has
+    none): MLIR's columns are 1-based, SourceLocation's 0-based."""
     found = re.search(r'loc\("([^"]*)":(\d+):(\d+)', str(loc))
     if found is None:
         return None
@@ -47,7 +49,7 @@ def parse_file(path: Path, context: ir.Context) -> ir.Module:
                 raise NoodleError(f"cannot parse {path}: {e}") from None
             first = diagnostics[0]
             notes = "; ".join(n.message for n in first.notes) or None
-            raise NoodleError(first.message, _location(first.location, path),
+            raise NoodleError(first.message, mlir_location(first.location, path),
                               notes) from None
 
 
@@ -98,7 +100,7 @@ def public_functions(module: ir.Module, path: Path) -> list[tuple[ir.Operation, 
         if len(op.regions[0].blocks) == 0:  # a declaration
             continue
         name = str(ir.StringAttr(op.attributes["sym_name"]).value)
-        where = _location(op.location, path)
+        where = mlir_location(op.location, path)
         try:
             check_identifier(name)
         except ValueError as e:
@@ -129,7 +131,9 @@ BUFFERIZE = ("builtin.module(one-shot-bufferize{bufferize-function-boundaries "
              "function-boundary-type-conversion=identity-layout-map})")
 
 
-def _bufferize(module: ir.Module) -> None:
+def bufferize(module: ir.Module) -> None:
+    """Buffers for the tensors of `module` (`BUFFERIZE`), in place: the CPU and the GPU
+    paths both start from memrefs."""
     try:
         passmanager.PassManager.parse(BUFFERIZE).run(module.operation)
     except ir.MLIRError as e:
@@ -160,7 +164,7 @@ def compile_mlir_file(path: Path, built: Built, options: CompileOptions, until: 
         return
     with context, ir.Location.unknown():
         if "tensor<" in texts["nir"]:
-            _bufferize(module)
+            bufferize(module)
         functions = public_functions(module, path)
         for op, f in functions:
             old = ir.StringAttr(op.attributes["sym_name"]).value

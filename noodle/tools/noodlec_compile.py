@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from types import FunctionType, ModuleType
+from typing import NamedTuple
 
 import click
 
@@ -290,7 +291,7 @@ def _compile(inputs: tuple[Path, ...], emit: str, output: Path | None,
     timer = _print_time if verbose else None
     destination = output if output is not None else Path("-")
     if emit == "ptx" or target[0] == "cuda":
-        return {destination: _gpu(units, emit, target[1], timer)}
+        return {destination: _gpu(units, emit, target[1], options, timer)}
     until = emit if emit in ("nir", "mlir") else "llvm"
     built = aot.build(units, lib, options, until, timer)
     if emit in ("nir", "mlir"):
@@ -323,33 +324,53 @@ def _shared_library(built: aot.Built, obj: bytes, output: Path, lib: str,
     return {output: data, header: aot.make_header(built, lib, noodle.__version__)}
 
 
-def _gpu(units: list, emit: str, chip: str | None, timer) -> str:
-    """`nir` of each Python signature, or one PTX module holding the kernels of all (one
-    .ptx file that ptxas assembles, as nvcc makes: PTX modules one after the other are
-    not PTX). Each signature's kernels are listed in a comment at the top."""
+class _GpuPart(NamedTuple):
+    """The GPU code of one input unit (a Python signature, an `.mlir` file), to merge."""
+    nvvm: str  # its gpu.module at the nvvm stage
+    old: str  # the part of its symbols' names that the merge replaces (`merge_gpu_modules`)
+    new: str  # ... and with what
+    ptx: str  # its own PTX
+    kernels: list[tuple[str, list[str]]]  # (what, its kernels' names before the merge)
+
+
+def _gpu(units: list, emit: str, chip: str | None, options: CompileOptions, timer) -> str:
+    """`nir` of each input, or one PTX module holding the kernels of all: each Python
+    signature's, each `.mlir` file's functions' (one .ptx file that ptxas assembles, as
+    nvcc makes: PTX modules one after the other are not PTX). Each signature's or
+    function's kernels are listed in a comment at the top."""
     if emit == "nir":
         return aot.stage_text(aot.build(units, "gpu", CompileOptions(), "nir", timer), "nir")
-    from noodle.compiler.gpu import DEFAULT_CHIP, compile_to_ptx, merge_programs
+    from noodle.compiler.gpu import (DEFAULT_CHIP, compile_mlir_to_ptx, compile_to_ptx,
+                                     merge_gpu_modules)
 
-    programs, names = [], []
+    parts: list[_GpuPart] = []
     for unit in units:
-        if not isinstance(unit, aot.PythonSignature):
-            raise NoodleError(f"{unit.path}: .mlir input to PTX is not available yet")
+        if isinstance(unit, aot.MlirFile):
+            found = aot.timed("ptx", str(unit.path), timer, lambda u=unit: compile_mlir_to_ptx(
+                u.path, options, chip or DEFAULT_CHIP))
+            # an .mlir function's kernels keep the names made of its own: axpy_kernel
+            parts.append(_GpuPart(found.nvvm, "", "", found.ptx,
+                                  [(f"{name}{signature}", kernels)
+                                   for name, (signature, kernels) in found.functions.items()]))
+            continue
         what = f"{unit.pyfunc.__qualname__}({unit.signature})"
         program = aot.timed("ptx", what, timer, lambda u=unit: compile_to_ptx(
             u.pyfunc, u.arg_types, u.options, chip or DEFAULT_CHIP))
         # the kernels of a function's several signatures are told apart as its C
         # functions are: trace__f64a2's are noodle_fn_trace__f64a2_kernel...
         suffix = unit.c_name[len(unit.pyfunc.__name__):]
-        programs.append((program, program.kernel.symbol + suffix))
-        names.append(what)
-    if len(programs) == 1 and not suffix:  # nothing to merge or rename
-        ptx, kernels = programs[0][0].ptx, [list(programs[0][0].params)]
+        parts.append(_GpuPart(program.stages["nvvm"], program.kernel.symbol,
+                              program.kernel.symbol + suffix, program.ptx,
+                              [(what, list(program.params))]))
+    if len(parts) == 1 and parts[0].old == parts[0].new:  # nothing to merge or rename
+        ptx, renames = parts[0].ptx, [{}]
     else:
-        ptx, kernels = aot.timed("link", f"{len(programs)} programs", timer,
-                                 lambda: merge_programs(programs))
-    listing = "".join(f"// noodlec: {what}: {', '.join(kernel_names)}\n"
-                      for what, kernel_names in zip(names, kernels))
+        ptx, renames = aot.timed("link", f"{len(parts)} programs", timer,
+                                 lambda: merge_gpu_modules([(p.nvvm, p.old, p.new)
+                                                            for p in parts]))
+    listing = "".join(
+        f"// noodlec: {what}: {', '.join(renamed.get(k, k) for k in kernels)}\n"
+        for part, renamed in zip(parts, renames) for what, kernels in part.kernels)
     return f"{listing}{ptx.rstrip()}\n"
 
 

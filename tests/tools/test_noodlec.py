@@ -587,6 +587,143 @@ def test_ptx_follows_the_optimisation_level(plain):
     assert len(o3.output) < len(o0.output)
 
 
+LINALG_FILE = """\
+#map = affine_map<(d0) -> (d0)>
+func.func @axpy(%a: f64, %x: memref<?xf64>, %y: memref<?xf64>, %out: memref<?xf64>) {
+  linalg.generic {indexing_maps = [#map, #map, #map], iterator_types = ["parallel"]}
+      ins(%x, %y : memref<?xf64>, memref<?xf64>) outs(%out : memref<?xf64>) {
+  ^bb0(%u: f64, %v: f64, %o: f64):
+    %p = arith.mulf %a, %u : f64
+    %s = arith.addf %p, %v : f64
+    linalg.yield %s : f64
+  }
+  return
+}
+
+func.func @scale_exp(%m: memref<?x?xf32>, %s: f32) {
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]} outs(%m : memref<?x?xf32>) {
+  ^bb0(%o: f32):
+    %e = math.exp %o : f32
+    %r = arith.mulf %e, %s : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+"""
+
+
+def _listed_kernels(ptx: str) -> dict[str, str]:
+    """The comment at the top of noodlec's PTX: what -> its kernels."""
+    return dict(re.findall(r"^// noodlec: (.*): (\w+(?:, \w+)*)$", ptx, re.M))
+
+
+def _assembles(ptx_file: Path, chip: str) -> None:
+    ptxas = ptxas_or_skip()
+    done = subprocess.run([ptxas, f"-arch={chip}", str(ptx_file), "-o",
+                           str(ptx_file.with_suffix(".cubin"))], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_ptx_of_an_upstream_linalg_file(tmp_path):
+    """linalg on memrefs: each function's parallel loops become its kernels, in one PTX
+    module made for the chip, listed per function as a Python input's are."""
+    from noodle.compiler.gpu.toolkit import libdevice_path
+
+    if libdevice_path() is None:  # math.exp comes from libdevice
+        pytest.skip("libdevice not found (CUDA toolkit or nvidia-cuda-nvcc-cu12)")
+    source = tmp_path / "linalg.mlir"
+    source.write_text(LINALG_FILE)
+    out = tmp_path / "linalg.ptx"
+    result = run(source, "--emit", "ptx", "--target", "cuda:sm_80", "-o", out)
+    assert result.exit_code == 0, result.output
+    ptx = out.read_text()
+    assert ptx.count(".version") == 1 and ".target sm_80" in ptx
+    assert set(re.findall(r"\.entry (\w+)\(", ptx)) == {"axpy_kernel", "scale_exp_kernel"}
+    assert _listed_kernels(ptx) == {
+        "axpy(f64, memref<?xf64>, memref<?xf64>, memref<?xf64>) -> ()": "axpy_kernel",
+        "scale_exp(memref<?x?xf32>, f32) -> ()": "scale_exp_kernel"}
+    assert ".extern .func" not in ptx  # libdevice's expf linked in, not left to the driver
+    _assembles(out, "sm_80")
+
+
+def test_ptx_of_an_nir_file_with_a_python_input(plain, tmp_path):
+    """nir ops lowered as a Python kernel's are; with a Python input, one PTX module for
+    both, as nvcc makes one .ptx."""
+    source = tmp_path / "nir_kernels.mlir"
+    source.write_text(NIR_FILE.replace('"exp"', '"neg"'))
+    out = tmp_path / "both.ptx"
+    result = run(plain, source, "--sig", "add_one=float64[:](float64[:])", "--emit", "ptx",
+                 "--target", "cuda:sm_90", "-o", out)
+    assert result.exit_code == 0, result.output
+    ptx = out.read_text()
+    assert ptx.count(".version") == 1
+    listed = _listed_kernels(ptx)
+    assert listed["add_one(float64[:](float64[:]))"] == "noodle_fn_add_one_kernel"
+    assert listed["expm(memref<?xf64, strided<[?], offset: ?>>) -> memref<?xf64, "
+                  "strided<[?], offset: ?>>"] == "expm_kernel"
+    assert set(re.findall(r"\.entry (\w+)\(", ptx)) == {"noodle_fn_add_one_kernel",
+                                                        "expm_kernel"}
+    _assembles(out, "sm_90")
+
+
+def test_ptx_of_upstream_code_on_tensors_is_bufferized_first(tmp_path):
+    source = tmp_path / "tensors.mlir"
+    source.write_text(TENSOR_FILE)
+    result = run(source, "--emit", "ptx", "--target", "cuda:sm_90")
+    assert result.exit_code == 0, result.output
+    # listed with the signature the file writes, on tensors
+    assert _listed_kernels(result.output) == {
+        "add(tensor<?xf64>, tensor<?xf64>) -> tensor<?xf64>": "add_kernel"}
+    (tmp_path / "tensors.ptx").write_text(result.output)
+    _assembles(tmp_path / "tensors.ptx", "sm_90")
+
+
+def test_ptx_of_an_mlir_file_follows_the_optimisation_level(tmp_path):
+    """-O is NVVM's level for an .mlir file's PTX too."""
+    source = tmp_path / "k.mlir"
+    source.write_text(LINALG_FILE.split("\n\nfunc.func @scale_exp")[0] + "\n")
+    o0 = run(source, "--emit", "ptx", "--target", "cuda", "-O0")
+    o3 = run(source, "--emit", "ptx", "--target", "cuda", "-O3")
+    assert o0.exit_code == 0 and o3.exit_code == 0, o0.output + o3.output
+    assert o0.output != o3.output
+    # -O0 keeps the index arithmetic LLVM's pipeline folds away at -O3
+    assert o0.output.count("mul.lo.s64") > o3.output.count("mul.lo.s64")
+
+
+def test_an_mlir_function_without_a_kernel_is_a_located_error(tmp_path):
+    """As for a Python function with no array work: no PTX, exit status 1, here at the
+    function's line."""
+    source = tmp_path / "scalar.mlir"
+    source.write_text(LINALG_FILE + "\nfunc.func @twice(%x: f64) -> f64 {\n"
+                      "  %r = arith.addf %x, %x : f64\n  return %r : f64\n}\n")
+    out = tmp_path / "scalar.ptx"
+    result = run(source, "--emit", "ptx", "--target", "cuda", "-o", out)
+    assert result.exit_code == 1
+    line = LINALG_FILE.count("\n") + 2
+    lines = result.output.splitlines()
+    assert lines[0] == f"{source}:{line}:1: error: @twice has no parallel loop for the GPU " \
+        "(no linalg op, scf.parallel loop or nir array op): it would have no kernel"
+    assert lines[1:3] == ["func.func @twice(%x: f64) -> f64 {", "^"]
+    assert not out.exists()
+
+
+def test_an_mlir_sequential_loop_over_elements_is_refused_as_for_python(tmp_path):
+    """A loop that would run on the host, one array element at a time, is the GPU path's
+    refusal for a Python kernel: the same located error, with a hint for the file."""
+    source = tmp_path / "upstream.mlir"
+    source.write_text(UPSTREAM_FILE)
+    result = run(source, "--emit", "ptx", "--target", "cuda")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0] == f"{source}:9:5: error: a sequential loop reads or writes array " \
+        "elements one at a time: on the GPU path that loop would run on the host with a " \
+        "device round trip per element"
+    assert lines[1:3] == ["    memref.store %y, %out[%i] : memref<?xf64>", " " * 4 + "^"]
+    assert lines[3] == "hint: write the loop as a linalg op or an scf.parallel loop, or " \
+        "compile the function for the CPU"
+
+
 SEQUENTIAL = """\
 import noodle
 

@@ -257,27 +257,41 @@ def merge_programs(programs: Sequence[tuple[GpuProgram, str]]) -> tuple[str, lis
     not PTX). Each program comes with the symbol its names are to derive from: a
     program's gpu.module names its kernels, workgroup buffers and helpers after its
     function's symbol (`noodle_fn_axpy_kernel`, `__wg_noodle_fn_axpy_kernel_0`), which
-    two signatures of one function share. Declarations (libdevice's functions) are kept
-    once; the PTX is made at the first program's chip and level.
+    two signatures of one function share.
 
-    Returns the PTX and each program's kernel names in it; raises NoodleError when two
-    programs would define one name (two inputs with a function of the same name)."""
+    Returns the PTX and each program's kernel names in it; raises as `merge_gpu_modules`."""
+    ptx, renamed = merge_gpu_modules([(program.stages["nvvm"], program.kernel.symbol, symbol)
+                                      for program, symbol in programs])
+    return ptx, [[names.get(name, name) for name in program.params]
+                 for (program, _), names in zip(programs, renamed)]
+
+
+def merge_gpu_modules(modules: Sequence[tuple[str, str, str]]
+                      ) -> tuple[str, list[dict[str, str]]]:
+    """The PTX of one gpu.module holding the symbols of several: each of `modules` is
+    (the text of a module at the nvvm stage, holding one gpu.module; the part of its
+    symbols' names to replace; what to replace it with: `_rename_symbols`). Declarations
+    (libdevice's functions) are kept once; the PTX is made at the first module's chip and
+    level.
+
+    Returns the PTX and, for each module, its renamed symbols (old name -> new name);
+    raises NoodleError when two modules would define one name (two inputs with a function
+    of the same name)."""
     from noodle.dialects import make_context
 
     context = make_context()
-    kernels: list[list[str]] = []
+    renames: list[dict[str, str]] = []
     with context, ir.Location.unknown():
         merged = ir.Module.create()
         block: ir.Block | None = None
         defined: dict[str, ir.Operation] = {}
         parsed = []  # alive until the end: their ops move into `merged`
-        for program, symbol in programs:
-            module = ir.Module.parse(program.stages["nvvm"])
+        for text, old, new in modules:
+            module = ir.Module.parse(text)
             parsed.append(module)
             [gpu_module] = [op for op in module.body.operations
                             if op.operation.name == "gpu.module"]
-            renamed = _rename_symbols(gpu_module.operation, program.kernel.symbol, symbol)
-            kernels.append([renamed.get(name, name) for name in program.params])
+            renames.append(_rename_symbols(gpu_module.operation, old, new))
             if block is None:  # the first gpu.module (its target attribute) holds all
                 gpu_module.operation.detach_from_parent()
                 merged.body.append(gpu_module)
@@ -298,7 +312,7 @@ def merge_programs(programs: Sequence[tuple[GpuProgram, str]]) -> tuple[str, lis
             ptx = make_ptx(merged)
         except ir.MLIRError as e:
             raise LoweringError(f"merging the GPU programs failed: {e}") from None
-    return ptx, kernels
+    return ptx, renames
 
 
 def _symbol(op: ir.OpView) -> str:
