@@ -9,12 +9,12 @@ erases the dead raise).
 
 "Never negative" means x is +-0, positive, +inf or NaN (NaN < c is false too). It holds
 for constants that are, for squares (a * a, `square`), `sqrt`, `abs`, `exp`, `exp2`,
-`cosh` and `hypot` of anything, for sums, products and minima of values that hold it, for
-maxima of one that does, and for the results of `scf.if`, `arith.select` and `scf.for`
-(a loop-carried value: its initial value and every value the body yields for it). Not for
-quotients (1 / -0.0 is -inf). The proof of a loop-carried value assumes the value itself
-while it looks at the body, which is sound: the property holds initially, and each
-iteration keeps it.
+`cosh` and `hypot` of anything, for sums, products, minima and `fmax` of values that hold
+it, for NaN-propagating maxima of one that does, and for the results of `scf.if`,
+`arith.select` and `scf.for` (a loop-carried value: its initial value and every value
+the body yields for it). Not for quotients (1 / -0.0 is -inf). The proof of a
+loop-carried value assumes the value itself while it looks at the body, which is sound:
+the property holds initially, and each iteration keeps it.
 """
 from __future__ import annotations
 
@@ -29,10 +29,11 @@ PASS_NAME = "nir-never-negative"
 
 #: nir.unary float kinds whose result is never negative, whatever the operand
 _NEVER_NEGATIVE_UNARY = frozenset({"sqrt", "abs", "exp", "exp2", "cosh", "square"})
-#: nir.binary / arith kinds: never negative where both operands are, where either is
-_BOTH = frozenset({"add", "mul", "minimum", "fmin", "arith.addf", "arith.mulf",
-                   "arith.minimumf", "arith.minnumf"})
-_EITHER = frozenset({"maximum", "fmax", "arith.maximumf", "arith.maxnumf"})
+#: nir.binary / arith kinds: never negative where both operands are, where either is.
+#: fmax (maxnumf) needs both: it drops a NaN, so fmax(NaN, -5) is -5
+_BOTH = frozenset({"add", "mul", "minimum", "fmin", "fmax", "arith.addf", "arith.mulf",
+                   "arith.minimumf", "arith.minnumf", "arith.maxnumf"})
+_EITHER = frozenset({"maximum", "arith.maximumf"})
 _ANY_OPERAND = frozenset({"math.sqrt", "math.absf", "math.exp", "math.exp2", "math.cosh"})
 _SAME_SIGN = frozenset({"arith.extf", "arith.truncf"})
 
