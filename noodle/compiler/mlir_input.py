@@ -7,7 +7,6 @@ checked), integer, index and float arguments are scalars. The function itself is
 (`noodle_mlir_<name>`) so that the C function can take its name."""
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from noodle.compiler.aot import Built, Timer, add_c_function
 from noodle.compiler.backend import external_symbols
 from noodle.compiler.c_abi import (CArray, CFunction, CParam, CScalar, CType, check_identifier,
                                    check_result, python_metadata)
+from noodle.compiler.mlir_diagnostics import error_from_mlir, mlir_location
 from noodle.compiler.options import CompileOptions
 from noodle.compiler.types import NONE, Array, NType, Scalar, TupleType
 from noodle.dialects import make_context
@@ -27,30 +27,15 @@ CALLEE_PREFIX = "noodle_mlir_"
 _DYNAMIC = ir.ShapedType.get_dynamic_size()
 
 
-def mlir_location(loc: ir.Location, path: Path) -> SourceLocation | None:
-    """The file position of an op or diagnostic of the file `path` (None where it has
-    none): MLIR's columns are 1-based, SourceLocation's 0-based."""
-    found = re.search(r'loc\("([^"]*)":(\d+):(\d+)', str(loc))
-    if found is None:
-        return None
-    name = found.group(1)
-    return SourceLocation(name if name not in ("-", "") else str(path), int(found.group(2)),
-                          int(found.group(3)) - 1)
-
-
 def parse_file(path: Path, context: ir.Context) -> ir.Module:
     """The module in `path`, verified; a NoodleError at the first diagnostic's location."""
     with context:
         try:
             return ir.Module.parseFile(str(path))
         except ir.MLIRError as e:
-            diagnostics = e.error_diagnostics
-            if not diagnostics:
+            if not e.error_diagnostics:
                 raise NoodleError(f"cannot parse {path}: {e}") from None
-            first = diagnostics[0]
-            notes = "; ".join(n.message for n in first.notes) or None
-            raise NoodleError(first.message, mlir_location(first.location, path),
-                              notes) from None
+            raise error_from_mlir(e, None, path) from None
 
 
 def element_dtype(t: ir.Type, where: SourceLocation | None) -> np.dtype:
@@ -126,24 +111,70 @@ def public_functions(module: ir.Module, path: Path) -> list[tuple[ir.Operation, 
 
 
 #: Upstream code on tensors (linalg, tensor) gets buffers first; at the functions' boundary
-#: identity layouts, so that a tensor argument is a C-contiguous array
-BUFFERIZE = ("builtin.module(one-shot-bufferize{bufferize-function-boundaries "
+#: identity layouts, so that a tensor argument is a C-contiguous array. Elementwise ops
+#: on whole tensors (`arith.addf %a, %b : tensor<?xf32>`, math too) are plain upstream IR
+#: that bufferization has no rule for: they become linalg.generic ops first.
+BUFFERIZE = ("builtin.module(func.func(convert-elementwise-to-linalg),"
+             "one-shot-bufferize{bufferize-function-boundaries "
              "function-boundary-type-conversion=identity-layout-map})")
+
+#: dialects of tensor code that noodlec takes only once lowered to linalg, and how
+UNLOWERED_TENSOR_DIALECTS = {
+    "tosa": "lower it to linalg first, e.g. mlir-opt --pass-pipeline='builtin.module("
+            "func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,tosa-to-tensor))'",
+}
+
+
+def _read_only_tensor_arguments(module: ir.Module) -> None:
+    """Mark each tensor argument of a defined function `bufferization.writable = false`:
+    a tensor is a value, so the caller's array must not change, but one-shot
+    bufferization takes function arguments as writable and would reuse an argument's
+    buffer for a result (`%y = arith.addf %x, %x` written into %x)."""
+    for op in module.body.operations:
+        if op.operation.name != "func.func" or len(op.regions[0].blocks) == 0:
+            continue
+        ftype = ir.FunctionType(ir.TypeAttr(op.attributes["function_type"]).value)
+        old = (list(ir.ArrayAttr(op.attributes["arg_attrs"]))
+               if "arg_attrs" in op.attributes else [ir.DictAttr.get({})] * len(ftype.inputs))
+        new = []
+        for t, attrs in zip(ftype.inputs, old):
+            entries = {a.name: a.attr for a in ir.DictAttr(attrs)}
+            if isinstance(t, ir.RankedTensorType):
+                entries["bufferization.writable"] = ir.BoolAttr.get(False)
+            new.append(ir.DictAttr.get(entries))
+        op.attributes["arg_attrs"] = ir.ArrayAttr.get(new)
 
 
 def bufferize(module: ir.Module) -> None:
     """Buffers for the tensors of `module` (`BUFFERIZE`), in place: the CPU and the GPU
-    paths both start from memrefs."""
+    paths both start from memrefs. A located UnsupportedError where an op cannot have
+    them."""
+    found: list[ir.Operation] = []
+
+    def visit(op: ir.Operation) -> ir.WalkResult:
+        if op.name.split(".", 1)[0] in UNLOWERED_TENSOR_DIALECTS:
+            found.append(op)
+            return ir.WalkResult.INTERRUPT
+        return ir.WalkResult.ADVANCE
+
+    module.operation.walk(visit, ir.WalkOrder.PRE_ORDER)
+    if found:
+        op = found[0]
+        raise UnsupportedError(f"noodlec does not compile '{op.name}' (a {op.name.split('.')[0]}"
+                               " op)", mlir_location(op.location),
+                               UNLOWERED_TENSOR_DIALECTS[op.name.split(".", 1)[0]])
+    _read_only_tensor_arguments(module)
     try:
         passmanager.PassManager.parse(BUFFERIZE).run(module.operation)
     except ir.MLIRError as e:
-        raise UnsupportedError(f"the tensors of this module do not bufferize: {e}") from None
+        raise error_from_mlir(e, "the tensors of this module do not bufferize",
+                              kind=UnsupportedError) from None
 
 
 def compile_mlir_file(path: Path, built: Built, options: CompileOptions, until: str,
                       timer: Timer | None) -> None:
     """Add the stages of the `.mlir` file `path` to `built` (up to `until`)."""
-    from noodle.compiler.pipeline import lower_module, translate_module_to_llvmir
+    from noodle.compiler.pipeline import lower_module, translate
 
     what = str(path)
     start = time.perf_counter()
@@ -176,7 +207,7 @@ def compile_mlir_file(path: Path, built: Built, options: CompileOptions, until: 
         built.units.append((what, texts))
         if until == "mlir":
             return
-        module_ir = translate_module_to_llvmir(module.operation)
+        module_ir = translate(module)
     for _, f in functions:
         module_ir = add_c_function(module_ir, f)
         built.functions.append(f)

@@ -26,6 +26,7 @@ from noodle.compiler.blas import numpy_blas
 from noodle.compiler.dependencies import make_manifest
 from noodle.compiler.frontend.unit import CompilationUnit
 from noodle.compiler.kernel import Kernel
+from noodle.compiler.mlir_diagnostics import check_lowered, error_from_mlir
 from noodle.compiler.options import CompileOptions
 from noodle.compiler.python_entry import can_have_entry
 from noodle.compiler.python_entry_writer import python_entry_ir
@@ -77,10 +78,15 @@ DEALLOCATION = ",".join([
     "canonicalize", "cse",
 ])
 TO_LLVM_DIALECT = ",".join([
-    "convert-scf-to-cf", "expand-strided-metadata", "lower-affine",
+    # affine ops (an upstream input's, and expand-strided-metadata's affine.apply) become
+    # scf loops and arith, so they go before scf becomes cf
+    "expand-strided-metadata", "lower-affine", "convert-scf-to-cf",
+    # complex arithmetic becomes arith/math on the parts, before math is lowered; what is
+    # left (complex.create, re, im and the complex type) is the LLVM dialect's struct
+    "convert-complex-to-standard",
     # allocations call _mlir_memref_to_llvm_alloc, which `huge-page-allocations` defines
     "finalize-memref-to-llvm{use-generic-functions=true}",
-    "convert-math-to-llvm", "convert-math-to-libm",
+    "convert-math-to-llvm", "convert-math-to-libm", "convert-complex-to-llvm",
     "convert-arith-to-llvm", "convert-index-to-llvm",
     "convert-cf-to-llvm", "convert-func-to-llvm", "convert-ub-to-llvm",
     "reconcile-unrealized-casts", "canonicalize",
@@ -201,13 +207,23 @@ def lower_module(module: ir.Module, options: CompileOptions,
         passmanager.PassManager.parse(f"builtin.module({to_llvm_dialect(parallel)})").run(
             module.operation)
         huge_page_allocations(module)
-    except ir.MLIRError as e:  # a noodle bug: the frontend made IR it cannot lower
-        raise LoweringError(f"lowering failed: {e}") from None
+    except ir.MLIRError as e:  # a noodle bug, or an `.mlir` input noodle cannot lower
+        raise error_from_mlir(e, "lowering failed", kind=LoweringError) from None
+    # translation would crash the process on any op it cannot take: refuse here
+    check_lowered(module)
+
+
+def translate(module: ir.Module) -> str:
+    """LLVM IR of a module `lower_module` made (in the module's context). The bindings'
+    translation returns no error: on failure it dereferences a null module and the
+    process dies, so the module is checked first (`check_lowered`)."""
+    check_lowered(module)
+    return translate_module_to_llvmir(module.operation)
 
 
 def make_llvm(unit: CompilationUnit) -> str:
     with unit.context:
-        return translate_module_to_llvmir(unit.module.operation)
+        return translate(unit.module)
 
 
 #: Makes a kernel's final LLVM IR from the kernel and the IR of its module: by default

@@ -255,6 +255,156 @@ def test_upstream_code_on_tensors_is_bufferized(tmp_path):
         lib.add(x[::2], x[::2])
 
 
+AFFINE_AND_COMPLEX_FILE = """\
+func.func @twice(%x: memref<?xf64>) {
+  %c0 = arith.constant 0 : index
+  %n = memref.dim %x, %c0 : memref<?xf64>
+  affine.for %i = 0 to %n {
+    %v = affine.load %x[%i] : memref<?xf64>
+    %w = arith.addf %v, %v : f64
+    affine.store %w, %x[%i] : memref<?xf64>
+  }
+  return
+}
+
+func.func @modulus(%a: f64, %b: f64) -> f64 {
+  %z = complex.create %a, %b : complex<f64>
+  %r = complex.abs %z : complex<f64>
+  return %r : f64
+}
+
+func.func @square_re(%a: f64, %b: f64) -> f64 {
+  %z = complex.create %a, %b : complex<f64>
+  %s = complex.mul %z, %z : complex<f64>
+  %r = complex.re %s : complex<f64>
+  return %r : f64
+}
+"""
+
+
+def _noodlec_process(*args: object, cwd: Path) -> subprocess.CompletedProcess:
+    """noodlec in a fresh process: a crash there (a signal) is a failed test, not a dead
+    test run."""
+    return subprocess.run([sys.executable, "-m", "noodle.tools.noodlec", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd,
+                          env={"PYTHONPATH": str(ROOT), "PATH": os.environ["PATH"]})
+
+
+@needs_cc
+def test_affine_loops_and_complex_arithmetic_are_lowered(tmp_path):
+    source = tmp_path / "ac.mlir"
+    source.write_text(AFFINE_AND_COMPLEX_FILE)
+    done = _noodlec_process(source, "-o", tmp_path / "ac.so", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lib = noodle.load(tmp_path / "ac.so")
+    x = np.arange(5.0)
+    lib.twice(x)
+    np.testing.assert_array_equal(x, 2 * np.arange(5.0))
+    assert lib.modulus(3.0, 4.0) == 5.0
+    assert lib.modulus(-1e200, 1e200) == abs(complex(-1e200, 1e200))  # no overflow
+    assert lib.square_re(3.0, 2.0) == ((3 + 2j) ** 2).real
+    for emit in ("llvm", "obj"):
+        done = _noodlec_process(source, "--emit", emit, "-o", tmp_path / f"ac.{emit}",
+                                cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("emit", ["so", "llvm", "obj"])
+def test_an_op_left_unlowered_is_a_located_error_not_a_crash(emit, tmp_path):
+    source = tmp_path / "gpu_op.mlir"
+    source.write_text("func.func @g(%a: index) -> index {\n  %t = gpu.thread_id x\n"
+                      "  %s = arith.addi %a, %t : index\n  return %s : index\n}\n")
+    out = tmp_path / f"gpu_op.{emit}"
+    done = _noodlec_process(source.name, "--emit", emit, "-o", out.name, cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.splitlines()[:3] == [
+        "gpu_op.mlir:2:8: error: cannot lower 'gpu.thread_id' to LLVM",
+        "  %t = gpu.thread_id x", "       ^"]
+    assert not out.exists()
+
+
+def test_translation_refuses_a_module_not_in_the_llvm_dialect():
+    """The bindings' translation crashes the process on such a module: `translate`
+    checks first."""
+    from mlir import ir
+
+    from noodle.compiler.pipeline import translate
+    from noodle.dialects import make_context
+    from noodle.errors import LoweringError
+
+    with make_context():
+        module = ir.Module.parse("func.func @f(%a: f64) -> f64 {\n  return %a : f64\n}\n")
+        with pytest.raises(LoweringError, match="cannot lower 'func.func' to LLVM"):
+            translate(module)
+
+
+ELEMENTWISE_TENSOR_FILE = """\
+func.func @twice(%x: tensor<?xf32>) -> (tensor<?xf32>, index) {
+  %c0 = arith.constant 0 : index
+  %d = tensor.dim %x, %c0 : tensor<?xf32>
+  %y = arith.addf %x, %x : tensor<?xf32>
+  %z = math.absf %y : tensor<?xf32>
+  return %z, %d : tensor<?xf32>, index
+}
+"""
+
+
+@needs_cc
+def test_elementwise_arithmetic_on_tensors_compiles(tmp_path):
+    source = tmp_path / "st.mlir"
+    source.write_text(ELEMENTWISE_TENSOR_FILE)
+    result = run(source, "-o", tmp_path / "st.so")
+    assert result.exit_code == 0, result.output
+    x = np.array([-1.5, 0.0, 2.0, -np.inf], np.float32)
+    before = x.copy()
+    doubled, n = noodle.load(tmp_path / "st.so").twice(x)
+    np.testing.assert_array_equal(doubled, np.abs(before + before))
+    np.testing.assert_array_equal(x, before)  # a tensor argument is a value: not written
+    assert n == 4
+
+
+@pytest.mark.parametrize("target", [[], ["--emit", "ptx", "--target", "cuda"]])
+def test_a_tensor_op_that_does_not_bufferize_is_a_located_error(target, tmp_path,
+                                                                monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("shape.mlir").write_text(
+        "func.func @s(%x: tensor<?xf32>) -> index {\n"
+        "  %s = shape.shape_of %x : tensor<?xf32> -> tensor<1xindex>\n"
+        "  %c0 = arith.constant 0 : index\n"
+        "  %d = tensor.extract %s[%c0] : tensor<1xindex>\n  return %d : index\n}\n")
+    result = run("shape.mlir", *target, "-o", "shape.out")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[:3] == [
+        "shape.mlir:2:8: error: the tensors of this module do not bufferize: "
+        "'shape.shape_of': op was not bufferized",
+        "  %s = shape.shape_of %x : tensor<?xf32> -> tensor<1xindex>", "       ^"]
+
+
+def test_tosa_is_refused_with_its_location_and_how_to_lower_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("to.mlir").write_text(
+        "func.func @to(%a: tensor<4xf32>, %b: tensor<4xf32>) -> tensor<4xf32> {\n"
+        "  %r = tosa.add %a, %b : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>\n"
+        "  return %r : tensor<4xf32>\n}\n")
+    result = run("to.mlir", "-o", "to.so")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0] == "to.mlir:2:8: error: noodlec does not compile 'tosa.add' (a tosa op)"
+    assert lines[2] == "       ^" and "tosa-to-linalg" in lines[3]
+
+
+def test_an_mlir_verifier_error_has_no_generic_op_dump(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("g.mlir").write_text("func.func @s() -> tensor<4xf32> {\n"
+                              "  %y = ml_program.global_load_const @foo : tensor<4xf32>\n"
+                              "  return %y : tensor<4xf32>\n}\n")
+    result = run("g.mlir", "-o", "g.so")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "g.mlir:2:8: error: 'ml_program.global_load_const' op undefined global: @foo",
+        "  %y = ml_program.global_load_const @foo : tensor<4xf32>", "       ^"]
+
+
 def test_mlir_stages_of_an_mlir_file(tmp_path):
     source = tmp_path / "upstream.mlir"
     source.write_text(UPSTREAM_FILE)

@@ -32,6 +32,7 @@ from noodle.compiler.gpu import toolkit
 from noodle.compiler.gpu.host_plan import host_plan
 from noodle.compiler.gpu.program import DEFAULT_CHIP, PARAM_TYPES, GpuProgram
 from noodle.compiler.kernel import Kernel
+from noodle.compiler.mlir_diagnostics import error_from_mlir
 from noodle.compiler.options import CompileOptions
 from noodle.compiler.pipeline import entry_symbol, make_nir
 from noodle.compiler.types import NType
@@ -235,7 +236,7 @@ def compile_to_ptx(pyfunc: FunctionType, arg_types: tuple[NType, ...],
             params = kernel_params(unit.module)
             ptx = make_ptx(unit.module)
         except ir.MLIRError as e:
-            raise LoweringError(f"GPU lowering failed: {e}") from None
+            raise error_from_mlir(e, "GPU lowering failed", kind=LoweringError) from None
     unresolved = unresolved_libdevice(ptx)
     if unresolved:
         raise UnsupportedError(
@@ -311,7 +312,8 @@ def merge_gpu_modules(modules: Sequence[tuple[str, str, str]]
             merged.operation.verify()
             ptx = make_ptx(merged)
         except ir.MLIRError as e:
-            raise LoweringError(f"merging the GPU programs failed: {e}") from None
+            raise error_from_mlir(e, "merging the GPU programs failed",
+                                  kind=LoweringError) from None
     return ptx, renames
 
 

@@ -24,6 +24,7 @@ from noodle.compiler.gpu.compile import (gpu_steps, make_nvvm, make_ptx,
                                          unresolved_libdevice)
 from noodle.compiler.gpu.host_plan import host_plan
 from noodle.compiler.gpu.program import DEFAULT_CHIP
+from noodle.compiler.mlir_diagnostics import error_from_mlir
 from noodle.compiler.mlir_input import bufferize, mlir_location, parse_file
 from noodle.compiler.options import CompileOptions
 from noodle.dialects import make_context
@@ -112,7 +113,7 @@ def compile_mlir_to_ptx(path: Path, options: CompileOptions | None = None,
             nvvm = str(module)
             ptx = make_ptx(module)
         except ir.MLIRError as e:
-            raise LoweringError(f"{path}: GPU lowering failed: {e}") from None
+            raise error_from_mlir(e, "GPU lowering failed", path, LoweringError) from None
     unresolved = unresolved_libdevice(ptx)
     if unresolved:
         raise UnsupportedError(
