@@ -150,7 +150,7 @@ def c_function(item: PythonSignature, kernel: Kernel, status_offset: int) -> CFu
     results = [c_abi.c_type_of(t) for t in leaf_types(result_type)]
     callee_results = [c_abi.c_type_of(t) for t in leaf_types(kernel.result_type)]
     try:
-        c_abi.check_identifier(item.c_name)
+        c_abi.check_function_name(item.c_name)
         for r in results:
             c_abi.check_result(r, item.pyfunc.__qualname__)
     except ValueError as e:
@@ -158,7 +158,8 @@ def c_function(item: PythonSignature, kernel: Kernel, status_offset: int) -> CFu
     python = c_abi.python_metadata(item.pyfunc.__name__, item.signature, item.arg_types,
                                    result_type)
     return CFunction(item.c_name, kernel.entry, params, results, callee_results,
-                     noodle_kernel=True, status_offset=status_offset, python=python)
+                     noodle_kernel=True, status_offset=status_offset, python=python,
+                     where=where)
 
 
 def _fits(declared: NType, inferred: NType) -> bool:
@@ -195,11 +196,18 @@ def exported(built: Built, lib: str) -> set[str]:
 def link(built: Built, lib: str) -> str:
     """Every input's LLVM IR and the library's own functions as one module, in which only
     the C functions, the error texts and the metadata stay visible."""
-    names = [f.name for f in built.functions]
-    clash = sorted({n for n in names if names.count(n) > 1})
-    if clash:
-        raise NoodleError(f"two compiled functions would both be the C function "
-                          f"{clash[0]}: rename one")
+    first: dict[str, CFunction] = {}
+    for f in built.functions:
+        try:  # the names that depend on the library's name are known only here
+            c_abi.check_function_name(f.name, lib)
+        except ValueError as e:
+            raise NoodleError(str(e), f.where) from None
+        if f.name in first:
+            earlier = first[f.name].where
+            raise NoodleError(f"two compiled functions would both be the C function "
+                              f"{f.name}: rename one",
+                              f.where, f"the other is at {earlier}" if earlier else None)
+        first[f.name] = f
     keep = exported(built, lib)
     metadata = c_abi.library_metadata(lib, built.functions, built.sites)
     sources = [*built.llvm_modules, library_ir(lib, c_abi.error_texts(built.sites), metadata)]

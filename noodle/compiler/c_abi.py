@@ -35,6 +35,7 @@ import numpy as np
 from noodle.compiler.errors_table import ErrorSite
 from noodle.compiler.kernel import encode_type, qualified_name
 from noodle.compiler.types import Array, NoneType, NType, Scalar, TupleType
+from noodle.errors import SourceLocation
 
 #: The most dimensions an array result may have (`noodle_array` holds them inline, so
 #: that a result is one struct the caller declares on its stack)
@@ -101,6 +102,8 @@ class CFunction:
     status_offset: int = 0
     #: what `noodle.load` needs: Python name, signature text, argument and result types
     python: dict | None = None
+    #: where the function is defined (its `def` or `func.func`), for errors
+    where: SourceLocation | None = None
 
 
 def c_type(dtype: np.dtype) -> str:
@@ -130,6 +133,62 @@ def check_identifier(name: str) -> None:
     """A C function or parameter name must be a C identifier that is not a keyword."""
     if not re.fullmatch(r"[A-Za-z_]\w*", name) or name in _C_KEYWORDS:
         raise ValueError(f"{name!r} cannot be a C name: rename it")
+
+
+def _with_float_variants(names: str) -> frozenset[str]:
+    """<math.h>'s functions and their `f` (float) and `l` (long double) variants."""
+    return frozenset(n + suffix for n in names.split() for suffix in ("", "f", "l"))
+
+
+#: Names an exported C function may not take. A library's functions are global symbols:
+#: one named as a C library function would be defined twice where the generated code
+#: calls that function (`malloc`, `free`: LLVM's "invalid redefinition"), or, loaded
+#: into a process, would take the place of libc's or libm's for every caller (the code
+#: noodle generates calls libm's `exp`, `sqrt`, ... and libc's allocation functions).
+#: So: the functions of C99/C11's <math.h>, <stdlib.h>, <string.h> and <stdio.h>, the
+#: ones beyond those that the generated code calls (`madvise`, from the huge-page
+#: allocations, and `posix_memalign`), and `main`. The library's own symbols are
+#: `RESERVED_PREFIXES` and `<lib>_error_message` (`check_function_name`).
+RESERVED_C_NAMES = _with_float_variants("""
+    acos asin atan atan2 cos sin tan acosh asinh atanh cosh sinh tanh exp exp2 expm1 frexp
+    ilogb ldexp log log10 log1p log2 logb modf scalbn scalbln cbrt fabs hypot pow sqrt erf
+    erfc lgamma tgamma ceil floor nearbyint rint lrint llrint round lround llround trunc
+    fmod remainder remquo copysign nan nextafter nexttoward fdim fmax fmin fma""") | frozenset("""
+    atof atoi atol atoll strtod strtof strtold strtol strtoll strtoul strtoull rand srand
+    aligned_alloc calloc free malloc realloc abort atexit at_quick_exit exit _Exit
+    quick_exit getenv system bsearch qsort abs labs llabs div ldiv lldiv mblen mbtowc wctomb
+    mbstowcs wcstombs
+    memcpy memmove strcpy strncpy strcat strncat memcmp strcmp strcoll strncmp strxfrm memchr
+    strchr strcspn strpbrk strrchr strspn strstr strtok memset strerror strlen
+    remove rename tmpfile tmpnam fclose fflush fopen freopen setbuf setvbuf fprintf fscanf
+    printf scanf snprintf sprintf sscanf vfprintf vfscanf vprintf vscanf vsnprintf vsprintf
+    vsscanf fgetc fgets fputc fputs getc getchar gets putc putchar puts ungetc fread fwrite
+    fgetpos fseek fsetpos ftell rewind clearerr feof ferror perror
+    madvise posix_memalign main""".split())
+
+#: Prefixes of the library's own symbols and the header's names: `noodle_` (the
+#: metadata `noodle_library_metadata`, kernels `noodle_fn_*` and `noodle_mlir_*`,
+#: `noodle_array_free`), and MLIR's runtime (`_mlir_memref_to_llvm_alloc`,
+#: `_mlir_ciface_*`, `mlirAsyncRuntime*`)
+RESERVED_PREFIXES = ("noodle_", "_mlir", "mlirAsync")
+
+
+def check_function_name(name: str, lib: str | None = None) -> None:
+    """An exported C function's name: a C identifier (`check_identifier`) that is none
+    of `RESERVED_C_NAMES`, starts with none of `RESERVED_PREFIXES`, and is not the
+    library `lib`'s own `<lib>_error_message` (checked where `lib` is given: the
+    library's name is known when its functions are linked, after they compiled)."""
+    check_identifier(name)
+    if name == "main":
+        raise ValueError("'main' cannot be a C name: it is a C program's entry point: "
+                         "rename it")
+    if name in RESERVED_C_NAMES:
+        raise ValueError(f"{name!r} cannot be a C name: the C library has a function of "
+                         "that name, which this library's would replace: rename it")
+    if name.startswith(RESERVED_PREFIXES) or (lib is not None
+                                               and name == f"{lib}_error_message"):
+        raise ValueError(f"{name!r} cannot be a C name: the library defines a symbol of "
+                         "that name itself: rename it")
 
 
 def check_result(t: CType, function: str) -> None:

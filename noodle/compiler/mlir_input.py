@@ -15,7 +15,7 @@ from mlir import ir, passmanager
 
 from noodle.compiler.aot import Built, Timer, add_c_function
 from noodle.compiler.backend import external_symbols
-from noodle.compiler.c_abi import (CArray, CFunction, CParam, CScalar, CType, check_identifier,
+from noodle.compiler.c_abi import (CArray, CFunction, CParam, CScalar, CType, check_function_name,
                                    check_result, python_metadata)
 from noodle.compiler.mlir_diagnostics import error_from_mlir, mlir_location
 from noodle.compiler.options import CompileOptions
@@ -87,7 +87,7 @@ def public_functions(module: ir.Module, path: Path) -> list[tuple[ir.Operation, 
         name = str(ir.StringAttr(op.attributes["sym_name"]).value)
         where = mlir_location(op.location, path)
         try:
-            check_identifier(name)
+            check_function_name(name)
         except ValueError as e:
             raise NoodleError(str(e), where) from None
         ftype = ir.FunctionType(ir.TypeAttr(op.attributes["function_type"]).value)
@@ -106,7 +106,7 @@ def public_functions(module: ir.Module, path: Path) -> list[tuple[ir.Operation, 
         signature = f"{ftype}"
         python = python_metadata(name, signature, arg_types, result_type)
         out.append((op, CFunction(name, CALLEE_PREFIX + name, params, results, results,
-                                  noodle_kernel=False, python=python)))
+                                  noodle_kernel=False, python=python, where=where)))
     return out
 
 

@@ -205,6 +205,9 @@ def _as_given(error: NoodleError, inputs: tuple[Path, ...]) -> NoodleError:
             if Path(error.loc.filename).resolve() == path.resolve():
                 error.loc = replace(error.loc, filename=str(path))
                 break
+    if error.hint is not None:  # a hint may name another location ("the other is at")
+        for path in inputs:
+            error.hint = error.hint.replace(f"{path.resolve()}:", f"{path}:")
     return error
 
 

@@ -558,6 +558,51 @@ def test_the_console_script_entry_runs_as_a_module(tmp_path):
     assert "error:" in done.stderr and done.stdout == ""
 
 
+@pytest.mark.parametrize("name, why", [
+    ("malloc", "the C library has a function of that name"),
+    ("free", "the C library has a function of that name"),
+    ("exp", "the C library has a function of that name"),  # libm: the code calls it
+    ("sqrtf", "the C library has a function of that name"),
+    ("madvise", "the C library has a function of that name"),
+    ("main", "it is a C program's entry point"),
+    ("noodle_library_metadata", "the library defines a symbol of that name itself"),
+    ("kern_error_message", "the library defines a symbol of that name itself"),
+])
+def test_a_function_named_as_a_c_library_or_own_symbol_is_refused(name, why, tmp_path,
+                                                                   monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("clash.py").write_text(f'import noodle\n\n\n@noodle.jit("float64(float64)")\n'
+                                f"def {name}(x):\n    return x * 2.0\n")
+    result = run("clash.py", "-o", "kern.so")  # the library's prefix: kern
+    assert result.exit_code == 1, result.output
+    first, *rest = result.output.splitlines()
+    assert first.startswith(f"clash.py:4:1: error: {name!r} cannot be a C name: {why}")
+    assert first.endswith("rename it")
+    assert rest == ['@noodle.jit("float64(float64)")', "^"]
+    assert not Path("kern.so").exists()
+
+
+def test_an_mlir_function_named_as_a_libm_function_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("m.mlir").write_text("func.func @sqrt(%a: f64) -> f64 {\n  return %a : f64\n}\n")
+    result = run("m.mlir", "-o", "m.so")
+    assert result.exit_code == 1
+    assert result.output.startswith("m.mlir:1:1: error: 'sqrt' cannot be a C name")
+
+
+def test_two_functions_of_one_c_name_point_at_the_second(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("a.py").write_text('import noodle\n\n\n@noodle.jit("float64(float64)")\n'
+                            "def twice(x):\n    return x * 2.0\n")
+    Path("b.mlir").write_text("\nfunc.func @twice(%a: f64) -> f64 {\n  return %a : f64\n}\n")
+    result = run("a.py", "b.mlir", "-o", "ab.so")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "b.mlir:2:1: error: two compiled functions would both be the C function twice: "
+        "rename one", "func.func @twice(%a: f64) -> f64 {", "^",
+        "hint: the other is at a.py:4:1"]
+
+
 def test_a_return_type_that_does_not_fit_is_a_source_error(tmp_path):
     source = tmp_path / "wrong.py"
     source.write_text('import noodle\n\n\n@noodle.jit("float64[:, :](float64[:])")\n'
