@@ -16,7 +16,7 @@ from __future__ import annotations
 from mlir import ir
 from mlir.dialects import arith, gpu, memref, scf
 
-from noodle.passes.ir_walk import ops_where
+from noodle.passes.ir_walk import ops_where, rewriting
 from noodle.passes.nir_binary import binary_builder
 from noodle.passes.nir_buffers import alloc_buffer, as_canonical, rank_of, sizes_of
 from noodle.passes.nir_dtypes import constant, dtype_attr
@@ -35,7 +35,7 @@ def gpu_matmul(module: ir.Operation) -> None:
     """Rewrites each matrix-matrix `nir.matmul` in `module` (a module operation)."""
     for op in ops_where(module, lambda op: op.name == "nir.matmul"
                         and all(rank_of(v) == 2 for v in op.operands)):
-        with ir.InsertionPoint(op), op.location:
+        with rewriting(op), ir.InsertionPoint(op), op.location:
             op.result.replace_all_uses_with(_matmul(op))
         op.erase()
 

@@ -34,14 +34,14 @@ from mlir.dialects import arith, gpu, memref, scf
 
 from noodle.passes.gpu_launch import grid_stride, launch_1d
 from noodle.passes.gpu_map_loops import BLOCK_SIZE, delinearize
-from noodle.passes.ir_walk import ops_where
+from noodle.passes.ir_walk import ops_where, rewriting
 from noodle.passes.lower_nir import fused_form
 from noodle.passes.nir_binary import binary_builder
 from noodle.passes.nir_buffers import broadcast_shape, rank_of
 from noodle.passes.nir_dtypes import DType, constant, dtype_attr
 from noodle.passes.nir_elementwise import array_views, of_array_elements
 from noodle.passes.nir_fusion import fused_producer
-from noodle.passes.nir_reduce import REDUCTIONS
+from noodle.passes.nir_reduce import REDUCTIONS, reduce_axes
 
 PASS_NAME = "gpu-reduce"
 
@@ -52,13 +52,13 @@ PARTIAL_BLOCKS = 1024
 
 def is_full_reduction(op: ir.Operation) -> bool:
     x = op.operands[0]
-    axes = set(ir.DenseI64ArrayAttr(op.attributes["axes"]))
+    axes = reduce_axes(op)
     return rank_of(x) > 0 and axes >= set(range(rank_of(x)))
 
 
 def reduces_last_dim(op: ir.Operation) -> bool:
     x = op.operands[0]
-    return rank_of(x) > 1 and rank_of(x) - 1 in set(ir.DenseI64ArrayAttr(op.attributes["axes"]))
+    return rank_of(x) > 1 and rank_of(x) - 1 in reduce_axes(op)
 
 
 def gpu_reduce(module: ir.Operation) -> None:
@@ -70,7 +70,7 @@ def gpu_reduce(module: ir.Operation) -> None:
         return op.name == "nir.matmul" and all(rank_of(v) == 1 for v in op.operands)
 
     for op in ops_where(module, chosen):
-        with ir.InsertionPoint(op), op.location:
+        with rewriting(op), ir.InsertionPoint(op), op.location:
             if op.name == "nir.matmul":
                 reduced = _dot(op)
             elif is_full_reduction(op):
@@ -103,7 +103,7 @@ def _reduce_rows(op: ir.Operation) -> ir.Value:
     combine_kind, identity_of = REDUCTIONS[ir.StringAttr(op.attributes["kind"]).value]
     combine = functools.partial(binary_builder(combine_kind, dtype), dtype)
     rank = rank_of(x)
-    axes = set(ir.DenseI64ArrayAttr(op.attributes["axes"]))
+    axes = reduce_axes(op)
     keepdims = ir.BoolAttr(op.attributes["keepdims"]).value
     kept = [d for d in range(rank) if d not in axes]
     reduced = [d for d in range(rank) if d in axes]

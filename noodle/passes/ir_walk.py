@@ -1,23 +1,59 @@
 """Finding ops to rewrite: a pass collects them first, since erasing or replacing ops
-during `Operation.walk` would pull the IR out from under the walk."""
+during `Operation.walk` would pull the IR out from under the walk.
+
+An unexpected exception (a bug, or IR a pass did not expect) raised while a pass looks at
+or rewrites an op is tagged with that op (`rewriting`, `op_at_fault`), so the error is
+reported there rather than at the module the pass was given."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from mlir import ir
+
+_OP_AT_FAULT = "noodle_op_at_fault"
+
+
+@contextmanager
+def rewriting(op: ir.Operation) -> Iterator[None]:
+    """Tags an exception escaping the block with `op` (the innermost tag wins: the op
+    nearest the fault)."""
+    try:
+        yield
+    except Exception as e:
+        if getattr(e, _OP_AT_FAULT, None) is None:
+            try:
+                setattr(e, _OP_AT_FAULT, op.operation)
+            except AttributeError:  # an exception type with __slots__: no tag, still raised
+                pass
+        raise
+
+
+def op_at_fault(error: BaseException) -> ir.Operation | None:
+    """The op a pass was working on when `error` was raised, if it was tagged."""
+    return getattr(error, _OP_AT_FAULT, None)
 
 
 def ops_where(root: ir.Operation, keep: Callable[[ir.Operation], bool]) -> list[ir.Operation]:
     """The ops nested in `root` (itself included) for which `keep` is true, in program
     order (an op before the ops in its regions)."""
     found: list[ir.Operation] = []
+    raised: list[Exception] = []
 
     def visit(op: ir.Operation) -> ir.WalkResult:
-        if keep(op):
-            found.append(op.operation)
+        try:
+            with rewriting(op):
+                if keep(op):
+                    found.append(op.operation)
+        except Exception as e:  # noqa: BLE001 -- raised again below, as it was
+            # the bindings would turn it into a RuntimeError holding the traceback's text
+            raised.append(e)
+            return ir.WalkResult.INTERRUPT
         return ir.WalkResult.ADVANCE
 
     root.walk(visit, ir.WalkOrder.PRE_ORDER)
+    if raised:
+        raise raised[0]
     return found
 
 

@@ -19,7 +19,7 @@ from mlir.dialects import arith, memref, scf
 
 from noodle.passes.blas_symbols import BlasInterface
 from noodle.passes.nir_binary import binary_builder
-from noodle.passes.ir_walk import ops_where
+from noodle.passes.ir_walk import ops_where, rewriting
 from noodle.passes.nir_buffers import (
     alloc_buffer, element_type_of, is_array, may_overlap, rank_of, same_view, sizes_of)
 from noodle.passes.nir_cast import cast_scalar
@@ -62,7 +62,7 @@ def lower_nir_in(root: ir.Operation, blas: BlasInterface | None = None,
         if FUSED in op.attributes:
             fused.append(op)
             continue
-        with ir.InsertionPoint(op), op.location:
+        with rewriting(op), ir.InsertionPoint(op), op.location:
             replacement = lowerings[op.name](op)
         if replacement is not None:
             op.result.replace_all_uses_with(replacement)

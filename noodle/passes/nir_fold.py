@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from mlir import ir
 
-from noodle.passes.ir_walk import ops_where
+from noodle.passes.ir_walk import ops_where, rewriting
 from noodle.passes.lower_nir import fused_form
 from noodle.passes.nir_buffers import element_type_of, is_array, queried_dim, rank_of
 from noodle.passes.nir_cleanup import only_read
@@ -37,9 +37,11 @@ def nir_fold_in(root: ir.Operation) -> None:
     """Replaces each elementwise nir op nested in `root` whose array operands are all
     uniform, of one shape, by a `nir.full`."""
     for op in ops_where(root, lambda op: op.name in ELEMENTWISE and is_array(op.result)):
-        _fold(op)
+        with rewriting(op):
+            _fold(op)
     for op in ops_where(root, lambda op: op.name in ("nir.full", "nir.empty")):
-        _answer_shape_queries(op)
+        with rewriting(op):
+            _answer_shape_queries(op)
 
 
 def _answer_shape_queries(op: ir.Operation) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from mlir import ir
 
-from noodle.passes.ir_walk import ops_where
+from noodle.passes.ir_walk import ops_where, rewriting
 from noodle.passes.nir_buffers import broadcast_shape, is_array, queried_dim, rank_of
 from noodle.passes.nir_effects import MemoryWrites
 
@@ -50,9 +50,10 @@ def fuse_elementwise_in(root: ir.Operation) -> None:
     # which may be the results of producers still to come
     writes = MemoryWrites()
     for op in reversed(producers):
-        if _fusable(op, writes):
-            _rewrite_shape_queries(op)
-            op.attributes[FUSED] = ir.UnitAttr.get()
+        with rewriting(op):
+            if _fusable(op, writes):
+                _rewrite_shape_queries(op)
+                op.attributes[FUSED] = ir.UnitAttr.get()
 
 
 def fused_producer(value: ir.Value) -> ir.Operation | None:

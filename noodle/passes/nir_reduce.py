@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from mlir import ir
 from mlir.dialects import arith, memref, scf
 
+from noodle.dialects.context import source_location
+from noodle.errors import LoweringError
 from noodle.passes.blas_symbols import BlasInterface
 from noodle.passes.nir_binary import BinaryBuilder, binary_builder
 from noodle.passes.nir_blas import gemm_or_loops
@@ -44,6 +46,38 @@ _MATMUL_INDICES = {
 }
 
 
+def reduce_axes(op: ir.Operation) -> set[int]:
+    """The dims `op` (a nir.reduce) reduces. The IRDL dialect checks only that `axes` is
+    a dense array: axes that are not `array<i64: ...>` dims of the operand, or repeat, are
+    a LoweringError at the op, said plainly (not a cast failure deep in a pass)."""
+    attribute = op.attributes["axes"]
+    if not isinstance(attribute, ir.DenseI64ArrayAttr):
+        raise LoweringError(f"nir.reduce: axes must be an array<i64: ...> attribute, not "
+                            f"{attribute}", source_location(op.location))
+    axes = list(attribute)
+    x = op.operands[0]
+    rank = rank_of(x) if isinstance(x.type, ir.MemRefType) else 0
+    for axis in axes:
+        if not 0 <= axis < rank:
+            raise LoweringError(f"nir.reduce: axis {axis} is out of range for its rank-{rank} "
+                                f"operand", source_location(op.location))
+    if len(set(axes)) != len(axes):
+        raise LoweringError(f"nir.reduce: axes {axes} repeat an axis",
+                            source_location(op.location))
+    return set(axes)
+
+
+def matmul_ranks(op: ir.Operation) -> tuple[int, int]:
+    """The ranks of `op`'s (a nir.matmul) operands, which must be 1-d or 2-d arrays (as
+    the frontend makes them); anything else is a LoweringError at the op."""
+    ranks = tuple(rank_of(v) if isinstance(v.type, ir.MemRefType) else 0
+                  for v in op.operands)
+    if ranks not in _MATMUL_INDICES:
+        raise LoweringError(f"nir.matmul takes 1-d and 2-d arrays, not rank {ranks[0]} @ "
+                            f"rank {ranks[1]}", source_location(op.location))
+    return ranks
+
+
 def lower_reduce(op: ir.Operation, fused: Form | None = None,
                  parallel: bool = False) -> ir.Value:
     """The reduction of op's operand; or, when its producer was fused into it, of
@@ -53,7 +87,7 @@ def lower_reduce(op: ir.Operation, fused: Form | None = None,
     x = op.operands[0]
     dtype = dtype_attr(op)
     combine_kind, identity = REDUCTIONS[ir.StringAttr(op.attributes["kind"]).value]
-    axes = set(ir.DenseI64ArrayAttr(op.attributes["axes"]))
+    axes = reduce_axes(op)
     keepdims = ir.BoolAttr(op.attributes["keepdims"]).value
     rank = rank_of(x)
     kept = [d for d in range(rank) if d not in axes]
@@ -173,7 +207,7 @@ def lower_matmul(op: ir.Operation, blas: BlasInterface | None = None) -> ir.Valu
     the operands' layouts allow it (`nir_blas`)."""
     a, b = op.operands
     dtype = dtype_attr(op)
-    a_indices, b_indices, out_indices = _MATMUL_INDICES[rank_of(a), rank_of(b)]
+    a_indices, b_indices, out_indices = _MATMUL_INDICES[matmul_ranks(op)]
     loops = out_indices + "k"
     a_sizes, b_sizes = sizes_of(a), sizes_of(b)
     out_sizes = [a_sizes[a_indices.index(i)] if i in a_indices else b_sizes[b_indices.index(i)]

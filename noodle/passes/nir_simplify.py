@@ -13,7 +13,7 @@ import math
 
 from mlir import ir
 
-from noodle.passes.ir_walk import ops_where
+from noodle.passes.ir_walk import ops_where, rewriting
 from noodle.passes.nir_buffers import element_type_of, is_array
 from noodle.passes.nir_dtypes import DType
 
@@ -39,7 +39,8 @@ def nir_simplify_in(root: ir.Operation) -> None:
     """Replaces every `nir.binary` nested in `root` that applies an identity to an array
     by a copy of the array."""
     for op in ops_where(root, lambda op: op.name == "nir.binary" and is_array(op.result)):
-        kept = _kept_operand(op)
+        with rewriting(op):
+            kept = _kept_operand(op)
         if kept is None:
             continue
         dtype = ir.StringAttr(op.attributes["dtype"]).value

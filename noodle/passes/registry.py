@@ -11,8 +11,10 @@ signatures with their callers) declares `PASS_ANCHOR = "builtin.module"`, the op
 on, as an MLIR `OperationPass<ModuleOp>` is restricted to one; without it a pass runs on
 any op it is given (`"any"`), under any anchor of a pipeline. noodle-opt refuses a
 restricted pass nested under another anchor, as mlir-opt does.
-This module only collects them. (Python passes cannot be named in a textual MLIR
-pipeline, hence a registry of noodle's own.)
+This module only collects them (Python passes cannot be named in a textual MLIR
+pipeline, hence a registry of noodle's own), and says how a pass that raised failed
+(`report_failure`): wherever noodle runs its passes, an exception becomes one MLIR error
+diagnostic and a pass failure, never a Python traceback.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from mlir.passmanager import PassManager
 
 from noodle.dialects.context import source_location
 from noodle.errors import NoodleError
+from noodle.passes.ir_walk import op_at_fault
 from noodle.passes import (approximate_exp, approximate_log, approximate_pow,
                            approximate_sin_cos, approximate_tanh, catseq_flatten,
                            catseq_to_events, catseq_verify, fastmath, gpu_libdevice_calls,
@@ -79,12 +82,51 @@ def configured_pass(name: str, options: dict[str, str]) -> PassCallable:
     return _BY_NAME[name].configure_pass(**options)
 
 
+#: how the bindings report an exception raised in a Python callback they called (a walk,
+#: a rewrite pattern): a RuntimeError holding the traceback's text, its last line the
+#: exception itself
+_CALLBACK_TRACEBACK = "Exception raised in callback: Traceback"
+
+
+def report_failure(name: str, error: Exception, target: ir.Operation) -> None:
+    """Emits `error`, raised by pass `name` run on `target`, as one MLIR error diagnostic.
+    A NoodleError is the pass's own diagnosis: its message, at its location (else at
+    `target`). Any other exception is a case the pass did not foresee (a bug, or IR its
+    verifier let through): `<name> failed on this op: <type>: <message>`, at the op the
+    pass was working on where it is known (`ir_walk.rewriting`), else at `target`."""
+    if isinstance(error, NoodleError):
+        message = error.message if error.hint is None \
+            else f"{error.message} (hint: {error.hint})"
+        where = target.location if error.loc is None else ir.Location.file(
+            error.loc.filename, error.loc.line, error.loc.col + 1, context=target.context)
+        where.emit_error(message)
+        return
+    described = f"{type(error).__name__}: {error}"
+    if isinstance(error, RuntimeError) and str(error).startswith(_CALLBACK_TRACEBACK):
+        lines = [line for line in str(error).splitlines() if line.strip()]
+        described = lines[-1].strip()  # the exception the callback raised, not its frames
+    at = op_at_fault(error) or target
+    at.location.emit_error(f"{name} failed on this op: {described}")
+
+
+def _reporting(name: str, run: PassCallable) -> PassCallable:
+    """`run` with an exception turned into a diagnostic and a pass failure."""
+    def run_reporting(op: ir.Operation, pass_: object) -> None:
+        try:
+            run(op, pass_)
+        except Exception as e:  # noqa: BLE001 -- reported as a diagnostic instead
+            report_failure(name, e, op)
+            pass_.signal_pass_failure()
+    return run_reporting
+
+
 def run_passes(module: ir.Module, names: list[str]) -> None:
-    """Runs the named passes in order on `module` (in its context); a failure raises a
-    NoodleError at the location of MLIR's first error diagnostic."""
+    """Runs the named passes in order on `module` (in its context); a failure, or an
+    exception in a pass, raises a NoodleError at the location of MLIR's first error
+    diagnostic."""
     pm = PassManager()
     for name in names:
-        pm.add(PASSES[name][0], name=name)
+        pm.add(_reporting(name, PASSES[name][0]), name=name)
     try:
         pm.run(module.operation)
     except ir.MLIRError as e:

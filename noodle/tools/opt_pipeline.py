@@ -26,9 +26,8 @@ from dataclasses import dataclass, field
 from mlir import ir
 from mlir.passmanager import PassManager
 
-from noodle.errors import NoodleError
 from noodle.passes.registry import (PASS_ANCHORS, PASS_OPTIONS, PASSES, PassCallable,
-                                   configured_pass)
+                                   configured_pass, report_failure)
 
 _NAME = re.compile(r"[A-Za-z0-9_.\-]+")
 _OPTION_KEY = re.compile(r"[^\s=]+")
@@ -269,16 +268,8 @@ def _noodle_pass(element: PassElement, path: list[str], record: FailureRecord) -
                 continue  # under `any`: MLIR does not schedule the pass on other ops
             try:
                 run(target, _Recorded(pass_, record, element.name, target.name))
-            except NoodleError as e:
-                message = e.message if e.hint is None else f"{e.message} (hint: {e.hint})"
-                where = target.location if e.loc is None else ir.Location.file(
-                    e.loc.filename, e.loc.line, e.loc.col + 1, context=target.context)
-                where.emit_error(message)
-                record.failed.append((element.name, target.name))
-                pass_.signal_pass_failure()
-                return
-            except Exception as e:  # noqa: BLE001 -- a pass bug must not be a traceback
-                target.location.emit_error(f"{element.name} failed: {type(e).__name__}: {e}")
+            except Exception as e:  # noqa: BLE001 -- a diagnostic, never a traceback
+                report_failure(element.name, e, target)
                 record.failed.append((element.name, target.name))
                 pass_.signal_pass_failure()
                 return

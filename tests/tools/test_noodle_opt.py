@@ -387,3 +387,69 @@ def test_module_scope_printing_without_disabled_threading_is_an_error(nir_file):
                       "--mlir-print-ir-module-scope")
     assert done.returncode == 1
     assert "without disabling multi-threading first" in done.stderr
+
+
+def _reduce(kind: str = "sum", axes: str = "array<i64: 0>") -> str:
+    return ("func.func @r(%a: memref<?xf64>) -> f64 {\n"
+            f'  %0 = "nir.reduce"(%a) {{dtype = "float64", kind = "{kind}", axes = {axes}, '
+            "keepdims = 0 : i1} : (memref<?xf64>) -> f64\n"
+            "  return %0 : f64\n}\n")
+
+
+@pytest.mark.parametrize("pass_name", ["gpu-reduce", "lower-nir"])
+@pytest.mark.parametrize("axes, message", [
+    ("array<i32: 0>", "nir.reduce: axes must be an array<i64: ...> attribute, not "
+                      "array<i32: 0>"),
+    ("array<i64: 5>", "nir.reduce: axis 5 is out of range for its rank-1 operand"),
+    ("array<i64: 0, 0>", "nir.reduce: axes [0, 0] repeat an axis")])
+def test_malformed_reduce_axes_are_an_error_at_the_reduce(tmp_path, pass_name, axes, message):
+    source = tmp_path / "axes.mlir"
+    source.write_text(_reduce(axes=axes))
+    done = noodle_opt(str(source), f"--{pass_name}")
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.splitlines()[0] == f"{source}:2:8: error: {message}"
+
+
+def test_a_matmul_of_unsupported_ranks_is_an_error_at_the_matmul(tmp_path):
+    source = tmp_path / "matmul.mlir"
+    source.write_text(
+        "func.func @m(%a: memref<?xf64>, %b: memref<?x?x?xf64>) -> memref<?xf64> {\n"
+        '  %0 = "nir.matmul"(%a, %b) {dtype = "float64"} : (memref<?xf64>, '
+        "memref<?x?x?xf64>) -> memref<?xf64>\n"
+        "  return %0 : memref<?xf64>\n}\n")
+    done = noodle_opt(str(source), "--lower-nir")
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[0] == \
+        f"{source}:2:8: error: nir.matmul takes 1-d and 2-d arrays, not rank 1 @ rank 3"
+
+
+@pytest.mark.parametrize("pass_name", ["gpu-reduce", "lower-nir"])
+def test_an_unforeseen_exception_in_a_pass_is_one_diagnostic_at_the_op(tmp_path, pass_name):
+    # no reduction kind 'bogus': the pass hits a KeyError it never meant to raise
+    source, reproducer = tmp_path / "bogus.mlir", tmp_path / "repro.mlir"
+    source.write_text("// a comment, so that the op is not the module's first line\n"
+                      + _reduce(kind="bogus"))
+    done = noodle_opt(str(source), f"--{pass_name}",
+                      f"--mlir-pass-pipeline-crash-reproducer={reproducer}")
+    assert done.returncode == 1 and done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert lines[0] == f"{source}:3:8: error: {pass_name} failed on this op: KeyError: 'bogus'"
+    assert lines[1].startswith('  %0 = "nir.reduce"') and lines[2] == " " * 7 + "^"
+    assert f"reproducer generated at `{reproducer}`" in lines[4]
+    assert '"nir.reduce"' in reproducer.read_text()
+
+
+def test_run_passes_turns_an_exception_in_a_pass_into_an_error_at_the_op():
+    # where noodle runs its passes outside noodle-opt: a NoodleError, not a KeyError
+    from mlir import ir
+
+    from noodle.dialects import make_context
+    from noodle.errors import NoodleError, SourceLocation
+    from noodle.passes.registry import run_passes
+    with make_context():
+        module = ir.Operation.parse(f"module {{\n{_reduce(kind='bogus')}}}",
+                                    source_name="k.mlir")
+        with pytest.raises(NoodleError) as raised:
+            run_passes(module, ["lower-nir"])
+    assert raised.value.loc == SourceLocation("k.mlir", 3, 7)
+    assert raised.value.message == "lower-nir failed on this op: KeyError: 'bogus'"
