@@ -44,12 +44,16 @@ DEFAULT_SUFFIX = {"nir": ".nir.mlir", "mlir": ".mlir", "llvm": ".ll", "asm": ".s
 # -- command-line values ------------------------------------------------------------------
 def _target(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, str | None]:
     """"cpu", "cuda" or "cuda:sm_XX" -> (kind, chip)."""
+    from noodle.compiler.gpu.program import NVPTX_CHIPS
+
     kind, _, chip = value.partition(":")
     if kind == "cpu" and not chip:
         return "cpu", None
-    if kind == "cuda" and (not chip or (chip.startswith("sm_") and chip[3:].rstrip("a")
-                                        .isdigit())):
+    if kind == "cuda" and (not chip or chip in NVPTX_CHIPS):
         return "cuda", chip or None
+    if kind == "cuda":
+        raise click.BadParameter(f"{value!r}: {chip!r} is not an architecture LLVM's NVPTX "
+                                 f"backend knows; use one of {', '.join(NVPTX_CHIPS)}")
     raise click.BadParameter(f"{value!r}: use cpu, cuda or cuda:sm_XX (e.g. cuda:sm_90)")
 
 
@@ -251,6 +255,8 @@ def compile_command(inputs: tuple[Path, ...], emit: str, output: Path | None, op
                                "--emit ptx (or nir)")
     if output is None and emit in ("obj", "so"):
         output = Path(inputs[0].stem + DEFAULT_SUFFIX[emit])
+    if output is not None and str(output) != "-":
+        _check_outputs(inputs, output, emit)
     lib = library_name(lib_name or (output.stem if output and str(output) != "-"
                                     else inputs[0].stem))
     options = CompileOptions(opt_level=opt_level, parallel=parallel,
@@ -261,13 +267,57 @@ def compile_command(inputs: tuple[Path, ...], emit: str, output: Path | None, op
             [data] = outputs.values()
             click.echo(data, nl=False)
         else:
-            write_all(outputs, executable={output} if emit == "so" else ())
+            try:
+                write_all(outputs, executable={output} if emit == "so" else ())
+            except OSError as e:
+                raise CannotOpenOutput(output, e) from None
+    except CannotOpenOutput as e:
+        # as clang says it: the output as given, not the temporary file next to it
+        click.echo(f"noodlec: error: cannot open output file '{e.path}': {e.reason}",
+                   err=True)
+        sys.exit(1)
     except NoodleError as e:
         click.echo(_as_given(e, inputs).render(), err=True)
         sys.exit(1)
     except OSError as e:
-        click.echo(f"error: {e}", err=True)
+        click.echo(f"noodlec: error: {e}", err=True)
         sys.exit(1)
+
+
+class CannotOpenOutput(Exception):
+    """An output (or the temporary file next to it) could not be created."""
+
+    def __init__(self, path: Path, error: OSError):
+        super().__init__(path, error)
+        self.path = path
+        self.reason = error.strerror or str(error)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.exists() and b.exists():
+        return os.path.samefile(a, b)
+    return a.resolve() == b.resolve()
+
+
+def _check_outputs(inputs: tuple[Path, ...], output: Path, emit: str) -> None:
+    """Refuse, before compiling, outputs that would overwrite an input (as gcc does) or
+    each other (a library named `k.h` and its header `k.h`): exit status 1, nothing
+    written."""
+    written = [output]
+    if emit == "so":
+        header = output.with_suffix(".h")
+        if _same_file(header, output):
+            click.echo(f"noodlec: error: the header {header} would overwrite the library "
+                       f"{output}: name the library with another suffix (-o "
+                       f"{output.with_suffix('.so')})", err=True)
+            sys.exit(1)
+        written.append(header)
+    for path in written:
+        for source in inputs:
+            if _same_file(path, source):
+                click.echo(f"noodlec: error: input file '{source}' is the same as output "
+                           f"file{' (the header)' if path is not output else ''}", err=True)
+                sys.exit(1)
 
 
 def _compile(inputs: tuple[Path, ...], emit: str, output: Path | None,
@@ -317,7 +367,10 @@ def _shared_library(built: aot.Built, obj: bytes, output: Path, lib: str,
 
     if str(output) == "-":
         raise NoodleError("a shared library needs an output file: -o NAME.so")
-    linked = _temporary_next_to(output)
+    try:
+        linked = _temporary_next_to(output)
+    except OSError as e:
+        raise CannotOpenOutput(output, e) from None
     try:
         aot.timed("so", lib, timer, lambda: link_shared(obj, linked, built.externals))
         data = linked.read_bytes()

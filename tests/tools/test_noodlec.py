@@ -603,6 +603,46 @@ def test_two_functions_of_one_c_name_point_at_the_second(tmp_path, monkeypatch):
         "hint: the other is at a.py:4:1"]
 
 
+@pytest.mark.parametrize("chip", ["sm_900", "sm_1", "sm_9x"])
+def test_an_architecture_nvptx_does_not_know_is_a_usage_error(chip, plain):
+    result = run(plain, "--sig", "add_one=float64[:](float64[:])", "--emit", "ptx",
+                 "--target", f"cuda:{chip}")
+    assert result.exit_code == 2
+    assert "Usage:" in result.output and f"{chip!r} is not an architecture" in result.output
+    assert "sm_80, sm_86" in result.output and "sm_90a" in result.output
+
+
+def test_a_library_named_as_its_header_is_refused(plain, monkeypatch):
+    monkeypatch.chdir(plain.parent)
+    result = run("plain.py", "--sig", "add_one=float64[:](float64[:])", "-o", "k.h")
+    assert result.exit_code == 1
+    assert result.output == ("noodlec: error: the header k.h would overwrite the library "
+                             "k.h: name the library with another suffix (-o k.so)\n")
+    assert not Path("k.h").exists()
+
+
+@pytest.mark.parametrize("emit, output", [("nir", "plain.py"), ("llvm", "./plain.py"),
+                                          ("so", "plain.so")])
+def test_an_output_that_is_an_input_is_refused(emit, output, plain, monkeypatch):
+    monkeypatch.chdir(plain.parent)
+    Path("plain.h").symlink_to("plain.py")  # --emit so: the header would be the input
+    result = run("plain.py", "--sig", "add_one=float64[:](float64[:])", "--emit", emit,
+                 "-o", output)
+    assert result.exit_code == 1
+    assert result.output.startswith("noodlec: error: input file 'plain.py' is the same as "
+                                    "output file")
+    assert plain.read_text() == PLAIN and not Path("plain.so").exists()
+
+
+@pytest.mark.parametrize("emit", ["so", "llvm"])
+def test_an_output_that_cannot_be_created_is_named_as_given(emit, plain):
+    result = run(plain, "--sig", "add_one=float64[:](float64[:])", "--emit", emit,
+                 "-o", "/nonexistent-dir/a.out")
+    assert result.exit_code == 1
+    assert result.output == ("noodlec: error: cannot open output file "
+                             "'/nonexistent-dir/a.out': No such file or directory\n")
+
+
 def test_a_return_type_that_does_not_fit_is_a_source_error(tmp_path):
     source = tmp_path / "wrong.py"
     source.write_text('import noodle\n\n\n@noodle.jit("float64[:, :](float64[:])")\n'

