@@ -160,6 +160,12 @@ class LibraryFunction:
                         return (f"{head}: argument {i + 1} must be C-contiguous, as "
                                 f"{self.overloads[0].signature} declares "
                                 "(np.ascontiguousarray makes a copy that is)")
+                    if (t is None and isinstance(a, int) and isinstance(d, Scalar)
+                            and d.dtype.kind in "iu"):
+                        # a Python int no C integer type holds (typeof gives none)
+                        return (f"{head}: argument {i + 1} is {a}, out of range for "
+                                f"{d.dtype.name} ({np.iinfo(d.dtype).min} .. "
+                                f"{np.iinfo(d.dtype).max})")
                     return f"{head}: argument {i + 1} is {got}; expected {d}"
         shown = ", ".join("?" if t is None else str(t) for t in types)
         return (f"{head} has no compiled signature for ({shown}); the library has: "
@@ -174,7 +180,14 @@ class Library:
 
     def __init__(self, path: Path):
         self.path = path
-        self._handle = ctypes.CDLL(str(path))
+        try:
+            self._handle = ctypes.CDLL(str(path))
+        except OSError as e:  # dlopen's own words ("invalid ELF header") say too little
+            hint = (f": compile it first (noodlec {path.name} -o {path.stem}.so)"
+                    if path.suffix == ".mlir" else "")
+            raise ValueError(f"{path} is neither a shared library made by noodlec nor a "
+                             f"Python source (.py); noodle.load takes one of those{hint} "
+                             f"(loading it said: {e})") from None
         meta = _metadata(self._handle, path)
         self.name = meta["name"]
         errors = [_ErrorInfo(e["exc_type"], e["message"]) for e in meta["errors"]]

@@ -146,6 +146,19 @@ def test_python_callables_check_their_arguments(library):
         lib.nope
     with pytest.raises(ValueError, match="not made by noodlec"):
         noodle.load(_libm())
+    with pytest.raises(TypeError, match=r"power_mod\(\): argument 1 is 9223372036854775808, "
+                       "out of range for int64"):
+        lib.power_mod(2**63, 1, 7)
+    with pytest.raises(TypeError, match="argument 3 is -9223372036854775809, out of range"):
+        lib.power_mod(2, 1, -2**63 - 1)
+
+
+def test_load_of_a_file_that_is_no_library_says_what_it_takes(tmp_path):
+    source = tmp_path / "k.mlir"
+    source.write_text("func.func @f(%a: f64) -> f64 {\n  return %a : f64\n}\n")
+    with pytest.raises(ValueError, match=r"neither a shared library made by noodlec nor a "
+                       r"Python source \(\.py\).*noodlec k.mlir -o k.so"):
+        noodle.load(source)
 
 
 def _libm() -> str:
