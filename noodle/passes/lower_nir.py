@@ -118,8 +118,11 @@ _FORMS: dict[str, Callable[[ir.Operation], Form]] = {
 
 def fused_form(op: ir.Operation) -> Form:
     """`op`'s form with the ops fused into it inlined: the operands are those of the
-    whole fused tree, the body computes the tree's value from their elements."""
-    operands, body = _FORMS[op.name](op)
+    whole fused tree, the body computes the tree's value from their elements. Each op of
+    the tree is built under its own location (its scalar ops keep it, and an error in
+    its lowering points at it, not at the user it was fused into)."""
+    with rewriting(op), op.location:
+        operands, body = _FORMS[op.name](op)
     leaves: list[ir.Value] = []
     parts: list[tuple[int, ScalarBody | None]] = []  # per operand: leaves taken, body
     for operand in operands:
@@ -138,7 +141,8 @@ def fused_form(op: ir.Operation) -> Form:
             taken = elements[position:position + count]
             position += count
             values.append(taken[0] if inner_body is None else inner_body(*taken))
-        return body(*values)
+        with rewriting(op), op.location:
+            return body(*values)
 
     return leaves, fused_body
 

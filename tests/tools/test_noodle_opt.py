@@ -453,3 +453,42 @@ def test_run_passes_turns_an_exception_in_a_pass_into_an_error_at_the_op():
             run_passes(module, ["lower-nir"])
     assert raised.value.loc == SourceLocation("k.mlir", 3, 7)
     assert raised.value.message == "lower-nir failed on this op: KeyError: 'bogus'"
+
+
+FUSED_CHAIN = """!m = memref<?xf64, strided<[?], offset: ?>>
+func.func @fuse(%a: !m, %b: !m) -> f64 {
+  %one = arith.constant 1.0 : f64
+  // expected-error @+1 {{nir.unary has no lowering for kind 'bogus'}}
+  %0 = "nir.unary"(%a) {dtype = "float64", kind = "KIND"} : (!m) -> !m
+  %1 = "nir.binary"(%0, %b) {dtype = "float64", kind = "mul"} : (!m, !m) -> !m
+  %2 = "nir.binary"(%1, %one) {dtype = "float64", kind = "add"} : (!m, f64) -> !m
+  %3 = "nir.reduce"(%2) {dtype = "float64", kind = "sum", axes = array<i64: 0>, \
+keepdims = 0 : i1} : (!m) -> f64
+  return %3 : f64
+}
+"""
+
+
+@pytest.mark.parametrize("pass_name", ["lower-nir", "gpu-reduce"])
+def test_an_error_in_a_fused_op_points_at_that_op_not_its_user(tmp_path, pass_name):
+    source = tmp_path / "fused.mlir"
+    source.write_text(FUSED_CHAIN.replace("KIND", "bogus"))
+    done = noodle_opt(str(source), "--nir-fuse-elementwise", f"--{pass_name}",
+                      "--verify-diagnostics")
+    assert done.returncode == 0, done.stderr
+    done = noodle_opt(str(source), "--nir-fuse-elementwise", f"--{pass_name}")
+    assert done.stderr.splitlines()[0] == \
+        f"{source}:5:8: error: nir.unary has no lowering for kind 'bogus' on float64"
+
+
+def test_fused_ops_keep_their_own_locations_in_the_loop_they_are_fused_into(tmp_path):
+    source = tmp_path / "fused.mlir"
+    source.write_text(FUSED_CHAIN.replace("KIND", "exp"))
+    done = noodle_opt(str(source), "--nir-fuse-elementwise", "--lower-nir",
+                      "--mlir-print-debuginfo", "--mlir-print-local-scope")
+    assert done.returncode == 0, done.stderr
+    located = {line.split(" = ", 1)[1].split(" ", 1)[0]: line.rsplit("loc(", 1)[1]
+               for line in done.stdout.splitlines()
+               if any(f"= {name} " in line for name in ("math.exp", "arith.mulf"))}
+    assert located["math.exp"].startswith(f'"{source}":5:8')
+    assert located["arith.mulf"].startswith(f'"{source}":6:8')
