@@ -176,8 +176,11 @@ def _process(ctx: click.Context, name: str, text: str, pipeline: str | None,
                    "individual pass options", err=True)
         return 1, ""
     try:
-        elements = parse_pipeline(pipeline) if pipeline is not None \
-            else pipeline_from_flags(pass_flags)
+        if pipeline is not None:
+            parsed = parse_pipeline(pipeline)
+            elements, anchor, pipeline = parsed.elements, parsed.anchor, parsed.text
+        else:
+            elements, anchor = pipeline_from_flags(pass_flags), "builtin.module"
     except PipelineError as e:
         click.echo(e.render(), err=True)
         return 1, ""
@@ -190,6 +193,7 @@ def _process(ctx: click.Context, name: str, text: str, pipeline: str | None,
                        local_scope=flags["local_scope"], large_elements_limit=flags["elide"]))
     config = OptConfig(
         input_name=name, input_text=text, elements=elements, pipeline_text=pipeline,
+        anchor=anchor,
         split_marker=flags["split_marker"], output_split_marker=flags["output_split_marker"],
         verify_diagnostics=flags["verify_diagnostics"] is not None,
         only_expected=flags["verify_diagnostics"] == "only-expected",

@@ -29,7 +29,10 @@ class OptConfig:
     input_name: str
     input_text: str
     elements: list[Element] = field(default_factory=list)
+    #: the elements' text in `--pass-pipeline` (None for per-pass flags), to point at
     pipeline_text: str | None = None
+    #: the op the pipeline's pass manager is anchored on (`--pass-pipeline=any(...)`)
+    anchor: str = "builtin.module"
     split_marker: str | None = None
     output_split_marker: str = DEFAULT_MARKER
     verify_diagnostics: bool = False
@@ -105,7 +108,8 @@ def _pipeline_builds(config: OptConfig) -> bool:
         return True
     with make_context():
         try:
-            build_pass_manager(config.elements, config.pipeline_text, FailureRecord())
+            build_pass_manager(config.elements, config.pipeline_text, FailureRecord(),
+                               config.anchor)
         except PipelineError as e:
             sys.stderr.write(e.render() + "\n")
             return False
@@ -133,7 +137,7 @@ def _process(config: OptConfig, chunk: Chunk, sources: Sources) -> tuple[bool, s
             ok = False
         else:
             if config.dump_pipeline:
-                sys.stderr.write(dump_pipeline(config.elements))
+                sys.stderr.write(dump_pipeline(config.elements, config.anchor))
             ok = _run_pipeline(config, module, collector)
             if ok:
                 output = config.printing.asm.print(module) + "\n"
@@ -156,8 +160,8 @@ def _process(config: OptConfig, chunk: Chunk, sources: Sources) -> tuple[bool, s
 
 
 def _run_pipeline(config: OptConfig, module: ir.Operation, collector: Collector) -> bool:
-    if not config.elements:
-        return True
+    if not config.elements and config.anchor in ("builtin.module", "any"):
+        return True  # (a manager on another op fails on the module even when empty)
     if not config.reproducer:
         return _run_passes(config, config.elements, module, FailureRecord(), collector)
     steps = [[element] for element in config.elements] if config.local_reproducer \
@@ -165,8 +169,8 @@ def _run_pipeline(config: OptConfig, module: ir.Operation, collector: Collector)
     for elements in steps:
         record = FailureRecord()
         # the IR before the step, as MLIR snapshots it; written only if the step fails
-        text = reproducer_text(module, canonical_pipeline(elements), config.disable_threading,
-                               config.verify_each)
+        text = reproducer_text(module, canonical_pipeline(elements, config.anchor),
+                               config.disable_threading, config.verify_each)
         config.pending_reproducer.hold(text)  # for the parent, should this process die
         if not _run_passes(config, elements, module, record, collector):
             config.pending_reproducer.clear()
@@ -179,7 +183,7 @@ def _run_pipeline(config: OptConfig, module: ir.Operation, collector: Collector)
 
 def _run_passes(config: OptConfig, elements: list[Element], module: ir.Operation,
                 record: FailureRecord, collector: Collector) -> bool:
-    pm = build_pass_manager(elements, config.pipeline_text, record)
+    pm = build_pass_manager(elements, config.pipeline_text, record, config.anchor)
     pm.enable_verifier(config.verify_each)
     printing = config.printing
     if config.reproducer and not printing.enabled:

@@ -31,6 +31,7 @@ from noodle.passes.registry import (PASS_ANCHORS, PASS_OPTIONS, PASSES, PassCall
 
 _NAME = re.compile(r"[A-Za-z0-9_.\-]+")
 _OPTION_KEY = re.compile(r"[^\s=]+")
+_SEPARATOR = re.compile(r"[,(){]")
 _UNKNOWN_UPSTREAM = re.compile(r"'([^']+)' does not refer to a registered pass")
 
 
@@ -66,7 +67,8 @@ Element = PassElement | AnchorElement
 
 class PipelineError(Exception):
     """A pipeline that does not parse or names a pass or option that does not exist;
-    rendered like MLIR's pipeline parser does (position, the pipeline, a caret)."""
+    rendered as mlir-opt prints it: `<unknown>:0: error: `, then (for an error in the
+    pipeline's text) MLIR's pipeline parser's own diagnostic: position, text, caret."""
 
     def __init__(self, message: str, text: str | None = None, offset: int = 0):
         super().__init__(message)
@@ -75,77 +77,86 @@ class PipelineError(Exception):
     def render(self) -> str:
         if self.text is None:
             return f"<unknown>:0: error: {self.message}"
-        return (f"MLIR Textual PassPipeline Parser:1:{self.offset + 1}: error: {self.message}\n"
-                f"{self.text}\n{' ' * self.offset}^")
+        return (f"<unknown>:0: error: MLIR Textual PassPipeline Parser:1:{self.offset + 1}: "
+                f"error: {self.message}\n{self.text}\n{' ' * self.offset}^\n")
 
 
-class _Parser:
-    """Recursive descent over `element (',' element)*`, keeping each element's text."""
+#: what LLVM's StringRef::trim takes for white space
+_SPACE = " \t\n\v\f\r"
 
-    def __init__(self, text: str):
-        self.text, self.pos = text, 0
 
-    def error(self, message: str, offset: int | None = None) -> PipelineError:
-        return PipelineError(message, self.text, self.pos if offset is None else offset)
+def _parse_text(text: str) -> list[Element]:
+    """The elements of `text` (a pipeline without its anchor: `a,b{opts},op(c)`), read as
+    MLIR's TextualPipeline reads it, so that what it accepts and the position and words of
+    each error are mlir-opt's: a name runs to the next `,(){` and is trimmed; options run
+    to the `}` that balances their `{` (quotes are not special there); after `)` or
+    options only white space, `,` or `)` may follow."""
+    root: list[Element] = []
+    if not text:
+        return root
+    stack: list[list[Element]] = [root]
+    pos = 0
+    while True:
+        match = _SEPARATOR.search(text, pos)
+        stop = match.start() if match else len(text)
+        raw = text[pos:stop]
+        name = raw.strip(_SPACE)
+        offset = pos + len(raw) - len(raw.lstrip(_SPACE))
+        element = PassElement(name, "", offset, name)
+        stack[-1].append(element)
+        if match is None:
+            break  # MLIR reports unbalanced parentheses at the start of this last name
+        pos = stop
+        if text[pos] == "{":
+            depth, close = 0, None
+            for index in range(pos, len(text)):
+                depth += {"{": 1, "}": -1}.get(text[index], 0)
+                if depth == 0:
+                    close = index
+                    break
+            if close is None:
+                raise PipelineError("missing closing '}' while processing pass options",
+                                    text, pos)
+            element.options = text[pos + 1:close]
+            element.text = f"{name}{{{element.options}}}"
+            pos = close + 1
+        elif text[pos] == "(":
+            anchor = AnchorElement(name, [], offset, name)
+            stack[-1][-1] = anchor
+            stack.append(anchor.elements)
+            pos += 1
+            continue
+        pos = _skip_space(text, pos)
+        while text.startswith(")", pos):
+            if len(stack) == 1:
+                raise PipelineError("encountered extra closing ')' creating unbalanced "
+                                    "parentheses while parsing pipeline", text, pos)
+            stack.pop()
+            anchor = stack[-1][-1]
+            anchor.text = f"{anchor.op_name}({','.join(e.text for e in anchor.elements)})"
+            pos = _skip_space(text, pos + 1)
+        if pos == len(text):
+            break
+        if not text.startswith(",", pos):
+            raise PipelineError("expected ',' after parsing pipeline", text, pos)
+        pos += 1
+    if len(stack) > 1:
+        raise PipelineError("encountered unbalanced parentheses while parsing pipeline",
+                            text, pos)
+    return root
 
-    def skip_space(self) -> None:
-        while self.pos < len(self.text) and self.text[self.pos].isspace():
-            self.pos += 1
 
-    def elements(self, closing: str | None) -> list[Element]:
-        found: list[Element] = []
-        self.skip_space()
-        if closing and self.text.startswith(closing, self.pos):
-            return found  # an empty anchor, `func.func()`, is allowed as in MLIR
-        while True:
-            found.append(self.element())
-            self.skip_space()
-            if self.text.startswith(",", self.pos):
-                self.pos += 1
-                continue
-            if closing is None and self.pos == len(self.text):
-                return found
-            if closing is not None and self.text.startswith(closing, self.pos):
-                return found
-            expected = f"',' or '{closing}'" if closing else "','"
-            raise self.error(f"expected {expected}")
-
-    def element(self) -> Element:
-        self.skip_space()
-        start = self.pos
-        match = _NAME.match(self.text, self.pos)
-        if not match:
-            raise self.error("expected pass or pipeline name")
-        name = match.group()
-        self.pos = match.end()
-        options = ""
-        if self.text.startswith("{", self.pos):
-            options = self.braced()
-        self.skip_space()
-        if self.text.startswith("(", self.pos):
-            if options:
-                raise self.error("an anchor op takes no options", start)
-            self.pos += 1
-            nested = self.elements(")")
-            self.pos += 1
-            return AnchorElement(name, nested, start, self.text[start:self.pos])
-        return PassElement(name, options, start, self.text[start:self.pos].rstrip())
-
-    def braced(self) -> str:
-        """The text between a `{` at the current position and its matching `}`."""
-        start = self.pos
-        end = _group_end(self.text, start)
-        if end is None:
-            raise self.error("missing '}' closing the pass options", start)
-        self.pos = end
-        return self.text[start + 1:end - 1]
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in _SPACE:
+        pos += 1
+    return pos
 
 
 def _group_end(text: str, start: int) -> int | None:
     """The index just past the group opening at `text[start]` (a quote, or a `{` closed by
     its matching `}`, nested braces and quoted text within counted), None if it is never
-    closed. MLIR's pipeline syntax lets an option value hold a nested pipeline or option
-    list (`a={b={c}}`), so the first `}` need not end it."""
+    closed. MLIR's option syntax lets a value hold a nested pipeline or option list
+    (`a={b={c}}`), so the first `}` need not end it."""
     opening = text[start]
     if opening in "\"'":
         end = text.find(opening, start + 1)
@@ -166,15 +177,30 @@ def _group_end(text: str, start: int) -> int | None:
     return None
 
 
-def parse_pipeline(text: str) -> list[Element]:
-    """The elements nested in `builtin.module(...)`, the form `--pass-pipeline` takes."""
-    elements = _Parser(text).elements(None)
-    if len(elements) != 1 or not isinstance(elements[0], AnchorElement) \
-            or elements[0].op_name != "builtin.module":
+@dataclass
+class Pipeline:
+    """A `--pass-pipeline`: the op its pass manager is anchored on (`builtin.module`,
+    `any`, or another op, which mlir-opt refuses only when it runs on the module) and
+    its elements; `text` is what the elements' offsets count in."""
+    anchor: str
+    elements: list[Element]
+    text: str
+
+
+def parse_pipeline(text: str) -> Pipeline:
+    """`op(elements)`, the form `--pass-pipeline` takes, read as mlir-opt reads it: the
+    whole text trimmed, the anchor up to the first `(`, the elements up to the last `)`;
+    then every pass name must be noodle's or upstream's, and noodle passes' options are
+    checked."""
+    text = text.strip(_SPACE)
+    start = text.find("(")
+    if start <= 0 or not text.endswith(")"):
         raise PipelineError("expected pass pipeline to be wrapped with the anchor operation "
                             "type, e.g. 'builtin.module(...)'")
-    _check_names(elements[0].elements, text)
-    return elements[0].elements
+    anchor, inner = text[:start].rstrip(_SPACE), text[start + 1:-1]
+    elements = _parse_text(inner)
+    _check_names(elements, inner)
+    return Pipeline(anchor, elements, inner)
 
 
 def pipeline_from_flags(flags: list[tuple[str, str]]) -> list[Element]:
@@ -206,12 +232,17 @@ def is_pass_name(name: str) -> bool:
 
 
 def _check_names(elements: list[Element], text: str | None) -> None:
-    """Options of noodle passes are checked now, before any input is read (`text`: the
-    pipeline to point the error at; None for per-pass flags, which have none)."""
+    """Pass names and noodle passes' options are checked now, before any input is read,
+    in order, as MLIR resolves a pipeline (`text`: the pipeline to point the error at;
+    None for per-pass flags, whose names the command line has checked)."""
     for element in elements:
         if isinstance(element, AnchorElement):
             _check_names(element.elements, text)
-        elif element.is_noodle:
+            continue
+        if text is not None and not is_pass_name(element.name):
+            raise PipelineError(f"'{element.name}' does not refer to a registered pass or "
+                                f"pass pipeline", text, element.offset)
+        if element.is_noodle:
             try:
                 configured_pass(element.name, parse_options(element.options))
             except ValueError as e:
@@ -329,10 +360,13 @@ def _steps(elements: list[Element], path: list[str]) \
 
 
 def build_pass_manager(elements: list[Element], text: str | None,
-                       record: FailureRecord) -> PassManager:
-    """One PassManager on `builtin.module` (in the current context) running `elements`;
-    `text` is the pipeline as the user wrote it, to point errors at."""
-    pm = PassManager("builtin.module")
+                       record: FailureRecord, anchor: str = "builtin.module") -> PassManager:
+    """One PassManager on `anchor` (in the current context) running `elements`; `text` is
+    the pipeline as the user wrote it, to point errors at. Under an anchor other than
+    `builtin.module` or `any` the manager cannot run on the module (MLIR says so when it
+    is run, as in mlir-opt), and noodle passes are left out of it: adding a Python pass
+    to a manager on another op aborts the process."""
+    pm = PassManager(anchor)
     for kind, run, path in _steps(elements, []):
         if kind == "noodle":
             element = run[0]
@@ -340,7 +374,9 @@ def build_pass_manager(elements: list[Element], text: str | None,
                 pass_ = _noodle_pass(element, path, record)
             except ValueError as e:  # an option the pass does not take, or a bad value
                 raise PipelineError(str(e), text, element.offset) from None
-            _check_anchor(element, path)
+            _check_anchor(element, [anchor, *path])
+            if anchor not in ("builtin.module", "any"):
+                continue
             pm.add(pass_, name=element.name, argument=element.name,
                    description=PASSES[element.name][1])
             continue
@@ -352,17 +388,18 @@ def build_pass_manager(elements: list[Element], text: str | None,
 
 
 def _check_anchor(element: PassElement, path: list[str]) -> None:
-    """Refuses noodle pass `element` nested at `path` where it is restricted to another
-    op, in mlir-opt's words (the nesting named from the inside out)."""
+    """Refuses noodle pass `element` nested at `path` (the pipeline's anchor first) where
+    it is restricted to another op, in mlir-opt's words (the nesting named from the
+    inside out)."""
     anchor = PASS_ANCHORS[element.name]
-    nested_on = path[-1] if path else "builtin.module"
+    nested_on = path[-1]
     if anchor in ("any", nested_on) or nested_on == "any":
         return
     lines = [f"Can't add pass '{element.name}' restricted to '{anchor}' on a PassManager "
              f"intended to run on '{nested_on}', did you intend to nest?",
              f"failed to add `{element.name}` with options `{element.options}`",
              *(f"failed to add `{name}` with options `` to inner pipeline"
-               for name in reversed(path))]
+               for name in reversed(path[1:]))]
     raise PipelineError("\n".join(lines) + "\n")
 
 
@@ -389,10 +426,10 @@ def _walk(elements: list[Element]):
             yield from _walk(element.elements)
 
 
-def canonical_pipeline(elements: list[Element]) -> str:
-    """The pipeline as `builtin.module(...)` text with every option spelt out, the way an
-    MLIR crash reproducer records it (upstream passes as MLIR prints them)."""
-    return f"builtin.module({_canonical(elements)})"
+def canonical_pipeline(elements: list[Element], anchor: str = "builtin.module") -> str:
+    """The pipeline as `anchor(...)` text with every option spelt out, the way an MLIR
+    crash reproducer records it (upstream passes as MLIR prints them)."""
+    return f"{anchor}({_canonical(elements)})"
 
 
 def _canonical(elements: list[Element]) -> str:
@@ -422,11 +459,11 @@ def _noodle_text(element: PassElement) -> str:
     return element.name + "{" + " ".join(f"{k}={v}" for k, v in sorted(chosen.items())) + "}"
 
 
-def dump_pipeline(elements: list[Element]) -> str:
+def dump_pipeline(elements: list[Element], anchor: str = "builtin.module") -> str:
     """The pipeline as `--dump-pass-pipeline` prints it: mlir-opt's indented layout, every
     upstream option spelt out, noodle passes where the user put them."""
     body = _pretty(elements, [], "  ")
-    return f"Pass Manager with {len(elements)} passes:\nbuiltin.module(\n{body}\n)\n\n"
+    return f"Pass Manager with {len(elements)} passes:\n{anchor}(\n{body}\n)\n\n"
 
 
 def _pretty(elements: list[Element], path: list[str], indent: str) -> str:

@@ -101,6 +101,22 @@ CASES = {
     "module-pass-nested-in-function": [
         "arith.mlir", "--pass-pipeline=builtin.module(func.func(cse,convert-func-to-llvm))"],
     "pipeline-and-flags": ["arith.mlir", "--pass-pipeline=builtin.module(cse)", "--cse"],
+    # pipelines anchored elsewhere than builtin.module, and the pipeline parser's errors
+    # (mlir-opt prints them after "<unknown>:0: error: "), read as MLIR reads them
+    "any-anchor": ["arith.mlir", "--pass-pipeline=any(cse,func.func(canonicalize))",
+                   "--dump-pass-pipeline"],
+    "function-anchor-on-a-module": ["arith.mlir", "--pass-pipeline=func.func(cse)"],
+    "spaces-around-the-anchor": ["arith.mlir", "--pass-pipeline= builtin.module ( cse ) "],
+    "empty-pipeline": ["arith.mlir", "--pass-pipeline=builtin.module()"],
+    "unknown-pass-in-pipeline": ["arith.mlir",
+                                 "--pass-pipeline=builtin.module(cse, func.func(no-such ))"],
+    "empty-pass-name": ["arith.mlir", "--pass-pipeline=builtin.module(cse, ,cse)"],
+    "unbalanced-parenthesis": ["arith.mlir", "--pass-pipeline=builtin.module(func.func( cse)"],
+    "extra-parenthesis": ["arith.mlir", "--pass-pipeline=builtin.module(cse),cse)"],
+    "unclosed-options": ["arith.mlir", "--pass-pipeline=builtin.module(cse{a={b})"],
+    "text-after-options": ["arith.mlir", "--pass-pipeline=builtin.module(cse{} x)"],
+    "quoted-brace-in-options": ["arith.mlir", "--pass-pipeline=builtin.module(cse{a=\"}\"})"],
+    "text-after-anchor": ["arith.mlir", "--pass-pipeline=builtin.module(func.func(cse)(cse))"],
 }
 
 
