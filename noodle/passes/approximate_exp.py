@@ -64,7 +64,7 @@ _METHODS = {
 }
 
 PASS_OPTIONS = {"ldexp": ("false", "scale by 2^n with llvm.intr.ldexp: one instruction "
-                                   "with AVX-512, a libm call per element elsewhere")}
+                                   "with AVX-512, a libm call per element elsewhere", "bool")}
 
 
 def approximate_exp(module: ir.Module, ldexp: bool = False) -> None:

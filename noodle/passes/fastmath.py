@@ -24,7 +24,8 @@ PASS_NAME = "apply-fastmath"
 
 #: Options for `apply-fastmath{flags=...}` in a noodle-opt pipeline: name -> (default, help)
 PASS_OPTIONS = {"flags": ("fast", "comma-separated arith.fastmath flags to set: reassoc, "
-                                  "contract, nnan, ninf, nsz, arcp, afn, or fast (all)")}
+                                  "contract, nnan, ninf, nsz, arcp, afn, or fast (all)",
+                          "string")}
 
 #: The flag names `#arith.fastmath<...>` accepts
 FLAGS = ("reassoc", "nnan", "ninf", "nsz", "arcp", "contract", "afn", "fast", "none")

@@ -3,7 +3,8 @@
 Each pass module declares its name (`PASS_NAME`) and its pass callable, named after the
 module with `_pass` appended, for `PassManager.add(callable, name=PASS_NAME)`; its
 description is the first sentence of the module docstring ("The `name` pass: what it does").
-A pass with options declares `PASS_OPTIONS` (option name -> (default, help)) and
+A pass with options declares `PASS_OPTIONS` (option name -> (default, help, type), the
+type as MLIR's option parsers name it, "bool" or "string", for `--list-passes`) and
 `configure_pass(**options)`, which returns the pass callable for those options (as text,
 the way they are written in a pipeline: `apply-fastmath{flags=nnan,ninf}`).
 A pass that works on a whole module (its top-level functions or gpu.modules, function
@@ -58,8 +59,8 @@ PASSES: dict[str, tuple[PassCallable, str]] = dict(map(_entry, _MODULES))
 
 _BY_NAME: dict[str, ModuleType] = {module.PASS_NAME: module for module in _MODULES}
 
-#: pass name -> {option name: (default, help)}, for the passes that take options
-PASS_OPTIONS: dict[str, dict[str, tuple[str, str]]] = {
+#: pass name -> {option name: (default, help, type)}, for the passes that take options
+PASS_OPTIONS: dict[str, dict[str, tuple[str, str, str]]] = {
     module.PASS_NAME: module.PASS_OPTIONS for module in _MODULES
     if getattr(module, "PASS_OPTIONS", None)}
 

