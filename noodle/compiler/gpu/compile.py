@@ -237,12 +237,7 @@ def compile_to_ptx(pyfunc: FunctionType, arg_types: tuple[NType, ...],
             ptx = make_ptx(unit.module)
         except ir.MLIRError as e:
             raise error_from_mlir(e, "GPU lowering failed", kind=LoweringError) from None
-    unresolved = unresolved_libdevice(ptx)
-    if unresolved:
-        raise UnsupportedError(
-            f"the GPU code calls {', '.join(unresolved)} from libdevice, which was not found",
-            hint="install the CUDA toolkit (or set CUDA_HOME) or the nvidia-cuda-nvcc-cu12 "
-            "package: libdevice is nvvm/libdevice/libdevice.10.bc there")
+    check_libdevice_linked(ptx)
     if not params:
         raise UnsupportedError(f"{pyfunc.__qualname__} has no array work for the GPU (no "
                                "array expression, reduction, matrix product or prange loop)")
@@ -350,6 +345,17 @@ def unresolved_libdevice(ptx: str) -> list[str]:
     """The libdevice functions `ptx` declares but does not define (libdevice was not
     linked: the driver would refuse the module)."""
     return sorted(set(re.findall(r"\.extern \.func[^;]*?(__nv_\w+)", ptx)))
+
+
+def check_libdevice_linked(ptx: str) -> None:
+    """Raises UnsupportedError, saying where libdevice comes from, if `ptx` calls
+    libdevice functions it does not define (libdevice was not found)."""
+    unresolved = unresolved_libdevice(ptx)
+    if unresolved:
+        raise UnsupportedError(
+            f"the GPU code calls {', '.join(unresolved)} from libdevice, which was not found",
+            hint="install the CUDA toolkit (or set CUDA_HOME) or the nvidia-cuda-nvcc-cu12 "
+            "package: libdevice is nvvm/libdevice/libdevice.10.bc there")
 
 
 def _check_launches(plan: dict, params: dict[str, list[str]]) -> None:

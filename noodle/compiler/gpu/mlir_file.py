@@ -20,8 +20,8 @@ from pathlib import Path
 
 from mlir import ir
 
-from noodle.compiler.gpu.compile import (gpu_steps, make_nvvm, make_ptx,
-                                         unresolved_libdevice)
+from noodle.compiler.gpu.compile import (check_libdevice_linked, gpu_steps, make_nvvm,
+                                         make_ptx)
 from noodle.compiler.gpu.host_plan import host_plan
 from noodle.compiler.gpu.program import DEFAULT_CHIP
 from noodle.compiler.mlir_diagnostics import error_from_mlir
@@ -114,11 +114,6 @@ def compile_mlir_to_ptx(path: Path, options: CompileOptions | None = None,
             ptx = make_ptx(module)
         except ir.MLIRError as e:
             raise error_from_mlir(e, "GPU lowering failed", path, LoweringError) from None
-    unresolved = unresolved_libdevice(ptx)
-    if unresolved:
-        raise UnsupportedError(
-            f"the GPU code calls {', '.join(unresolved)} from libdevice, which was not found",
-            hint="install the CUDA toolkit (or set CUDA_HOME) or the nvidia-cuda-nvcc-cu12 "
-            "package: libdevice is nvvm/libdevice/libdevice.10.bc there")
+    check_libdevice_linked(ptx)
     return MlirGpuModule(path, nvvm, ptx,
                          {name: (signatures[name], kernels[name]) for name in signatures})
