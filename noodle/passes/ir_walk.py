@@ -21,12 +21,16 @@ def rewriting(op: ir.Operation) -> Iterator[None]:
     try:
         yield
     except Exception as e:
-        if getattr(e, _OP_AT_FAULT, None) is None:
-            try:
-                setattr(e, _OP_AT_FAULT, op.operation)
-            except AttributeError:  # an exception type with __slots__: no tag, still raised
-                pass
+        _tag(e, op)
         raise
+
+
+def _tag(error: Exception, op: ir.Operation) -> None:
+    if getattr(error, _OP_AT_FAULT, None) is None:
+        try:
+            setattr(error, _OP_AT_FAULT, op.operation)
+        except AttributeError:  # an exception type with __slots__: no tag, still raised
+            pass
 
 
 def op_at_fault(error: BaseException) -> ir.Operation | None:
@@ -41,12 +45,14 @@ def ops_where(root: ir.Operation, keep: Callable[[ir.Operation], bool]) -> list[
     raised: list[Exception] = []
 
     def visit(op: ir.Operation) -> ir.WalkResult:
+        # a plain try (free when nothing is raised), not `rewriting`: this runs for every
+        # op of every pass of a compile
         try:
-            with rewriting(op):
-                if keep(op):
-                    found.append(op.operation)
+            if keep(op):
+                found.append(op.operation)
         except Exception as e:  # noqa: BLE001 -- raised again below, as it was
             # the bindings would turn it into a RuntimeError holding the traceback's text
+            _tag(e, op)
             raised.append(e)
             return ir.WalkResult.INTERRUPT
         return ir.WalkResult.ADVANCE
