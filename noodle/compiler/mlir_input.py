@@ -197,6 +197,14 @@ def compile_mlir_file(path: Path, built: Built, options: CompileOptions, until: 
         if "tensor<" in texts["nir"]:
             bufferize(module)
         functions = public_functions(module, path)
+        if not functions:
+            # a library that exports nothing is a mistake, most often `--emit nir` output
+            # fed back in
+            raise NoodleError(
+                f"{path}: no public func.func to compile",
+                hint="noodlec exports each public func.func; the functions `noodlec --emit "
+                "nir` prints are private (noodle's internal calling convention): compile "
+                "the Python source instead")
         for op, f in functions:
             old = ir.StringAttr(op.attributes["sym_name"]).value
             ir.SymbolTable.replace_all_symbol_uses(old, f.callee, module.operation)

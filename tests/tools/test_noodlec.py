@@ -192,6 +192,18 @@ def test_parallel_and_fastmath_reach_the_code():
 
 
 # -- .mlir inputs ---------------------------------------------------------------------------
+def test_a_file_with_no_public_function_is_an_error_not_an_empty_library(tmp_path):
+    """`--emit nir` prints noodle's internal, private functions: fed back in, they would
+    give a library that exports nothing."""
+    nir = tmp_path / "kernels.mlir"
+    assert run(KERNELS, "--emit", "nir", "-o", nir).exit_code == 0
+    result = run(nir, "-o", tmp_path / "kernels.so")
+    assert result.exit_code == 1
+    assert "no public func.func to compile" in result.output
+    assert "compile the Python source instead" in result.output
+    assert not (tmp_path / "kernels.so").exists() and not (tmp_path / "kernels.h").exists()
+
+
 @needs_cc
 def test_an_nir_file_becomes_a_library(tmp_path):
     source = tmp_path / "nir_kernels.mlir"
