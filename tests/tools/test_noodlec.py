@@ -92,6 +92,16 @@ def run(*args: str):
     return CliRunner().invoke(noodlec.main, [str(a) for a in args])
 
 
+def library_of(tmp_path: Path, name: str, text: str):
+    """`text` written to `name`.mlir, compiled by noodlec to `name`.so (which must
+    succeed) and loaded."""
+    source = tmp_path / f"{name}.mlir"
+    source.write_text(text)
+    result = run(source, "-o", tmp_path / f"{name}.so")
+    assert result.exit_code == 0, result.output
+    return noodle.load(tmp_path / f"{name}.so")
+
+
 @pytest.fixture
 def plain(tmp_path) -> Path:
     path = tmp_path / "plain.py"
@@ -206,13 +216,9 @@ def test_a_file_with_no_public_function_is_an_error_not_an_empty_library(tmp_pat
 
 @needs_cc
 def test_an_nir_file_becomes_a_library(tmp_path):
-    source = tmp_path / "nir_kernels.mlir"
-    source.write_text(NIR_FILE)
-    result = run(source, "-o", tmp_path / "nir_kernels.so")
-    assert result.exit_code == 0, result.output
+    lib = library_of(tmp_path, "nir_kernels", NIR_FILE)
     header = (tmp_path / "nir_kernels.h").read_text()
     assert "int expm(double *arg0, const int64_t *arg0_shape" in header
-    lib = noodle.load(tmp_path / "nir_kernels.so")
     x = np.linspace(-2, 2, 9)
     np.testing.assert_allclose(lib.expm(x[::-2]), np.exp(x[::-2]), rtol=1e-15)
     assert lib.expm(np.zeros(0)).shape == (0,)
@@ -220,13 +226,9 @@ def test_an_nir_file_becomes_a_library(tmp_path):
 
 @needs_cc
 def test_an_upstream_dialect_file_becomes_a_library(tmp_path):
-    source = tmp_path / "upstream.mlir"
-    source.write_text(UPSTREAM_FILE)
-    result = run(source, "-o", tmp_path / "upstream.so")
-    assert result.exit_code == 0, result.output
+    lib = library_of(tmp_path, "upstream", UPSTREAM_FILE)
     header = (tmp_path / "upstream.h").read_text()
     assert "helper" not in header  # private functions are not exported
-    lib = noodle.load(tmp_path / "upstream.so")
     x = np.arange(5.0)
     np.testing.assert_array_equal(lib.scale(x, 2.0), 2 * x)
     a, b = np.arange(3, dtype=np.float32), np.ones(3, np.float32)
@@ -256,11 +258,7 @@ func.func @add(%a: tensor<?xf64>, %b: tensor<?xf64>) -> tensor<?xf64> {
 
 @needs_cc
 def test_upstream_code_on_tensors_is_bufferized(tmp_path):
-    source = tmp_path / "tensors.mlir"
-    source.write_text(TENSOR_FILE)
-    result = run(source, "-o", tmp_path / "tensors.so")
-    assert result.exit_code == 0, result.output
-    lib = noodle.load(tmp_path / "tensors.so")
+    lib = library_of(tmp_path, "tensors", TENSOR_FILE)
     x = np.arange(6.0)
     np.testing.assert_array_equal(lib.add(x, 10 * x), 11 * x)
     with pytest.raises(TypeError, match="C-contiguous"):
@@ -363,13 +361,10 @@ func.func @twice(%x: tensor<?xf32>) -> (tensor<?xf32>, index) {
 
 @needs_cc
 def test_elementwise_arithmetic_on_tensors_compiles(tmp_path):
-    source = tmp_path / "st.mlir"
-    source.write_text(ELEMENTWISE_TENSOR_FILE)
-    result = run(source, "-o", tmp_path / "st.so")
-    assert result.exit_code == 0, result.output
+    lib = library_of(tmp_path, "st", ELEMENTWISE_TENSOR_FILE)
     x = np.array([-1.5, 0.0, 2.0, -np.inf], np.float32)
     before = x.copy()
-    doubled, n = noodle.load(tmp_path / "st.so").twice(x)
+    doubled, n = lib.twice(x)
     np.testing.assert_array_equal(doubled, np.abs(before + before))
     np.testing.assert_array_equal(x, before)  # a tensor argument is a value: not written
     assert n == 4
