@@ -761,16 +761,23 @@ def total(x):
 """
 
 
+def sm80_ptx_of(tmp_path: Path, filename: str, text: str) -> str:
+    """The PTX noodlec makes for sm_80 from `text` written to `filename` (which must
+    succeed)."""
+    source = tmp_path / filename
+    source.write_text(text)
+    out = source.with_suffix(".ptx")
+    result = run(source, "--emit", "ptx", "--target", "cuda:sm_80", "-o", out)
+    assert result.exit_code == 0, result.output
+    return out.read_text()
+
+
 def test_ptx_of_several_functions_is_one_module_that_ptxas_assembles(tmp_path):
     """One .ptx file, as nvcc makes, not one PTX module per signature (a second `.version`
     is a ptxas error). A function's signatures have kernels of their own, named as its C
     functions are; a comment says which kernels each signature has."""
-    source = tmp_path / "several.py"
-    source.write_text(SEVERAL_KERNELS)
+    ptx = sm80_ptx_of(tmp_path, "several.py", SEVERAL_KERNELS)
     out = tmp_path / "several.ptx"
-    result = run(source, "--emit", "ptx", "--target", "cuda:sm_80", "-o", out)
-    assert result.exit_code == 0, result.output
-    ptx = out.read_text()
     assert ptx.count(".version") == 1 and ptx.count(".target sm_80") == 1
     assert "// -----" not in ptx
     entries = re.findall(r"\.entry (\w+)\(", ptx)
@@ -874,19 +881,14 @@ def test_ptx_of_an_upstream_linalg_file(tmp_path):
 
     if libdevice_path() is None:  # math.exp comes from libdevice
         pytest.skip("libdevice not found (CUDA toolkit or nvidia-cuda-nvcc-cu12)")
-    source = tmp_path / "linalg.mlir"
-    source.write_text(LINALG_FILE)
-    out = tmp_path / "linalg.ptx"
-    result = run(source, "--emit", "ptx", "--target", "cuda:sm_80", "-o", out)
-    assert result.exit_code == 0, result.output
-    ptx = out.read_text()
+    ptx = sm80_ptx_of(tmp_path, "linalg.mlir", LINALG_FILE)
     assert ptx.count(".version") == 1 and ".target sm_80" in ptx
     assert set(re.findall(r"\.entry (\w+)\(", ptx)) == {"axpy_kernel", "scale_exp_kernel"}
     assert _listed_kernels(ptx) == {
         "axpy(f64, memref<?xf64>, memref<?xf64>, memref<?xf64>) -> ()": "axpy_kernel",
         "scale_exp(memref<?x?xf32>, f32) -> ()": "scale_exp_kernel"}
     assert ".extern .func" not in ptx  # libdevice's expf linked in, not left to the driver
-    _assembles(out, "sm_80")
+    _assembles(tmp_path / "linalg.ptx", "sm_80")
 
 
 def test_ptx_of_an_nir_file_with_a_python_input(plain, tmp_path):
