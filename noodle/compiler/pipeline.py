@@ -94,12 +94,14 @@ TO_LLVM_DIALECT = ",".join([
 
 
 #: `parallel=True`: the parallel dimensions of linalg ops become `scf.parallel` loops,
-#: which MLIR's async runtime (shipped with the MLIR tools, loaded with a kernel that
-#: needs it) runs in tasks on its thread pool, one per core. Why this runtime: it comes
-#: with the toolchain noodle already depends on, its pass outlines the loop bodies
-#: (captured values included), and a kernel calls it without the GIL; OpenMP's would be
-#: another native dependency. Tasks of fewer than `MIN_TASK_SIZE` iterations are not
-#: worth a thread: smaller loops stay on the caller's.
+#: which `async-parallel-for` cuts into blocks run as tasks on noodle's async runtime
+#: (noodle/runtime/async_runtime.c), one thread per core, the caller's among them. Why
+#: this lowering: its pass outlines the loop bodies (captured values included) and comes
+#: with the toolchain, and a kernel calls the runtime without the GIL. Why noodle's own
+#: runtime behind MLIR's API: its threads stay awake between kernels, as OpenMP's do
+#: (async_runtime.c says more); OpenMP's lowering would need libomp, which the machines
+#: lack. Tasks of fewer than `MIN_TASK_SIZE` iterations are not worth a thread: smaller
+#: loops stay on the caller's.
 ASYNC_TO_LLVM = ",".join([
     f"async-parallel-for{{async-dispatch=true num-workers=-1 min-task-size={MIN_TASK_SIZE}}}",
     "async-to-async-runtime", "async-runtime-ref-counting", "async-runtime-ref-counting-opt",
@@ -110,12 +112,12 @@ ASYNC_TO_LLVM = ",".join([
 #: `noodle.prange` loops are scf.parallel from the frontend on, and go into tasks first,
 #: before linalg's loops join them: whatever their trip count, since the user asked (an
 #: iteration of a prange loop is typically a whole row of work). They are cut finer than
-#: the pass would for this machine's threads (16 blocks for 2): `num-workers=64` makes up
-#: to 51. The caller's thread runs the first block itself while the runtime's threads
-#: run the others, and a thread that finishes early takes the next block; smaller blocks
-#: make both the oversubscribed start and the last block's wait shorter. Measured on
-#: mandelbrot 400x300 with 2 threads, 4 runs: speed-up over serial 1.61-1.81x -> 1.79-1.90x.
-PRANGE_TO_TASKS = "async-parallel-for{async-dispatch=true num-workers=64 min-task-size=1}"
+#: the pass would for this machine's threads (16 blocks for 2): `num-workers=256` makes
+#: up to 154. A thread that finishes early takes the next block, so the last block's
+#: wait, when the other threads have nothing left, is short; a block costs well under a
+#: microsecond of the runtime's bookkeeping. Measured on mandelbrot 400x300 with 2 threads, speed-up
+#: over serial: 51 blocks 1.92-1.95x, 154 blocks 1.93-1.95x, 300 blocks 1.91-1.96x.
+PRANGE_TO_TASKS = "async-parallel-for{async-dispatch=true num-workers=256 min-task-size=1}"
 
 
 def to_loops(parallel: bool) -> passmanager.PassManager:

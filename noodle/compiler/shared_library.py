@@ -62,7 +62,8 @@ def _system_defines(symbol: str) -> bool:
 
 
 def runtime_libraries(externals: set[str]) -> list[str]:
-    """The MLIR runtime libraries that define externals libc and libm do not."""
+    """The runtime libraries (MLIR's, noodle's async runtime) that define externals libc
+    and libm do not."""
     missing = [s for s in externals if not _system_defines(s)]
     if not missing:
         return []

@@ -1,4 +1,4 @@
-"""`@jit(parallel=True)`: array loops run in tasks on MLIR's async runtime. The results
+"""`@jit(parallel=True)`: array loops run in tasks on noodle's async runtime. The results
 equal NumPy's on arrays large enough to be split and on small ones, strided, broadcast,
 overlapping and empty: exactly where nothing is reassociated (elementwise work, the kept
 axes of reductions, integers), up to rounding where a float sum or product to one
