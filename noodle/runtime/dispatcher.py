@@ -328,7 +328,6 @@ class Dispatcher:
                 old = self._kernels[key]
             kernel = CompiledKernel(compiled, old._return_as)
         except Exception as e:  # noqa: BLE001 - the program goes on at the baseline tier
-            profile.promotion = f"failed: {e}"
             why = (f"{e} since it was compiled, and its kernel keeps the value read then"
                    if isinstance(e, DependencyChanged) else
                    f"the optimising compile failed ({e})")
@@ -336,6 +335,8 @@ class Dispatcher:
             warnings.warn_explicit(NoodleFallbackWarning(
                 f"{self.py_func.__qualname__}({profile.signature}) stays at the baseline "
                 f"tier: {why}"), NoodleFallbackWarning, code.co_filename, code.co_firstlineno)
+            # only now: whoever sees the promotion failed can find the warning given
+            profile.promotion = f"failed: {e}"
             return
         profile.compile_seconds["optimising"] = watch.elapsed()
         with self._lock:
