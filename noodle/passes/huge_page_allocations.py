@@ -20,6 +20,8 @@ import sys
 
 from mlir import ir
 
+from noodle.passes.ir_walk import top_level_ops
+
 PASS_NAME = "huge-page-allocations"
 #: the op this pass runs on (registry.PASS_ANCHORS): it replaces declarations in the
 #: module's body
@@ -96,9 +98,9 @@ def huge_page_allocations_pass(op: ir.Operation, pass_: object) -> None:
 def huge_page_allocations_in(module: ir.Operation) -> None:
     """Replaces the declarations of the generic allocation functions in `module` (a
     module operation in the LLVM dialect) by their definitions."""
-    body = module.regions[0].blocks[0]
+    body = top_level_ops(module)
     functions = {ir.StringAttr(op.attributes["sym_name"]).value: op
-                 for op in body.operations if op.operation.name == "llvm.func"}
+                 for op in body if op.name == "llvm.func"}
     declared = [name for name in _DEFINITIONS
                 if name in functions and len(functions[name].regions[0].blocks) == 0]
     if not declared:
@@ -116,9 +118,15 @@ def huge_page_allocations_in(module: ir.Operation) -> None:
               if any(f"@{callee}(" in text for text in texts)]
     definitions = ir.Module.parse("\n".join(texts), module.context)
     kept = set(functions) - set(declared)
-    for name in declared:
-        functions[name].erase()
-    first = body.operations[0]  # a kernel's module holds its functions
-    for op in list(definitions.body.operations):
-        if ir.StringAttr(op.attributes["sym_name"]).value not in kept:
-            op.operation.move_before(first)
+    erased = [functions[name] for name in declared]
+    first = next((op for op in body if op not in erased), None)
+    for op in erased:
+        op.erase()
+    for op in top_level_ops(definitions.operation):
+        if ir.StringAttr(op.attributes["sym_name"]).value in kept:
+            continue
+        if first is not None:
+            op.move_before(first)
+        else:  # the module held nothing but these declarations
+            op.detach_from_parent()
+            ir.InsertionPoint(module.regions[0].blocks[0]).insert(op)

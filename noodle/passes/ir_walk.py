@@ -63,6 +63,22 @@ def ops_where(root: ir.Operation, keep: Callable[[ir.Operation], bool]) -> list[
     return found
 
 
+def top_level_ops(module: ir.Operation) -> list[ir.Operation]:
+    """The ops in `module`'s body, in order, as plain `ir.Operation`s. Iterating the
+    body's `operations` would make each an OpView, which imports its dialect's Python
+    module (the LLVM dialect's takes ~18 ms, on the way to a process's first kernel)."""
+    found: list[ir.Operation] = []
+
+    def visit(op: ir.Operation) -> ir.WalkResult:
+        if op == module:
+            return ir.WalkResult.ADVANCE
+        found.append(op)
+        return ir.WalkResult.SKIP
+
+    module.walk(visit, ir.WalkOrder.PRE_ORDER)
+    return found
+
+
 def inside(op: ir.Operation, names: tuple[str, ...]) -> bool:
     """Whether an op enclosing `op` within its function (a `func.func`, not included) is
     named one of `names`."""
