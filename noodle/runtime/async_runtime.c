@@ -108,16 +108,19 @@ struct group {
  * spins for it rather than sleep in the kernel (a sleep and wake-up cost tens of us on
  * a virtual machine, and contended queue locks cost a parallel kernel some 3%). */
 static pthread_mutexattr_t adaptive;
+static pthread_condattr_t monotonic; /* for wait_until's timed sleeps */
 
-__attribute__((constructor)) static void init_adaptive(void) {
+__attribute__((constructor)) static void init_attributes(void) {
   pthread_mutexattr_init(&adaptive);
   pthread_mutexattr_settype(&adaptive, PTHREAD_MUTEX_ADAPTIVE_NP);
+  pthread_condattr_init(&monotonic);
+  pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
 }
 
 static void object_init(struct object *o, long long refs) {
   atomic_init(&o->refs, refs);
   pthread_mutex_init(&o->mu, &adaptive);
-  pthread_cond_init(&o->cv, NULL);
+  pthread_cond_init(&o->cv, &monotonic);
   o->sleepers = 0;
   o->waiters = NULL;
 }
@@ -426,8 +429,14 @@ static bool group_ready(struct object *o) {
   return atomic_load(&((struct group *)o)->pending) == 0;
 }
 
+/* How often a thread asleep in wait_until looks at the queue: push_task wakes only
+ * idle workers, so a task queued after every thread that could run it fell asleep in
+ * wait_until (workers waiting for nested parallel loops, callers) would stay queued. */
+#define POLL_NS 1000000L
+
 /* Blocks until `ready(o)`: runs queued tasks meanwhile (the tasks waited for among
- * them), then spins, then sleeps on the object. */
+ * them), then spins, then sleeps on the object, waking now and then to run what was
+ * queued since. */
 static void wait_until(struct object *o, bool (*ready)(struct object *)) {
   int64_t until = 0;
   while (!ready(o)) {
@@ -444,8 +453,17 @@ static void wait_until(struct object *o, bool (*ready)(struct object *)) {
   }
   pthread_mutex_lock(&o->mu);
   o->sleepers++;
-  while (!ready(o))
-    pthread_cond_wait(&o->cv, &o->mu);
+  while (!ready(o)) {
+    if (atomic_load_explicit(&pool.queued, memory_order_relaxed) > 0) {
+      pthread_mutex_unlock(&o->mu);
+      run_one_task();
+      pthread_mutex_lock(&o->mu);
+      continue;
+    }
+    int64_t wake = now_ns() + POLL_NS;
+    struct timespec t = {.tv_sec = wake / 1000000000L, .tv_nsec = wake % 1000000000L};
+    pthread_cond_timedwait(&o->cv, &o->mu, &t);
+  }
   o->sleepers--;
   pthread_mutex_unlock(&o->mu);
 }

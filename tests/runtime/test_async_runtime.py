@@ -203,3 +203,39 @@ def test_a_forked_child_runs_parallel_kernels(tmp_path):
     """), NOODLE_NUM_THREADS="2")
     assert done.returncode == 0, done.stderr
     assert "child ok" in done.stdout
+
+
+def test_nested_parallel_loops_from_several_threads(tmp_path):
+    """A prange body with an array op long enough for tasks of its own: a task waits for
+    inner tasks (a blocking await inside a worker) while other threads call kernels at
+    once (kernels run without the GIL). A task queued when every thread that could run
+    it was asleep in such a wait must still run: all calls finish, all results right."""
+    done = run_script(tmp_path, program("""
+        import threading
+
+        @noodle.jit(parallel=True)
+        def scaled_rows(m, k):
+            out = np.empty_like(m)
+            for i in noodle.prange(m.shape[0]):
+                out[i, :] = m[i, :] * k + 1.0
+            return out
+
+        rows = np.random.default_rng(3).standard_normal((6, 70_000))
+        failures = []
+
+        def client(k):
+            for _ in range(20):
+                if not np.array_equal(scaled_rows(rows, k), rows * k + 1.0):
+                    failures.append(k)
+
+        threads = [threading.Thread(target=client, args=(float(k),)) for k in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert not any(t.is_alive() for t in threads), "a call never finished"
+        assert not failures, failures
+        print("ok")
+    """), NOODLE_NUM_THREADS="2")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["ok"]
