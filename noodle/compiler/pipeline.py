@@ -115,8 +115,9 @@ ASYNC_TO_LLVM = ",".join([
 #: the pass would for this machine's threads (16 blocks for 2): `num-workers=256` makes
 #: up to 154. A thread that finishes early takes the next block, so the last block's
 #: wait, when the other threads have nothing left, is short; a block costs well under a
-#: microsecond of the runtime's bookkeeping. Measured on mandelbrot 400x300 with 2 threads, speed-up
-#: over serial: 51 blocks 1.92-1.95x, 154 blocks 1.93-1.95x, 300 blocks 1.91-1.96x.
+#: microsecond of the runtime's bookkeeping. Measured on mandelbrot 400x300 with 2
+#: threads, speed-up over serial: 51 blocks 1.92-1.95x, 154 blocks 1.93-1.95x, 300
+#: blocks 1.91-1.96x.
 PRANGE_TO_TASKS = "async-parallel-for{async-dispatch=true num-workers=256 min-task-size=1}"
 
 

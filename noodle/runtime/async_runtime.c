@@ -22,7 +22,6 @@
  */
 #define _GNU_SOURCE
 #include <Python.h>
-#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -31,7 +30,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #define EXPORT __attribute__((visibility("default")))
@@ -171,8 +169,8 @@ static void run_waiters(struct waiter *w, bool error) {
   }
 }
 
-/* Marks `o` ready (its state word was just set by the caller, under o->mu) and wakes
- * whoever waits on it; returns the waiters to run. */
+/* Takes the waiters off `o`, which the caller just made ready under o->mu, and wakes
+ * the threads asleep on it; returns the waiters, to run once the lock is released. */
 static struct waiter *take_waiters_locked(struct object *o) {
   struct waiter *w = o->waiters;
   o->waiters = NULL;
