@@ -10,6 +10,8 @@ from pathlib import Path
 
 from mlir import ir
 
+from noodle.errors import TAB_STOP
+
 #: Notes MLIR attaches to a diagnostic when it prints the op; mlir-opt turns them off
 #: under --verify-diagnostics, the bindings cannot, so they are dropped there.
 OP_NOTE_PREFIX = "see current operation:"
@@ -148,10 +150,6 @@ def render_at(filename: str | None, line: int, column: int, severity: str, messa
     return text
 
 
-#: LLVM's SourceMgr expands tabs in the lines it shows to stops this many columns apart
-_TAB_STOP = 8
-
-
 def _source_and_caret(source: str, column: int, width: int) -> str:
     """The source line and the caret under `column` (1-based, in bytes) as LLVM's
     SourceMgr prints them: tabs expanded, in the caret line alike; a line with a byte
@@ -170,7 +168,7 @@ def _expand_tabs(text: str, source: str) -> str:
         if i < len(source) and source[i] == "\t":
             fill = " " if char == "\t" else char
             out.append(fill)
-            while len(out) % _TAB_STOP:
+            while len(out) % TAB_STOP:
                 out.append(fill)
         else:
             out.append(char)

@@ -19,11 +19,10 @@ instead.
 """
 from __future__ import annotations
 
-import re
-
 from mlir import ir
 
-from noodle.errors import SourceLocation, UnsupportedError
+from noodle.compiler.mlir_diagnostics import mlir_location
+from noodle.errors import UnsupportedError
 
 #: The ops a host plan may hold, which `runtime.gpu_plan` knows how to run.
 HOST_OPS = frozenset({
@@ -46,19 +45,6 @@ HOST_OPS = frozenset({
     "scf.if", "scf.for", "scf.while", "scf.yield", "scf.condition",
     "gpu.launch_func", "func.return",
 })
-
-_LOCATION = re.compile(r'loc\("(?P<file>[^"]+)":(?P<line>\d+):(?P<col>\d+)')
-
-
-def where(op: ir.Operation) -> SourceLocation | None:
-    """Where an op came from in the source, from its location (the first file location of
-    a call site or fused one), or None when it has none."""
-    found = _LOCATION.search(str(op.location))
-    if found is None:
-        return None
-    # MLIR columns are 1-based, SourceLocation's 0-based
-    return SourceLocation(found["file"], int(found["line"]), int(found["col"]) - 1)
-
 
 def type_of(t: ir.Type) -> str | list:
     if isinstance(t, ir.IndexType):
@@ -123,13 +109,14 @@ def _ops(block: ir.Block, number: _Numbering, in_loop: bool) -> list[dict]:
 def _op(op: ir.Operation, number: _Numbering, in_loop: bool) -> dict:
     name = op.name
     if name not in HOST_OPS:
-        raise UnsupportedError(_not_on_host(op), where(op))
+        raise UnsupportedError(_not_on_host(op), mlir_location(op.location))
     if in_loop and name in ("memref.load", "memref.store") and not _is_status(op):
         raise UnsupportedError(
             "a sequential loop reads or writes array elements one at a time: on the GPU "
             "path that loop would run on the host with a device round trip per element",
-            where(op), hint="write it with array expressions or noodle.prange, or run "
-            "the function on the CPU")
+            mlir_location(op.location),
+            hint="write it with array expressions or noodle.prange, or run the function on "
+            "the CPU")
     loop = in_loop or name in ("scf.for", "scf.while")
     data: dict = {"op": name, "in": [number(v) for v in op.operands],
                   "out": [number(r) for r in op.results],
