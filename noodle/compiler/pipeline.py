@@ -39,6 +39,8 @@ from noodle.passes.approximate_pow import approximate_pow
 from noodle.passes.approximate_sin_cos import approximate_sin_cos
 from noodle.passes.approximate_tanh import approximate_tanh
 from noodle.passes.fastmath import apply_fastmath
+from noodle.passes.guided_parallel_loops import PASS_NAME as GUIDED_PARALLEL_LOOPS
+from noodle.passes.guided_parallel_loops import guided_parallel_loops_pass
 from noodle.passes.huge_page_allocations import huge_page_allocations
 from noodle.passes.lower_nir import lower_nir
 from noodle.passes.nir_cleanup import nir_cleanup
@@ -111,28 +113,26 @@ ASYNC_TO_LLVM = ",".join([
 
 #: `noodle.prange` loops are scf.parallel from the frontend on, and go into tasks first,
 #: before linalg's loops join them: whatever their trip count, since the user asked (an
-#: iteration of a prange loop is typically a whole row of work). They are cut finer than
-#: the pass would for this machine's threads (16 blocks for 2): `num-workers=256` makes
-#: up to 154. A thread that finishes early takes the next block, so the last block's
-#: wait, when the other threads have nothing left, is short; a block costs well under a
-#: microsecond of the runtime's bookkeeping. Measured on mandelbrot 400x300 with 2
-#: threads, speed-up over serial: 51 blocks 1.92-1.95x, 154 blocks 1.93-1.95x, 300
-#: blocks 1.91-1.96x.
-PRANGE_TO_TASKS = "async-parallel-for{async-dispatch=true num-workers=256 min-task-size=1}"
+#: iteration of a prange loop is typically a whole row of work). `guided-parallel-loops`
+#: cuts each into chunks that shrink towards its end, and one task per chunk
+#: (`num-workers=256` allows up to 154) is queued in order (`async-dispatch=false`), so
+#: that the threads take the chunks in order and the last ones, short, end together.
+PRANGE_TO_TASKS = "async-parallel-for{async-dispatch=false num-workers=256 min-task-size=1}"
 
 
 def to_loops(parallel: bool) -> passmanager.PassManager:
     """The passes from lowered nir to loops on memrefs, with buffers freed."""
     before = BEFORE_DEALLOCATION
-    after = DEALLOCATION
     if parallel:
         # buffer deallocation knows no async ops: it runs first, on linalg ops
         before = before.replace("convert-linalg-to-loops,", "")
-        after = ",".join([after, PRANGE_TO_TASKS, "convert-linalg-to-parallel-loops",
-                          "canonicalize", "cse"])
     manager = passmanager.PassManager.parse(f"builtin.module({before})")
     manager.add(reuse_buffers_pass, name=REUSE_BUFFERS)
-    manager.add(after)
+    manager.add(DEALLOCATION)
+    if parallel:
+        manager.add(guided_parallel_loops_pass, name=GUIDED_PARALLEL_LOOPS)
+        manager.add(",".join([PRANGE_TO_TASKS, "convert-linalg-to-parallel-loops",
+                              "canonicalize", "cse"]))
     return manager
 
 

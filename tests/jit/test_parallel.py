@@ -214,6 +214,26 @@ def test_prange_with_any_step(start, stop, step):
     assert_same(strided_prange, RNG.random(100), start, stop, step)  # range without parallel
 
 
+def each_iteration_once(hits, start, stop, step):
+    for i in noodle.prange(start, stop, step):
+        hits[i] += 1 + i
+
+
+EACH_ITERATION_ONCE = noodle.jit(each_iteration_once, fallback=False, parallel=True,
+                                 cache=False)
+
+
+@HYPOTHESIS
+@given(st.integers(0, 5000), st.integers(-7, 7).filter(bool), st.integers(0, 40))
+def test_a_prange_loop_runs_each_iteration_once(n, step, offset):
+    # in chunks of any length (guided-parallel-loops), the last ones empty or not
+    start, stop = (offset, n) if step > 0 else (n - 1, offset - 1)
+    hits, expected = np.zeros(n + 1, dtype=np.int64), np.zeros(n + 1, dtype=np.int64)
+    EACH_ITERATION_ONCE(hits, start, stop, step)
+    each_iteration_once(expected, start, stop, step)
+    assert np.array_equal(hits, expected)
+
+
 @pytest.mark.parametrize("n", [LARGE, 1000, 63, 64, 65, 1, 0])
 def test_prange_sum_reduction(n):
     assert_same(sum_of_squares, RNG.random(n), rtol=1e-12, np_float_for_py_float=True,
