@@ -8,7 +8,10 @@ Each case is a plain Python function, compiled by `noodle.jit(eager=True)` and b
 The `*_parallel` cases compile the same kernels with `parallel=True` (both compilers),
 and their speed-ups over the serial runs are printed side by side.
 Every compiled result is checked against NumPy's before anything is timed. A time is the
-median over repeats (7, or 3 with --quick) of a loop of calls lasting >= 20 ms. "floor" is
+median over repeats (7, or 3 with --quick) of a loop of calls lasting >= 20 ms. A
+`*_parallel` case times each compiler's serial kernel right before its parallel one, and
+its speed-ups are the ratios of those times: seconds apart, not minutes, on a shared
+host whose speed drifts. "floor" is
 `np.copyto` of as many bytes as the inputs hold: the memory-bandwidth bound of the cases
 that stream their inputs once (for the `*_parallel` cases, the same copy split over all
 cores, each copying its piece at the same time). Also printed: noodle's compile time per kernel
@@ -302,17 +305,21 @@ def load_compiler() -> None:
 @dataclass
 class Result:
     size: str
-    numpy_ms: float
+    numpy_ms: float | None = None
     noodle_ms: float | None = None
     numba_ms: float | None = None
     floor_ms: float | None = None
     compile_ms: float | None = None
+    #: a `*_parallel` case's serial kernels, timed beside the parallel ones (its speed-ups)
+    noodle_serial_ms: float | None = None
+    numba_serial_ms: float | None = None
     failed: dict[str, str] = field(default_factory=dict)  # contender: why it has no time
     wrong: dict[str, str] = field(default_factory=dict)   # contender: the mismatch
 
     def to_json(self) -> dict:
-        figures = {k: getattr(self, k) for k in ("size", "noodle_ms", "numpy_ms", "numba_ms",
-                                                 "floor_ms", "compile_ms")}
+        figures = {k: getattr(self, k) for k in (
+            "size", "noodle_ms", "numpy_ms", "numba_ms", "floor_ms", "compile_ms",
+            "noodle_serial_ms", "numba_serial_ms")}
         return {**figures, "failed": self.failed, "wrong": self.wrong}
 
 
@@ -320,7 +327,7 @@ def measure(case: Case, repeats: int) -> Result:
     args = case.make_args(np.random.default_rng(SEED))
     numpy_way = case.numpy or case.kernel
     expected = outcome(numpy_way, args)
-    result = Result(case.size, median_ms(numpy_way, copied(args), repeats))
+    result = Result(case.size)
 
     parallel = case.parallel_of is not None
     kernel = noodle.jit(case.kernel, eager=True, cache=False, fallback=False,
@@ -331,18 +338,28 @@ def measure(case: Case, repeats: int) -> Result:
         result.compile_ms = (time.perf_counter() - start) * 1000
     except (noodle.NoodleError, noodle.NoodleFallbackWarning) as e:
         result.failed["noodle"] = short(e)
-    contenders = {} if "noodle" in result.failed else {"noodle": kernel}
+    contenders = {}  # each serial kernel of a parallel case just before its parallel one
+    if "noodle" not in result.failed:
+        if parallel:
+            contenders["noodle_serial"] = noodle.jit(case.kernel, eager=True, cache=False,
+                                                     fallback=False)
+        contenders["noodle"] = kernel
     if numba is None:
         result.failed["numba"] = "not installed"
     else:
         try:
+            if parallel:
+                contenders["numba_serial"] = numba.njit(case.kernel)
+                outcome(contenders["numba_serial"], args)  # compile
             contenders["numba"] = numba.njit(case.kernel, parallel=parallel)
-            outcome(contenders["numba"], args)  # compile
+            outcome(contenders["numba"], args)
         except Exception as e:  # noqa: BLE001 - Numba says no in several types (TypingError,
             # ImportError for `@` without SciPy, NotImplementedError): each is a row note
-            del contenders["numba"]
+            for name in ("numba", "numba_serial"):
+                contenders.pop(name, None)
             result.failed["numba"] = short(e)
 
+    result.numpy_ms = median_ms(numpy_way, copied(args), repeats)
     for name, function in contenders.items():
         try:
             same(outcome(function, args), expected)
@@ -428,15 +445,15 @@ def print_table(results: dict[str, Result]) -> None:
              for name, r in results.items() for who, why in r.wrong.items()]
     if wrong:
         print("\nWRONG ANSWERS (not timed; exit status 1)\n" + "\n".join(wrong))
-    speedups = [(name, CASES[name].parallel_of) for name in results
-                if CASES[name].parallel_of in results]
+    speedups = [name for name in results if CASES[name].parallel_of]
     if speedups:
-        print("\nparallel=True: speed-up over the same kernel's serial run (issue 5 target:"
-              " noodle's >= Numba's)")
-        for name, serial in speedups:
-            mine = ratio(results[serial].noodle_ms, results[name].noodle_ms)
-            theirs = ratio(results[serial].numba_ms, results[name].numba_ms)
-            print(f"  {serial:<10} noodle {mine:>7}   Numba {theirs:>7}")
+        print("\nparallel=True: speed-up over the same kernel's serial run, timed beside it "
+              "(issue 5 target: noodle's >= Numba's)")
+        for name in speedups:
+            r = results[name]
+            mine = ratio(r.noodle_serial_ms, r.noodle_ms)
+            theirs = ratio(r.numba_serial_ms, r.numba_ms)
+            print(f"  {CASES[name].parallel_of:<10} noodle {mine:>7}   Numba {theirs:>7}")
     if any(r.compile_ms is not None for r in results.values()):
         slow = [name for name, r in results.items() if (r.compile_ms or 0) > 500]
         print(f"\ntarget (issue 5): optimising-tier compile <= 500 ms per kernel: "
