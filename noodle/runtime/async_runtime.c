@@ -12,7 +12,8 @@
  *   - a caller waiting for its tasks runs queued tasks itself, then spins, then sleeps;
  *   - the pool has one worker fewer than the threads asked for: the caller is the last.
  * NOODLE_NUM_THREADS sets the number of threads (default: the CPUs this process may run
- * on), as NUMBA_NUM_THREADS and OMP_NUM_THREADS do.
+ * on), as NUMBA_NUM_THREADS and OMP_NUM_THREADS do; NOODLE_SPIN_US how long an idle
+ * thread spins before it sleeps (2000 by default; 0 sleeps at once).
  *
  * Lifetimes follow the reference runtime: objects are reference counted, and tokens and
  * values start with two references, one of them the producer's, which it drops after it
@@ -36,8 +37,11 @@
 
 /* How long an idle thread stays awake, spinning, before it sleeps: long enough to
  * bridge the Python code between two kernel calls, short enough that a program that
- * stopped calling kernels gets its cores back almost at once. */
-#define SPIN_NS 2000000L
+ * stopped calling kernels gets its cores back almost at once. NOODLE_SPIN_US sets it
+ * (0: sleep at once, as OMP_WAIT_POLICY=passive does), for machines where a core
+ * spinning for another program's threads costs more than a wake-up. */
+#define DEFAULT_SPIN_US 2000
+static int64_t spin_ns = DEFAULT_SPIN_US * 1000L;
 
 static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -280,16 +284,23 @@ static struct {
   bool started;             /* the workers exist; guarded by mu */
 } pool = {.mu = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP, .cv = PTHREAD_COND_INITIALIZER};
 
-static int threads_wanted(void) {
-  const char *text = getenv("NOODLE_NUM_THREADS");
-  if (text != NULL && *text != '\0') {
-    char *end;
-    long n = strtol(text, &end, 10);
-    if (*end == '\0' && n >= 1 && n <= 4096)
-      return (int)n;
-    fprintf(stderr, "noodle: NOODLE_NUM_THREADS=%s is not a number of threads from 1 "
-                    "to 4096; using the CPUs this process may run on\n", text);
-  }
+/* The value of environment variable `name` if it is a whole number from `low` to
+ * `high`; else `fallback`, and a bad value is said on stderr. */
+static long env_number(const char *name, long low, long high, long fallback,
+                       const char *meaning) {
+  const char *text = getenv(name);
+  if (text == NULL || *text == '\0')
+    return fallback;
+  char *end;
+  long n = strtol(text, &end, 10);
+  if (*end == '\0' && n >= low && n <= high)
+    return n;
+  fprintf(stderr, "noodle: %s=%s is not %s from %ld to %ld; using %ld\n", name, text,
+          meaning, low, high, fallback);
+  return fallback;
+}
+
+static int cpus_to_run_on(void) {
   cpu_set_t cpus;
   if (sched_getaffinity(0, sizeof cpus, &cpus) == 0)
     return CPU_COUNT(&cpus);
@@ -324,7 +335,7 @@ static void *worker_main(void *unused) {
   for (;;) {
     if (run_one_task())
       continue;
-    int64_t until = now_ns() + SPIN_NS;
+    int64_t until = now_ns() + spin_ns;
     bool found = false;
     while (!found && now_ns() < until) {
       for (int i = 0; i < 64 && !found; i++) {
@@ -396,7 +407,10 @@ static void forget_pool_in_child(void) {
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 
 static void init_pool(void) {
-  pool.threads = threads_wanted();
+  int cpus = cpus_to_run_on();
+  pool.threads = (int)env_number("NOODLE_NUM_THREADS", 1, 4096, cpus, "a number of threads");
+  spin_ns = env_number("NOODLE_SPIN_US", 0, 10000000, DEFAULT_SPIN_US,
+                       "a number of microseconds") * 1000L;
   pthread_atfork(NULL, NULL, forget_pool_in_child);
 }
 
@@ -436,6 +450,7 @@ static bool group_ready(struct object *o) {
  * them), then spins, then sleeps on the object, waking now and then to run what was
  * queued since. */
 static void wait_until(struct object *o, bool (*ready)(struct object *)) {
+  pthread_once(&pool_once, init_pool); /* spin_ns, for a thread that queued nothing */
   int64_t until = 0;
   while (!ready(o)) {
     if (run_one_task()) {
@@ -443,7 +458,7 @@ static void wait_until(struct object *o, bool (*ready)(struct object *)) {
       continue;
     }
     if (until == 0)
-      until = now_ns() + SPIN_NS;
+      until = now_ns() + spin_ns;
     else if (now_ns() >= until)
       break;
     for (int i = 0; i < 64; i++)

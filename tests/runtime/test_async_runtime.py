@@ -239,3 +239,32 @@ def test_nested_parallel_loops_from_several_threads(tmp_path):
     """), NOODLE_NUM_THREADS="2")
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["ok"]
+
+
+IDLE_CPU = """
+import resource, time
+def cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+row_sums(m)  # the worker ran a task: now it idles
+start = cpu_seconds()
+time.sleep(0.3)
+print(f"{cpu_seconds() - start:.4f}")
+"""
+
+
+@pytest.mark.parametrize("spin_us, low, high", [("0", 0.0, 0.02), ("200000", 0.05, 0.35)])
+def test_noodle_spin_us_sets_how_long_an_idle_worker_spins(tmp_path, spin_us, low, high):
+    # CPU time used while the program sleeps 0.3 s is the idle worker's spinning: none
+    # when it sleeps at once, about 0.2 s when it spins for 200 ms
+    done = run_script(tmp_path, program(IDLE_CPU), NOODLE_NUM_THREADS="2",
+                      NOODLE_SPIN_US=spin_us)
+    assert done.returncode == 0, done.stderr
+    assert low <= float(done.stdout.split()[-1]) <= high
+
+
+def test_a_bad_spin_time_is_said_and_the_default_used(tmp_path):
+    done = run_script(tmp_path, program(), NOODLE_SPIN_US="-5")
+    assert done.returncode == 0, done.stderr
+    assert ("NOODLE_SPIN_US=-5 is not a number of microseconds from 0 to 10000000; "
+            "using 2000") in done.stderr
