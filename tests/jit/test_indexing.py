@@ -2,6 +2,8 @@
 indices, gathers), slices with steps (read and assignment, clamped bounds), views
 that write through to the caller's array, aliasing (overlapping assignment reads the
 old values, as NumPy does), attributes (shape, len, ndim, size, T)."""
+import importlib.util
+
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
@@ -65,6 +67,31 @@ def slices(a):
                          ids=["contiguous", "reversed-strided", "short", "empty"])
 def test_constant_slices(a):
     assert_same(slices, a)
+
+
+#: constant slice ends: the frontend writes unit-step slices with constant ends in closed
+#: forms (`unit_slice`), each checked here on every length up to past the largest end
+ENDS = [None, -9, -5, -2, -1, 0, 1, 3, 6, 9]
+
+
+@pytest.fixture(scope="module")
+def every_constant_slice(tmp_path_factory):
+    items = ", ".join(f"a[{'' if lo is None else lo}:{'' if hi is None else hi}]"
+                      for lo in ENDS for hi in ENDS)
+    folder = tmp_path_factory.mktemp("slices")
+    (folder / "constant_slices.py").write_text(f"def every_slice(a):\n    return ({items})\n")
+    spec = importlib.util.spec_from_file_location("constant_slices",
+                                                  folder / "constant_slices.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.every_slice, jitted(module.every_slice)
+
+
+@pytest.mark.parametrize("n", range(11))
+def test_constant_unit_slices_on_every_length(every_constant_slice, n):
+    python, compiled = every_constant_slice
+    assert_same(python, np.arange(float(n)), compiled=compiled)
+    assert_same(python, np.arange(float(2 * n))[::-2], compiled=compiled)  # strided too
 
 
 def slice_var(a, lo, hi, step):

@@ -45,6 +45,34 @@ def trip_count(start: ir.Value, stop: ir.Value, step: ir.Value,
         nonempty, arith.addi(arith.divui(arith.subi(span, _i(1)), magnitude), _i(1)), _i(0))
 
 
+#: Constant slice ends beyond this take the general path (their differences must fit)
+_SMALL_END = 2**61
+
+
+def unit_slice(start: int | None, stop: int | None,
+               size: ir.Value) -> tuple[ir.Value, ir.Value] | None:
+    """(start, length) of `[start:stop]` on an axis of `size` (>= 0), for constant or
+    omitted ends, in closed forms: the same ops wherever the length is the same function
+    of `size`. A[1:-1], A[:-2] and A[2:] all get max(size - 2, 0), which CSE makes one
+    value, so nir-fold sees one shape and no broadcasting is checked or compiled (the
+    general formula, clamps and selects, hid that from it). None for the forms not
+    written out here (a negative start with a stop)."""
+    start = 0 if start is None else start
+    if not all(-_SMALL_END < end < _SMALL_END for end in (start, stop) if end is not None):
+        return None
+    if start < 0:
+        if stop is not None:
+            return None
+        return arith.maxsi(arith.addi(size, _i(start)), _i(0)), arith.minsi(_i(-start), size)
+    first = _i(0) if start == 0 else arith.minsi(_i(start), size)
+    if stop is not None and stop >= 0:
+        if stop <= start:
+            return first, _i(0)
+        return first, arith.maxsi(arith.subi(arith.minsi(_i(stop), size), _i(start)), _i(0))
+    cut = start - (stop or 0)  # the elements left out: `start` at the front, -stop at the end
+    return first, size if cut == 0 else arith.maxsi(arith.subi(size, _i(cut)), _i(0))
+
+
 def any_true(conditions: list[ir.Value]) -> ir.Value | None:
     result = None
     for c in conditions:
@@ -183,6 +211,10 @@ class ArrayMixin:
 
     def slice_bounds(self, s: ast.Slice, size: ir.Value) -> tuple[ir.Value, ir.Value, ir.Value]:
         """(start, length, step) of `s` on an axis of `size`, as Python's slice.indices."""
+        # evaluated in Python's order: start, stop, step
+        ends = [None if node is None or isinstance(node, ast.Constant) and node.value is None
+                else (self.expr(node), node) for node in (s.lower, s.upper)]
+        indices = [None if end is None else self.to_index(*end) for end in ends]
         step_val = self.expr(s.step) if s.step is not None else None
         if step_val is not None and step_val.is_const and step_val.const == 0:
             raise self.typing_error(s, "slice step cannot be zero")
@@ -191,22 +223,26 @@ class ArrayMixin:
             1 if step_val is None else None)
         if const_step is None:
             self.raise_if(arith.cmpi(arith.CmpIPredicate.eq, step, _i(0)), "slice_step", s)
+        if const_step == 1 and all(end is None or end[0].is_const for end in ends):
+            closed = unit_slice(*(None if end is None else int(end[0].const) for end in ends),
+                                size)
+            if closed is not None:
+                return (*closed, step)
         positive = (arith.constant(ir.IntegerType.get_signless(1), int(const_step > 0))
                     if const_step is not None else
                     arith.cmpi(arith.CmpIPredicate.sgt, step, _i(0)))
         lower = arith.select(positive, _i(0), _i(-1))
         upper = arith.select(positive, size, arith.subi(size, _i(1)))
 
-        def bound(node: ast.expr | None, default: ir.Value) -> ir.Value:
-            if node is None or isinstance(node, ast.Constant) and node.value is None:
+        def bound(x: ir.Value | None, default: ir.Value) -> ir.Value:
+            if x is None:
                 return default
-            x = self.to_index(self.expr(node), node)
             negative = arith.cmpi(arith.CmpIPredicate.slt, x, _i(0))
             from_end = arith.maxsi(arith.addi(x, size), lower)
             return arith.select(negative, from_end, arith.minsi(x, upper))
 
-        start = bound(s.lower, arith.select(positive, lower, upper))
-        stop = bound(s.upper, arith.select(positive, upper, lower))
+        start = bound(indices[0], arith.select(positive, lower, upper))
+        stop = bound(indices[1], arith.select(positive, upper, lower))
         return start, trip_count(start, stop, step, positive), step
 
     def load_rank0(self, v: Val) -> Val:
