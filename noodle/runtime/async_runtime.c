@@ -38,8 +38,8 @@
 /* How long an idle thread stays awake, spinning, before it sleeps: long enough to
  * bridge the Python code between two kernel calls, short enough that a program that
  * stopped calling kernels gets its cores back almost at once. NOODLE_SPIN_US sets it
- * (0: sleep at once, as OMP_WAIT_POLICY=passive does), for machines where a core
- * spinning for another program's threads costs more than a wake-up. */
+ * (0: sleep at once, as OMP_WAIT_POLICY=passive does), for machines shared with other
+ * programs, to which a spinning thread's core is lost while it spins. */
 #define DEFAULT_SPIN_US 2000
 static int64_t spin_ns = DEFAULT_SPIN_US * 1000L;
 
