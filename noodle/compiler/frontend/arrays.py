@@ -214,6 +214,8 @@ class ArrayMixin:
         # evaluated in Python's order: start, stop, step
         ends = [None if node is None or isinstance(node, ast.Constant) and node.value is None
                 else (self.expr(node), node) for node in (s.lower, s.upper)]
+        # as indices also where the closed forms below take the constants: `to_index`
+        # refuses a non-integer end (the casts of constants then fold away)
         indices = [None if end is None else self.to_index(*end) for end in ends]
         step_val = self.expr(s.step) if s.step is not None else None
         if step_val is not None and step_val.is_const and step_val.const == 0:
