@@ -33,6 +33,7 @@ from noodle.compiler.python_entry_writer import python_entry_ir
 from noodle.compiler.types import NType
 from noodle.dialects import make_context
 from noodle.errors import LoweringError
+from noodle.passes.apply_loop_hints import apply_loop_hints
 from noodle.passes.approximate_exp import approximate_exp
 from noodle.passes.approximate_log import approximate_log
 from noodle.passes.approximate_pow import approximate_pow
@@ -51,6 +52,7 @@ from noodle.passes.nir_simplify import nir_simplify
 from noodle.passes.parallel_chunks import MIN_TASK_SIZE
 from noodle.passes.reuse_buffers import PASS_NAME as REUSE_BUFFERS
 from noodle.passes.reuse_buffers import reuse_buffers_pass
+from noodle.passes.vectorize_outer_loops import vectorize_outer_loops
 from noodle.passes.widen_bool_memrefs import widen_bool_memrefs
 
 #: The passes that write math functions out in arith ops, so that loops calling them
@@ -86,8 +88,9 @@ TO_LLVM_DIALECT = ",".join([
     # complex arithmetic becomes arith/math on the parts, before math is lowered; what is
     # left (complex.create, re, im and the complex type) is the LLVM dialect's struct
     "convert-complex-to-standard",
-    # allocations call _mlir_memref_to_llvm_alloc, which `huge-page-allocations` defines
-    "finalize-memref-to-llvm{use-generic-functions=true}",
+    # the vector loops of `vectorize-outer-loops`; then allocations call
+    # _mlir_memref_to_llvm_alloc, which `huge-page-allocations` defines
+    "convert-vector-to-llvm", "finalize-memref-to-llvm{use-generic-functions=true}",
     "convert-math-to-llvm", "convert-math-to-libm", "convert-complex-to-llvm",
     "convert-arith-to-llvm", "convert-index-to-llvm",
     "convert-cf-to-llvm", "convert-func-to-llvm", "convert-ub-to-llvm",
@@ -181,6 +184,18 @@ def make_mlir(unit: CompilationUnit, symbol: str, options: CompileOptions) -> No
         lower_module(unit.module, options, lambda: add_entry_point(unit, symbol))
 
 
+def vectorize_loops(module: ir.Module) -> None:
+    """Outer loops whose inner loops LLVM cannot vectorise run several iterations at once
+    (`vectorize-outer-loops`). Integer range analysis first drops the checks that loop
+    indices are never negative, which would otherwise hide that an index steps by one.
+    Affine loops (an upstream input's) become scf first: the analysis aborts the process
+    on an `affine.for` with a symbolic bound (an assertion in these LLVM builds)."""
+    passmanager.PassManager.parse(
+        "builtin.module(lower-affine,int-range-optimizations,canonicalize,cse)").run(
+        module.operation)
+    vectorize_outer_loops(module.operation)
+
+
 def lower_module(module: ir.Module, options: CompileOptions,
                  after_deallocation: Callable[[], None] | None = None) -> None:
     """A module of nir and upstream dialects on memrefs -> LLVM dialect, in place (in
@@ -207,8 +222,13 @@ def lower_module(module: ir.Module, options: CompileOptions,
         if after_deallocation is not None:
             after_deallocation()
         widen_bool_memrefs(module.operation)
+        optimising = options.llvm_opt_level > 0
+        if optimising:
+            vectorize_loops(module)
         passmanager.PassManager.parse(f"builtin.module({to_llvm_dialect(parallel)})").run(
             module.operation)
+        if optimising:
+            apply_loop_hints(module.operation)
         huge_page_allocations(module)
     except ir.MLIRError as e:  # a noodle bug, or an `.mlir` input noodle cannot lower
         raise error_from_mlir(e, "lowering failed", kind=LoweringError) from None

@@ -1,0 +1,181 @@
+// vectorize-outer-loops: a loop of step 1 holding an inner loop runs 4 (f64) or 8 (f32)
+// of its iterations per trip, one per vector lane, then the iterations left over in the
+// original loop, marked so that a second run changes nothing. A varying load with a
+// unit-stride last index is a vector load, other varying loads one scalar per lane; a
+// sum carried by the inner loop is a vector. Loops that read and write one memref, or
+// two that may be one buffer, or whose inner bounds vary, are left alone. The inner loops
+// of vector loops are located in a "noodle.no_unroll" name, which apply-loop-hints reads.
+// RUN: noodle-opt %s --vectorize-outer-loops --mlir-print-debuginfo --mlir-print-local-scope \
+// RUN:   | FileCheck %s
+// RUN: noodle-opt %s --vectorize-outer-loops --vectorize-outer-loops --mlir-print-debuginfo \
+// RUN:   --mlir-print-local-scope | FileCheck %s
+
+// CHECK-LABEL: func.func @distances(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: memref<?x?xf64>{{.*}}, %[[N:[a-z0-9]+]]: index{{.*}}, %[[I:[a-z0-9]+]]: index
+// CHECK: %[[D:[a-z0-9_]+]] = memref.alloc
+// CHECK: %[[AHEAD:[a-z0-9_]+]] = arith.cmpi sgt, %[[N]], %[[C0:[a-z0-9_]+]]
+// CHECK: %[[DISTANCE:[a-z0-9_]+]] = arith.subi %[[N]], %[[C0]]
+// CHECK: %[[COUNT:[a-z0-9_]+]] = arith.select %[[AHEAD]], %[[DISTANCE]]
+// CHECK: %[[REST:[a-z0-9_]+]] = arith.remui %[[COUNT]], %c4
+// CHECK: %[[WHOLE:[a-z0-9_]+]] = arith.subi %[[COUNT]], %[[REST]]
+// CHECK: %[[END:[a-z0-9_]+]] = arith.addi %[[C0]], %[[WHOLE]]
+// CHECK: scf.for %[[J:[a-z0-9_]+]] = %[[C0]] to %[[END]] step %c4{{.*}} {
+// CHECK-DAG: %[[J1:[a-z0-9_]+]] = arith.addi %[[J]], %c1
+// CHECK-DAG: %[[J2:[a-z0-9_]+]] = arith.addi %[[J]], %c2
+// CHECK-DAG: %[[J3:[a-z0-9_]+]] = arith.addi %[[J]], %c3
+// CHECK: %[[ZERO:[a-z0-9_]+]] = vector.broadcast %{{.*}} : f64 to vector<4xf64>
+// CHECK: %[[SUM:[a-z0-9_]+]] = scf.for %[[K:[a-z0-9_]+]] = {{.*}} iter_args(%[[S:[a-z0-9_]+]] = %[[ZERO]]) -> (vector<4xf64>) {
+// CHECK: %[[XI:[a-z0-9_]+]] = memref.load %[[X]][%[[I]], %[[K]]]
+// CHECK: %[[X0:[a-z0-9_]+]] = memref.load %[[X]][%[[J]], %[[K]]]
+// CHECK: %[[X1:[a-z0-9_]+]] = memref.load %[[X]][%[[J1]], %[[K]]]
+// CHECK: %[[X2:[a-z0-9_]+]] = memref.load %[[X]][%[[J2]], %[[K]]]
+// CHECK: %[[X3:[a-z0-9_]+]] = memref.load %[[X]][%[[J3]], %[[K]]]
+// CHECK: %[[XIV:[a-z0-9_]+]] = vector.broadcast %[[XI]] : f64 to vector<4xf64>
+// CHECK: %[[XJ:[a-z0-9_]+]] = vector.from_elements %[[X0]], %[[X1]], %[[X2]], %[[X3]] : vector<4xf64>
+// CHECK: %[[T:[a-z0-9_]+]] = arith.subf %[[XIV]], %[[XJ]] : vector<4xf64>
+// CHECK: %[[TT:[a-z0-9_]+]] = arith.mulf %[[T]], %[[T]] : vector<4xf64>
+// CHECK: %[[NEXT:[a-z0-9_]+]] = arith.addf %[[S]], %[[TT]] : vector<4xf64>
+// CHECK: scf.yield %[[NEXT]] : vector<4xf64>
+// CHECK: } loc("noodle.no_unroll"("{{.*}}vectorize-outer-loops.mlir":{{[0-9]+}}:{{[0-9]+}}))
+// CHECK: %[[ROOT:[a-z0-9_]+]] = math.sqrt %[[SUM]] : vector<4xf64>
+// CHECK: vector.store %[[ROOT]], %[[D]][%[[I]], %[[J]]] : memref<?x?xf64>, vector<4xf64>
+// CHECK: scf.for %{{.*}} = %[[END]] to %[[N]] step %c1
+// CHECK: math.sqrt %{{.*}} : f64
+// CHECK: } {noodle.vector_remainder}
+// CHECK-NOT: vector.
+// CHECK: return
+func.func @distances(%x: memref<?x?xf64>, %n: index, %i: index) -> memref<?x?xf64> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f64
+  %m = memref.dim %x, %c1 : memref<?x?xf64>
+  %d = memref.alloc(%n, %n) : memref<?x?xf64>
+  scf.for %j = %c0 to %n step %c1 {
+    %sum = scf.for %k = %c0 to %m step %c1 iter_args(%s = %zero) -> (f64) {
+      %a = memref.load %x[%i, %k] : memref<?x?xf64>
+      %b = memref.load %x[%j, %k] : memref<?x?xf64>
+      %t = arith.subf %a, %b : f64
+      %tt = arith.mulf %t, %t : f64
+      %next = arith.addf %s, %tt : f64
+      scf.yield %next : f64
+    }
+    %root = math.sqrt %sum : f64
+    memref.store %root, %d[%i, %j] : memref<?x?xf64>
+  }
+  return %d : memref<?x?xf64>
+}
+
+// Column sums of a float32 matrix: the loads step along the lanes, so they are vector
+// loads too, 8 to a vector.
+// CHECK-LABEL: func.func @column_sums(
+// CHECK: scf.for %[[J:[a-z0-9_]+]] = {{.*}} step %c8{{.*}} {
+// CHECK: scf.for %[[K:[a-z0-9_]+]] = {{.*}} -> (vector<8xf32>) {
+// CHECK: vector.load %{{.*}}[%[[K]], %[[J]]] : memref<?x?xf32>, vector<8xf32>
+// CHECK: vector.store %{{.*}}, %{{.*}}[%[[J]]] : memref<?xf32>, vector<8xf32>
+// CHECK: } {noodle.vector_remainder}
+func.func @column_sums(%a: memref<?x?xf32>) -> memref<?xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  %rows = memref.dim %a, %c0 : memref<?x?xf32>
+  %cols = memref.dim %a, %c1 : memref<?x?xf32>
+  %out = memref.alloc(%cols) : memref<?xf32>
+  scf.for %j = %c0 to %cols step %c1 {
+    %sum = scf.for %k = %c0 to %rows step %c1 iter_args(%s = %zero) -> (f32) {
+      %v = memref.load %a[%k, %j] : memref<?x?xf32>
+      %next = arith.addf %s, %v : f32
+      scf.yield %next : f32
+    }
+    memref.store %sum, %out[%j] : memref<?xf32>
+  }
+  return %out : memref<?xf32>
+}
+
+// Both memrefs are arguments, which may be one buffer: left alone.
+// CHECK-LABEL: func.func @into_an_argument(
+// CHECK-NOT: vector.
+// CHECK-NOT: noodle.vector_remainder
+// CHECK: return
+func.func @into_an_argument(%a: memref<?x?xf64>, %out: memref<?xf64>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f64
+  %rows = memref.dim %a, %c0 : memref<?x?xf64>
+  %cols = memref.dim %a, %c1 : memref<?x?xf64>
+  scf.for %j = %c0 to %cols step %c1 {
+    %sum = scf.for %k = %c0 to %rows step %c1 iter_args(%s = %zero) -> (f64) {
+      %v = memref.load %a[%k, %j] : memref<?x?xf64>
+      %next = arith.addf %s, %v : f64
+      scf.yield %next : f64
+    }
+    memref.store %sum, %out[%j] : memref<?xf64>
+  }
+  return
+}
+
+// The inner loop's bound varies with j (a triangle): left alone.
+// CHECK-LABEL: func.func @triangle(
+// CHECK-NOT: vector.
+// CHECK: return
+func.func @triangle(%a: memref<?x?xf64>) -> memref<?xf64> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f64
+  %cols = memref.dim %a, %c1 : memref<?x?xf64>
+  %out = memref.alloc(%cols) : memref<?xf64>
+  scf.for %j = %c0 to %cols step %c1 {
+    %sum = scf.for %k = %c0 to %j step %c1 iter_args(%s = %zero) -> (f64) {
+      %v = memref.load %a[%k, %j] : memref<?x?xf64>
+      %next = arith.addf %s, %v : f64
+      scf.yield %next : f64
+    }
+    memref.store %sum, %out[%j] : memref<?xf64>
+  }
+  return %out : memref<?xf64>
+}
+
+// A running sum that reads what the previous iteration wrote: left alone.
+// CHECK-LABEL: func.func @reads_what_it_writes(
+// CHECK-NOT: vector.
+// CHECK: return
+func.func @reads_what_it_writes(%a: memref<?x?xf64>) -> memref<?xf64> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %rows = memref.dim %a, %c0 : memref<?x?xf64>
+  %cols = memref.dim %a, %c1 : memref<?x?xf64>
+  %out = memref.alloc(%cols) : memref<?xf64>
+  scf.for %j = %c1 to %cols step %c1 {
+    %before = arith.subi %j, %c1 : index
+    %start = memref.load %out[%before] : memref<?xf64>
+    %sum = scf.for %k = %c0 to %rows step %c1 iter_args(%s = %start) -> (f64) {
+      %v = memref.load %a[%k, %j] : memref<?x?xf64>
+      %next = arith.addf %s, %v : f64
+      scf.yield %next : f64
+    }
+    memref.store %sum, %out[%j] : memref<?xf64>
+  }
+  return %out : memref<?xf64>
+}
+
+// Two arguments written: they may overlap, and lanes would reorder their stores.
+// CHECK-LABEL: func.func @two_outputs(
+// CHECK-NOT: vector.
+// CHECK: return
+func.func @two_outputs(%rows: index, %cols: index, %first: memref<?xf64>,
+                       %second: memref<?xf64>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f64
+  %a = memref.alloc(%rows, %cols) : memref<?x?xf64>
+  scf.for %j = %c0 to %cols step %c1 {
+    %sum = scf.for %k = %c0 to %rows step %c1 iter_args(%s = %zero) -> (f64) {
+      %v = memref.load %a[%k, %j] : memref<?x?xf64>
+      %next = arith.addf %s, %v : f64
+      scf.yield %next : f64
+    }
+    memref.store %sum, %first[%j] : memref<?xf64>
+    memref.store %sum, %second[%j] : memref<?xf64>
+  }
+  memref.dealloc %a : memref<?x?xf64>
+  return
+}

@@ -1,0 +1,186 @@
+"""Loops vectorised around an inner loop (`vectorize-outer-loops`, optimising tier)
+against CPython: each lane does its iteration's ops in their order, so results are the
+serial ones bit for bit (compared with rtol=0) on every length (whole groups of lanes
+and the iterations left over), on strided, reversed and transposed inputs, NaN and inf;
+and loops the pass must leave alone (a result written into an argument that may be the
+input, a bound that varies) still compute what Python does."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from .harness import HYPOTHESIS, assert_same, jitted
+
+OPTIMISING = {"eager": True}
+
+
+def pairwise_distance(x):
+    n = x.shape[0]
+    d = np.empty((n, n), dtype=x.dtype)
+    for i in range(n):
+        for j in range(n):
+            s = 0.0
+            for k in range(x.shape[1]):
+                t = x[i, k] - x[j, k]
+                s += t * t
+            d[i, j] = math.sqrt(s)
+    return d
+
+
+def column_sums(a):
+    out = np.zeros(a.shape[1], dtype=a.dtype)
+    for j in range(a.shape[1]):
+        s = 0.0
+        for k in range(a.shape[0]):
+            s += a[k, j]
+        out[j] = s
+    return out
+
+
+def integer_column_sums(a):
+    out = np.zeros(a.shape[1], dtype=a.dtype)
+    for j in range(a.shape[1]):
+        s = 0
+        for k in range(a.shape[0]):
+            s += a[k, j] * 3 - k
+        out[j] = s
+    return out
+
+
+def column_sums_into(a, out):
+    for j in range(a.shape[1]):
+        s = 0.0
+        for k in range(a.shape[0]):
+            s += a[k, j]
+        out[j] = s
+
+
+def scaled_column_norms(a, scale):
+    out = np.empty(a.shape[1])
+    for j in range(a.shape[1]):
+        s = 0.0
+        for k in range(a.shape[0]):
+            v = a[k, j]
+            if scale > 0.0:  # the same branch for every lane
+                v = v * scale
+            s += v * v
+        out[j] = math.sqrt(s) + j
+    return out
+
+
+def two_outputs(a, first, second):
+    t = a * 2.0
+    for j in range(a.shape[1]):
+        s = 0.0
+        for k in range(a.shape[0]):
+            s += t[k, j]
+        first[j] = s
+        second[j] = -s
+
+
+def lower_triangle_sums(a):
+    out = np.zeros(a.shape[1])
+    for j in range(a.shape[1]):
+        s = 0.0
+        for k in range(j):  # a bound that varies with j: not vectorised
+            s += a[k, j]
+        out[j] = s
+    return out
+
+
+def points(dtype) -> st.SearchStrategy:
+    shapes = st.tuples(st.integers(0, 13), st.integers(0, 5))
+    return hnp.arrays(dtype, shapes, elements=st.floats(-1e3, 1e3, width=32))
+
+
+@HYPOTHESIS
+@given(points(np.float64))
+def test_pairwise_distance_float64(x):
+    assert_same(pairwise_distance, x, rtol=0.0, jit_options=OPTIMISING)
+
+
+@HYPOTHESIS
+@given(points(np.float32))
+def test_pairwise_distance_float32(x):
+    assert_same(pairwise_distance, x, jit_options=OPTIMISING)
+
+
+@HYPOTHESIS
+@given(hnp.arrays(np.float64, st.tuples(st.integers(0, 6), st.integers(0, 21)),
+                  elements=st.floats(-1e3, 1e3)))
+def test_column_sums(a):
+    assert_same(column_sums, a, rtol=0.0, jit_options=OPTIMISING)
+
+
+def test_column_sums_float32():
+    a = np.random.default_rng(3).normal(size=(9, 37)).astype(np.float32)
+    assert_same(column_sums, a, jit_options=OPTIMISING)
+
+
+def test_integer_column_sums():
+    a = np.random.default_rng(3).integers(-2**62, 2**62, size=(9, 37))
+    assert_same(integer_column_sums, a, jit_options=OPTIMISING)  # wraps around as NumPy
+
+
+@pytest.mark.parametrize("view", ["strided", "reversed", "transposed", "offset"])
+def test_layouts(view):
+    base = np.random.default_rng(5).normal(size=(24, 18))
+    x = {"strided": base[::2, ::3], "reversed": base[::-1, ::-2],
+         "transposed": base.T, "offset": base[3:, 1:]}[view]
+    assert_same(pairwise_distance, x[:, :4], rtol=0.0, jit_options=OPTIMISING)
+    assert_same(column_sums, x, rtol=0.0, jit_options=OPTIMISING)
+
+
+def test_nan_and_inf():
+    x = np.random.default_rng(7).normal(size=(11, 3))
+    x[2, 1], x[5, 0], x[8, 2], x[9, 2] = np.nan, np.inf, -np.inf, np.inf
+    assert_same(pairwise_distance, x, rtol=0.0, jit_options=OPTIMISING)
+    assert_same(column_sums, x, rtol=0.0, jit_options=OPTIMISING)
+
+
+@pytest.mark.parametrize("scale", [2.5, -1.0])
+def test_uniform_branch(scale):
+    a = np.random.default_rng(9).normal(size=(5, 23))
+    assert_same(scaled_column_norms, a, scale, rtol=0.0, jit_options=OPTIMISING)
+
+
+def test_output_that_aliases_the_input():
+    """`out` is the input's first row: each column's sum is written where later columns
+    read it, so the loop must run in order (it is left scalar)."""
+    a = np.random.default_rng(13).normal(size=(6, 17))
+    assert_same(column_sums_into, a, a[0], rtol=0.0, jit_options=OPTIMISING)
+    assert_same(column_sums_into, a, np.zeros(17), rtol=0.0, jit_options=OPTIMISING)
+
+
+def test_outputs_that_overlap():
+    """`second` is `first` one element on: iteration j's second store is overwritten by
+    iteration j+1's first, so the stores must stay in order (the loop is left scalar)."""
+    a = np.random.default_rng(19).normal(size=(4, 13))
+    buffer = np.zeros(14)
+    assert_same(two_outputs, a, buffer[:13], buffer[1:], rtol=0.0, jit_options=OPTIMISING)
+
+
+def test_varying_bound():
+    a = np.random.default_rng(17).normal(size=(19, 19))
+    assert_same(lower_triangle_sums, a, rtol=0.0, jit_options=OPTIMISING)
+
+
+def test_the_loops_are_vectorised():
+    """The loops above that the pass takes are vector code at the optimising tier (else
+    the tests above would check the scalar loops only), and the inner loop of the vector
+    loop is marked not to be unrolled."""
+    x = np.ones((9, 3))
+    compiled = jitted(pairwise_distance, **OPTIMISING)
+    compiled(x)
+    llvm_ir = compiled.inspect("llvm")
+    assert "<4 x double> @llvm.sqrt.v4f64" in llvm_ir
+    assert "llvm.loop.unroll.disable" in llvm_ir
+    compiled = jitted(integer_column_sums, **OPTIMISING)
+    compiled(x.astype(np.int64))
+    assert "phi <4 x i64>" in compiled.inspect("llvm")
+    compiled = jitted(lower_triangle_sums, **OPTIMISING)
+    compiled(x)
+    assert "vector<" not in compiled.inspect("mlir")
