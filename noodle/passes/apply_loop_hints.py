@@ -7,7 +7,7 @@ on CPUs with a loop buffer, Zen 4 among them. The inner loop of a `vectorize-out
 vector loop already does `lanes` iterations' work per trip, and loads one scalar per
 lane: unrolled, each of the 4 copies strength-reduced those loads into pointers of their
 own, 20 for pairwise distance, which spilled to the stack and cost a third of the time
-(1.58 ms unrolled, 1.14 ms not, for 1000x3).
+(1.58 ms unrolled, 0.9 ms not, for 1000x3).
 
 The hint travels as the loop's location, a name wrapping the source location: no
 attribute of an `scf.for` survives `convert-scf-to-cf`, while the branches it becomes

@@ -13,7 +13,7 @@ Why: LLVM vectorises innermost loops only. In pairwise distance,
 the innermost loop (over k) is a floating-point sum, which LLVM must not reorder, of 3
 terms; so the loop ran scalar, bound by one square root at a time. With 4 iterations of
 j side by side, the sums run in 4 lanes, the square roots are one vector instruction
-and the stores one vector store: 2.5 ms -> 0.8 ms for 1000x3 on these machines. Each
+and the stores one vector store: 2.5 ms -> 0.9 ms for 1000x3 on these machines. Each
 lane does exactly the ops of its iteration, in their order, so the results are the
 serial loop's, bit for bit.
 
