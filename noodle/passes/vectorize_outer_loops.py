@@ -103,13 +103,13 @@ def _block_ops(block: ir.Block) -> Iterator[ir.Operation]:
         yield op.operation
 
 
-def _body_ops(op: ir.Operation) -> Iterator[ir.Operation]:
+def _body_ops(op: ir.Operation) -> list[ir.Operation]:
     """The ops in `op`'s regions, at any depth, in program order."""
-    for region in op.regions:
-        for block in region.blocks:
-            for inner in _block_ops(block):
-                yield inner
-                yield from _body_ops(inner)
+    return ops_where(op, lambda _: True)[1:]
+
+
+def _terminator(block: ir.Block) -> ir.Operation:
+    return block.operations[len(block.operations) - 1].operation
 
 
 def _element_type(t: ir.Type) -> bool:
@@ -145,7 +145,7 @@ class _Analysis:
         """Marks what `op` makes varying; whether anything new was marked."""
         before = len(self.varying)
         if any(v in self.varying for v in op.operands):
-            if op.name not in ("scf.for", "scf.if", "scf.yield"):
+            if op.name not in _STRUCTURED_OPS:
                 self.varying.update(op.results)
             if op.name in ("arith.addi", "arith.subi"):
                 lhs, rhs = op.operands
@@ -155,15 +155,14 @@ class _Analysis:
                     self.unit.add(op.result)
         if op.name == "scf.for":
             body = op.regions[0].blocks[0]
-            yielded = list(body.operations[len(body.operations) - 1].operands)
+            yielded = list(_terminator(body).operands)
             for i, init in enumerate(op.operands[3:]):
                 if init in self.varying or yielded[i] in self.varying:
                     self.varying.update((body.arguments[i + 1], op.results[i]))
         elif op.name == "scf.if":
             for region in op.regions:
                 for block in region.blocks:
-                    terminator = block.operations[len(block.operations) - 1]
-                    self.varying.update(r for r, y in zip(op.results, terminator.operands)
+                    self.varying.update(r for r, y in zip(op.results, _terminator(block).operands)
                                         if y in self.varying)
         return len(self.varying) != before
 
@@ -402,8 +401,8 @@ class _VectorBody:
         self.conversions.append({})
         with ir.InsertionPoint(into):
             self._block(block)
-            terminator = block.operations[len(block.operations) - 1]
-            scf.YieldOp([self._carried(v, r) for v, r in zip(terminator.operands, results)])
+            yielded = _terminator(block).operands
+            scf.YieldOp([self._carried(v, r) for v, r in zip(yielded, results)])
         self.conversions.pop()
 
     def _for(self, op: ir.Operation) -> None:
