@@ -24,7 +24,10 @@ is either a vector (floats and integers) or one scalar per lane (indices, comple
 numbers); values that do not are computed once, as before. A load or a store whose last
 index is `j` plus something that does not vary, on a memref whose last dimension is
 contiguous, is one vector access; other varying accesses are one scalar access per
-lane.
+lane. A function's array arguments have strides known only at run time, so where such
+an access is on one of them, the vector loop runs only when the arguments' last strides
+are 1 (C-contiguous rows, the common case), and the original loop does all the
+iterations when they are not.
 
 Only what this can do exactly is vectorised; a loop is left alone when its body holds
 any other op (a call, an allocation, an `scf.while`), a branch or an inner loop bound
@@ -37,11 +40,12 @@ gathers and scatters would gain little.
 """
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from mlir import ir
-from mlir.dialects import arith, scf, vector
+from mlir.dialects import arith, memref, scf, vector
 
 from noodle.passes.apply_loop_hints import no_unroll_location
 from noodle.passes.ir_walk import inside, nested_in, ops_where, rewriting
@@ -118,12 +122,43 @@ def _element_type(t: ir.Type) -> bool:
     return isinstance(t, (ir.IntegerType, ir.FloatType))
 
 
-def _contiguous_last_dimension(memref: ir.Value) -> bool:
-    t = memref.type
-    if t.rank == 0:
-        return False
-    strides, _ = t.get_strides_and_offset()
-    return strides[-1] == 1
+def _last_stride(buffer: ir.Value) -> int | None:
+    """The stride of `buffer`'s last dimension; None when it is known only at run time."""
+    strides, _ = buffer.type.get_strides_and_offset()
+    return None if strides[-1] == ir.ShapedType.get_dynamic_stride_or_offset() else strides[-1]
+
+
+def _defined_outside(value: ir.Value, loop: ir.Operation) -> bool:
+    definer = (value.owner.owner.operation if isinstance(value, ir.BlockArgument)
+               else value.owner)
+    return definer != loop and not nested_in(definer, loop)
+
+
+class _StridedMetadata:
+    """A memref's base buffer, offset, sizes and strides, read at run time."""
+
+    def __init__(self, buffer: ir.Value) -> None:
+        self.buffer = buffer
+        parts = list(memref.extract_strided_metadata(buffer))
+        rank = buffer.type.rank
+        self.base, self.offset = parts[0], parts[1]
+        self.sizes, self.strides = parts[2:2 + rank], parts[2 + rank:]
+
+    def with_unit_last_stride(self) -> ir.Value:
+        """The memref, typed as having a last stride of 1: the caller has checked that
+        it has. (A `memref.cast` would say the same, but canonicalisation folds it into
+        a `vector.load`, whose memref then lacks the unit stride it needs.)"""
+        t = self.buffer.type
+        strides, offset = t.get_strides_and_offset()
+        strides[-1] = 1
+        layout = ir.StridedLayoutAttr.get(offset, strides)
+        dynamic = ir.ShapedType.get_dynamic_stride_or_offset()
+        return memref.reinterpret_cast(
+            ir.MemRefType.get(t.shape, t.element_type, layout, t.memory_space), self.base,
+            [self.offset] if offset == dynamic else [],
+            [s for s, n in zip(self.sizes, t.shape) if n == ir.ShapedType.get_dynamic_size()],
+            [s for s, n in zip(self.strides, strides) if n == dynamic],
+            [offset], t.shape, strides)
 
 
 class _Analysis:
@@ -140,6 +175,17 @@ class _Analysis:
             changed = False
             for op in _body_ops(loop):
                 changed |= self._propagate(op)
+        #: memrefs (made before the loop) with an access that steps by one element per
+        #: lane, whose last stride is known only at run time: the vector loop runs
+        #: when each of them is 1
+        self.stride_checked: list[ir.Value] = []
+        for op in _body_ops(loop):
+            if op.name in _MEMORY_OPS:
+                buffer, indices = _access(op)
+                if (self._steps_by_one(indices) and _last_stride(buffer) is None
+                        and _defined_outside(buffer, loop)
+                        and buffer not in self.stride_checked):
+                    self.stride_checked.append(buffer)
 
     def _propagate(self, op: ir.Operation) -> bool:
         """Marks what `op` makes varying; whether anything new was marked."""
@@ -190,14 +236,13 @@ class _Analysis:
             if any(_element_type(r.type) and r in self.varying for r in op.results):
                 vector_values = True
             if name in _MEMORY_OPS:
-                memref = op.operands[0 if name == "memref.load" else 1]
-                indices = op.operands[1:] if name == "memref.load" else op.operands[2:]
-                if memref in self.varying:
+                buffer, indices = _access(op)
+                if buffer in self.varying:
                     return "a memref that varies"
-                (reads if name == "memref.load" else writes).append(origin(memref))
+                (reads if name == "memref.load" else writes).append(origin(buffer))
                 if name == "memref.store" and any(v in self.varying for v in op.operands):
-                    varying_writes.append(origin(memref))
-                vector_access |= self.contiguous(memref, list(indices))
+                    varying_writes.append(origin(buffer))
+                vector_access |= self.contiguous(buffer, indices)
         if not (vector_access and vector_values):
             return "no access or value would be a vector"
         # lanes reorder the stores of different ops (iteration j's second store comes
@@ -211,11 +256,21 @@ class _Analysis:
                 return "a memref that is read and written (or may be)"
         return None
 
-    def contiguous(self, memref: ir.Value, indices: list[ir.Value]) -> bool:
-        """Whether an access steps by one element per lane."""
+    def contiguous(self, buffer: ir.Value, indices: list[ir.Value]) -> bool:
+        """Whether an access steps by one element per lane in the vector loop."""
+        return self._steps_by_one(indices) and (_last_stride(buffer) == 1
+                                                 or buffer in self.stride_checked)
+
+    def _steps_by_one(self, indices: list[ir.Value]) -> bool:
+        """Whether an access's indices step by one in the last dimension per lane."""
         return (bool(indices) and indices[-1] in self.unit
-                and not any(i in self.varying for i in indices[:-1])
-                and _contiguous_last_dimension(memref))
+                and not any(i in self.varying for i in indices[:-1]))
+
+
+def _access(op: ir.Operation) -> tuple[ir.Value, list[ir.Value]]:
+    """The memref and the indices of a `memref.load` or `memref.store`."""
+    first = 0 if op.name == "memref.load" else 1
+    return op.operands[first], list(op.operands[first + 1:])
 
 
 def _distinct(a: ir.Value, b: ir.Value) -> bool:
@@ -257,21 +312,41 @@ def _vectorize_if_worthwhile(loop: ir.Operation) -> bool:
         ahead = arith.cmpi(arith.CmpIPredicate.sgt, upper, lower)
         count = arith.select(ahead, arith.subi(upper, lower), zero)
         whole = arith.subi(count, arith.remui(count, arith.constant(index, lanes)))
-        end = arith.addi(lower, whole)
-        vector_loop = scf.ForOp(lower, end, arith.constant(index, lanes), [])
-        _VectorBody(analysis, lanes).build(loop, vector_loop.operation)
+        checked = [_StridedMetadata(m) for m in analysis.stride_checked]
+        unit = _all_last_strides_one(checked) if checked else None
+        end = arith.addi(lower, whole if unit is None else arith.select(unit, whole, zero))
+        guard = scf.IfOp(unit, [], has_else=False) if unit is not None else None
+        with ir.InsertionPoint(guard.then_block) if guard else contextlib.nullcontext():
+            renamed = {m.buffer: m.with_unit_last_stride() for m in checked}
+            vector_loop = scf.ForOp(lower, end, arith.constant(index, lanes), [])
+            _VectorBody(analysis, lanes, renamed).build(loop, vector_loop.operation)
+            if guard:
+                scf.YieldOp([])
     loop.operands[0] = end
     loop.attributes[_REMAINDER] = ir.UnitAttr.get()
     return True
 
 
+def _all_last_strides_one(memrefs: list[_StridedMetadata]) -> ir.Value:
+    """Whether the last stride of each of `memrefs` is 1, at run time."""
+    one = arith.constant(ir.IndexType.get(), 1)
+    unit = None
+    for metadata in memrefs:
+        this = arith.cmpi(arith.CmpIPredicate.eq, metadata.strides[-1], one)
+        unit = this if unit is None else arith.andi(unit, this)
+    return unit
+
+
 class _VectorBody:
     """Builds the body of the vector loop from the original loop's, op by op."""
 
-    def __init__(self, analysis: _Analysis, lanes: int) -> None:
+    def __init__(self, analysis: _Analysis, lanes: int,
+                 renamed: dict[ir.Value, ir.Value]) -> None:
         self.analysis = analysis
         self.lanes = lanes
-        self.scalar: dict[ir.Value, ir.Value] = {}  # a value that does not vary
+        #: a value that does not vary (a memref whose last stride was checked: the same
+        #: memref, typed as having that stride)
+        self.scalar: dict[ir.Value, ir.Value] = dict(renamed)
         self.per_lane: dict[ir.Value, list[ir.Value]] = {}
         self.vectors: dict[ir.Value, ir.Value] = {}
         # conversions between the two forms, per nesting level: one made in a region
@@ -364,23 +439,24 @@ class _VectorBody:
             self.per_lane[result] = [copy.results[i] for copy in copies]
 
     def _load(self, op: ir.Operation) -> None:
-        memref, *indices = op.operands
-        if self.analysis.contiguous(memref, indices):
+        buffer, indices = _access(op)
+        if self.analysis.contiguous(buffer, indices):
             first = [self.uniform(i) for i in indices[:-1]] + [self.lane_values(indices[-1])[0]]
             self.vectors[op.result] = vector.load(self._vector_type(op.result.type),
-                                                  self.uniform(memref), first)
+                                                  self.uniform(buffer), first)
         else:
             self._each_lane(op)
 
     def _store(self, op: ir.Operation) -> None:
-        value, memref, *indices = op.operands
-        if self.analysis.contiguous(memref, indices):
+        value = op.operands[0]
+        buffer, indices = _access(op)
+        if self.analysis.contiguous(buffer, indices):
             first = [self.uniform(i) for i in indices[:-1]] + [self.lane_values(indices[-1])[0]]
-            vector.store(self.vector(value), self.uniform(memref), first)
+            vector.store(self.vector(value), self.uniform(buffer), first)
         elif not any(self._varies(i) for i in indices):
             # every lane writes the same element; the last iteration's value stays
             last = self.lane_values(value)[-1]
-            self._clone(op, [last, self.uniform(memref)] + [self.uniform(i) for i in indices],
+            self._clone(op, [last, self.uniform(buffer)] + [self.uniform(i) for i in indices],
                         {})
         else:
             self._each_lane(op)

@@ -91,6 +91,46 @@ func.func @column_sums(%a: memref<?x?xf32>) -> memref<?xf32> {
   return %out : memref<?xf32>
 }
 
+// The same on an argument, whose strides are known only at run time: the vector loop
+// runs when its last stride is 1, on the argument typed as having that stride; else the
+// original loop runs every iteration.
+// CHECK-LABEL: func.func @argument_column_sums(
+// CHECK-SAME: %[[A:[a-z0-9]+]]: memref<?x?xf32, strided<[?, ?], offset: ?>>
+// CHECK: %[[REST:[a-z0-9_]+]] = arith.remui
+// CHECK: %[[WHOLE:[a-z0-9_]+]] = arith.subi %{{.*}}, %[[REST]]
+// CHECK: %[[BASE:[a-z0-9_]+]], %[[OFFSET:[a-z0-9_]+]], %[[SIZES:[a-z0-9_]+]]:2, %[[STRIDES:[a-z0-9_]+]]:2 = memref.extract_strided_metadata %[[A]]
+// CHECK: %[[UNIT:[a-z0-9_]+]] = arith.cmpi eq, %[[STRIDES]]#1, %c1
+// CHECK: %[[RUN:[a-z0-9_]+]] = arith.select %[[UNIT]], %[[WHOLE]], %c0{{.*}}
+// CHECK: %[[END:[a-z0-9_]+]] = arith.addi %c0, %[[RUN]]
+// CHECK: scf.if %[[UNIT]] {
+// CHECK: %[[ROWS:[a-z0-9_]+]] = memref.reinterpret_cast %[[BASE]] to offset: [%[[OFFSET]]], sizes: [%[[SIZES]]#0, %[[SIZES]]#1], strides: [%[[STRIDES]]#0, 1] : memref<f32> to memref<?x?xf32, strided<[?, 1], offset: ?>>
+// CHECK: scf.for %[[J:[a-z0-9_]+]] = %c0 to %[[END]] step %c8{{.*}} {
+// CHECK: vector.load %[[ROWS]][%{{.*}}, %[[J]]] : memref<?x?xf32, strided<[?, 1], offset: ?>>, vector<8xf32>
+// CHECK: vector.store
+// CHECK: }
+// CHECK: }
+// CHECK: scf.for %{{.*}} = %[[END]] to
+// CHECK: memref.load %[[A]]
+// CHECK: } {noodle.vector_remainder}
+func.func @argument_column_sums(%a: memref<?x?xf32, strided<[?, ?], offset: ?>>)
+    -> memref<?xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  %rows = memref.dim %a, %c0 : memref<?x?xf32, strided<[?, ?], offset: ?>>
+  %cols = memref.dim %a, %c1 : memref<?x?xf32, strided<[?, ?], offset: ?>>
+  %out = memref.alloc(%cols) : memref<?xf32>
+  scf.for %j = %c0 to %cols step %c1 {
+    %sum = scf.for %k = %c0 to %rows step %c1 iter_args(%s = %zero) -> (f32) {
+      %v = memref.load %a[%k, %j] : memref<?x?xf32, strided<[?, ?], offset: ?>>
+      %next = arith.addf %s, %v : f32
+      scf.yield %next : f32
+    }
+    memref.store %sum, %out[%j] : memref<?xf32>
+  }
+  return %out : memref<?xf32>
+}
+
 // Both memrefs are arguments, which may be one buffer: left alone.
 // CHECK-LABEL: func.func @into_an_argument(
 // CHECK-NOT: vector.

@@ -125,11 +125,17 @@ def test_integer_column_sums():
     assert_same(integer_column_sums, a, jit_options=OPTIMISING)  # wraps around as NumPy
 
 
-@pytest.mark.parametrize("view", ["strided", "reversed", "transposed", "offset"])
+@pytest.mark.parametrize("view", ["strided", "reversed", "transposed", "offset",
+                                  "reversed_rows", "repeated_row", "repeated_column"])
 def test_layouts(view):
+    """The vector loop runs on arguments whose rows are contiguous (last stride 1: the
+    offset view, rows in reverse order, a row repeated by a stride of 0), the original
+    loop on the others."""
     base = np.random.default_rng(5).normal(size=(24, 18))
     x = {"strided": base[::2, ::3], "reversed": base[::-1, ::-2],
-         "transposed": base.T, "offset": base[3:, 1:]}[view]
+         "transposed": base.T, "offset": base[3:, 1:], "reversed_rows": base[::-1],
+         "repeated_row": np.broadcast_to(base[2], (7, 18)),
+         "repeated_column": np.broadcast_to(base[:, 2:3], (24, 9))}[view]
     assert_same(pairwise_distance, x[:, :4], rtol=0.0, jit_options=OPTIMISING)
     assert_same(column_sums, x, rtol=0.0, jit_options=OPTIMISING)
 
@@ -181,6 +187,10 @@ def test_the_loops_are_vectorised():
     compiled = jitted(integer_column_sums, **OPTIMISING)
     compiled(x.astype(np.int64))
     assert "phi <4 x i64>" in compiled.inspect("llvm")
+    # an argument's rows, loaded 8 floats at a time where its last stride is 1
+    compiled = jitted(column_sums, **OPTIMISING)
+    compiled(x.astype(np.float32))
+    assert "load <8 x float>" in compiled.inspect("llvm")
     compiled = jitted(lower_triangle_sums, **OPTIMISING)
     compiled(x)
     assert "vector<" not in compiled.inspect("mlir")
