@@ -52,6 +52,7 @@ from noodle.passes.nir_simplify import nir_simplify
 from noodle.passes.parallel_chunks import MIN_TASK_SIZE
 from noodle.passes.reuse_buffers import PASS_NAME as REUSE_BUFFERS
 from noodle.passes.reuse_buffers import reuse_buffers_pass
+from noodle.passes.unswitch_loops import unswitch_loops
 from noodle.passes.vectorize_outer_loops import vectorize_outer_loops
 from noodle.passes.widen_bool_memrefs import widen_bool_memrefs
 
@@ -189,10 +190,14 @@ def vectorize_loops(module: ir.Module) -> None:
     (`vectorize-outer-loops`). Integer range analysis first drops the checks that loop
     indices are never negative, which would otherwise hide that an index steps by one.
     Affine loops (an upstream input's) become scf first: the analysis aborts the process
-    on an `affine.for` with a symbolic bound (an assertion in these LLVM builds)."""
+    on an `affine.for` with a symbolic bound (an assertion in these LLVM builds). Loops
+    that carry the error flag of a check whose outcome no iteration changes are split on
+    it (`unswitch-loops`), and canonicalisation removes the flag from the copy for "no
+    error"."""
     passmanager.PassManager.parse(
-        "builtin.module(lower-affine,int-range-optimizations,canonicalize,cse)").run(
-        module.operation)
+        "builtin.module(lower-affine,int-range-optimizations)").run(module.operation)
+    unswitch_loops(module.operation)
+    passmanager.PassManager.parse("builtin.module(canonicalize,cse)").run(module.operation)
     vectorize_outer_loops(module.operation)
 
 

@@ -98,3 +98,10 @@ def nested_in(op: ir.Operation, outer: ir.Operation) -> bool:
             return True
         parent = parent.parent
     return False
+
+
+def defined_outside(value: ir.Value, op: ir.Operation) -> bool:
+    """Whether `value` is made outside `op` (not by it, nor in its regions)."""
+    definer = (value.owner.owner.operation if isinstance(value, ir.BlockArgument)
+               else value.owner)
+    return definer != op and not nested_in(definer, op)

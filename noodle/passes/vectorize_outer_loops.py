@@ -48,7 +48,7 @@ from mlir import ir
 from mlir.dialects import arith, memref, scf, vector
 
 from noodle.passes.apply_loop_hints import no_unroll_location
-from noodle.passes.ir_walk import inside, nested_in, ops_where, rewriting
+from noodle.passes.ir_walk import defined_outside, inside, nested_in, ops_where, rewriting
 from noodle.passes.memref_views import origin
 
 PASS_NAME = "vectorize-outer-loops"
@@ -128,12 +128,6 @@ def _last_stride(buffer: ir.Value) -> int | None:
     return None if strides[-1] == ir.ShapedType.get_dynamic_stride_or_offset() else strides[-1]
 
 
-def _defined_outside(value: ir.Value, loop: ir.Operation) -> bool:
-    definer = (value.owner.owner.operation if isinstance(value, ir.BlockArgument)
-               else value.owner)
-    return definer != loop and not nested_in(definer, loop)
-
-
 class _StridedMetadata:
     """A memref's base buffer, offset, sizes and strides, read at run time."""
 
@@ -183,7 +177,7 @@ class _Analysis:
             if op.name in _MEMORY_OPS:
                 buffer, indices = _access(op)
                 if (self._steps_by_one(indices) and _last_stride(buffer) is None
-                        and _defined_outside(buffer, loop)
+                        and defined_outside(buffer, loop)
                         and buffer not in self.stride_checked):
                     self.stride_checked.append(buffer)
 
