@@ -219,3 +219,119 @@ func.func @two_outputs(%rows: index, %cols: index, %first: memref<?xf64>,
   memref.dealloc %a : memref<?x?xf64>
   return
 }
+
+// An escape-time loop (mandelbrot's): a while loop whose condition varies runs while
+// any lane is still in it; a mask says which lanes are, and each keeps the values it
+// left with. The branch whose condition varies in its test becomes a select.
+// CHECK-LABEL: func.func @escape_times(
+// CHECK: scf.for %[[J:[a-z0-9_]+]] = {{.*}} step %c4{{.*}} {
+// CHECK: %[[X:[a-z0-9_]+]] = vector.load %{{.*}}[%[[J]]] : memref<?xf64>, vector<4xf64>
+// CHECK: %[[ALL:[a-z0-9_]+]] = arith.constant dense<true> : vector<4xi1>
+// CHECK: %[[R:[a-z0-9_]+]]:5 = scf.while (%[[ACTIVE:[a-z0-9_]+]] = %[[ALL]], {{.*}}) : (vector<4xi1>, vector<4xi64>, vector<4xf64>, vector<4xi64>, vector<4xf64>) -> (vector<4xi1>, vector<4xi64>, vector<4xf64>, vector<4xi64>, vector<4xf64>) {
+// CHECK: %[[MORE:[a-z0-9_]+]] = arith.cmpi slt, %{{.*}} : vector<4xi64>
+// CHECK: %[[IN:[a-z0-9_]+]] = arith.cmpf ole, %{{.*}} : vector<4xf64>
+// CHECK: %[[STAYS:[a-z0-9_]+]] = arith.select %[[MORE]], %[[IN]], %{{.*}} : vector<4xi1>, vector<4xi1>
+// CHECK: %[[STILL:[a-z0-9_]+]] = arith.andi %[[ACTIVE]], %[[STAYS]] : vector<4xi1>
+// CHECK: %[[NOT:[a-z0-9_]+]] = arith.xori %[[STAYS]], %[[ALL]] : vector<4xi1>
+// CHECK: %[[LEAVES:[a-z0-9_]+]] = arith.andi %[[ACTIVE]], %[[NOT]] : vector<4xi1>
+// CHECK: %[[KEPT:[a-z0-9_]+]] = arith.select %[[LEAVES]], %{{.*}}, %{{.*}} : vector<4xi1>, vector<4xi64>
+// CHECK: %[[ANY:[a-z0-9_]+]] = vector.reduction <or>, %[[STILL]] : vector<4xi1> into i1
+// CHECK: scf.condition(%[[ANY]]) %[[STILL]], {{.*}}, %[[KEPT]], {{.*}}
+// CHECK: } do {
+// CHECK: arith.addf %{{.*}}, %[[X]] : vector<4xf64>
+// CHECK: scf.yield
+// CHECK: vector.store %[[R]]#3, %{{.*}}[%[[J]]] : memref<?xi64>, vector<4xi64>
+// CHECK: } {noodle.vector_remainder}
+func.func @escape_times(%xs: memref<?xf64>, %limit: i64) -> memref<?xi64> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %false = arith.constant false
+  %c0_i64 = arith.constant 0 : i64
+  %c1_i64 = arith.constant 1 : i64
+  %zero = arith.constant 0.0 : f64
+  %four = arith.constant 4.0 : f64
+  %n = memref.dim %xs, %c0 : memref<?xf64>
+  %out = memref.alloc(%n) : memref<?xi64>
+  scf.for %j = %c0 to %n step %c1 {
+    %x = memref.load %xs[%j] : memref<?xf64>
+    %r:2 = scf.while (%k = %c0_i64, %z = %zero) : (i64, f64) -> (i64, f64) {
+      %more = arith.cmpi slt, %k, %limit : i64
+      %go = scf.if %more -> (i1) {
+        %zz = arith.mulf %z, %z : f64
+        %in = arith.cmpf ole, %zz, %four : f64
+        scf.yield %in : i1
+      } else {
+        scf.yield %false : i1
+      }
+      scf.condition(%go) %k, %z : i64, f64
+    } do {
+    ^bb0(%k: i64, %z: f64):
+      %zz = arith.mulf %z, %z : f64
+      %next = arith.addf %zz, %x : f64
+      %k1 = arith.addi %k, %c1_i64 : i64
+      scf.yield %k1, %next : i64, f64
+    }
+    memref.store %r#0, %out[%j] : memref<?xi64>
+  }
+  return %out : memref<?xi64>
+}
+
+// A while loop whose condition varies, around a load: a lane that has left the loop
+// could read out of bounds. Left alone.
+// CHECK-LABEL: func.func @escape_reads(
+// CHECK-NOT: vector.
+// CHECK: return
+func.func @escape_reads(%xs: memref<?xf64>, %table: memref<?xf64>) -> memref<?xi64> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c0_i64 = arith.constant 0 : i64
+  %c1_i64 = arith.constant 1 : i64
+  %n = memref.dim %xs, %c0 : memref<?xf64>
+  %out = memref.alloc(%n) : memref<?xi64>
+  scf.for %j = %c0 to %n step %c1 {
+    %x = memref.load %xs[%j] : memref<?xf64>
+    %r = scf.while (%k = %c0_i64) : (i64) -> i64 {
+      %i = arith.index_cast %k : i64 to index
+      %v = memref.load %table[%i] : memref<?xf64>
+      %go = arith.cmpf olt, %v, %x : f64
+      scf.condition(%go) %k : i64
+    } do {
+    ^bb0(%k: i64):
+      %k1 = arith.addi %k, %c1_i64 : i64
+      scf.yield %k1 : i64
+    }
+    memref.store %r, %out[%j] : memref<?xi64>
+  }
+  return %out : memref<?xi64>
+}
+
+// A branch whose condition varies, around an integer division: a lane that does not
+// take the branch may divide by zero. Left alone.
+// CHECK-LABEL: func.func @divide_where_nonzero(
+// CHECK-NOT: vector.
+// CHECK: return
+func.func @divide_where_nonzero(%a: memref<?x?xi64>) -> memref<?xi64> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c0_i64 = arith.constant 0 : i64
+  %c100_i64 = arith.constant 100 : i64
+  %rows = memref.dim %a, %c0 : memref<?x?xi64>
+  %cols = memref.dim %a, %c1 : memref<?x?xi64>
+  %out = memref.alloc(%cols) : memref<?xi64>
+  scf.for %j = %c0 to %cols step %c1 {
+    %sum = scf.for %k = %c0 to %rows step %c1 iter_args(%s = %c0_i64) -> (i64) {
+      %v = memref.load %a[%k, %j] : memref<?x?xi64>
+      %nonzero = arith.cmpi ne, %v, %c0_i64 : i64
+      %q = scf.if %nonzero -> (i64) {
+        %d = arith.divsi %c100_i64, %v : i64
+        scf.yield %d : i64
+      } else {
+        scf.yield %c0_i64 : i64
+      }
+      %next = arith.addi %s, %q : i64
+      scf.yield %next : i64
+    }
+    memref.store %sum, %out[%j] : memref<?xi64>
+  }
+  return %out : memref<?xi64>
+}

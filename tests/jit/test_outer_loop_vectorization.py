@@ -2,8 +2,10 @@
 against CPython: each lane does its iteration's ops in their order, so results are the
 serial ones bit for bit (compared with rtol=0) on every length (whole groups of lanes
 and the iterations left over), on strided, reversed and transposed inputs, NaN and inf;
-and loops the pass must leave alone (a result written into an argument that may be the
-input, a bound that varies) still compute what Python does."""
+inner while loops and branches whose conditions vary by lane (run under a mask, as
+selects); and loops the pass must leave alone (a result written into an argument that
+may be the input, a bound that varies, a division a lane must not do) still compute
+what Python does."""
 import math
 
 import numpy as np
@@ -91,6 +93,48 @@ def lower_triangle_sums(a):
     return out
 
 
+def escape_times(xmin, xmax, ymin, ymax, width, height, maxiter):
+    out = np.zeros((height, width), dtype=np.int64)
+    for j in range(height):
+        y = ymin + (ymax - ymin) * j / (height - 1)
+        for i in range(width):
+            x = xmin + (xmax - xmin) * i / (width - 1)
+            zr = 0.0
+            zi = 0.0
+            n = 0
+            while n < maxiter and zr * zr + zi * zi <= 4.0:
+                zr, zi = zr * zr - zi * zi + x, 2.0 * zr * zi + y
+                n += 1
+            out[j, i] = n
+    return out
+
+
+def clipped_column_sums(a):
+    out = np.zeros(a.shape[1])
+    for j in range(a.shape[1]):
+        s = 0.0
+        for k in range(a.shape[0]):
+            v = a[k, j]
+            if v > 0.5:  # a branch that varies with j: both run, lanes select
+                s += v * 2.0
+            else:
+                s -= 1.0
+        out[j] = s
+    return out
+
+
+def quotients_where_nonzero(a):
+    out = np.zeros(a.shape[1], dtype=np.int64)
+    for j in range(a.shape[1]):
+        s = 0
+        for k in range(a.shape[0]):
+            v = a[k, j]
+            if v != 0:  # a branch around a division, which no lane runs for nothing
+                s += 1000 // v
+        out[j] = s
+    return out
+
+
 def points(dtype) -> st.SearchStrategy:
     shapes = st.tuples(st.integers(0, 13), st.integers(0, 5))
     return hnp.arrays(dtype, shapes, elements=st.floats(-1e3, 1e3, width=32))
@@ -174,6 +218,43 @@ def test_varying_bound():
     assert_same(lower_triangle_sums, a, rtol=0.0, jit_options=OPTIMISING)
 
 
+@HYPOTHESIS
+@given(st.integers(2, 13), st.integers(2, 4), st.integers(0, 60),
+       st.floats(-2.5, 0.5), st.floats(0.1, 2.0))
+def test_escape_times(width, height, maxiter, xmin, span):
+    """Lanes leave the while loop at different trips (widths that are not whole groups
+    of lanes too)."""
+    assert_same(escape_times, xmin, xmin + span, -1.0, 1.0, width, height, maxiter,
+                rtol=0.0, jit_options=OPTIMISING)
+
+
+@pytest.mark.parametrize("xmin, xmax", [(np.nan, 1.0), (-np.inf, 1.0), (-2.0, np.inf),
+                                        (-1e308, 1e308)])
+def test_escape_times_nan_and_inf(xmin, xmax):
+    assert_same(escape_times, xmin, xmax, -1.0, 1.0, 9, 3, 20, rtol=0.0,
+                jit_options=OPTIMISING)
+
+
+@pytest.mark.parametrize("width, height", [(1, 3), (7, 1)])
+def test_escape_times_division_by_zero(width, height):
+    """`/ (width - 1)` fails in every iteration when width is 1: the loop copy that
+    reports it (unswitch-loops) still raises as Python does."""
+    assert_same(escape_times, -2.0, 1.0, -1.0, 1.0, width, height, 10,
+                raises=ZeroDivisionError, jit_options=OPTIMISING)
+
+
+def test_clipped_column_sums():
+    a = np.random.default_rng(23).random((7, 29))
+    a[3, 4], a[5, 6] = np.nan, np.inf
+    assert_same(clipped_column_sums, a, rtol=0.0, jit_options=OPTIMISING)
+
+
+def test_division_in_a_varying_branch():
+    a = np.random.default_rng(29).integers(-3, 4, size=(6, 21))
+    a[:, 5] = 0
+    assert_same(quotients_where_nonzero, a, jit_options=OPTIMISING)
+
+
 def test_the_loops_are_vectorised():
     """The loops above that the pass takes are vector code at the optimising tier (else
     the tests above would check the scalar loops only), and the inner loop of the vector
@@ -193,4 +274,14 @@ def test_the_loops_are_vectorised():
     assert "load <8 x float>" in compiled.inspect("llvm")
     compiled = jitted(lower_triangle_sums, **OPTIMISING)
     compiled(x)
+    assert "vector<" not in compiled.inspect("mlir")
+    # lanes in a while loop, under a mask; a varying branch as selects
+    compiled = jitted(escape_times, **OPTIMISING)
+    compiled(-2.0, 1.0, -1.0, 1.0, 9, 3, 20)
+    assert "llvm.vector.reduce.or.v4i1" in compiled.inspect("llvm")
+    compiled = jitted(clipped_column_sums, **OPTIMISING)
+    compiled(x)
+    assert "phi <4 x double>" in compiled.inspect("llvm")
+    compiled = jitted(quotients_where_nonzero, **OPTIMISING)
+    compiled(x.astype(np.int64))
     assert "vector<" not in compiled.inspect("mlir")
