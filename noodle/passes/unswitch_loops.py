@@ -16,9 +16,10 @@ the copy for "error" is the original loop.
 
 A loop is unswitched when it carries an i1 value, and an `scf.if` in its body (not in a
 loop within it) tests a condition that does not change in the loop, or the `and`/`or`
-of such a condition with another: one computed from values made before the loop by ops
-that are safe to run whatever the condition guarding them was (no integer division,
-which is undefined for a zero divisor). The condition is computed once before the loop.
+of such a condition with another: one made before the loop, or computed from values
+made before the loop by ops that are safe to run whatever the condition guarding them
+was (no integer division, which is undefined for a zero divisor). Such a condition is
+then computed once before the loop.
 Each loop is unswitched on one condition per run, and only while it is small, so code
 grows at most twice per loop and run.
 """
@@ -74,9 +75,15 @@ def _invariant_condition(loop: ir.Operation) -> ir.Value | None:
                                                                              "arith.ori"):
             candidates += list(tested.owner.operands)
         for value in candidates:
-            if not defined_outside(value, loop) and _slice(value, loop) is not None:
+            if _constant(value):
+                continue
+            if defined_outside(value, loop) or _slice(value, loop) is not None:
                 return value
     return None
+
+
+def _constant(value: ir.Value) -> bool:
+    return not isinstance(value, ir.BlockArgument) and value.owner.name == "arith.constant"
 
 
 def _in_inner_loop(op: ir.Operation, loop: ir.Operation) -> bool:
@@ -117,8 +124,9 @@ def _unswitch(loop: ir.Operation, condition: ir.Value) -> None:
             for i, operand in enumerate(op.operands):
                 clone.operands[i] = hoisted.get(operand, operand)
             hoisted.update(zip(op.results, clone.results))
-        test = hoisted[condition]
-        condition.replace_all_uses_with(test)
+        test = hoisted.get(condition, condition)  # made before the loop already, or now
+        if test != condition:
+            condition.replace_all_uses_with(test)
         types = [r.type for r in loop.results]
         choice = scf.IfOp(test, types, has_else=True)
         for block, outcome in ((choice.then_block, True), (choice.else_block, False)):

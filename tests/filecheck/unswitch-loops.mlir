@@ -137,3 +137,36 @@ func.func @no_flag(%a: memref<?xf64>, %n: i64) {
   }
   return
 }
+
+// The condition is made before the loop already: the loop is unswitched on it as is.
+// CHECK-LABEL: func.func @condition_made_before(
+// CHECK-SAME: %[[A:[a-z0-9]+]]: memref<?xf64>, %[[BAD:[a-z0-9]+]]: i1
+// CHECK-NEXT: arith.constant
+// CHECK: %[[FAILED:[a-z0-9_]+]] = scf.if %[[BAD]] -> (i1) {
+// CHECK: %[[TRUE:[a-z0-9_]+]] = arith.constant true
+// CHECK: scf.for
+// CHECK: arith.andi %[[TRUE]],
+// CHECK: } else {
+// CHECK: %[[FALSE:[a-z0-9_]+]] = arith.constant false
+// CHECK: scf.for
+// CHECK: arith.andi %[[FALSE]],
+// CHECK: return %[[FAILED]]
+func.func @condition_made_before(%a: memref<?xf64>, %bad: i1) -> i1 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %false = arith.constant false
+  %true = arith.constant true
+  %zero = arith.constant 0.0 : f64
+  %length = memref.dim %a, %c0 : memref<?xf64>
+  %failed = scf.for %i = %c0 to %length step %c1 iter_args(%flag = %false) -> (i1) {
+    %ok = arith.xori %flag, %true : i1
+    %report = arith.andi %bad, %ok : i1
+    scf.if %report {
+    } else {
+      memref.store %zero, %a[%i] : memref<?xf64>
+    }
+    %next = arith.ori %flag, %report : i1
+    scf.yield %next : i1
+  }
+  return %failed : i1
+}
