@@ -19,15 +19,15 @@ serial loop's, bit for bit.
 
 The loop over `j` (an `scf.for` of step 1 without results, holding an `scf.for` or an
 `scf.while`) becomes a loop of step `lanes` over the whole groups of lanes, and the
-original loop runs the iterations left over. In the vector loop every value that depends on `j` ("varying")
-is either a vector (floats and integers) or one scalar per lane (indices, complex
-numbers); values that do not are computed once, as before. A load or a store whose last
-index is `j` plus something that does not vary, on a memref whose last dimension is
-contiguous, is one vector access; other varying accesses are one scalar access per
-lane. A function's array arguments have strides known only at run time, so where such
-an access is on one of them, the vector loop runs only when the arguments' last strides
-are 1 (C-contiguous rows, the common case), and the original loop does all the
-iterations when they are not.
+original loop runs the iterations left over. In the vector loop every value that
+depends on `j` ("varying") is either a vector (floats and integers) or one scalar per
+lane (indices, complex numbers); values that do not are computed once, as before. A
+load or a store whose last index is `j` plus something that does not vary, on a memref
+whose last dimension is contiguous, is one vector access; other varying accesses are
+one scalar access per lane. A function's array arguments have strides known only at run
+time, so where such an access is on one of them, the vector loop runs only when the
+arguments' last strides are 1 (C-contiguous rows, the common case), and the original
+loop does all the iterations when they are not.
 
 Branches and inner `while` loops whose conditions vary with `j` run under masks, as
 ISPC and OpenMP's `simd` do. A branch runs both ways in every lane, and each lane
@@ -586,12 +586,7 @@ class _VectorBody:
         loop = scf.WhileOp([mask_type] + passed + kept,
                            [all_lanes] + [self.vector(v) for v in op.operands] + left)
         head = loop.before.blocks.append(mask_type, *carried, *kept)
-        with ir.InsertionPoint(head):
-            self.conversions.append({})
-            active, *state = head.arguments
-            for old, new in zip(before.arguments, state):
-                self.vectors[old] = new
-            self._block(before)
+        with self._lanes_region(head, before) as (active, state):
             condition = _terminator(before)
             stays = self.vector(condition.operands[0])
             values = [self.vector(v) for v in list(condition.operands)[1:]]
@@ -602,16 +597,23 @@ class _VectorBody:
             anyone = vector.reduction(ir.IntegerType.get_signless(1), vector.CombiningKind.OR,
                                       still)
             scf.ConditionOp(anyone, [still] + values + left)
-            self.conversions.pop()
         body = loop.after.blocks.append(mask_type, *passed, *kept)
-        with ir.InsertionPoint(body):
-            self.conversions.append({})
-            active, *state = body.arguments
-            for old, new in zip(after.arguments, state):
-                self.vectors[old] = new
-            self._block(after)
+        with self._lanes_region(body, after) as (active, state):
             yielded = [self.vector(v) for v in _terminator(after).operands]
             scf.YieldOp([active] + yielded + list(state[len(passed):]))
-            self.conversions.pop()
         for old, new in zip(op.results, list(loop.results)[1 + len(passed):]):
             self.vectors[old] = new
+
+    @contextlib.contextmanager
+    def _lanes_region(self, into: ir.Block, block: ir.Block) -> Iterator[tuple]:
+        """Builds `block`'s ops into `into`, a block of a masked loop whose arguments are
+        the mask and then vectors for `block`'s arguments (and more); gives the mask and
+        those vectors, for the terminator to be built."""
+        with ir.InsertionPoint(into):
+            self.conversions.append({})
+            mask, *state = into.arguments
+            for old, new in zip(block.arguments, state):
+                self.vectors[old] = new
+            self._block(block)
+            yield mask, state
+            self.conversions.pop()
