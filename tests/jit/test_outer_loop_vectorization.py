@@ -123,6 +123,38 @@ def clipped_column_sums(a):
     return out
 
 
+def escape_radii(xs, maxiter):
+    """What a lane keeps when it leaves the loop: floats, not only the count."""
+    out = np.zeros(xs.shape[0])
+    for i in range(xs.shape[0]):
+        x = xs[i]
+        zr = 0.0
+        zi = 0.0
+        n = 0
+        while n < maxiter and zr * zr + zi * zi <= 4.0:
+            zr, zi = zr * zr - zi * zi + x, 2.0 * zr * zi + 0.25
+            n += 1
+        out[i] = zr * zr + zi * zi + n
+    return out
+
+
+def banded_column_sums(a):
+    out = np.zeros(a.shape[1])
+    for j in range(a.shape[1]):
+        s = 0.0
+        for k in range(a.shape[0]):
+            v = a[k, j]
+            if v > 0.3:  # branches in branches, all varying
+                if v > 0.6:
+                    s += v
+                else:
+                    s -= v
+            else:
+                s *= 0.5
+        out[j] = s
+    return out
+
+
 def quotients_where_nonzero(a):
     out = np.zeros(a.shape[1], dtype=np.int64)
     for j in range(a.shape[1]):
@@ -243,6 +275,18 @@ def test_escape_times_division_by_zero(width, height):
                 raises=ZeroDivisionError, jit_options=OPTIMISING)
 
 
+@HYPOTHESIS
+@given(hnp.arrays(np.float64, st.integers(0, 23), elements=st.floats(-2.5, 1.0)),
+       st.integers(0, 40))
+def test_escape_radii(xs, maxiter):
+    assert_same(escape_radii, xs, maxiter, rtol=0.0, jit_options=OPTIMISING)
+
+
+def test_banded_column_sums():
+    a = np.random.default_rng(31).random((9, 27))
+    assert_same(banded_column_sums, a, rtol=0.0, jit_options=OPTIMISING)
+
+
 def test_clipped_column_sums():
     a = np.random.default_rng(23).random((7, 29))
     a[3, 4], a[5, 6] = np.nan, np.inf
@@ -279,9 +323,13 @@ def test_the_loops_are_vectorised():
     compiled = jitted(escape_times, **OPTIMISING)
     compiled(-2.0, 1.0, -1.0, 1.0, 9, 3, 20)
     assert "llvm.vector.reduce.or.v4i1" in compiled.inspect("llvm")
-    compiled = jitted(clipped_column_sums, **OPTIMISING)
-    compiled(x)
-    assert "phi <4 x double>" in compiled.inspect("llvm")
+    for vectorised in (clipped_column_sums, banded_column_sums):
+        compiled = jitted(vectorised, **OPTIMISING)
+        compiled(x)
+        assert "phi <4 x double>" in compiled.inspect("llvm")
+    compiled = jitted(escape_radii, **OPTIMISING)
+    compiled(x[:, 0], 20)
+    assert "llvm.vector.reduce.or.v4i1" in compiled.inspect("llvm")
     compiled = jitted(quotients_where_nonzero, **OPTIMISING)
     compiled(x.astype(np.int64))
     assert "vector<" not in compiled.inspect("mlir")
