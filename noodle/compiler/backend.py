@@ -36,9 +36,19 @@ def host_cpu() -> tuple[str, str]:
     return llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten()
 
 
+def simd_bits() -> int:
+    """The width of the host's widest vectors that noodle's passes should fill: 512
+    bits with AVX-512, else 256 (AVX2's; LLVM splits vectors wider than the host's)."""
+    return 512 if _has_avx512f() else 256
+
+
 def has_vector_ldexp() -> bool:
     """Whether LLVM makes a vector `llvm.ldexp` one instruction here (AVX-512's
     vscalefpd); elsewhere it calls libm's `ldexp` for each element."""
+    return _has_avx512f()
+
+
+def _has_avx512f() -> bool:
     return "+avx512f" in host_cpu()[1].split(",")
 
 

@@ -198,7 +198,7 @@ def vectorize_loops(module: ir.Module) -> None:
         "builtin.module(lower-affine,int-range-optimizations)").run(module.operation)
     unswitch_loops(module.operation)
     passmanager.PassManager.parse("builtin.module(canonicalize,cse)").run(module.operation)
-    vectorize_outer_loops(module.operation)
+    vectorize_outer_loops(module.operation, backend.simd_bits())
 
 
 def lower_module(module: ir.Module, options: CompileOptions,

@@ -9,6 +9,15 @@
 // RUN:   | FileCheck %s
 // RUN: noodle-opt %s --vectorize-outer-loops --vectorize-outer-loops --mlir-print-debuginfo \
 // RUN:   --mlir-print-local-scope | FileCheck %s
+// With 512-bit vectors (the JIT's choice where the host has AVX-512), twice the lanes:
+// RUN: noodle-opt %s --pass-pipeline='builtin.module(vectorize-outer-loops{bits=512})' \
+// RUN:   | FileCheck %s --check-prefix=WIDE
+
+// WIDE-LABEL: func.func @distances(
+// WIDE: scf.for {{.*}} step %c8{{.*}} {
+// WIDE: math.sqrt %{{.*}} : vector<8xf64>
+// WIDE-LABEL: func.func @column_sums(
+// WIDE: vector.load %{{.*}} : memref<?x?xf32>, vector<16xf32>
 
 // CHECK-LABEL: func.func @distances(
 // CHECK-SAME: %[[X:[a-z0-9]+]]: memref<?x?xf64>{{.*}}, %[[N:[a-z0-9]+]]: index{{.*}}, %[[I:[a-z0-9]+]]: index

@@ -14,6 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from noodle.compiler.backend import simd_bits
+
 from .harness import HYPOTHESIS, assert_same, jitted
 
 OPTIMISING = {"eager": True}
@@ -301,35 +303,36 @@ def test_division_in_a_varying_branch():
 
 def test_the_loops_are_vectorised():
     """The loops above that the pass takes are vector code at the optimising tier (else
-    the tests above would check the scalar loops only), and the inner loop of the vector
-    loop is marked not to be unrolled."""
+    the tests above would check the scalar loops only), as wide as the host's vectors,
+    and the inner loop of the vector loop is marked not to be unrolled."""
+    lanes = simd_bits() // 64  # of 64-bit numbers; twice as many 32-bit ones
     x = np.ones((9, 3))
     compiled = jitted(pairwise_distance, **OPTIMISING)
     compiled(x)
     llvm_ir = compiled.inspect("llvm")
-    assert "<4 x double> @llvm.sqrt.v4f64" in llvm_ir
+    assert f"<{lanes} x double> @llvm.sqrt.v{lanes}f64" in llvm_ir
     assert "llvm.loop.unroll.disable" in llvm_ir
     compiled = jitted(integer_column_sums, **OPTIMISING)
     compiled(x.astype(np.int64))
-    assert "phi <4 x i64>" in compiled.inspect("llvm")
-    # an argument's rows, loaded 8 floats at a time where its last stride is 1
+    assert f"phi <{lanes} x i64>" in compiled.inspect("llvm")
+    # an argument's rows, loaded as vectors where its last stride is 1
     compiled = jitted(column_sums, **OPTIMISING)
     compiled(x.astype(np.float32))
-    assert "load <8 x float>" in compiled.inspect("llvm")
+    assert f"load <{2 * lanes} x float>" in compiled.inspect("llvm")
     compiled = jitted(lower_triangle_sums, **OPTIMISING)
     compiled(x)
     assert "vector<" not in compiled.inspect("mlir")
     # lanes in a while loop, under a mask; a varying branch as selects
     compiled = jitted(escape_times, **OPTIMISING)
     compiled(-2.0, 1.0, -1.0, 1.0, 9, 3, 20)
-    assert "llvm.vector.reduce.or.v4i1" in compiled.inspect("llvm")
+    assert f"llvm.vector.reduce.or.v{lanes}i1" in compiled.inspect("llvm")
     for vectorised in (clipped_column_sums, banded_column_sums):
         compiled = jitted(vectorised, **OPTIMISING)
         compiled(x)
-        assert "phi <4 x double>" in compiled.inspect("llvm")
+        assert f"phi <{lanes} x double>" in compiled.inspect("llvm")
     compiled = jitted(escape_radii, **OPTIMISING)
     compiled(x[:, 0], 20)
-    assert "llvm.vector.reduce.or.v4i1" in compiled.inspect("llvm")
+    assert f"llvm.vector.reduce.or.v{lanes}i1" in compiled.inspect("llvm")
     compiled = jitted(quotients_where_nonzero, **OPTIMISING)
     compiled(x.astype(np.int64))
     assert "vector<" not in compiled.inspect("mlir")
