@@ -38,9 +38,12 @@ that the trips it makes for nothing after that change nothing it keeps. In mande
     while n < maxiter and zr * zr + zi * zi <= 4.0:
 
 runs for 4 pixels at once: 9.0 ms -> 2.6 ms for 400x300. A lane runs such a branch or
-trip for nothing, so only ops that are safe to run for nothing may be in them: arith
-and math ops, but no integer division (undefined for a zero divisor, which the lane may
-have), no load (its index may be out of bounds) and no store.
+trip for nothing, so its loads and stores there are masked off: a contiguous access is a
+masked vector load or store, another one access per lane whose bit is set, and one that
+does not vary runs when any lane's iteration runs it (a store of a value that varies to
+one element is refused). Masks are made with selects, never `and`s: a lane out of the
+mask may hold poison. The other ops must be safe to run for nothing: arith and math
+ops, but no integer division (undefined for a zero divisor, which the lane may have).
 
 Only what this can do exactly is vectorised; a loop is left alone when its body holds
 any other op (a call, an allocation), an inner loop bound that varies with `j`, a
@@ -297,10 +300,22 @@ class _Analysis:
             return "an scf.for whose bounds vary"
         if not self.masked(op):
             return "an scf.while whose condition does not vary" if op.name == "scf.while" else None
-        # each lane runs the branch it does not take, or trips after it left the loop
-        if not all(inner.name in _TERMINATORS or speculatable(inner) or inner.name == "scf.if"
-                   for inner in _body_ops(op)):
-            return f"an {op.name} whose condition varies, around ops a lane may not run for nothing"
+        # each lane runs the branch it does not take, or trips after it left the loop: its
+        # loads and stores are masked off, and the rest must be safe to run for nothing
+        for inner in _body_ops(op):
+            if inner.name in _MEMORY_OPS:
+                one_element = not any(i in self.varying for i in _access(inner)[1])
+                if one_element and inner.name == "memref.store" and (
+                        inner.operands[0] in self.varying):
+                    return (f"an {op.name} whose condition varies, around a store of a value "
+                            "that varies to one element for every lane")
+                if inner.name == "memref.load" and not isinstance(
+                        inner.result.type, (ir.IntegerType, ir.FloatType, ir.IndexType)):
+                    return f"an {op.name} whose condition varies, around a complex load"
+            elif not (inner.name in _TERMINATORS or speculatable(inner)
+                      or inner.name in ("scf.if", "memref.dim")):
+                return (f"an {op.name} whose condition varies, around ops a lane may not run "
+                        "for nothing")
         carried = [a for region in op.regions for block in region.blocks for a in block.arguments]
         if any(not _element_type(v.type) for v in carried):
             return f"an {op.name} whose condition varies, carrying an index or complex number"
@@ -395,6 +410,16 @@ def _all_last_strides_one(memrefs: list[_StridedMetadata]) -> ir.Value:
     return unit
 
 
+def _zero(t: ir.Type) -> ir.Value:
+    """0 (or false) of an integer, index or float type, or a vector of them."""
+    element = t.element_type if isinstance(t, ir.VectorType) else t
+    zero = (ir.FloatAttr.get(element, 0.0) if isinstance(element, ir.FloatType)
+            else ir.IntegerAttr.get(element, 0))
+    if isinstance(t, ir.VectorType):
+        zero = ir.DenseElementsAttr.get_splat(t, zero)
+    return arith.constant(t, zero)
+
+
 class _VectorBody:
     """Builds the body of the vector loop from the original loop's, op by op."""
 
@@ -410,6 +435,9 @@ class _VectorBody:
         # conversions between the two forms, per nesting level: one made in a region
         # does not dominate the code after it
         self.conversions: list[dict[tuple[ir.Value, str], object]] = [{}]
+        #: the lanes whose iterations run the ops being built, under a branch or in a
+        #: loop whose condition varies (None: all)
+        self.mask: ir.Value | None = None
 
     def build(self, loop: ir.Operation, vector_loop: ir.Operation) -> None:
         iv = loop.regions[0].blocks[0].arguments[0]
@@ -471,7 +499,10 @@ class _VectorBody:
         elif op.name == "scf.while":
             self._masked_while(op)
         elif not any(self._varies(v) for v in op.operands):
-            self._clone(op, [self.uniform(v) for v in op.operands], self.scalar)
+            if self.mask is not None and op.name in _MEMORY_OPS:
+                self._if_any_lane(op)
+            else:
+                self._clone(op, [self.uniform(v) for v in op.operands], self.scalar)
         elif op.name == "memref.load":
             self._load(op)
         elif op.name == "memref.store":
@@ -494,18 +525,34 @@ class _VectorBody:
         return clone
 
     def _each_lane(self, op: ir.Operation) -> None:
-        """One copy of `op` per lane (its results then have one scalar per lane)."""
-        copies = [self._clone(op, [self.lane_values(v)[lane] for v in op.operands], {})
-                  for lane in range(self.lanes)]
+        """One copy of `op` per lane (its results then have one scalar per lane); under a
+        mask, a load or store of each lane runs only where its lane's bit is set."""
+        masked = self.mask is not None and op.name in _MEMORY_OPS
+        copies = []
+        for lane in range(self.lanes):
+            operands = [self.lane_values(v)[lane] for v in op.operands]
+            if not masked:
+                copies.append(self._clone(op, operands, {}))
+                continue
+            types = [r.type for r in op.results]
+            guard = scf.IfOp(vector.extract(self.mask, [], [lane]), types, has_else=bool(types))
+            with ir.InsertionPoint(guard.then_block):
+                scf.YieldOp(list(self._clone(op, operands, {}).results))
+            if types:  # a defined value, not poison, for the lane's ops to run on
+                with ir.InsertionPoint(guard.else_block):
+                    scf.YieldOp([_zero(t) for t in types])
+            copies.append(guard)
         for i, result in enumerate(op.results):
             self.per_lane[result] = [copy.results[i] for copy in copies]
 
     def _load(self, op: ir.Operation) -> None:
         buffer, indices = _access(op)
         if self.analysis.contiguous(buffer, indices):
-            first = [self.uniform(i) for i in indices[:-1]] + [self.lane_values(indices[-1])[0]]
-            self.vectors[op.result] = vector.load(self._vector_type(op.result.type),
-                                                  self.uniform(buffer), first)
+            loaded = self._vector_type(op.result.type)
+            base, first = self.uniform(buffer), self._first(indices)
+            self.vectors[op.result] = (
+                vector.load(loaded, base, first) if self.mask is None
+                else vector.maskedload(loaded, base, first, self.mask, _zero(loaded)))
         else:
             self._each_lane(op)
 
@@ -513,8 +560,11 @@ class _VectorBody:
         value = op.operands[0]
         buffer, indices = _access(op)
         if self.analysis.contiguous(buffer, indices):
-            first = [self.uniform(i) for i in indices[:-1]] + [self.lane_values(indices[-1])[0]]
-            vector.store(self.vector(value), self.uniform(buffer), first)
+            base, first = self.uniform(buffer), self._first(indices)
+            if self.mask is None:
+                vector.store(self.vector(value), base, first)
+            else:
+                vector.maskedstore(base, first, self.mask, self.vector(value))
         elif not any(self._varies(i) for i in indices):
             # every lane writes the same element; the last iteration's value stays
             last = self.lane_values(value)[-1]
@@ -522,6 +572,26 @@ class _VectorBody:
                         {})
         else:
             self._each_lane(op)
+
+    def _if_any_lane(self, op: ir.Operation) -> None:
+        """A load or store that does not vary, under a mask: the serial loop does it
+        (the same access) when any lane's iteration does."""
+        anyone = vector.reduction(ir.IntegerType.get_signless(1), vector.CombiningKind.OR,
+                                  self.mask)
+        types = [r.type for r in op.results]
+        guard = scf.IfOp(anyone, types, has_else=bool(types))
+        with ir.InsertionPoint(guard.then_block):
+            done = self._clone(op, [self.uniform(v) for v in op.operands], {})
+            scf.YieldOp(list(done.results))
+        if types:
+            with ir.InsertionPoint(guard.else_block):
+                scf.YieldOp([_zero(t) for t in types])
+        for old, new in zip(op.results, guard.results):
+            self.scalar[old] = new
+
+    def _first(self, indices: list[ir.Value]) -> list[ir.Value]:
+        """The indices of the first lane's element of a contiguous access."""
+        return [self.uniform(i) for i in indices[:-1]] + [self.lane_values(indices[-1])[0]]
 
     def _carried(self, value: ir.Value, into: ir.Value) -> ir.Value:
         """`value` going into or out of a region as `into`: a vector if `into` varies."""
@@ -573,11 +643,19 @@ class _VectorBody:
         """An `scf.if` whose condition varies: both branches run, in every lane, and each
         lane takes its own branch's results."""
         condition = self.vector(op.operands[0])
+        outer = self.mask
+        masks = [None, None]
+        if any(inner.name in _MEMORY_OPS for inner in _body_ops(op)):
+            masks = [condition, arith.xori(condition, self._all_lanes())]
+            if outer is not None:
+                masks = [self._within(outer, mask) for mask in masks]
         branches = []
-        for region in op.regions:
+        for region, mask in zip(op.regions, masks):
             if len(region.blocks):
+                self.mask = mask
                 self._block(region.blocks[0])
                 branches.append(list(_terminator(region.blocks[0]).operands))
+        self.mask = outer
         for i, result in enumerate(op.results):
             then, otherwise = (self.vector(branch[i]) for branch in branches)
             self.vectors[result] = arith.select(condition, then, otherwise)
@@ -588,8 +666,7 @@ class _VectorBody:
         the trips after its last change nothing it keeps."""
         before, after = (region.blocks[0] for region in op.regions)
         mask_type = self._vector_type(ir.IntegerType.get_signless(1))
-        all_lanes = arith.constant(mask_type, ir.DenseElementsAttr.get_splat(
-            mask_type, ir.BoolAttr.get(True)))
+        all_lanes = self._all_lanes()
         carried = [self._vector_type(a.type) for a in before.arguments]
         kept = [self._vector_type(r.type) for r in op.results]
         passed = [self._vector_type(a.type) for a in after.arguments]
@@ -602,8 +679,8 @@ class _VectorBody:
             condition = _terminator(before)
             stays = self.vector(condition.operands[0])
             values = [self.vector(v) for v in list(condition.operands)[1:]]
-            still = arith.andi(active, stays)
-            leaves = arith.andi(active, arith.xori(stays, all_lanes))
+            still = self._within(active, stays)
+            leaves = self._within(active, arith.xori(stays, all_lanes))
             left = [arith.select(leaves, v, was)
                     for v, was in zip(values, state[len(carried):])]
             anyone = vector.reduction(ir.IntegerType.get_signless(1), vector.CombiningKind.OR,
@@ -626,6 +703,19 @@ class _VectorBody:
             mask, *state = into.arguments
             for old, new in zip(block.arguments, state):
                 self.vectors[old] = new
+            outer, self.mask = self.mask, mask
             self._block(block)
+            self.mask = outer
             yield mask, state
             self.conversions.pop()
+
+    def _all_lanes(self) -> ir.Value:
+        mask_type = self._vector_type(ir.IntegerType.get_signless(1))
+        return arith.constant(mask_type, ir.DenseElementsAttr.get_splat(
+            mask_type, ir.BoolAttr.get(True)))
+
+    def _within(self, mask: ir.Value, lanes: ir.Value) -> ir.Value:
+        """The lanes of `lanes` that are in `mask`. A select, not an `and`: a lane out of
+        the mask may hold poison (a value computed for nothing, e.g. an inf that `ninf`
+        makes poison), which an `and` would pass on into the branch that ends the loop."""
+        return arith.select(mask, lanes, _zero(lanes.type))

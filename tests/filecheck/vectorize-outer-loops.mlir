@@ -240,9 +240,9 @@ func.func @two_outputs(%rows: index, %cols: index, %first: memref<?xf64>,
 // CHECK: %[[MORE:[a-z0-9_]+]] = arith.cmpi slt, %{{.*}} : vector<4xi64>
 // CHECK: %[[IN:[a-z0-9_]+]] = arith.cmpf ole, %{{.*}} : vector<4xf64>
 // CHECK: %[[STAYS:[a-z0-9_]+]] = arith.select %[[MORE]], %[[IN]], %{{.*}} : vector<4xi1>, vector<4xi1>
-// CHECK: %[[STILL:[a-z0-9_]+]] = arith.andi %[[ACTIVE]], %[[STAYS]] : vector<4xi1>
+// CHECK: %[[STILL:[a-z0-9_]+]] = arith.select %[[ACTIVE]], %[[STAYS]], %{{.*}} : vector<4xi1>, vector<4xi1>
 // CHECK: %[[NOT:[a-z0-9_]+]] = arith.xori %[[STAYS]], %[[ALL]] : vector<4xi1>
-// CHECK: %[[LEAVES:[a-z0-9_]+]] = arith.andi %[[ACTIVE]], %[[NOT]] : vector<4xi1>
+// CHECK: %[[LEAVES:[a-z0-9_]+]] = arith.select %[[ACTIVE]], %[[NOT]], %{{.*}} : vector<4xi1>, vector<4xi1>
 // CHECK: %[[KEPT:[a-z0-9_]+]] = arith.select %[[LEAVES]], %{{.*}}, %{{.*}} : vector<4xi1>, vector<4xi64>
 // CHECK: %[[ANY:[a-z0-9_]+]] = vector.reduction <or>, %[[STILL]] : vector<4xi1> into i1
 // CHECK: scf.condition(%[[ANY]]) %[[STILL]], {{.*}}, %[[KEPT]], {{.*}}
@@ -286,9 +286,17 @@ func.func @escape_times(%xs: memref<?xf64>, %limit: i64) -> memref<?xi64> {
 }
 
 // A while loop whose condition varies, around a load: a lane that has left the loop
-// could read out of bounds. Left alone.
+// could read out of bounds, so each lane's load runs only while its lane is in the loop.
 // CHECK-LABEL: func.func @escape_reads(
-// CHECK-NOT: vector.
+// CHECK: scf.while (%[[ACTIVE:[a-z0-9_]+]] = {{.*}}) : (vector<4xi1>, vector<4xi64>, vector<4xi64>)
+// CHECK: %[[BIT:[a-z0-9_]+]] = vector.extract %[[ACTIVE]][0] : i1 from vector<4xi1>
+// CHECK-NEXT: scf.if %[[BIT]] -> (f64) {
+// CHECK-NEXT: memref.load
+// CHECK: } else {
+// CHECK-NEXT: %[[ZERO:[a-z0-9_]+]] = arith.constant 0.000000e+00 : f64
+// CHECK-NEXT: scf.yield %[[ZERO]] : f64
+// CHECK: vector.extract %[[ACTIVE]][3] : i1 from vector<4xi1>
+// CHECK: scf.condition
 // CHECK: return
 func.func @escape_reads(%xs: memref<?xf64>, %table: memref<?xf64>) -> memref<?xi64> {
   %c0 = arith.constant 0 : index
@@ -343,4 +351,32 @@ func.func @divide_where_nonzero(%a: memref<?x?xi64>) -> memref<?xi64> {
     memref.store %sum, %out[%j] : memref<?xi64>
   }
   return %out : memref<?xi64>
+}
+
+// A store in a branch whose condition varies: masked to the lanes that take the branch.
+// CHECK-LABEL: func.func @positive_column_sums(
+// CHECK: scf.for %[[J:[a-z0-9_]+]] = {{.*}} step %c4{{.*}} {
+// CHECK: %[[SUM:[a-z0-9_]+]] = scf.for {{.*}} -> (vector<4xf64>) {
+// CHECK: %[[POSITIVE:[a-z0-9_]+]] = arith.cmpf ogt, %[[SUM]], %{{.*}} : vector<4xf64>
+// CHECK: vector.maskedstore %{{.*}}[%[[J]]], %[[POSITIVE]], %[[SUM]] : memref<?xf64>, vector<4xi1>, vector<4xf64>
+// CHECK: } {noodle.vector_remainder}
+func.func @positive_column_sums(%a: memref<?x?xf64>) -> memref<?xf64> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f64
+  %rows = memref.dim %a, %c0 : memref<?x?xf64>
+  %cols = memref.dim %a, %c1 : memref<?x?xf64>
+  %out = memref.alloc(%cols) : memref<?xf64>
+  scf.for %j = %c0 to %cols step %c1 {
+    %sum = scf.for %k = %c0 to %rows step %c1 iter_args(%s = %zero) -> (f64) {
+      %v = memref.load %a[%k, %j] : memref<?x?xf64>
+      %next = arith.addf %s, %v : f64
+      scf.yield %next : f64
+    }
+    %positive = arith.cmpf ogt, %sum, %zero : f64
+    scf.if %positive {
+      memref.store %sum, %out[%j] : memref<?xf64>
+    }
+  }
+  return %out : memref<?xf64>
 }

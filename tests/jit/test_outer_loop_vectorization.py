@@ -157,6 +157,41 @@ def banded_column_sums(a):
     return out
 
 
+def positive_column_sums(a):
+    out = np.full(a.shape[1], -1.0)
+    for j in range(a.shape[1]):
+        s = 0.0
+        for k in range(a.shape[0]):
+            s += a[k, j]
+        if s > 0.0:  # a store only some lanes make: masked
+            out[j] = s
+    return out
+
+
+def rows_within(table, limits):
+    """For each limit, how many of the table's first entries are within it."""
+    out = np.zeros(limits.shape[0], dtype=np.int64)
+    for j in range(limits.shape[0]):
+        limit = limits[j]
+        k = 0
+        # a lane past the table's end must not load table[k]: each lane's load is masked
+        while k < table.shape[0] and table[k] <= limit:
+            k += 1
+        out[j] = k
+    return out
+
+
+def rows_picked_where_large(a, rows):
+    out = np.zeros(a.shape[1])
+    for j in range(a.shape[1]):
+        s = 0.0
+        for k in range(a.shape[0]):
+            if a[k, j] > 0.5:  # a load only some lanes make: masked
+                s += a[rows[k], j]
+        out[j] = s
+    return out
+
+
 def quotients_where_nonzero(a):
     out = np.zeros(a.shape[1], dtype=np.int64)
     for j in range(a.shape[1]):
@@ -295,6 +330,26 @@ def test_clipped_column_sums():
     assert_same(clipped_column_sums, a, rtol=0.0, jit_options=OPTIMISING)
 
 
+def test_masked_stores():
+    a = np.random.default_rng(37).normal(size=(5, 27))
+    assert_same(positive_column_sums, a, rtol=0.0, jit_options=OPTIMISING)
+
+
+@HYPOTHESIS
+@given(hnp.arrays(np.float64, st.integers(0, 9), elements=st.floats(-10, 10)),
+       hnp.arrays(np.float64, st.integers(0, 21), elements=st.floats(-20, 20)))
+def test_masked_loads_in_a_while_loop(table, limits):
+    table = np.sort(table)
+    assert_same(rows_within, table, limits, rtol=0.0, jit_options=OPTIMISING)
+
+
+def test_masked_loads_in_a_branch():
+    rng = np.random.default_rng(41)
+    a = rng.random((8, 19))
+    assert_same(rows_picked_where_large, a, rng.integers(0, 8, size=8), rtol=0.0,
+                jit_options=OPTIMISING)
+
+
 def test_division_in_a_varying_branch():
     a = np.random.default_rng(29).integers(-3, 4, size=(6, 21))
     a[:, 5] = 0
@@ -332,6 +387,15 @@ def test_the_loops_are_vectorised():
         assert f"phi <{lanes} x double>" in compiled.inspect("llvm")
     compiled = jitted(escape_radii, **OPTIMISING)
     compiled(x[:, 0], 20)
+    assert f"llvm.vector.reduce.or.v{lanes}i1" in compiled.inspect("llvm")
+    compiled = jitted(positive_column_sums, **OPTIMISING)
+    compiled(x)
+    assert "@llvm.masked.store" in compiled.inspect("llvm")
+    compiled = jitted(rows_picked_where_large, **OPTIMISING)
+    compiled(x, np.zeros(9, dtype=np.int64))
+    assert "@llvm.masked.load" in compiled.inspect("llvm")
+    compiled = jitted(rows_within, **OPTIMISING)
+    compiled(x[:, 0], x[:, 1])
     assert f"llvm.vector.reduce.or.v{lanes}i1" in compiled.inspect("llvm")
     compiled = jitted(quotients_where_nonzero, **OPTIMISING)
     compiled(x.astype(np.int64))
