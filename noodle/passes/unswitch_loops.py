@@ -19,9 +19,8 @@ loop within it) tests a condition that does not change in the loop, or the `and`
 of such a condition with another: one made before the loop, or computed from values
 made before the loop by ops that are safe to run whatever the condition guarding them
 was (no integer division, which is undefined for a zero divisor). Such a condition is
-then computed once before the loop.
-Each loop is unswitched on one condition per run, and only while it is small, so code
-grows at most twice per loop and run.
+then computed once before the loop. Each loop is unswitched on one condition per run,
+and only while it is small, so code grows at most twice per loop and run.
 """
 from __future__ import annotations
 
@@ -35,7 +34,6 @@ PASS_NAME = "unswitch-loops"
 
 #: The most ops a loop's body may hold to be unswitched (it is copied whole)
 MAX_BODY_OPS = 400
-
 
 
 def unswitch_loops(root: ir.Operation) -> None:
