@@ -2,10 +2,10 @@
 against CPython: each lane does its iteration's ops in their order, so results are the
 serial ones bit for bit (compared with rtol=0) on every length (whole groups of lanes
 and the iterations left over), on strided, reversed and transposed inputs, NaN and inf;
-inner while loops and branches whose conditions vary by lane (run under a mask, as
-selects); and loops the pass must leave alone (a result written into an argument that
-may be the input, a bound that varies, a division a lane must not do) still compute
-what Python does."""
+inner while loops and branches whose conditions vary by lane (run under a mask, their
+results selected and their loads and stores masked); and loops the pass must leave
+alone (a result written into an argument that may be the input, a bound that varies, a
+division a lane must not do) still compute what Python does."""
 import math
 
 import numpy as np
