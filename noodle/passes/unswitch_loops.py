@@ -42,9 +42,9 @@ def unswitch_loops(root: ir.Operation) -> None:
     # inner loops first: unswitching a loop erases it, with the loops inside it
     for loop in reversed(ops_where(root, _carries_a_flag)):
         with rewriting(loop):
-            condition = _invariant_condition(loop)
-            if condition is not None:
-                _unswitch(loop, condition)
+            found = _invariant_condition(loop)
+            if found is not None:
+                _unswitch(loop, *found)
 
 
 def unswitch_loops_pass(op: ir.Operation, pass_: object) -> None:
@@ -59,8 +59,9 @@ def _carries_a_flag(op: ir.Operation) -> bool:
             and not inside(op, ("gpu.launch", "gpu.func")))
 
 
-def _invariant_condition(loop: ir.Operation) -> ir.Value | None:
-    """The first condition tested in `loop`'s body that does not change in the loop."""
+def _invariant_condition(loop: ir.Operation) -> tuple[ir.Value, list[ir.Operation]] | None:
+    """The first condition tested in `loop`'s body that does not change in the loop, and
+    the ops in the loop that compute it."""
     body = ops_where(loop, lambda _: True)[1:]
     if len(body) > MAX_BODY_OPS:
         return None
@@ -75,8 +76,9 @@ def _invariant_condition(loop: ir.Operation) -> ir.Value | None:
         for value in candidates:
             if _constant(value):
                 continue
-            if defined_outside(value, loop) or _slice(value, loop) is not None:
-                return value
+            computed = [] if defined_outside(value, loop) else _slice(value, loop)
+            if computed is not None:
+                return value, computed
     return None
 
 
@@ -114,10 +116,11 @@ def _slice(value: ir.Value, loop: ir.Operation) -> list[ir.Operation] | None:
     return ops if visit(value) else None
 
 
-def _unswitch(loop: ir.Operation, condition: ir.Value) -> None:
+def _unswitch(loop: ir.Operation, condition: ir.Value,
+              computed: list[ir.Operation]) -> None:
     with ir.InsertionPoint(loop), loop.location:
         hoisted: dict[ir.Value, ir.Value] = {}
-        for op in _slice(condition, loop):
+        for op in computed:
             clone = op.clone()
             for i, operand in enumerate(op.operands):
                 clone.operands[i] = hoisted.get(operand, operand)

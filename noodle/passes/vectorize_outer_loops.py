@@ -192,19 +192,20 @@ class _Analysis:
 
     def __init__(self, loop: ir.Operation) -> None:
         self.loop = loop
+        self.body = _body_ops(loop)
         iv = loop.regions[0].blocks[0].arguments[0]
         self.varying: set[ir.Value] = {iv}
         self.unit: set[ir.Value] = {iv}
         changed = True
         while changed:  # to a fixed point: loop-carried values feed back into the loop
             changed = False
-            for op in _body_ops(loop):
+            for op in self.body:
                 changed |= self._propagate(op)
         #: memrefs (made before the loop) with an access that steps by one element per
         #: lane, whose last stride is known only at run time: the vector loop runs
         #: when each of them is 1
         self.stride_checked: list[ir.Value] = []
-        for op in _body_ops(loop):
+        for op in self.body:
             if op.name in _MEMORY_OPS:
                 buffer, indices = _access(op)
                 if (self._steps_by_one(indices) and _last_stride(buffer) is None
@@ -258,7 +259,7 @@ class _Analysis:
         varying_writes: list[ir.Value] = []
         vector_access = False
         vector_values = False
-        for op in _body_ops(self.loop):
+        for op in self.body:
             name = op.name
             if not (name.startswith(_PURE_DIALECTS) or name in _MEMORY_OPS
                     or name in _STRUCTURED_OPS or name == "memref.dim"):
@@ -420,6 +421,11 @@ def _zero(t: ir.Type) -> ir.Value:
     return arith.constant(t, zero)
 
 
+def _any_lane(mask: ir.Value) -> ir.Value:
+    """Whether any lane of `mask` is set."""
+    return vector.reduction(ir.IntegerType.get_signless(1), vector.CombiningKind.OR, mask)
+
+
 class _VectorBody:
     """Builds the body of the vector loop from the original loop's, op by op."""
 
@@ -576,10 +582,8 @@ class _VectorBody:
     def _if_any_lane(self, op: ir.Operation) -> None:
         """A load or store that does not vary, under a mask: the serial loop does it
         (the same access) when any lane's iteration does."""
-        anyone = vector.reduction(ir.IntegerType.get_signless(1), vector.CombiningKind.OR,
-                                  self.mask)
         types = [r.type for r in op.results]
-        guard = scf.IfOp(anyone, types, has_else=bool(types))
+        guard = scf.IfOp(_any_lane(self.mask), types, has_else=bool(types))
         with ir.InsertionPoint(guard.then_block):
             done = self._clone(op, [self.uniform(v) for v in op.operands], {})
             scf.YieldOp(list(done.results))
@@ -665,8 +669,8 @@ class _VectorBody:
         in the loop. A mask says which are; each lane keeps the values it left with, and
         the trips after its last change nothing it keeps."""
         before, after = (region.blocks[0] for region in op.regions)
-        mask_type = self._vector_type(ir.IntegerType.get_signless(1))
         all_lanes = self._all_lanes()
+        mask_type = all_lanes.type
         carried = [self._vector_type(a.type) for a in before.arguments]
         kept = [self._vector_type(r.type) for r in op.results]
         passed = [self._vector_type(a.type) for a in after.arguments]
@@ -683,9 +687,7 @@ class _VectorBody:
             leaves = self._within(active, arith.xori(stays, all_lanes))
             left = [arith.select(leaves, v, was)
                     for v, was in zip(values, state[len(carried):])]
-            anyone = vector.reduction(ir.IntegerType.get_signless(1), vector.CombiningKind.OR,
-                                      still)
-            scf.ConditionOp(anyone, [still] + values + left)
+            scf.ConditionOp(_any_lane(still), [still] + values + left)
         body = loop.after.blocks.append(mask_type, *passed, *kept)
         with self._lanes_region(body, after) as (active, state):
             yielded = [self.vector(v) for v in _terminator(after).operands]
