@@ -31,7 +31,7 @@ from noodle.compiler.options import CompileOptions
 from noodle.compiler.python_entry import can_have_entry
 from noodle.compiler.python_entry_writer import python_entry_ir
 from noodle.compiler.types import NType
-from noodle.dialects import make_context
+from noodle.dialects.context import compile_context
 from noodle.errors import LoweringError
 from noodle.passes.apply_loop_hints import apply_loop_hints
 from noodle.passes.approximate_exp import approximate_exp
@@ -151,7 +151,7 @@ def _dump(stage: str, function: str, text: str | bytes) -> None:
 
 def make_nir(pyfunc: FunctionType, arg_types: tuple[NType, ...],
              options: CompileOptions) -> tuple[CompilationUnit, str, NType]:
-    unit = CompilationUnit(make_context(), options)
+    unit = CompilationUnit(compile_context(), options)
     symbol, result_type = unit.function(pyfunc, arg_types)
     return unit, symbol, result_type
 
