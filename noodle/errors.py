@@ -88,3 +88,7 @@ class NoodleFallbackWarning(UserWarning):
 
 class NoodleCacheWarning(UserWarning):
     """A kernel cache entry was unreadable or could not be written; noodle recompiles."""
+
+
+class NoodleConfigWarning(UserWarning):
+    """A `NOODLE_*` setting could not be used as given; noodle goes on without it."""

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from noodle.errors import NoodleCacheWarning
+from noodle.runtime.config import environment_number
 from noodle.runtime.user_warnings import warn_in_user_code
 
 DEFAULT_MAX_BYTES = 512 * 2**20
@@ -55,14 +56,7 @@ def default_root() -> Path:
 
 def default_max_bytes() -> int:
     """`$NOODLE_CACHE_MAX_BYTES` if set, else `DEFAULT_MAX_BYTES`."""
-    value = os.environ.get("NOODLE_CACHE_MAX_BYTES")
-    if not value:
-        return DEFAULT_MAX_BYTES
-    try:
-        return int(value)
-    except ValueError:
-        raise ValueError(
-            f"NOODLE_CACHE_MAX_BYTES must be a whole number of bytes, got {value!r}") from None
+    return environment_number("NOODLE_CACHE_MAX_BYTES", DEFAULT_MAX_BYTES, int)
 
 
 @dataclass(frozen=True)
@@ -129,6 +123,7 @@ class CacheStore:
         #: the errnos of failed writes warned about already: a directory that cannot be
         #: written fails every write (a kernel and its index entry: two per compile)
         self._write_errors_told: set[int | None] = set()
+        self._told_too_small = False
 
     def _path(self, key: str) -> Path:
         digest = hashlib.sha256(key.encode()).hexdigest()
@@ -236,6 +231,11 @@ class CacheStore:
                     self._unlink(path)
                     total -= stat.st_size
             self._remove_stale_temps()
+            if total > self.max_bytes and not self._told_too_small:
+                self._told_too_small = True
+                _warn(f"the kernel cache in {self.root} holds at most {self.max_bytes} "
+                      f"bytes, less than its newest entry ({total} bytes): each write "
+                      "evicts every other entry (raise NOODLE_CACHE_MAX_BYTES)")
 
     def _remove_stale_temps(self) -> None:
         cutoff = time.time() - _STALE_TEMP_SECONDS

@@ -5,10 +5,35 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TypeVar
+
+from noodle.errors import NoodleConfigWarning
+from noodle.runtime.user_warnings import warn_in_user_code
+
+Number = TypeVar("Number", int, float)
 
 
 def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def environment_number(name: str, default: Number, kind: type[Number]) -> Number:
+    """`$name` as a number >= 0 of `kind` (int: a whole number, which may be written
+    `1e3`), or `default` when it is unset, or is not such a number (with a warning):
+    these settings tune speed and space, and a typo in one must not stop the program."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value >= 0 or (kind is int and not value.is_integer()):
+        warn_in_user_code(NoodleConfigWarning(
+            f"{name}={text!r} is not a {'whole ' if kind is int else ''}number >= 0; "
+            f"using {default}"))
+        return default
+    return int(text) if kind is int and text.isdigit() else kind(value)
 
 
 @dataclass
@@ -33,7 +58,7 @@ class Config:
                    cache=os.environ.get("NOODLE_CACHE", "1").strip() != "0",
                    compile_in_worker=_flag("NOODLE_COMPILE_IN_WORKER"),
                    target=os.environ.get("NOODLE_TARGET", "cpu").strip().lower() or "cpu",
-                   gpu_threshold=int(os.environ.get("NOODLE_GPU_THRESHOLD", 1 << 20)))
+                   gpu_threshold=environment_number("NOODLE_GPU_THRESHOLD", 1 << 20, int))
 
 
 config = Config.from_environment()

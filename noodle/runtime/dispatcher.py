@@ -184,6 +184,7 @@ class Dispatcher:
             kernel = _Interpreted()
             profile.tier, profile.fallback = "interpreter", e.message
         else:
+            profile.retire(profile.native)  # `noodle.compile` of a key already called
             profile.tier, profile.native = tier, kernel.native_entry
         with self._lock:
             self._kernels[key] = kernel
@@ -527,7 +528,8 @@ def _check_unchanged(dispatcher: Dispatcher, key: tuple) -> None:
 def jit(func: Callable | str | list | None = None, /, *signatures: str,
         fallback: bool | None = None,
         boundscheck: bool = False, opt_level: int = 3, cache: bool = True,
-        eager: bool = False, hot_threshold: int | None = None, parallel: bool = False,
+        eager: bool = False, hot_threshold: int | None = None,
+        hot_seconds: float | None = None, parallel: bool = False,
         fastmath: bool | str | Iterable[str] = False, target: str | None = None,
         **unknown: Any):
     """Compile a NumPy-style Python function to native code.
@@ -541,12 +543,13 @@ def jit(func: Callable | str | list | None = None, /, *signatures: str,
     optimising tier, 0-3), cache (keep kernels in the on-disk cache, `NOODLE_CACHE_DIR`;
     default True), eager (compile the optimising tier at once instead of the baseline
     tier first), hot_threshold (calls after which a key is recompiled by the optimising
-    tier; default `NOODLE_HOT_THRESHOLD` or 1000; `NOODLE_HOT_SECONDS` of native time,
-    default 0.05, also makes a key hot), parallel (array expressions, assignments and
-    reductions run on all cores, and so do the iterations of `noodle.prange` loops;
-    default False), fastmath (True, or a set of LLVM's fast-math flags such as
-    {"reassoc", "contract"}: float arithmetic may be regrouped, fused, and assume no NaN
-    or infinity, as `noodle.passes.fastmath` says; default False, IEEE arithmetic),
+    tier; default `NOODLE_HOT_THRESHOLD` or 1000), hot_seconds (seconds of native time
+    after which a key is hot too; default `NOODLE_HOT_SECONDS` or 0.05), parallel (array
+    expressions, assignments and reductions run on all cores, and so do the iterations
+    of `noodle.prange` loops; default False), fastmath (True, or a set of LLVM's
+    fast-math flags such as {"reassoc", "contract"}: float arithmetic may be regrouped,
+    fused, and assume no NaN or infinity, as `noodle.passes.fastmath` says; default
+    False, IEEE arithmetic),
     target ("cpu", "cuda" or "auto": where calls run, as `runtime/placement.py` says;
     default `NOODLE_TARGET` or "cpu").
     """
@@ -554,7 +557,13 @@ def jit(func: Callable | str | list | None = None, /, *signatures: str,
         raise TypeError(f"jit() got unknown option(s): {', '.join(sorted(unknown))}")
     options = CompileOptions(boundscheck=boundscheck, opt_level=opt_level,
                              parallel=bool(parallel), fastmath=fastmath_flags(fastmath))
-    hot = HotThreshold.from_environment(hot_threshold)
+    for name, value, kinds in (("hot_threshold", hot_threshold, int),
+                               ("hot_seconds", hot_seconds, (int, float))):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, kinds)
+                                  or not value >= 0):
+            raise ValueError(f"jit(): {name} must be a {'whole ' if kinds is int else ''}"
+                             f"number >= 0, not {value!r}")
+    hot = HotThreshold.from_environment(hot_threshold, hot_seconds)
     sigs = list(signatures)
     if isinstance(func, str):
         sigs.insert(0, func)

@@ -82,10 +82,11 @@ class KernelCache:
         meta = {"function": pyfunc.__qualname__, "module": pyfunc.__module__,
                 "signature": ", ".join(map(str, arg_types)), "tier": options.tier,
                 "kernel": kernel.metadata()}
-        self.store.put(kernel_key(pyfunc, arg_types, options), kernel.stages["obj"], meta)
+        # the kernel last: a write evicts least recently used entries but never its own
         self.store.put(_index_key(pyfunc, arg_types, options), b"",
                        {"function": pyfunc.__qualname__, "tier": options.tier, "index": True,
                         "source": source_fingerprint(pyfunc), "versions": versions()})
+        self.store.put(kernel_key(pyfunc, arg_types, options), kernel.stages["obj"], meta)
 
     def _why_missing(self, pyfunc: FunctionType, arg_types: tuple[NType, ...],
                      options: CompileOptions) -> str:

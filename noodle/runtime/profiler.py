@@ -8,6 +8,7 @@ here), compile times per tier, cache hits and misses, fallbacks, and when a key 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import threading
@@ -15,6 +16,10 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from noodle.errors import NoodleConfigWarning
+from noodle.runtime.config import environment_number
+from noodle.runtime.user_warnings import warn_in_user_code
 
 DEFAULT_HOT_CALLS = 1000
 DEFAULT_HOT_SECONDS = 0.05
@@ -27,11 +32,15 @@ class HotThreshold:
     seconds: float = DEFAULT_HOT_SECONDS
 
     @classmethod
-    def from_environment(cls, calls: int | None = None) -> HotThreshold:
-        env_calls = os.environ.get("NOODLE_HOT_THRESHOLD")
-        env_seconds = os.environ.get("NOODLE_HOT_SECONDS")
-        return cls(calls if calls is not None else int(env_calls or DEFAULT_HOT_CALLS),
-                   float(env_seconds or DEFAULT_HOT_SECONDS))
+    def from_environment(cls, calls: int | None = None,
+                         seconds: float | None = None) -> HotThreshold:
+        """`calls` and `seconds` where given, else `NOODLE_HOT_THRESHOLD` and
+        `NOODLE_HOT_SECONDS`, else the defaults."""
+        return cls(
+            calls if calls is not None else
+            environment_number("NOODLE_HOT_THRESHOLD", DEFAULT_HOT_CALLS, int),
+            seconds if seconds is not None else
+            environment_number("NOODLE_HOT_SECONDS", DEFAULT_HOT_SECONDS, float))
 
 
 @dataclass
@@ -114,10 +123,24 @@ def write_metrics_file() -> None:
     path = os.environ.get("NOODLE_METRICS_FILE")
     if not path:
         return
-    temp = f"{path}.{os.getpid()}.tmp"
-    with open(temp, "w") as out:
-        out.write(stats("json"))
-    os.replace(temp, path)
+    # the thread in the name too: promotions write from a thread of their own
+    temp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    try:
+        with open(temp, "w") as out:
+            out.write(stats("json"))
+        os.replace(temp, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            os.remove(temp)
+        if error.errno not in _metrics_errors_told:
+            _metrics_errors_told.add(error.errno)
+            warn_in_user_code(NoodleConfigWarning(
+                f"cannot write NOODLE_METRICS_FILE={path!r} ({error}); the metrics are not "
+                "exported (set it to a file in a writable directory)"))
+
+
+#: the errnos of failed metrics writes warned about already (each compile writes)
+_metrics_errors_told: set[int | None] = set()
 
 
 atexit.register(write_metrics_file)

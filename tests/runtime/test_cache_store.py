@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from noodle.errors import NoodleCacheWarning
+from noodle.errors import NoodleCacheWarning, NoodleConfigWarning
 from noodle.runtime.cache_store import (DEFAULT_MAX_BYTES, MAGIC, CacheStore, Entry,
                                         default_max_bytes, default_root)
 from noodle.tools import noodlec
@@ -184,9 +184,19 @@ def test_eviction_keeps_the_most_recently_used_entries(tmp_path):
 def test_an_entry_larger_than_the_limit_evicts_the_rest_but_stays(tmp_path):
     store = CacheStore(tmp_path, max_bytes=3 * len(PAYLOAD))
     store.put("small", PAYLOAD, {})
-    store.put("huge", PAYLOAD * 10, {})
-    assert [info.key for info in store.entries()] == ["huge"]
-    assert store.get("huge").payload == PAYLOAD * 10
+    with pytest.warns(NoodleCacheWarning, match="less than its newest entry") as told:
+        store.put("huge", PAYLOAD * 10, {})
+        store.put("huger", PAYLOAD * 11, {})
+    assert len(told) == 1  # said once, not at every write
+    assert [info.key for info in store.entries()] == ["huger"]
+    assert store.get("huger").payload == PAYLOAD * 11
+
+
+def test_a_limit_that_is_not_a_number_warns_and_keeps_the_default(monkeypatch, tmp_path):
+    monkeypatch.setenv("NOODLE_CACHE_MAX_BYTES", "10MB")
+    with pytest.warns(NoodleConfigWarning, match="NOODLE_CACHE_MAX_BYTES='10MB'"):
+        store = CacheStore(tmp_path)
+    assert store.max_bytes == DEFAULT_MAX_BYTES
 
 
 def test_temporary_files_are_ignored_and_stale_ones_cleared(tmp_path):

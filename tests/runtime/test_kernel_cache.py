@@ -243,7 +243,9 @@ def test_eight_processes_compiling_at_once_leave_one_entry(tmp_path):
     program = Program(tmp_path)
     running = [program.start(x=float(i)) for i in range(8)]
     for i, proc in enumerate(running):
-        assert result(proc.wait_done()) == expected(float(i))
+        done = proc.wait_done()
+        assert result(done) == expected(float(i))
+        assert "Warning" not in done.stderr  # no write or read of another was in the way
     assert len(program.kernel_entries()) == 1
     assert not list(program.cache.rglob("*.tmp"))
 
@@ -265,6 +267,14 @@ def test_a_damaged_entry_is_recompiled_with_a_warning(tmp_path, damage):
     assert len(compiled(done)) == 1
     healed = program.run()
     assert compiled(healed) == [] and result(healed) == expected(3.0)
+
+
+def test_a_limit_below_one_kernel_keeps_the_newest_kernel_and_says_so(tmp_path):
+    program = Program(tmp_path)
+    first = program.run(NOODLE_CACHE_MAX_BYTES="1000")
+    assert "holds at most 1000 bytes, less than its newest entry" in first.stderr
+    second = program.run(NOODLE_CACHE_MAX_BYTES="1000")
+    assert compiled(second) == [] and result(second) == expected(3.0)
 
 
 def test_cache_false_never_writes(tmp_path):

@@ -118,6 +118,35 @@ def test_eager_and_noodle_compile_start_at_the_optimising_tier():
         noodle.compile(dot, np.ones(3), np.ones(3))
 
 
+def test_noodle_compile_of_a_key_already_called_keeps_its_counts():
+    f = noodle.jit(dot, cache=False, hot_threshold=10**6)
+    for _ in range(10):
+        assert f(np.ones(3), np.ones(3)) == 3.0
+    noodle.compile(f, np.ones(3), np.ones(3))
+    assert key_stats(f)["tier"] == "optimising" and key_stats(f)["calls"] == 10
+    assert f(np.ones(3), np.ones(3)) == 3.0 and key_stats(f)["calls"] == 11
+
+
+def slow_sum(a):
+    s = 0.0
+    for i in range(a.shape[0]):
+        s += a[i] * a[i] + 1.0
+    return s
+
+
+def test_a_key_that_ran_hot_seconds_is_promoted_before_hot_threshold_calls():
+    f = noodle.jit(slow_sum, cache=False, hot_threshold=10**9, hot_seconds=0.02)
+    a = np.random.default_rng(2).random(200_000)  # ~0.2 ms a call at the baseline tier
+    expected = float(np.sum(a * a + 1.0))
+    assert f(a) == pytest.approx(expected, rel=1e-9)
+    deadline = time.monotonic() + 120
+    while key_stats(f)["promotion"] in (None, "compiling"):
+        assert time.monotonic() < deadline, key_stats(f)
+        assert f(a) == pytest.approx(expected, rel=1e-9)
+    report = key_stats(f)
+    assert report["promotion"] == "done" and report["calls"] < 10**4
+
+
 PROGRAM = """
 import json, sys, warnings
 import numpy as np
@@ -204,6 +233,16 @@ def test_metrics_file_is_written_at_exit(tmp_path):
     written = json.loads(metrics.read_text())
     assert written["__main__.dot"]["array(float64, 1d, C), array(float64, 1d, C)"]["calls"] == 3
     assert report["calls"] == 3
+
+
+def test_a_metrics_file_that_cannot_be_written_is_said_once_and_never_raises(
+        tmp_path, monkeypatch):
+    monkeypatch.setenv("NOODLE_METRICS_FILE", str(tmp_path / "no such directory" / "m.json"))
+    with pytest.warns(noodle.errors.NoodleConfigWarning, match="NOODLE_METRICS_FILE") as told:
+        assert noodle.jit(dot, cache=False)(np.ones(2), np.ones(2)) == 2.0
+        assert noodle.jit(slow_sum, cache=False)(np.ones(2)) == 4.0
+    assert len(told) == 1
+    assert not list(tmp_path.iterdir())  # no temporary file left behind either
 
 
 LATE_FUNCTION = """
