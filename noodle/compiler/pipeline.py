@@ -40,6 +40,7 @@ from noodle.passes.approximate_pow import approximate_pow
 from noodle.passes.approximate_sin_cos import approximate_sin_cos
 from noodle.passes.approximate_tanh import approximate_tanh
 from noodle.passes.fastmath import apply_fastmath
+from noodle.passes.fuse_multiply_adds import fuse_multiply_adds
 from noodle.passes.guided_parallel_loops import PASS_NAME as GUIDED_PARALLEL_LOOPS
 from noodle.passes.guided_parallel_loops import guided_parallel_loops_pass
 from noodle.passes.huge_page_allocations import huge_page_allocations
@@ -223,6 +224,7 @@ def lower_module(module: ir.Module, options: CompileOptions,
         approximate_exp(module, ldexp=backend.has_vector_ldexp())
         for approximate in MATH_APPROXIMATIONS:
             approximate(module)
+        fuse_multiply_adds(module.operation)
         to_loops(parallel).run(module.operation)
         if after_deallocation is not None:
             after_deallocation()

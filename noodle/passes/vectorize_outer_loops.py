@@ -64,6 +64,7 @@ from mlir import ir
 from mlir.dialects import arith, memref, scf, ub, vector
 
 from noodle.passes.apply_loop_hints import no_unroll_location
+from noodle.passes.fuse_multiply_adds import FMULADD
 from noodle.passes.ir_walk import defined_outside, inside, nested_in, ops_where, rewriting
 from noodle.passes.memref_views import origin
 from noodle.passes.speculation import speculatable
@@ -83,8 +84,9 @@ PASS_OPTIONS = {"bits": (str(VECTOR_BITS), "the width of the vectors, in bits: 1
 #: running the pass again changes nothing
 _REMAINDER = "noodle.vector_remainder"
 
-#: Ops without regions that read and write no memory (besides `memref.dim`'s metadata)
-_PURE_DIALECTS = ("arith.", "math.", "complex.")
+#: Ops without regions that read and write no memory (besides `memref.dim`'s metadata),
+#: by dialect or by name
+_PURE_DIALECTS = ("arith.", "math.", "complex.", FMULADD)
 _MEMORY_OPS = ("memref.load", "memref.store")
 _STRUCTURED_OPS = ("scf.for", "scf.if", "scf.while", "scf.yield", "scf.condition")
 _INNER_LOOPS = ("scf.for", "scf.while")
@@ -513,7 +515,7 @@ class _VectorBody:
             self._load(op)
         elif op.name == "memref.store":
             self._store(op)
-        elif (op.name.startswith(("arith.", "math.")) and len(op.results) == 1
+        elif (op.name.startswith(("arith.", "math.", FMULADD)) and len(op.results) == 1
               and _element_type(op.result.type)
               and all(_element_type(v.type) for v in op.operands)):
             clone = self._clone(op, [self.vector(v) for v in op.operands], self.vectors)

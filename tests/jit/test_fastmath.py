@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import noodle
+from noodle.compiler import backend
 
 from .harness import assert_same
 
@@ -63,6 +64,26 @@ def test_the_approximations_keep_their_bound():
     strict = noodle.jit(exponential, cache=False, fallback=False)(a)
     fast = noodle.jit(exponential, cache=False, fallback=False, fastmath=True)(a)
     np.testing.assert_array_equal(strict, fast)
+
+
+def horner(x):
+    return ((x * 0.25 - 1.5) * x + 3.0) * x - 1.0 / 3.0
+
+
+@pytest.mark.skipif("+fma" not in backend.host_cpu()[1].split(","),
+                    reason="this CPU has no fused multiply-add: nothing is rounded once")
+def test_contracted_arithmetic_is_fused_the_same_at_both_tiers():
+    """`contract` lets a multiply-add round once; both tiers then fuse the same pairs
+    (`fuse-multiply-adds`), so a promotion does not change the result."""
+    x = RNG.uniform(-10.0, 10.0, 100_000)
+    baseline = noodle.jit(horner, cache=False, fallback=False, fastmath={"contract"})
+    optimised = noodle.jit(horner, cache=False, fallback=False, fastmath={"contract"},
+                           eager=True)
+    fused = baseline(x)
+    np.testing.assert_array_equal(optimised(x), fused)
+    assert "llvm.fmuladd.f64" in baseline.inspect("llvm")
+    np.testing.assert_allclose(fused, horner(x), rtol=1e-13, atol=1e-13)
+    assert np.any(fused != horner(x))  # rounded once where Python rounds twice
 
 
 @pytest.mark.parametrize("value", [{"fast2"}, "quick", ["reassoc", "bogus"]])

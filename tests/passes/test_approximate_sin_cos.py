@@ -26,7 +26,8 @@ from noodle.dialects import make_context
 from noodle.passes import approximate_sin_cos
 from noodle.passes.registry import PASSES, run_passes
 from tests.passes.test_math_approximations import (WIDER, assert_no_call_left,
-                                                   assert_within_one_ulp, ulps_from)
+                                                   assert_within_one_ulp, on_both_tiers,
+                                                   ulps_from)
 
 #: (significand bits after the point, smallest and largest E of |x| = M 2^E >= pi/4)
 LAYOUT = {np.float64: (52, -53, 971), np.float32: (23, -24, 104)}
@@ -190,7 +191,7 @@ def test_every_f32_of_a_binade(function, reference, exponent):
     lands on the wrong side of a midpoint (about once in 2^20 and 2^28 values)."""
     x = np.ldexp(np.arange(2 ** 23, 2 ** 24, dtype=np.float64), exponent).astype(np.float32)
     expected = reference(x.astype(np.float64)).astype(np.float32)
-    got = noodle.jit(function, cache=False)(x)
+    got = on_both_tiers(function, x)
     error = ulps_from(got, expected)
     worst = int(np.argmax(error))
     assert error[worst] <= 1.0, (x[worst], got[worst], expected[worst])
@@ -202,8 +203,7 @@ def test_special_values_as_numpy(dtype):
     info = np.finfo(dtype)
     tiny = np.array([info.smallest_subnormal, info.tiny, 1e-30, 2.0 ** -27], dtype=dtype)
     x = np.concatenate([[0.0, -0.0, np.inf, -np.inf, np.nan], tiny, -tiny]).astype(dtype)
-    sin = noodle.jit(sine, cache=False)(x)
-    cos = noodle.jit(cosine, cache=False)(x)
+    sin, cos = on_both_tiers(sine, x), on_both_tiers(cosine, x)
     assert sin[0] == 0 and not np.signbit(sin[0])
     assert sin[1] == 0 and np.signbit(sin[1])
     assert np.all(cos[:2] == 1.0)
