@@ -15,9 +15,10 @@ host whose speed drifts. "floor" is
 `np.copyto` of as many bytes as the inputs hold: the memory-bandwidth bound of the cases
 that stream their inputs once (for the `*_parallel` cases, the same copy split over all
 cores, each copying its piece at the same time). Also printed: noodle's compile time per kernel
-(`noodle.compile`, once the compiler is loaded). `--check` compares noodle's times with
-those of an earlier `--json` and exits with status 1 on a regression, as a wrong answer
-does.
+(`noodle.compile`, once the compiler is loaded). `--json` writes the figures with the
+machine, the date and the git commit measured; `--check` compares noodle's times with
+those of an earlier `--json` (saying so when that was another machine) and exits with
+status 1 on a regression, as a wrong answer does.
 """
 from __future__ import annotations
 
@@ -71,7 +72,8 @@ def softmax_rows(x):
 
 
 def jacobi_2d(tsteps, A, B):
-    for t in range(1, tsteps):
+    # npbench's kernel runs `range(1, tsteps)`, one step fewer than it says
+    for t in range(tsteps):
         B[1:-1, 1:-1] = 0.2 * (A[1:-1, 1:-1] + A[1:-1, :-2] + A[1:-1, 2:] +
                                A[2:, 1:-1] + A[:-2, 1:-1])
         A[1:-1, 1:-1] = 0.2 * (B[1:-1, 1:-1] + B[1:-1, :-2] + B[1:-1, 2:] +
@@ -460,9 +462,35 @@ def print_table(results: dict[str, Result]) -> None:
               f"{'PASS' if not slow else 'MISS (' + ', '.join(slow) + ')'}")
 
 
-def regressions(results: dict[str, Result], baseline_file: str, tolerance: float) -> int:
+def source_commit() -> str | None:
+    """The git commit of the noodle being measured (with "+changes" when the work tree
+    differs from it), or None outside a git checkout."""
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", *args], cwd=Path(__file__).parent, check=False,
+                                  capture_output=True, text=True)
+        except OSError:
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    if commit is None:
+        return None
+    return commit + ("+changes" if git("status", "--porcelain", "--untracked-files=no")
+                     else "")
+
+
+def regressions(results: dict[str, Result], baseline_file: str, tolerance: float,
+                host: dict) -> int:
     """Print noodle's time per case against the baseline's; the number of regressions."""
-    baseline = json.loads(Path(baseline_file).read_text())["cases"]
+    baseline = json.loads(Path(baseline_file).read_text())
+    then_host = baseline.get("machine", {})
+    differ = [f"{key} {then_host.get(key)!r} -> {host[key]!r}"
+              for key in ("cpu_model", "cpu_count") if then_host.get(key) != host[key]]
+    if differ:
+        print(f"\nWARNING: {baseline_file} was measured on another machine "
+              f"({'; '.join(differ)}): the times compare machines as much as code")
+    baseline = baseline["cases"]
     print(f"\nagainst {baseline_file} (noodle ms now / then; REGRESSION above "
           f"{1 + tolerance:.2f})")
     regressed = 0
@@ -514,11 +542,12 @@ def main() -> None:
     print_table(results)
     if args.json:
         Path(args.json).write_text(json.dumps(
-            {"machine": host,
+            {"machine": host, "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+             "commit": source_commit(), "repeats": repeats,
              "cases": {name: r.to_json() for name, r in results.items()}}, indent=2))
     failed = any(r.wrong for r in results.values())
     if args.check:
-        failed |= regressions(results, args.check, args.tolerance) > 0
+        failed |= regressions(results, args.check, args.tolerance, host) > 0
     sys.exit(1 if failed else 0)
 
 
