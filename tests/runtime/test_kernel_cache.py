@@ -212,7 +212,7 @@ def test_new_argument_types_compile_a_new_kernel_and_say_which_argument(tmp_path
     assert len(program.kernel_entries()) == 2
 
 
-def test_a_noodle_version_change_invalidates_the_kernel(tmp_path, monkeypatch):
+def test_a_version_change_invalidates_the_kernel(tmp_path, monkeypatch):
     from noodle.runtime import kernel_cache
 
     program = Program(tmp_path)
@@ -228,11 +228,15 @@ def test_a_noodle_version_change_invalidates_the_kernel(tmp_path, monkeypatch):
         options = kernel.f.options.at_tier("baseline")
         assert cache.load(kernel.f.py_func, key, options).kernel is not None
         real = kernel_cache.versions()
-        monkeypatch.setattr(kernel_cache, "versions",
-                            lambda: {**real, "noodle": real["noodle"] + ".next"})
-        missed = cache.load(kernel.f.py_func, key, options)
-        assert missed.kernel is None
-        assert "versions changed: noodle" in missed.reason
+        assert {"noodle", "mlir", "llvmlite", "python", "numpy", "cpu"} <= real.keys()
+        for component in real:
+            monkeypatch.setattr(kernel_cache, "versions",
+                                lambda: {**real, component: real[component] + ".next"})
+            missed = cache.load(kernel.f.py_func, key, options)
+            assert missed.kernel is None
+            assert f"versions changed: {component} {real[component]} ->" in missed.reason
+        monkeypatch.setattr(kernel_cache, "versions", lambda: real)
+        assert cache.load(kernel.f.py_func, key, options).kernel is not None
     finally:
         sys.path.remove(str(tmp_path))
         for name in ("kernel", "helpers"):

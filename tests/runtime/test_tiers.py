@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import noodle
+from noodle.runtime.cache_store import CacheStore
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -200,6 +201,12 @@ def test_a_crashing_worker_costs_only_the_promotion(tmp_path, fault):
     assert "program.py" in stderr  # the warning points at the function
 
 
+def test_compiling_every_tier_in_a_worker(tmp_path):
+    report, stderr = run_program(tmp_path, NOODLE_COMPILE_IN_WORKER="1")
+    assert report["tier"] == "optimising" and report["promotion"] == "done"
+    assert report["interpreter_calls"] == 0 and "Warning" not in stderr
+
+
 def test_a_crash_while_compiling_in_a_worker_leaves_the_interpreter(tmp_path):
     report, stderr = run_program(tmp_path, wait=False, NOODLE_COMPILE_IN_WORKER="1",
                                  NOODLE_WORKER_FAULT="abort")
@@ -211,6 +218,9 @@ def test_a_crash_while_compiling_in_a_worker_leaves_the_interpreter(tmp_path):
 def test_a_fresh_process_starts_with_the_optimised_kernel_from_the_cache(tmp_path):
     first, _ = run_program(tmp_path)
     assert first["tier"] == "optimising" and first["cache_misses"] == 1
+    tiers = sorted(entry.meta["tier"] for entry in CacheStore(tmp_path / "cache").entries()
+                   if "kernel" in entry.meta)
+    assert tiers == ["baseline", "optimising"]  # the cache keeps both
     second, stderr = run_program(tmp_path, calls=3, wait=False, NOODLE_EXPLAIN="1")
     assert second["tier"] == "optimising" and second["cache_hits"] == 1
     assert second["compile_seconds"] == {} and "noodle: compiling" not in stderr
