@@ -43,8 +43,8 @@ PassCallable = Callable[[ir.Operation, object], None]
 
 _MODULES = (nir_simplify, nir_never_negative, nir_fold, nir_cleanup, nir_fusion, lower_nir,
             fastmath, approximate_exp, approximate_log, approximate_sin_cos, approximate_tanh,
-            approximate_pow, fuse_multiply_adds, reuse_buffers, guided_parallel_loops, unswitch_loops,
-            vectorize_outer_loops, widen_bool_memrefs, apply_loop_hints,
+            approximate_pow, fuse_multiply_adds, reuse_buffers, guided_parallel_loops,
+            unswitch_loops, vectorize_outer_loops, widen_bool_memrefs, apply_loop_hints,
             huge_page_allocations,
             gpu_reduce, gpu_matmul, gpu_serial_loops, gpu_map_loops, gpu_merge_modules,
             gpu_libdevice_calls, catseq_verify, catseq_flatten, catseq_to_events)

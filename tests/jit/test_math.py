@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
+from tests.passes.test_math_approximations import on_both_tiers
+
 from .harness import HYPOTHESIS, assert_same
 
 
@@ -204,3 +206,29 @@ def round_trip_int_float(x):
 @given(st.floats(-1e15, 1e15))
 def test_floor_ceil_trunc_give_ints(x):
     assert_same(round_trip_int_float, x)
+
+
+def square_root(x):
+    return np.sqrt(x)
+
+
+@pytest.mark.parametrize("dtype, bits", [(np.float64, np.uint64), (np.float32, np.uint32)],
+                         ids=["f64", "f32"])
+def test_sqrt_is_numpys_to_the_bit_over_the_whole_range(dtype, bits):
+    """sqrt is the machine's instruction, correctly rounded as NumPy's is: the same bits
+    at both tiers for every exponent, subnormals, zeros of both signs, infinities, NaN
+    and negative numbers (NaN)."""
+    rng = np.random.default_rng(11)
+    info = np.finfo(dtype)
+    every_pattern = rng.integers(0, np.iinfo(bits).max, 200_000, dtype=bits,
+                                 endpoint=True).view(dtype)
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, -1.0, info.smallest_subnormal,
+                        info.tiny, info.max, 1.0, 2.0, 4.0], dtype=dtype)
+    x = np.concatenate([every_pattern, special])
+    with np.errstate(invalid="ignore"):
+        expected = np.sqrt(x)
+    got = on_both_tiers(square_root, x)
+    np.testing.assert_array_equal(got, expected)
+    numbers = ~np.isnan(expected)
+    # sqrt(-0.0) is -0.0
+    assert np.array_equal(np.signbit(got[numbers]), np.signbit(expected[numbers]))

@@ -105,6 +105,32 @@ def test_integer_matmul():
                 RNG.integers(-9, 9, (300, 250)), jit_options=PARALLEL)
 
 
+OPTIMISED = {"parallel": True, "eager": True}
+
+
+def test_the_optimising_tier_splits_the_same_work():
+    """The tests above run the baseline tier; the optimising tier (LLVM -O3, outer-loop
+    vectorisation) must give the same results from the same tasks."""
+    a, b = RNG.random(LARGE), RNG.random(LARGE)
+    assert_same(fused_exp, a, b, jit_options=OPTIMISED)
+    assert_same(fused_exp, a[::-1].astype(np.float32), b[:LARGE].astype(np.float32),
+                jit_options=OPTIMISED)
+    assert_same(row_sums, RNG.random((500, 300))[::-1, ::2], jit_options=OPTIMISED)
+    assert_same(full_reductions, RNG.random((700, 301)), RNG.random((700, 301)), rtol=1e-12,
+                jit_options=OPTIMISED)
+    assert_same(integer_sum, RNG.integers(-2**40, 2**40, 3 * LARGE), jit_options=OPTIMISED)
+    m = RNG.random((300, 400))
+    assert_same(stencil_steps, m, m.copy(), 3, jit_options=OPTIMISED)
+    assert_same(shifted_in_place, RNG.random(LARGE), jit_options=OPTIMISED)
+    assert_same(row_norms_prange, RNG.random((301, 77)), jit_options=OPTIMISED)
+    for n in (LARGE, 65, 0):
+        assert_same(sum_of_squares, RNG.random(n), rtol=1e-12, np_float_for_py_float=True,
+                    jit_options=OPTIMISED)
+    for start, stop, step in [(0, 5000, 1), (4999, -1, -1), (3, 4000, 7)]:
+        assert_same(several_reductions, RNG.random(5000), start, stop, step, rtol=1e-12,
+                    np_float_for_py_float=True, jit_options=OPTIMISED)
+
+
 def test_parallel_is_part_of_the_key():
     serial = noodle.jit(fused_exp, cache=False)
     parallel = noodle.jit(fused_exp, cache=False, parallel=True)

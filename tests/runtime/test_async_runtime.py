@@ -182,6 +182,31 @@ def test_any_number_of_threads_gives_the_same_results(tmp_path, threads):
     assert done.returncode == 0, done.stderr
 
 
+def test_iterations_run_on_the_workers_too(tmp_path):
+    """The workers' own CPU time (they sleep at once when idle: no spinning counted)
+    shows they ran a good share of the iterations."""
+    done = run_script(tmp_path, program("""
+        import os, threading
+        big = np.random.default_rng(0).random((2000, 2000))
+        expected = big.sum(axis=1)
+        for _ in range(20):
+            assert np.allclose(row_sums(big), expected)
+
+        def cpu_seconds(task: str) -> float:
+            fields = open(f"/proc/self/task/{task}/stat").read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+        me = str(threading.get_native_id())
+        tasks = os.listdir("/proc/self/task")
+        workers = sum(cpu_seconds(t) for t in tasks if t != me)
+        print(workers, cpu_seconds(me))
+    """), NOODLE_NUM_THREADS="2", NOODLE_SPIN_US="0")
+    assert done.returncode == 0, done.stderr
+    workers, caller = map(float, done.stdout.split())
+    # one thread alone: ~4% (noodle's own helper threads, which mostly sleep)
+    assert workers >= 0.15 * (workers + caller), (workers, caller)
+
+
 def test_a_bad_thread_count_is_said_and_the_cpus_are_used(tmp_path):
     done = run_script(tmp_path, program(), NOODLE_NUM_THREADS="lots")
     assert done.returncode == 0, done.stderr
