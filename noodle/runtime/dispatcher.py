@@ -34,6 +34,7 @@ from noodle.errors import (LoweringError, NoodleCacheWarning, NoodleError,
 from noodle.runtime import compile_worker, profiler
 from noodle.runtime.config import config
 from noodle.runtime.executor import CompiledKernel
+from noodle.runtime.explain import new_argument_types
 from noodle.runtime.gpu_calls import ON_CPU, GpuCalls, ptx_of
 from noodle.runtime.kernel_cache import KernelCache
 from noodle.runtime.placement import Placement, check_target
@@ -368,14 +369,9 @@ class Dispatcher:
     def _why_new(self, key: tuple) -> str:
         """Why `key` has no kernel in this process yet: which argument types differ from
         the nearest key that has one."""
-        known = [k for k in self._kernels if len(k) == len(key) and k != key]
-        if not known:
-            return "first call"
-        names = list(self._signature.parameters)
-        nearest = min(known, key=lambda k: sum(a != b for a, b in zip(k, key)))
-        changed = [f"'{names[i]}' was {old}, now {new}"
-                   for i, (old, new) in enumerate(zip(nearest, key)) if old != new]
-        return "new argument types: " + "; ".join(changed)
+        return new_argument_types(list(self._signature.parameters),
+                                  [list(map(str, k)) for k in self._kernels],
+                                  list(map(str, key))) or "first call"
 
     def _return_conversion(self, inferred: NType, declared: NType | None) -> Scalar | None:
         """The scalar type to return instead of `inferred`, as Numba converts a result

@@ -6,8 +6,9 @@ where it is), its argument types, the compile options and tier, and the versions
 everything that shapes the code (noodle, MLIR, LLVM, Python, NumPy, the host CPU). What
 is only known after compiling (the globals and callees the code read) is stored with
 the kernel as its dependency manifest and checked on every load. Next to each kernel an
-index entry without the source and versions remembers the last ones seen, so that a
-miss can say what changed (`NOODLE_EXPLAIN`).
+index entry without the source and versions remembers the last ones seen, and one entry
+per function lists the argument types it was compiled for, so that a miss can say what
+changed (`NOODLE_EXPLAIN`).
 """
 from __future__ import annotations
 
@@ -29,7 +30,13 @@ from noodle.compiler.options import CompileOptions
 from noodle.compiler.types import NType
 from noodle.errors import NoodleCacheWarning
 from noodle.runtime.cache_store import CacheStore
+from noodle.runtime.explain import new_argument_types
 from noodle.runtime.user_warnings import warn_in_user_code
+
+
+#: Argument-type keys remembered per function and tier, to say which argument's type is
+#: new on a miss
+MAX_SIGNATURES = 16
 
 
 @dataclass(frozen=True)
@@ -82,17 +89,39 @@ class KernelCache:
         meta = {"function": pyfunc.__qualname__, "module": pyfunc.__module__,
                 "signature": ", ".join(map(str, arg_types)), "tier": options.tier,
                 "kernel": kernel.metadata()}
-        # the kernel last: a write evicts least recently used entries but never its own
         self.store.put(_index_key(pyfunc, arg_types, options), b"",
                        {"function": pyfunc.__qualname__, "tier": options.tier, "index": True,
                         "source": source_fingerprint(pyfunc), "versions": versions()})
+        self._remember_signature(pyfunc, arg_types, options)
+        # the kernel last: a write evicts least recently used entries but never its own
         self.store.put(kernel_key(pyfunc, arg_types, options), kernel.stages["obj"], meta)
+
+    def _remember_signature(self, pyfunc: FunctionType, arg_types: tuple[NType, ...],
+                            options: CompileOptions) -> None:
+        """Add `arg_types` to the function's list of the argument types it was compiled
+        for (the newest first), from which a miss says which argument's type is new.
+        Processes saving at once may each drop the other's: a line of NOODLE_EXPLAIN is
+        all that is lost."""
+        key = _key("signatures", pyfunc, (), options)
+        found = self.store.get(key)
+        seen = found.meta.get("signatures", []) if found is not None else []
+        this = [str(t) for t in arg_types]
+        if seen[:1] != [this]:
+            kept = [this] + [s for s in seen if s != this][:MAX_SIGNATURES - 1]
+            self.store.put(key, b"", {"function": pyfunc.__qualname__, "tier": options.tier,
+                                      "index": True, "signatures": kept})
 
     def _why_missing(self, pyfunc: FunctionType, arg_types: tuple[NType, ...],
                      options: CompileOptions) -> str:
         index = self.store.get(_index_key(pyfunc, arg_types, options))
         if index is None:
-            return "not in the cache"
+            known = self.store.get(_key("signatures", pyfunc, (), options))
+            code = pyfunc.__code__
+            new_types = new_argument_types(
+                code.co_varnames[:code.co_argcount],
+                known.meta.get("signatures", []) if known is not None else [],
+                [str(t) for t in arg_types])
+            return f"not in the cache ({new_types})" if new_types else "not in the cache"
         if index.meta.get("source") != source_fingerprint(pyfunc):
             return "its source changed"
         old = index.meta.get("versions", {})

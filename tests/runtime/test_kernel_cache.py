@@ -208,7 +208,8 @@ def test_new_argument_types_compile_a_new_kernel_and_say_which_argument(tmp_path
     done = program.run(x=3)  # an int where a float was
     assert result(done) == expected(3)
     assert len(compiled(done)) == 1
-    assert "cache: not in the cache" in compiled(done)[0]
+    assert "cache: not in the cache (new argument types: 'x' was float, now int)" \
+        in compiled(done)[0]
     assert len(program.kernel_entries()) == 2
 
 
