@@ -18,7 +18,6 @@ import pytest
 
 from mlir import ir
 
-import noodle
 from noodle.compiler import backend, pipeline
 from noodle.compiler.options import CompileOptions
 from noodle.compiler.types import typeof
