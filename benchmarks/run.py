@@ -9,9 +9,9 @@ The `*_parallel` cases compile the same kernels with `parallel=True` (both compi
 and their speed-ups over the serial runs are printed side by side.
 Every compiled result is checked against NumPy's before anything is timed. A time is the
 median over repeats (7, or 3 with --quick) of a loop of calls lasting >= 20 ms. A
-`*_parallel` case times each compiler's serial kernel right before its parallel one, and
-its speed-ups are the ratios of those times: seconds apart, not minutes, on a shared
-host whose speed drifts. "floor" is
+`*_parallel` case's speed-up is the median ratio over pairs of a serial and a parallel
+run timed back to back, in alternating order: on a shared host whose speed drifts, the
+two runs of a pair see about the same machine. "floor" is
 `np.copyto` of as many bytes as the inputs hold: the memory-bandwidth bound of the cases
 that stream their inputs once (for the `*_parallel` cases, the same copy split over all
 cores, each copying its piece at the same time). Also printed: noodle's compile time per kernel
@@ -284,6 +284,27 @@ def median_ms(function: Callable[..., Any], args: tuple, repeats: int) -> float:
     return statistics.median(times) * 1000
 
 
+def paired_speedup(serial: Callable[..., Any], parallel: Callable[..., Any], args: tuple,
+                   pairs: int) -> float:
+    """The median over `pairs` of (serial time / parallel time), the two timed back to
+    back (loops of >= MIN_REPEAT_S each, in alternating order): on a shared host whose
+    speed drifts, a pair's two times see about the same machine."""
+    def loop_time(function: Callable[..., Any], loops: int) -> float:
+        start = time.perf_counter()
+        for _ in range(loops):
+            function(*args)
+        return time.perf_counter() - start
+
+    loops = {f: max(1, math.ceil(MIN_REPEAT_S / max(loop_time(f, 1), 1e-9)))
+             for f in (serial, parallel)}
+    ratios = []
+    for pair in range(pairs):
+        order = (serial, parallel) if pair % 2 == 0 else (parallel, serial)
+        seconds = {f: loop_time(f, loops[f]) / loops[f] for f in order}
+        ratios.append(seconds[serial] / seconds[parallel])
+    return statistics.median(ratios)
+
+
 def short(error: BaseException) -> str:
     """One line saying why a compile failed: noodle's message and line; Numba's first
     line after its "Failed in ... pipeline" header (with the next, when it ends in ':')."""
@@ -312,16 +333,19 @@ class Result:
     numba_ms: float | None = None
     floor_ms: float | None = None
     compile_ms: float | None = None
-    #: a `*_parallel` case's serial kernels, timed beside the parallel ones (its speed-ups)
+    #: a `*_parallel` case's serial kernels, timed beside the parallel ones
     noodle_serial_ms: float | None = None
     numba_serial_ms: float | None = None
+    #: a `*_parallel` case's speed-ups over the serial kernels (`paired_speedup`)
+    noodle_speedup: float | None = None
+    numba_speedup: float | None = None
     failed: dict[str, str] = field(default_factory=dict)  # contender: why it has no time
     wrong: dict[str, str] = field(default_factory=dict)   # contender: the mismatch
 
     def to_json(self) -> dict:
         figures = {k: getattr(self, k) for k in (
             "size", "noodle_ms", "numpy_ms", "numba_ms", "floor_ms", "compile_ms",
-            "noodle_serial_ms", "numba_serial_ms")}
+            "noodle_serial_ms", "numba_serial_ms", "noodle_speedup", "numba_speedup")}
         return {**figures, "failed": self.failed, "wrong": self.wrong}
 
 
@@ -369,6 +393,10 @@ def measure(case: Case, repeats: int) -> Result:
             result.wrong[name] = str(e).strip()
             continue
         setattr(result, f"{name}_ms", median_ms(function, copied(args), repeats))
+    for who in ("noodle", "numba") if parallel else ():
+        if getattr(result, f"{who}_ms") is not None and f"{who}_serial" not in result.wrong:
+            setattr(result, f"{who}_speedup", paired_speedup(
+                contenders[f"{who}_serial"], contenders[who], copied(args), 2 * repeats))
     if case.floor:
         nbytes = sum(a.nbytes for a in args if isinstance(a, np.ndarray))
         src, dst = np.ones(nbytes, dtype=np.uint8), np.zeros(nbytes, dtype=np.uint8)
@@ -449,12 +477,12 @@ def print_table(results: dict[str, Result]) -> None:
         print("\nWRONG ANSWERS (not timed; exit status 1)\n" + "\n".join(wrong))
     speedups = [name for name in results if CASES[name].parallel_of]
     if speedups:
-        print("\nparallel=True: speed-up over the same kernel's serial run, timed beside it "
-              "(issue 5 target: noodle's >= Numba's)")
+        print("\nparallel=True: speed-up over the same kernel's serial run, the median of "
+              "back-to-back pairs (issue 5 target: noodle's >= Numba's)")
         for name in speedups:
             r = results[name]
-            mine = ratio(r.noodle_serial_ms, r.noodle_ms)
-            theirs = ratio(r.numba_serial_ms, r.numba_ms)
+            mine, theirs = (f"{x:.2f}x" if x else "-" for x in (r.noodle_speedup,
+                                                                 r.numba_speedup))
             print(f"  {CASES[name].parallel_of:<10} noodle {mine:>7}   Numba {theirs:>7}")
     if any(r.compile_ms is not None for r in results.values()):
         slow = [name for name, r in results.items() if (r.compile_ms or 0) > 500]
