@@ -55,6 +55,7 @@ from noodle.passes.reuse_buffers import PASS_NAME as REUSE_BUFFERS
 from noodle.passes.reuse_buffers import reuse_buffers_pass
 from noodle.passes.unswitch_loops import unswitch_loops
 from noodle.passes.vectorize_outer_loops import vectorize_outer_loops
+from noodle.passes.version_broadcasts import version_broadcasts
 from noodle.passes.widen_bool_memrefs import widen_bool_memrefs
 
 #: The passes that write math functions out in arith ops, so that loops calling them
@@ -220,6 +221,9 @@ def lower_module(module: ir.Module, options: CompileOptions,
         fuse_elementwise(module)
         blas = numpy_blas() if options.blas else None
         lower_nir(module, blas.interface if blas is not None else None, parallel)
+        optimising = options.llvm_opt_level > 0
+        if optimising:
+            version_broadcasts(module.operation)
         apply_fastmath(module, options.fastmath)
         approximate_exp(module, ldexp=backend.has_vector_ldexp())
         for approximate in MATH_APPROXIMATIONS:
@@ -229,7 +233,6 @@ def lower_module(module: ir.Module, options: CompileOptions,
         if after_deallocation is not None:
             after_deallocation()
         widen_bool_memrefs(module.operation)
-        optimising = options.llvm_opt_level > 0
         if optimising:
             vectorize_loops(module)
         passmanager.PassManager.parse(f"builtin.module({to_llvm_dialect(parallel)})").run(
