@@ -116,11 +116,11 @@ class KernelCache:
         index = self.store.get(_index_key(pyfunc, arg_types, options))
         if index is None:
             known = self.store.get(_key("signatures", pyfunc, (), options))
+            seen = known.meta.get("signatures", []) if known is not None else []
+            this = [str(t) for t in arg_types]
             code = pyfunc.__code__
-            new_types = new_argument_types(
-                code.co_varnames[:code.co_argcount],
-                known.meta.get("signatures", []) if known is not None else [],
-                [str(t) for t in arg_types])
+            new_types = (None if this in seen else  # compiled before, since evicted
+                         new_argument_types(code.co_varnames[:code.co_argcount], seen, this))
             return f"not in the cache ({new_types})" if new_types else "not in the cache"
         if index.meta.get("source") != source_fingerprint(pyfunc):
             return "its source changed"
