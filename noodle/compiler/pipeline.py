@@ -28,7 +28,6 @@ from noodle.compiler.frontend.unit import CompilationUnit
 from noodle.compiler.kernel import Kernel
 from noodle.compiler.mlir_diagnostics import check_lowered, error_from_mlir
 from noodle.compiler.options import CompileOptions
-from noodle.compiler.python_entry import can_have_entry
 from noodle.compiler.python_entry_writer import python_entry_ir
 from noodle.compiler.types import NType
 from noodle.dialects.context import compile_context
@@ -293,7 +292,7 @@ def compile_function(pyfunc: FunctionType, arg_types: tuple[NType, ...],
     llvm_ir = make_llvm(unit)
     if entry_writer is not None:
         llvm_ir = entry_writer(kernel, llvm_ir)
-    elif can_have_entry(result_type):
+    else:
         llvm_ir += python_entry_ir(symbol, kernel.entry, arg_types, result_type, llvm_ir)
         kernel.python_entry = True
     keep("llvm", llvm_ir)

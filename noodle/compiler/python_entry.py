@@ -8,7 +8,8 @@ It checks and unboxes its arguments itself, reading CPython and NumPy objects in
 (float value, int via PyLong_AsLongLongAndOverflow, NumPy scalar value, array data,
 shape, strides, dtype, alignment and writeable flag), calls the kernel, counts the call
 and its cycles for the profiler, and boxes the result (Python or NumPy scalars, arrays
-that NumPy frees through a capsule, tuples). A call whose arguments are not exactly the
+that NumPy frees through a capsule, one capsule for the arrays that share a buffer,
+views of array arguments, tuples). A call whose arguments are not exactly the
 kinds the kernel was compiled for goes, untouched, to `ctx[CTX_FALLBACK]`: the next
 entry point or the Python-level dispatcher. So a warm call runs no Python at all.
 
@@ -25,7 +26,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from noodle.compiler.types import Array, NType, leaf_types
 from noodle.dialects.dtypes import SUPPORTED_DTYPES
 
 CTX_FALLBACK, CTX_ON_ERROR, CTX_ON_HOT = 0, 1, 2
@@ -92,8 +92,3 @@ def addresses_name(symbol: str) -> str:
 ADDRESSES = ("runtime_table", "profile", "hot_thresholds", "python_entry", "cycle_reader",
              "c_interface")
 
-
-def can_have_entry(result_type: NType) -> bool:
-    """Results with two or more arrays are boxed in Python (which tells which of them
-    share memory); everything else gets a native entry."""
-    return sum(isinstance(t, Array) for t in leaf_types(result_type)) <= 1

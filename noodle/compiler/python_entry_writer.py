@@ -4,6 +4,7 @@ one method per kind of value to check, unbox or box, appended to the kernel's mo
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -111,6 +112,18 @@ class _Function:
         self.label(ok)
 
 
+@dataclass
+class _ArrayResult:
+    """An array the kernel returned, and who keeps its memory alive (i1 and ptr values
+    of the entry's IR)."""
+    memory: str  # the descriptor's allocated pointer
+    owned: str  # the caller must free it (and it is no argument's memory)
+    first: str  # no earlier array result has that memory
+    viewed: str  # the array argument whose memory it is, or null
+    base: str = ""  # once boxed: the object that keeps it alive (a capsule, an argument)
+    array: str = ""  # once boxed: the NumPy array
+
+
 class _EntryWriter:
     def __init__(self, symbol: str, entry: str, arg_types: tuple[NType, ...],
                  result_type: NType, ret_text: str):
@@ -122,6 +135,8 @@ class _EntryWriter:
         self.f = _Function()
         self.rt = f"@{runtime_table_name(symbol)}"
         self.arrays: list[tuple[str, str]] = []  # (object, data pointer) of array args
+        self.results: list[_ArrayResult] = []  # the array results, in order
+        self.boxed: list[_ArrayResult] = []  # those boxed so far
 
     # -- helpers ------------------------------------------------------------------------
     def rt_slot(self, slot: int) -> str:
@@ -257,7 +272,9 @@ class _EntryWriter:
                 f.emit(f"call i32 @PyTuple_SetItem(ptr {result}, i64 {i}, ptr {item})")
             return result
         _, value = values.pop(0)
-        return self.box_array(t, value) if isinstance(t, Array) else self.box_scalar(t, value)
+        if isinstance(t, Array):
+            return self.box_array(t, value, self.results[len(self.boxed)])
+        return self.box_scalar(t, value)
 
     def box_scalar(self, t: Scalar, value: str) -> str:
         f = self.f
@@ -276,9 +293,10 @@ class _EntryWriter:
         return f.emit(f"call ptr {self.rt_slot(RT_ARRAY_SCALAR)}(ptr {slot}, ptr {descr}, "
                       "ptr null)")
 
-    def box_array(self, t: Array, memref: str) -> str:
-        """A NumPy array over the kernel's result: owning it through a capsule that
-        frees it, or viewing the argument whose memory it is."""
+    def box_array(self, t: Array, memref: str, r: _ArrayResult) -> str:
+        """A NumPy array over the kernel's result `r`: owning its memory through a
+        capsule that frees it (one capsule for the arrays that share it), or viewing the
+        argument whose memory it is."""
         f = self.f
         itemsize = t.dtype.itemsize
         field = f"extractvalue {_memref_type(t.ndim)} {memref}"
@@ -292,18 +310,14 @@ class _EntryWriter:
             f.do(f"store i64 {size}, ptr {f.emit(f'getelementptr i64, ptr {dims}, i64 {k}')}")
             f.do(f"store i64 {f.emit(f'mul i64 {step}, {itemsize}')}, "
                  f"ptr {f.emit(f'getelementptr i64, ptr {strides}, i64 {k}')}")
-        viewed = "null"
-        for obj, arg_data in self.arrays:
-            same = f.emit(f"icmp eq ptr %memory, {arg_data}")
-            viewed = f.emit(f"select i1 {same}, ptr {obj}, ptr {viewed}")
         writeable = str(_NPY_ARRAY_WRITEABLE)
         if self.arrays:  # a view of a read-only argument stays read-only
-            flags_of = f.emit(f"select i1 {f.emit(f'icmp ne ptr {viewed}, null')}, "
-                              f"ptr {viewed}, ptr {self.arrays[0][0]}")
+            flags_of = f.emit(f"select i1 {f.emit(f'icmp ne ptr {r.viewed}, null')}, "
+                              f"ptr {r.viewed}, ptr {self.arrays[0][0]}")
             flags = f.emit(f"and i32 {f.load('i32', flags_of, 64)}, {_NPY_ARRAY_WRITEABLE}")
-            writeable = f.emit(f"select i1 %owned, i32 {_NPY_ARRAY_WRITEABLE}, i32 {flags}")
-        orphan = f.emit(f"select i1 %owned, i1 false, i1 "
-                        f"{f.emit(f'icmp eq ptr {viewed}, null')}")
+            writeable = f.emit(f"select i1 {r.owned}, i32 {_NPY_ARRAY_WRITEABLE}, i32 {flags}")
+        orphan = f.emit(f"select i1 {r.owned}, i1 false, i1 "
+                        f"{f.emit(f'icmp eq ptr {r.viewed}, null')}")
         has_owner = f.new_label("has_owner")
         f.do(f"br i1 {orphan}, label %orphan, label %{has_owner}")
         f.label(has_owner)
@@ -312,24 +326,75 @@ class _EntryWriter:
         array = f.emit(f"call ptr {self.rt_slot(RT_NEW_FROM_DESCR)}(ptr "
                        f"{self.rt_slot(RT_ARRAY_TYPE)}, ptr {descr}, i32 {t.ndim}, "
                        f"ptr {dims}, ptr {strides}, ptr {data}, i32 {writeable}, ptr null)")
-        made, capsule, view, based = (f.new_label(x) for x in ("made", "capsule", "view",
-                                                               "based"))
-        f.do(f"br i1 {f.emit(f'icmp eq ptr {array}, null')}, label %failed, label %{made}")
+        made, failed = f.new_label("made"), f.new_label("failed")
+        f.do(f"br i1 {f.emit(f'icmp eq ptr {array}, null')}, label %{failed}, label %{made}")
+        f.label(failed)  # NumPy could not make the array (out of memory)
+        for earlier in self.boxed:
+            f.do(f"call void @Py_DecRef(ptr {earlier.array})")  # frees what they own
+        self.free_owned(self.results[len(self.boxed):])
+        f.do("ret ptr null")
         f.label(made)
-        f.do(f"br i1 %owned, label %{capsule}, label %{view}")
+        r.base = self.owner_of(r)
+        f.emit(f"call i32 {self.rt_slot(RT_SET_BASE_OBJECT)}(ptr {array}, ptr {r.base})")
+        r.array = array
+        self.boxed.append(r)
+        return array
+
+    def owner_of(self, r: _ArrayResult) -> str:
+        """The object to make `r`'s array's base (a reference to it, which the base
+        takes): a new capsule for memory the caller owns, that of an earlier array
+        result with the same memory, or the argument it views."""
+        f = self.f
+        owned, capsule, shared, view, based = (
+            f.new_label(x) for x in ("owned", "capsule", "shared", "view", "based"))
+        f.do(f"br i1 {r.owned}, label %{owned}, label %{view}")
+        f.label(owned)
+        f.do(f"br i1 {r.first}, label %{capsule}, label %{shared}")
         f.label(capsule)
         # (a capsule refuses NULL; the kernel's buffers come from malloc, which gives
         # a unique pointer (glibc's) even for 0 bytes)
-        owner = f.emit(f"call ptr @PyCapsule_New(ptr %memory, ptr null, "
-                       f"ptr @{self.symbol}__free)")
+        new = f.emit(f"call ptr @PyCapsule_New(ptr {r.memory}, ptr null, "
+                     f"ptr @{self.symbol}__free)")
+        f.do(f"br label %{based}")
+        f.label(shared)
+        earlier = "null"
+        for e in self.boxed:
+            same = f.emit(f"icmp eq ptr {e.memory}, {r.memory}")
+            earlier = f.emit(f"select i1 {same}, ptr {e.base}, ptr {earlier}")
+        f.do(f"call void @Py_IncRef(ptr {earlier})")
         f.do(f"br label %{based}")
         f.label(view)
-        f.do(f"call void @Py_IncRef(ptr {viewed})")  # SetBaseObject steals it
+        f.do(f"call void @Py_IncRef(ptr {r.viewed})")
         f.do(f"br label %{based}")
         f.label(based)
-        base = f.emit(f"phi ptr [ {owner}, %{capsule} ], [ {viewed}, %{view} ]")
-        f.emit(f"call i32 {self.rt_slot(RT_SET_BASE_OBJECT)}(ptr {array}, ptr {base})")
-        return array
+        return f.emit(f"phi ptr [ {new}, %{capsule} ], [ {earlier}, %{shared} ], "
+                      f"[ {r.viewed}, %{view} ]")
+
+    def array_results(self, arrays: list[tuple[Array, str]], result: str,
+                      flags_from: int) -> list[_ArrayResult]:
+        """Who owns each array result's memory. The kernel says, of each, whether the
+        caller owns (must free) it; results may share memory, one of them owned."""
+        f = self.f
+        memories = [f.emit(f"extractvalue {_memref_type(t.ndim)} {memref}, 0")
+                    for t, memref in arrays]
+        said = [f.emit(f"extractvalue {self.ret_text} {result}, {flags_from + i}")
+                for i in range(len(arrays))]
+        results = []
+        for i, memory in enumerate(memories):
+            viewed = "null"
+            for obj, arg_data in self.arrays:
+                same = f.emit(f"icmp eq ptr {memory}, {arg_data}")
+                viewed = f.emit(f"select i1 {same}, ptr {obj}, ptr {viewed}")
+            owned = "false"
+            for j, other in enumerate(memories):
+                same = "true" if j == i else f.emit(f"icmp eq ptr {other}, {memory}")
+                owned = f.emit(f"or i1 {owned}, {f.emit(f'and i1 {said[j]}, {same}')}")
+            owned = f.emit(f"and i1 {owned}, {f.emit(f'icmp eq ptr {viewed}, null')}")
+            first = "true"
+            for other in memories[:i]:
+                first = f.emit(f"and i1 {first}, {f.emit(f'icmp ne ptr {other}, {memory}')}")
+            results.append(_ArrayResult(memory, owned, first, viewed))
+        return results
 
     # -- the function -------------------------------------------------------------------
     def write(self) -> str:
@@ -353,26 +418,18 @@ class _EntryWriter:
         result_leaves = leaf_types(self.result_type)
         values = self.result_values(result, result_leaves)
         arrays = [(t, v) for t, v in zip(result_leaves, values) if isinstance(t, Array)]
-        if arrays:  # its memory, and whether the caller owns (must free) it
-            [(array_type, memref)] = arrays
-            f.do(f"%memory = extractvalue {_memref_type(array_type.ndim)} {memref}, 0")
-            f.do(f"%owned = extractvalue {self.ret_text} {result}, {len(result_leaves)}")
-        else:
-            f.do("%memory = getelementptr i8, ptr null, i64 0")
-            f.do("%owned = or i1 false, false")
+        if arrays:  # the flags that say which the caller owns follow the results
+            self.results = self.array_results(arrays, result, len(result_leaves))
         code = f.load("i64", status, 0)
         box_label = f.new_label("box")
         f.do(f"br i1 {f.emit(f'icmp ne i64 {code}, 0')}, label %error, label %{box_label}")
         f.label(box_label)
         f.do(f"ret ptr {self.box(self.result_type, list(zip(result_leaves, values)))}")
         f.label("error")  # the kernel stopped with an error: raise it
-        self.free_owned()
+        self.free_owned(self.results)
         self.raise_status(code)
         f.label("orphan")  # an array result nothing owns: a noodle bug, said as much
         self.raise_status(str(STATUS_UNOWNED_RESULT))
-        f.label("failed")  # NumPy could not make the array (out of memory)
-        self.free_owned()
-        f.do("ret ptr null")
         f.label("fallback")
         fallback = self.ctx_item(CTX_FALLBACK)
         forwarded = f.emit(f"call ptr @PyObject_Vectorcall(ptr {fallback}, ptr %args, "
@@ -382,9 +439,12 @@ class _EntryWriter:
             f"define ptr @{python_entry_name(self.symbol)}(ptr %ctx, ptr %args, i64 %nargs, "
             "ptr %kwnames) {", "entry:", *f.allocas, *f.body, "}"])
 
-    def free_owned(self) -> None:
+    def free_owned(self, results: list[_ArrayResult]) -> None:
+        """Free the memory of `results` that the caller owns, each buffer once."""
         f = self.f
-        f.do(f"call void @free(ptr {f.emit('select i1 %owned, ptr %memory, ptr null')})")
+        for r in results:
+            once = f.emit(f"and i1 {r.owned}, {r.first}")
+            f.do(f"call void @free(ptr {f.emit(f'select i1 {once}, ptr {r.memory}, ptr null')})")
 
     def raise_status(self, code: str) -> None:
         f = self.f

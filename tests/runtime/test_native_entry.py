@@ -148,6 +148,97 @@ def test_tuple_results_and_errors_raised_from_the_entry():
             d(7, 0)
 
 
+def halves(a):
+    return a[: a.shape[0] // 2], a[a.shape[0] // 2:]
+
+
+def two_fresh(a):
+    return a * 2.0, a + 1.0
+
+
+def one_buffer_twice(a):
+    b = a * 2.0
+    return b, 7, b
+
+
+def views_and_fresh(a, k):
+    b = a * k
+    return a[1:], b, a[::-1], k + 1.0
+
+
+def fresh_then_fails(a, d):
+    b = a * 2.0
+    return b, 10 // d  # ZeroDivisionError for d == 0, once b is made
+
+
+@pytest.mark.parametrize("function, args", [
+    (halves, (np.arange(7.0),)), (two_fresh, (np.arange(5.0),)),
+    (one_buffer_twice, (np.arange(4.0),)), (views_and_fresh, (np.arange(6.0), 1.5)),
+], ids=lambda v: v.__name__ if callable(v) else "")
+def test_results_with_several_arrays_take_the_native_entry(function, args):
+    f = noodle.jit(function, cache=False, fallback=False)
+    f(*args)  # compiles
+    for _ in range(3):
+        got, expected = f(*args), function(*args)
+        assert len(got) == len(expected)
+        for g, e in zip(got, expected):
+            assert type(g) is type(e)
+            np.testing.assert_array_equal(g, e)
+    assert f.profiles()[0].python_calls == 1  # the first call only
+
+
+def test_several_arrays_keep_the_right_owners():
+    a = np.arange(8.0)
+    f, g, h = (noodle.jit(function, cache=False)
+               for function in (halves, one_buffer_twice, two_fresh))
+    f(a), g(a), h(a)  # compile: the calls below take the native entries
+    low, high = f(a)
+    assert low.base is a and high.base is a  # views of the argument keep it alive
+    b1, seven, b2 = g(a)
+    assert seven == 7 and b1.base is b2.base  # one buffer, one capsule for both
+    capsule = b1.base
+    assert sys.getrefcount(capsule) == 4  # b1's, b2's, `capsule`, the call's argument
+    del b1
+    gc.collect()
+    np.testing.assert_array_equal(b2, a * 2.0)  # b2 still holds the buffer
+    assert sys.getrefcount(capsule) == 3
+    x, y = h(a)
+    assert x.base is not y.base and x.flags.writeable and y.flags.writeable
+    assert [p.python_calls for fn in (f, g, h) for p in fn.profiles()] == [1, 1, 1]
+
+
+def test_a_read_only_argument_stays_read_only_through_several_results():
+    a = np.arange(6.0)
+    a.flags.writeable = False
+    f = noodle.jit(views_and_fresh, cache=False)
+    f(a, 2.0)
+    tail, scaled, reversed_, _ = f(a, 2.0)
+    assert not tail.flags.writeable and not reversed_.flags.writeable
+    assert scaled.flags.writeable  # a fresh array the caller owns
+
+
+def test_an_error_after_arrays_were_made_raises_from_the_native_entry():
+    f = noodle.jit(fresh_then_fails, cache=False)
+    a = np.arange(4.0)
+    f(a, 2)
+    for _ in range(3):
+        with pytest.raises(ZeroDivisionError):
+            f(a, 0)
+    assert f.profiles()[0].python_calls == 1
+
+
+def test_no_references_leak_through_several_results():
+    f, g = noodle.jit(views_and_fresh, cache=False), noodle.jit(halves, cache=False)
+    a = np.arange(10.0)
+    f(a, 2.0), g(a)
+    before = sys.getrefcount(a)
+    for _ in range(1000):
+        f(a, 2.0)
+        g(a)
+    gc.collect()
+    assert sys.getrefcount(a) == before
+
+
 def test_none_and_tuple_arguments():
     def total(t, nothing):
         return t[0] + t[1] * 2
