@@ -137,6 +137,7 @@ class _EntryWriter:
         self.arrays: list[tuple[str, str]] = []  # (object, data pointer) of array args
         self.results: list[_ArrayResult] = []  # the array results, in order
         self.boxed: list[_ArrayResult] = []  # those boxed so far
+        self.placed = 0  # the boxed arrays placed in the result so far
 
     # -- helpers ------------------------------------------------------------------------
     def rt_slot(self, slot: int) -> str:
@@ -272,8 +273,9 @@ class _EntryWriter:
                 f.emit(f"call i32 @PyTuple_SetItem(ptr {result}, i64 {i}, ptr {item})")
             return result
         _, value = values.pop(0)
-        if isinstance(t, Array):
-            return self.box_array(t, value, self.results[len(self.boxed)])
+        if isinstance(t, Array):  # made already (`write`), in this order
+            self.placed += 1
+            return self.boxed[self.placed - 1].array
         return self.box_scalar(t, value)
 
     def box_scalar(self, t: Scalar, value: str) -> str:
@@ -424,6 +426,10 @@ class _EntryWriter:
         box_label = f.new_label("box")
         f.do(f"br i1 {f.emit(f'icmp ne i64 {code}, 0')}, label %error, label %{box_label}")
         f.label(box_label)
+        # the arrays first, before any other object: where NumPy cannot make one, those
+        # made already are the only objects to release
+        for (array_type, memref), r in zip(arrays, self.results):
+            self.box_array(array_type, memref, r)
         f.do(f"ret ptr {self.box(self.result_type, list(zip(result_leaves, values)))}")
         f.label("error")  # the kernel stopped with an error: raise it
         self.free_owned(self.results)

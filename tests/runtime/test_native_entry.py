@@ -166,6 +166,11 @@ def views_and_fresh(a, k):
     return a[1:], b, a[::-1], k + 1.0
 
 
+def nested(a):
+    b = a + 0.5
+    return (a[1:], (b, 2)), b[::2]
+
+
 def fresh_then_fails(a, d):
     b = a * 2.0
     return b, 10 // d  # ZeroDivisionError for d == 0, once b is made
@@ -174,17 +179,24 @@ def fresh_then_fails(a, d):
 @pytest.mark.parametrize("function, args", [
     (halves, (np.arange(7.0),)), (two_fresh, (np.arange(5.0),)),
     (one_buffer_twice, (np.arange(4.0),)), (views_and_fresh, (np.arange(6.0), 1.5)),
+    (nested, (np.arange(9.0),)),
 ], ids=lambda v: v.__name__ if callable(v) else "")
 def test_results_with_several_arrays_take_the_native_entry(function, args):
     f = noodle.jit(function, cache=False, fallback=False)
     f(*args)  # compiles
     for _ in range(3):
-        got, expected = f(*args), function(*args)
+        assert_same_structure(f(*args), function(*args))
+    assert f.profiles()[0].python_calls == 1  # the first call only
+
+
+def assert_same_structure(got, expected) -> None:
+    assert type(got) is type(expected)
+    if isinstance(expected, tuple):
         assert len(got) == len(expected)
         for g, e in zip(got, expected):
-            assert type(g) is type(e)
-            np.testing.assert_array_equal(g, e)
-    assert f.profiles()[0].python_calls == 1  # the first call only
+            assert_same_structure(g, e)
+    else:
+        np.testing.assert_array_equal(got, expected)
 
 
 def test_several_arrays_keep_the_right_owners():
