@@ -9,11 +9,12 @@ element at a time: 4.0 ms for that expression over 1000x1000, against 0.76 ms wh
 is a row. In the copy, that input's element is the same all along the innermost loop:
 LLVM loads it once per row, and vectorises the rest.
 
-A candidate input is a `broadcast_view` (`nir_buffers`): a `memref.reinterpret_cast`
-whose last stride is `select(size == 1, 0, stride)`, the select's condition telling
-whether it is broadcast. At most `MAX_CANDIDATES` per generic (so at most 4 copies); a
-generic with more is left as it is. Runs at the optimising tier only: at the baseline
-tier nothing vectorises, and the copies would only cost code.
+A candidate input is a `broadcast_view` (`nir_buffers`) of an argument: a
+`memref.reinterpret_cast` whose last stride is `select(size == 1, 0, stride)`, the
+select's condition telling whether it is broadcast. At most `MAX_CANDIDATES` per
+generic (so at most 4 copies); a generic with more is left as it is. Runs at the
+optimising tier only: at the baseline tier nothing vectorises, and the copies would
+only cost code.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from mlir import ir
 from mlir.dialects import scf
 
 from noodle.passes.ir_walk import ops_where, rewriting
+from noodle.passes.memref_views import origin
 from noodle.passes.nir_buffers import strided_view
 from noodle.passes.nir_linalg import dims_map
 
@@ -93,7 +95,10 @@ def _without_innermost(view: ir.Value) -> ir.Value:
 
 def _broadcast_condition(view: ir.Value) -> ir.Value | None:
     """The i1 that says whether `view` is broadcast along its innermost dimension, if
-    it is a broadcast view (`nir_buffers.broadcast_view`); else None."""
+    it is a broadcast view (`nir_buffers.broadcast_view`) of an argument (or of a
+    loop's array); else None. An array the kernel makes itself has a size-1 last
+    dimension only where it is made from one (a fused op reads that one instead), or
+    where the result's is 1 too: copies for it would only cost compile time."""
     if isinstance(view, ir.BlockArgument) or view.owner.name != "memref.reinterpret_cast":
         return None
     rank = _rank(view)
@@ -104,7 +109,7 @@ def _broadcast_condition(view: ir.Value) -> ir.Value | None:
     if isinstance(stride, ir.BlockArgument) or stride.owner.name != "arith.select":
         return None
     condition, if_broadcast, _ = stride.owner.operands
-    if not _is_zero(if_broadcast):
+    if not _is_zero(if_broadcast) or not isinstance(origin(operands[0]), ir.BlockArgument):
         return None
     return condition
 

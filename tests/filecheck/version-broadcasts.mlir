@@ -1,8 +1,8 @@
 // version-broadcasts: an elementwise generic whose inputs are broadcast views (a
 // reinterpret_cast whose last stride is `select(size == 1, 0, stride)`) gets a copy for
 // each subset of them read without their innermost dimension, chosen by the selects'
-// conditions. Inputs that are not broadcast views, generics with a reduction, and
-// generics with more than two candidates are left alone.
+// conditions. Inputs that are not broadcast views of arguments, generics with a
+// reduction, and generics with more than two candidates are left alone.
 // RUN: noodle-opt %s --version-broadcasts | FileCheck %s
 
 #id2 = affine_map<(d0, d1) -> (d0, d1)>
@@ -108,6 +108,19 @@ func.func @left_alone(%a: memref<?x?xf64>, %m: memref<f64>, %off: index, %n: ind
   ^bb0(%x: f64, %o: f64):
     %sum = arith.addf %x, %o : f64
     linalg.yield %sum : f64
+  }
+  // a broadcast view of an array the kernel made itself
+  %made = memref.alloc(%n, %n) : memref<?x?xf64>
+  %base, %offset, %sizes:2, %strides:2 = memref.extract_strided_metadata %made
+      : memref<?x?xf64> -> memref<f64>, index, index, index, index, index
+  %mb = arith.cmpi eq, %sizes#1, %c1 : index
+  %mstride = arith.select %mb, %c0, %strides#1 : index
+  %mv = memref.reinterpret_cast %base to offset: [%offset], sizes: [%n, %n],
+      strides: [%strides#0, %mstride] : memref<f64> to memref<?x?xf64, strided<[?, ?], offset: ?>>
+  linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%mv : memref<?x?xf64, strided<[?, ?], offset: ?>>) outs(%out : memref<?x?xf64>) {
+  ^bb0(%x: f64, %o: f64):
+    linalg.yield %x : f64
   }
   // three candidates
   linalg.generic {indexing_maps = [#id2, #id2, #id2, #id2],
