@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -180,10 +181,21 @@ def versions() -> dict[str, str]:
 def _package_stamp() -> str:
     """Changes whenever a file of noodle's changes: during development the version
     number stays while the compiler does not."""
-    root = Path(noodle.__file__).parent
-    stats = sorted((str(p.relative_to(root)), p.stat().st_mtime_ns, p.stat().st_size)
-                   for p in root.rglob("*") if p.suffix in (".py", ".irdl"))
-    return digest(repr(stats))
+    return digest(repr(sorted(_source_stats(os.path.dirname(noodle.__file__), ""))))
+
+
+def _source_stats(directory: str, prefix: str) -> Iterator[tuple[str, int, int]]:
+    """(path under the package, mtime, size) of each source file below `directory`.
+    With `os.scandir`, one stat per file: pathlib's rglob took ~7 ms for noodle's 150
+    files, most of a cache hit's first call in a fresh process."""
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name != "__pycache__":
+                    yield from _source_stats(entry.path, f"{prefix}{entry.name}/")
+            elif entry.name.endswith((".py", ".irdl")):
+                stat = entry.stat()
+                yield f"{prefix}{entry.name}", stat.st_mtime_ns, stat.st_size
 
 
 def _distribution_version(name: str) -> str:
