@@ -269,19 +269,24 @@ def same(got: list, expected: list) -> None:
             np.testing.assert_array_equal(g, e)
 
 
+def mean_call_seconds(function: Callable[..., Any], args: tuple, loops: int) -> float:
+    """The mean time of a call, over a loop of `loops` calls."""
+    start = time.perf_counter()
+    for _ in range(loops):
+        function(*args)
+    return (time.perf_counter() - start) / loops
+
+
+def loops_for(function: Callable[..., Any], args: tuple) -> int:
+    """Calls per timed loop: enough for the loop to last >= MIN_REPEAT_S."""
+    return max(1, math.ceil(MIN_REPEAT_S / max(mean_call_seconds(function, args, 1), 1e-9)))
+
+
 def median_ms(function: Callable[..., Any], args: tuple, repeats: int) -> float:
     """Median over `repeats` of the mean time of a call, in loops of >= MIN_REPEAT_S."""
-    start = time.perf_counter()
-    function(*args)
-    once = time.perf_counter() - start
-    loops = max(1, math.ceil(MIN_REPEAT_S / max(once, 1e-9)))
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(loops):
-            function(*args)
-        times.append((time.perf_counter() - start) / loops)
-    return statistics.median(times) * 1000
+    loops = loops_for(function, args)
+    return statistics.median(mean_call_seconds(function, args, loops)
+                             for _ in range(repeats)) * 1000
 
 
 def paired_speedup(serial: Callable[..., Any], parallel: Callable[..., Any], args: tuple,
@@ -289,18 +294,11 @@ def paired_speedup(serial: Callable[..., Any], parallel: Callable[..., Any], arg
     """The median over `pairs` of (serial time / parallel time), the two timed back to
     back (loops of >= MIN_REPEAT_S each, in alternating order): on a shared host whose
     speed drifts, a pair's two times see about the same machine."""
-    def loop_time(function: Callable[..., Any], loops: int) -> float:
-        start = time.perf_counter()
-        for _ in range(loops):
-            function(*args)
-        return time.perf_counter() - start
-
-    loops = {f: max(1, math.ceil(MIN_REPEAT_S / max(loop_time(f, 1), 1e-9)))
-             for f in (serial, parallel)}
+    loops = {f: loops_for(f, args) for f in (serial, parallel)}
     ratios = []
     for pair in range(pairs):
         order = (serial, parallel) if pair % 2 == 0 else (parallel, serial)
-        seconds = {f: loop_time(f, loops[f]) / loops[f] for f in order}
+        seconds = {f: mean_call_seconds(f, args, loops[f]) for f in order}
         ratios.append(seconds[serial] / seconds[parallel])
     return statistics.median(ratios)
 

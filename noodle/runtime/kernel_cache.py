@@ -103,10 +103,10 @@ class KernelCache:
         for (the newest first), from which a miss says which argument's type is new.
         Processes saving at once may each drop the other's: a line of NOODLE_EXPLAIN is
         all that is lost."""
-        key = _key("signatures", pyfunc, (), options)
+        key = _signatures_key(pyfunc, options)
         found = self.store.get(key)
         seen = found.meta.get("signatures", []) if found is not None else []
-        this = [str(t) for t in arg_types]
+        this = _as_text(arg_types)
         if seen[:1] != [this]:
             kept = [this] + [s for s in seen if s != this][:MAX_SIGNATURES - 1]
             self.store.put(key, b"", {"function": pyfunc.__qualname__, "tier": options.tier,
@@ -116,9 +116,9 @@ class KernelCache:
                      options: CompileOptions) -> str:
         index = self.store.get(_index_key(pyfunc, arg_types, options))
         if index is None:
-            known = self.store.get(_key("signatures", pyfunc, (), options))
+            known = self.store.get(_signatures_key(pyfunc, options))
             seen = known.meta.get("signatures", []) if known is not None else []
-            this = [str(t) for t in arg_types]
+            this = _as_text(arg_types)
             code = pyfunc.__code__
             new_types = (None if this in seen else  # compiled before, since evicted
                          new_argument_types(code.co_varnames[:code.co_argcount], seen, this))
@@ -152,6 +152,15 @@ def _index_key(pyfunc: FunctionType, arg_types: tuple[NType, ...],
                options: CompileOptions) -> str:
     """The kernel's key without what a miss explains: its source and the versions."""
     return _key("index", pyfunc, arg_types, options)
+
+
+def _signatures_key(pyfunc: FunctionType, options: CompileOptions) -> str:
+    """The key of the list of argument types `pyfunc` was compiled for."""
+    return _key("signatures", pyfunc, (), options)
+
+
+def _as_text(arg_types: tuple[NType, ...]) -> list[str]:
+    return [str(t) for t in arg_types]
 
 
 def _key(kind: str, pyfunc: FunctionType, arg_types: tuple[NType, ...],
