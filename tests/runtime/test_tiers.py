@@ -141,11 +141,15 @@ def test_a_key_that_ran_hot_seconds_is_promoted_before_hot_threshold_calls():
     expected = float(np.sum(a * a + 1.0))
     assert f(a) == pytest.approx(expected, rel=1e-9)
     deadline = time.monotonic() + 120
-    while key_stats(f)["promotion"] in (None, "compiling"):
+    while key_stats(f)["promotion"] is None:
         assert time.monotonic() < deadline, key_stats(f)
         assert f(a) == pytest.approx(expected, rel=1e-9)
-    report = key_stats(f)
-    assert report["promotion"] == "done" and report["calls"] < 10**4
+    # hot by time: counted when it turned hot, not once the (machine-paced) compile ends
+    assert key_stats(f)["calls"] < 10**4
+    while key_stats(f)["promotion"] == "compiling":
+        assert time.monotonic() < deadline, key_stats(f)
+        assert f(a) == pytest.approx(expected, rel=1e-9)
+    assert key_stats(f)["promotion"] == "done"
 
 
 PROGRAM = """
