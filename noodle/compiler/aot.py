@@ -33,8 +33,8 @@ from noodle.compiler.errors_table import ErrorSite
 from noodle.compiler.kernel import Kernel
 from noodle.compiler.options import CompileOptions
 from noodle.compiler.pipeline import compile_function, make_nir
-from noodle.compiler.types import Array, NType, Scalar, TupleType, leaf_types
-from noodle.errors import NoodleError, SourceLocation, TypingError
+from noodle.compiler.types import NType, leaf_types
+from noodle.errors import NoodleError, SourceLocation
 
 #: what `--emit` can ask for, in pipeline order (`so` also writes the header)
 EMIT_KINDS = ("nir", "mlir", "llvm", "asm", "obj", "so")
@@ -106,7 +106,8 @@ def _python_unit(item: PythonSignature, built: Built, until: str,
     what = f"{item.pyfunc.__qualname__}({item.signature})"
     if until == "nir":  # the frontend only
         unit, _, _ = timed("nir", what, timer,
-                           lambda: make_nir(item.pyfunc, item.arg_types, item.options))
+                           lambda: make_nir(item.pyfunc, item.arg_types, item.options,
+                                            item.declared_return))
         built.units.append((what, {"nir": str(unit.module)}))
         return
     offset = len(built.sites)
@@ -124,7 +125,7 @@ def _python_unit(item: PythonSignature, built: Built, until: str,
         return add_c_function(module_ir, f)
 
     kernel = compile_function(item.pyfunc, item.arg_types, item.options, entry_writer,
-                              on_stage, last_stage=until)
+                              on_stage, last_stage=until, returns=item.declared_return)
     built.units.append((what, {s: kernel.stages[s] for s in ("nir", "mlir")}))
     if until == "mlir":
         return
@@ -137,18 +138,10 @@ def c_function(item: PythonSignature, kernel: Kernel, status_offset: int) -> CFu
     """The C function of a compiled signature (raises NoodleError where the C ABI cannot
     express it)."""
     where = _where(item.pyfunc)
-    declared = item.declared_return
-    result_type = kernel.result_type
-    if isinstance(declared, Scalar) and isinstance(result_type, Scalar):
-        result_type = declared  # the C function converts, as the JIT does
-    elif declared is not None and not _fits(declared, result_type):
-        raise TypingError(f"{item.pyfunc.__qualname__} returns {result_type}, but its "
-                          f"signature declares {declared}", where,
-                          "fix the signature's return type")
+    result_type = kernel.result_type  # a declared scalar type: the frontend converted
     params = [p for name, t in zip(item.param_names, item.arg_types)
               for p in c_abi.leaf_params(name, t)]
     results = [c_abi.c_type_of(t) for t in leaf_types(result_type)]
-    callee_results = [c_abi.c_type_of(t) for t in leaf_types(kernel.result_type)]
     try:
         c_abi.check_function_name(item.c_name)
         for r in results:
@@ -157,22 +150,9 @@ def c_function(item: PythonSignature, kernel: Kernel, status_offset: int) -> CFu
         raise NoodleError(str(e), where) from None
     python = c_abi.python_metadata(item.pyfunc.__name__, item.signature, item.arg_types,
                                    result_type)
-    return CFunction(item.c_name, kernel.entry, params, results, callee_results,
+    return CFunction(item.c_name, kernel.entry, params, results,
                      noodle_kernel=True, status_offset=status_offset, python=python,
                      where=where)
-
-
-def _fits(declared: NType, inferred: NType) -> bool:
-    """Whether a declared array or tuple return type has the inferred one's dtypes and
-    ranks, item by item (as `@jit` requires)."""
-    if isinstance(declared, TupleType) and isinstance(inferred, TupleType):
-        return len(declared.items) == len(inferred.items) and all(
-            _fits(d, i) for d, i in zip(declared.items, inferred.items))
-    if isinstance(declared, Array) and isinstance(inferred, Array):
-        return (declared.dtype, declared.ndim) == (inferred.dtype, inferred.ndim)
-    if isinstance(declared, Scalar) and isinstance(inferred, Scalar):
-        return declared.dtype == inferred.dtype
-    return type(declared) is type(inferred)
 
 
 def _where(pyfunc: FunctionType) -> SourceLocation:

@@ -90,11 +90,8 @@ class CFunction:
     name: str
     callee: str
     params: list[CParam]
-    #: what the caller gets, in order (the callee's results, converted where the
-    #: signature declares another scalar type)
+    #: what the caller gets, in order: the callee's results
     results: list[CType]
-    #: the callee's own result types, where they differ from `results` (a conversion)
-    callee_results: list[CType]
     #: noodle kernels take a status cell first and return, after their results, whether
     #: the caller owns each array; MLIR functions from a `.mlir` file do neither
     noodle_kernel: bool

@@ -144,9 +144,9 @@ class _Wrapper:
     # -- results ------------------------------------------------------------------------
     def values(self, result: str | None) -> list[str]:
         """The callee's returned values: its results, then (kernels) the owned flags."""
-        n = len(self.f.callee_results)
+        n = len(self.f.results)
         if self.f.noodle_kernel:
-            n += sum(isinstance(t, CArray) for t in self.f.callee_results)
+            n += sum(isinstance(t, CArray) for t in self.f.results)
         if result is None or n == 0:
             return []
         if n == 1:
@@ -157,7 +157,7 @@ class _Wrapper:
         """For each result, the malloc'ed memory the caller gets to free (null for a view
         of an argument or of an earlier result); None for scalars."""
         b = self.b
-        results = self.f.callee_results
+        results = self.f.results
         flags = values[len(results):]
         owners: list[str | None] = []
         taken: list[str] = []
@@ -180,10 +180,9 @@ class _Wrapper:
             taken.append(owner)
         return owners
 
-    def store(self, t: CType, callee_t: CType, value: str, out: str, owner: str | None) -> None:
+    def store(self, t: CType, value: str, out: str, owner: str | None) -> None:
         b = self.b
         if isinstance(t, CScalar):
-            value = _convert(b, value, callee_t.dtype, t.dtype)
             if t.dtype.kind == "b":
                 value = b.emit(f"zext i1 {value} to i8")
                 b.do(f"store i8 {value}, ptr {out}")
@@ -230,38 +229,11 @@ class _Wrapper:
             code32 = b.emit(f"trunc i64 {code} to i32")
             b.do(f"ret i32 {b.emit(f'add i32 {code32}, {f.status_offset}')}")
             b.place(done)
-        for i, (t, callee_t, owner) in enumerate(zip(f.results, f.callee_results, owners)):
-            self.store(t, callee_t, values[i], f"%out{i}", owner)
+        for i, (t, owner) in enumerate(zip(f.results, owners)):
+            self.store(t, values[i], f"%out{i}", owner)
         b.do("ret i32 0")
         return "\n".join([f"define i32 @{f.name}({', '.join(self.c_params())}) {{",
                           "entry:", *b.allocas, *b.lines, "}"])
-
-
-def _convert(b: _Body, value: str, source: np.dtype, target: np.dtype) -> str:
-    """`value` of dtype `source` as `target` (a signature's declared scalar return type),
-    as NumPy's `target.type(value)` converts it."""
-    if source == target:
-        return value
-    src, dst = llvm_type(source), llvm_type(target)
-    if source.kind == "f" and target.kind == "b":
-        return b.emit(f"fcmp une {src} {value}, 0.0")
-    if source.kind == "f" and target.kind == "f":
-        op = "fpext" if target.itemsize > source.itemsize else "fptrunc"
-    elif source.kind == "f":
-        op = "fptoui" if target.kind == "u" else "fptosi"
-    elif target.kind == "f":
-        op = "uitofp" if source.kind in "ub" else "sitofp"
-    elif target.kind == "b":
-        return b.emit(f"icmp ne {src} {value}, 0")
-    elif source.kind == "b":
-        op = "zext"
-    elif target.itemsize == source.itemsize:
-        return value
-    elif target.itemsize < source.itemsize:
-        op = "trunc"
-    else:
-        op = "zext" if source.kind in "ub" else "sext"
-    return b.emit(f"{op} {src} {value} to {dst}")
 
 
 def wrapper_ir(f: CFunction, module_ir: str) -> str:

@@ -105,7 +105,7 @@ def public_functions(module: ir.Module, path: Path) -> list[tuple[ir.Operation, 
                        else TupleType(tuple(leaves)))
         signature = f"{ftype}"
         python = python_metadata(name, signature, arg_types, result_type)
-        out.append((op, CFunction(name, CALLEE_PREFIX + name, params, results, results,
+        out.append((op, CFunction(name, CALLEE_PREFIX + name, params, results,
                                   noodle_kernel=False, python=python, where=where)))
     return out
 

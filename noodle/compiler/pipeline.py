@@ -150,10 +150,12 @@ def _dump(stage: str, function: str, text: str | bytes) -> None:
         print(f"// ----- noodle {stage}: {function} -----\n{text}", file=sys.stderr)
 
 
-def make_nir(pyfunc: FunctionType, arg_types: tuple[NType, ...],
-             options: CompileOptions) -> tuple[CompilationUnit, str, NType]:
+def make_nir(pyfunc: FunctionType, arg_types: tuple[NType, ...], options: CompileOptions,
+             returns: NType | None = None) -> tuple[CompilationUnit, str, NType]:
+    """The NIR module of `pyfunc` for `arg_types`, returning `returns` where a signature
+    declares the return type."""
     unit = CompilationUnit(compile_context(), options)
-    symbol, result_type = unit.function(pyfunc, arg_types)
+    symbol, result_type = unit.function(pyfunc, arg_types, returns=returns)
     return unit, symbol, result_type
 
 
@@ -268,12 +270,13 @@ EntryWriter = Callable[[Kernel, str], str]
 def compile_function(pyfunc: FunctionType, arg_types: tuple[NType, ...],
                      options: CompileOptions, entry_writer: EntryWriter | None = None,
                      on_stage: Callable[[str, str | bytes], None] | None = None,
-                     last_stage: str = "obj") -> Kernel:
+                     last_stage: str = "obj", returns: NType | None = None) -> Kernel:
     """Python function + argument types -> native object code and every stage's text.
     `on_stage(stage, text)` is told of each stage as soon as it is made (noodlec times
     them); `last_stage` "mlir" or "llvm" stops after that stage (noodlec links the LLVM
-    IR of several kernels and generates code once)."""
-    unit, symbol, result_type = make_nir(pyfunc, arg_types, options)
+    IR of several kernels and generates code once); `returns`: the return type a
+    signature declares (a scalar result is converted to it)."""
+    unit, symbol, result_type = make_nir(pyfunc, arg_types, options, returns)
     reads = {f: source.reads for f, source in unit.sources.items()}
     kernel = Kernel(symbol, entry_symbol(symbol), arg_types, result_type, list(unit.sites),
                     make_manifest(pyfunc, reads))

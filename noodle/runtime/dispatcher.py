@@ -27,10 +27,9 @@ from noodle.compiler import backend
 from noodle.compiler.dependencies import stale_reason
 from noodle.compiler.kernel import STAGES, Kernel
 from noodle.compiler.options import CompileOptions, fastmath_flags
-from noodle.compiler.types import Array, NType, Scalar, leaf_types, typeof
+from noodle.compiler.types import Array, NType, leaf_types, typeof
 from noodle.errors import (LoweringError, NoodleCacheWarning, NoodleError,
-                           NoodleFallbackWarning, SourceLocation, TypingError,
-                           UnsupportedError)
+                           NoodleFallbackWarning, SourceLocation, UnsupportedError)
 from noodle.runtime import compile_worker, profiler
 from noodle.runtime.config import config
 from noodle.runtime.executor import CompiledKernel
@@ -39,7 +38,7 @@ from noodle.runtime.gpu_calls import ON_CPU, GpuCalls, ptx_of
 from noodle.runtime.kernel_cache import KernelCache
 from noodle.runtime.placement import Placement, check_target
 from noodle.runtime.profiler import HotThreshold, KeyProfile, Stopwatch
-from noodle.runtime.signatures import matches, parse_signature, return_conversion
+from noodle.runtime.signatures import matches, parse_signature
 from noodle.runtime.user_warnings import warn_in_user_code
 
 
@@ -71,6 +70,9 @@ class Dispatcher:
         # the promotion thread swaps kernels while the program calls and compiles
         self._lock = threading.RLock()
         self._declared: list[tuple[NType | None, tuple[NType, ...]]] = []
+        #: the return type each signature declares, by its argument types (the first
+        #: of two signatures for the same arguments is the one that takes calls)
+        self._returns: dict[tuple[NType, ...], NType] = {}
         #: the signatures as written, with what they declare (noodlec reads them)
         self.declared_signatures: list[tuple[str, NType | None, tuple[NType, ...]]] = []
         self._last_key: tuple | None = None
@@ -88,8 +90,10 @@ class Dispatcher:
             ret, args = parse_signature(sig)
             self._declared.append((ret, args))
             self.declared_signatures.append((sig, ret, args))
+            if ret is not None:
+                self._returns.setdefault(args, ret)
             if not _SIGNATURES_ONLY:
-                self._compile(args, ret)
+                self._compile(args)
 
     # -- calling -------------------------------------------------------------------------
     # A warm call does not come here: `_install_entries` makes the class's `__call__` the
@@ -160,8 +164,7 @@ class Dispatcher:
         return key
 
     # -- compiling ---------------------------------------------------------------------------
-    def _compile(self, key: tuple, declared_return: NType | None = None,
-                 tier: str | None = None) -> CompiledKernel | _Interpreted:
+    def _compile(self, key: tuple, tier: str | None = None) -> CompiledKernel | _Interpreted:
         self._last_key = key
         if tier is None:
             tier = "optimising" if self.eager or not self.options.tiers_differ() else "baseline"
@@ -175,7 +178,7 @@ class Dispatcher:
                     "cannot take", SourceLocation(code.co_filename, code.co_firstlineno, 0),
                     "pass NumPy arrays, numbers, or tuples of them")
             compiled, tier = self._load_or_compile(key, tier, profile)
-            kernel = self._load(compiled, declared_return, tier)
+            kernel = self._load(compiled, tier)
             fresh = "nir" in compiled.stages  # compiled here, not loaded from the cache
         except NoodleError as e:
             if not self.fallback or self._declared:
@@ -215,7 +218,8 @@ class Dispatcher:
         cache = _kernel_cache() if self.cache and config.cache else None
         if cache is not None:
             for cached_tier in dict.fromkeys(("optimising", tier)):
-                found = cache.load(self.py_func, key, self.options.at_tier(cached_tier))
+                found = cache.load(self.py_func, key, self.options.at_tier(cached_tier),
+                                   self._returns.get(key))
                 if found.kernel is not None:
                     profile.cache_hits += 1
                     return found.kernel, cached_tier
@@ -225,13 +229,11 @@ class Dispatcher:
         watch = Stopwatch()
         kernel = self._compile_now(key, tier)
         profile.compile_seconds[tier] = watch.elapsed()
-        if cache is not None:
-            cache.save(self.py_func, kernel, self.options.at_tier(tier), self.defined_at)
+        self._save(key, kernel, tier)
         return kernel, tier
 
     def _compile_now(self, key: tuple, tier: str) -> Kernel:
-        job = functools.partial(_compile_function, self.py_func, key,
-                                self.options.at_tier(tier))
+        job = functools.partial(self._compile_at, key, tier)
         if not (config.compile_in_worker and compile_worker.available()):
             return job()
         try:
@@ -240,18 +242,29 @@ class Dispatcher:
             raise LoweringError(f"{e} while compiling {self.py_func.__qualname__}",
                                 hint="this is a noodle bug; please report it") from None
 
-    def _load(self, compiled: Kernel, declared_return: NType | None,
-              tier: str) -> CompiledKernel:
-        conversion = self._return_conversion(compiled.result_type, declared_return)
+    def _compile_at(self, key: tuple, tier: str) -> Kernel:
+        """Compile `key` at `tier`, in this process."""
+        from noodle.compiler.pipeline import compile_function  # loads MLIR: only when needed
+
+        return compile_function(self.py_func, key, self.options.at_tier(tier),
+                                returns=self._returns.get(key))
+
+    def _save(self, key: tuple, kernel: Kernel, tier: str) -> None:
+        """Keep `key`'s kernel in the on-disk cache, unless caching is off."""
+        if self.cache and config.cache:
+            _kernel_cache().save(self.py_func, kernel, self.options.at_tier(tier),
+                                 self.defined_at, self._returns.get(key))
+
+    def _load(self, compiled: Kernel, tier: str) -> CompiledKernel:
         try:
-            return CompiledKernel(compiled, conversion)
+            return CompiledKernel(compiled)
         except RuntimeError as e:  # object code from the cache that does not load
             if "nir" in compiled.stages:
                 raise
             warn_in_user_code(NoodleCacheWarning(
                 f"a cached kernel of {self.py_func.__qualname__} did not load ({e}); "
                 "recompiling"))
-            return CompiledKernel(self._compile_now(compiled.arg_types, tier), conversion)
+            return CompiledKernel(self._compile_now(compiled.arg_types, tier))
 
     def _install_entries(self) -> None:
         """Chain the native entries of the kernels (the newest first) in front of the
@@ -326,9 +339,7 @@ class Dispatcher:
         try:
             metadata, obj = future.result()
             compiled = Kernel.from_metadata(json.loads(metadata), {"obj": obj})
-            with self._lock:
-                old = self._kernels[key]
-            kernel = CompiledKernel(compiled, old._return_as)
+            kernel = CompiledKernel(compiled)
         except Exception as e:  # noqa: BLE001 - the program goes on at the baseline tier
             why = (f"{e} since it was compiled, and its kernel keeps the value read then"
                    if isinstance(e, DependencyChanged) else
@@ -342,7 +353,7 @@ class Dispatcher:
             return
         profile.compile_seconds["optimising"] = watch.elapsed()
         with self._lock:
-            profile.retire(old.native_entry)
+            profile.retire(self._kernels[key].native_entry)
             self._kernels[key] = kernel
             profile.tier, profile.native, profile.promotion = ("optimising",
                                                                kernel.native_entry, "done")
@@ -373,17 +384,6 @@ class Dispatcher:
                                   [list(map(str, k)) for k in self._kernels],
                                   list(map(str, key))) or "first call"
 
-    def _return_conversion(self, inferred: NType, declared: NType | None) -> Scalar | None:
-        """The scalar type to return instead of `inferred`, as Numba converts a result
-        to the declared return type; None when no conversion is needed."""
-        try:
-            return return_conversion(declared, inferred)
-        except ValueError as e:
-            code = self.py_func.__code__
-            raise TypingError(f"{self.py_func.__qualname__} {e}",
-                              SourceLocation(code.co_filename, code.co_firstlineno, 0),
-                              "fix the signature's return type") from None
-
     def profiles(self) -> list[KeyProfile]:
         with self._lock:
             gpu = self._gpu.profiles() if self._gpu is not None else []
@@ -412,13 +412,13 @@ class Dispatcher:
             raise ValueError(f"{self.py_func.__qualname__} has no compiled specialisation "
                              "for that signature")
         stages = kernel.kernel.stages
-        options = self.options.at_tier(self._profiles[key].tier)
+        tier = self._profiles[key].tier
         if "llvm" not in stages:  # a kernel from the cache keeps its object code only
-            stages.update(_compile_function(self.py_func, key, options).stages)
+            stages.update(self._compile_at(key, tier).stages)
         if stage == "asm":
             from noodle.compiler.pipeline import assembly
 
-            return assembly(kernel.kernel, options)
+            return assembly(kernel.kernel, self.options.at_tier(tier))
         return stages[stage]
 
     def __repr__(self) -> str:
@@ -441,12 +441,6 @@ def signatures_only() -> Iterator[None]:
         yield
     finally:
         _SIGNATURES_ONLY.pop()
-
-
-def _compile_function(pyfunc: FunctionType, key: tuple, options: CompileOptions) -> Kernel:
-    from noodle.compiler.pipeline import compile_function  # loads MLIR: only when needed
-
-    return compile_function(pyfunc, key, options)
 
 
 def _ignore() -> None:
@@ -487,13 +481,11 @@ def _compile_job(spec: tuple) -> Callable[[], tuple[str, bytes]]:
     dispatcher = next((d for d in profiler.tracked() if id(d) == dispatcher_id), None)
     if dispatcher is None:
         raise LookupError("the function was made after this worker was forked")
-    options = dispatcher.options.at_tier(tier)
 
     def compile_and_save() -> tuple[str, bytes]:
         _check_unchanged(dispatcher, key)
-        kernel = _compile_function(dispatcher.py_func, key, options)
-        if dispatcher.cache and config.cache:
-            _kernel_cache().save(dispatcher.py_func, kernel, options, dispatcher.defined_at)
+        kernel = dispatcher._compile_at(key, tier)
+        dispatcher._save(key, kernel, tier)
         # Plain data goes back, and of the stages only the object code (`inspect` makes
         # the others again when asked): unpickling is one C call holding the program's
         # GIL, which took 0.3-0.5 ms for a pickled Kernel, its types and its texts.

@@ -85,10 +85,9 @@ class CompiledKernel:
     flag per array: whether the caller owns its buffer. An array it does not own is a
     view of an argument (or of another result)."""
 
-    def __init__(self, kernel: Kernel, return_as: Scalar | None = None):
+    def __init__(self, kernel: Kernel):
         self.kernel = kernel
-        self._return_as = return_as  # a declared scalar return type to convert to
-        native = kernel.python_entry and return_as is None and layouts_ok()
+        native = kernel.python_entry and layouts_ok()
         if kernel.python_entry:
             register_cpython_symbols()  # the object refers to them
         self._object = LoadedObject(kernel.stages["obj"], kernel.externals)
@@ -146,8 +145,6 @@ class CompiledKernel:
             return None
         if results is None:
             value = box_scalar(self.result_leaves[0], ret)
-            if self._return_as is not None:
-                value = box_scalar(self._return_as, value)
             return rebuild(self.kernel.result_type, iter([value]))  # `return x,` too
         for address in owned:  # owners first, so views of results find them
             buffers[address] = MallocedBuffer(address)

@@ -52,10 +52,12 @@ class KernelCache:
         self.store = store
 
     def load(self, pyfunc: FunctionType, arg_types: tuple[NType, ...],
-             options: CompileOptions) -> Lookup:
-        entry = self.store.get(kernel_key(pyfunc, arg_types, options))
+             options: CompileOptions, returns: NType | None = None) -> Lookup:
+        """The kernel of `pyfunc` for `arg_types` (and the return type a signature
+        declares, `returns`)."""
+        entry = self.store.get(kernel_key(pyfunc, arg_types, options, returns))
         if entry is None:
-            return Lookup(None, self._why_missing(pyfunc, arg_types, options))
+            return Lookup(None, self._why_missing(pyfunc, arg_types, options, returns))
         meta = entry.meta
         try:
             kernel = Kernel.from_metadata(meta["kernel"], {"obj": entry.payload})
@@ -67,9 +69,10 @@ class KernelCache:
         return Lookup(kernel)
 
     def save(self, pyfunc: FunctionType, kernel: Kernel, options: CompileOptions,
-             defined_at: float | None = None) -> None:
+             defined_at: float | None = None, returns: NType | None = None) -> None:
         """Keep `kernel` (only its object code among the stages: the others are text a
-        user may ask for, and are recompiled then).
+        user may ask for, and are recompiled then), compiled for the declared return
+        type `returns`, if any.
 
         `defined_at` (`time.time()` when `pyfunc` was decorated) guards the key: it is
         made from the code Python compiled at import, but the compiler read the source
@@ -90,12 +93,13 @@ class KernelCache:
         meta = {"function": pyfunc.__qualname__, "module": pyfunc.__module__,
                 "signature": ", ".join(map(str, arg_types)), "tier": options.tier,
                 "kernel": kernel.metadata()}
-        self.store.put(_index_key(pyfunc, arg_types, options), b"",
+        self.store.put(_index_key(pyfunc, arg_types, options, returns), b"",
                        {"function": pyfunc.__qualname__, "tier": options.tier, "index": True,
                         "source": source_fingerprint(pyfunc), "versions": versions()})
         self._remember_signature(pyfunc, arg_types, options)
         # the kernel last: a write evicts least recently used entries but never its own
-        self.store.put(kernel_key(pyfunc, arg_types, options), kernel.stages["obj"], meta)
+        self.store.put(kernel_key(pyfunc, arg_types, options, returns), kernel.stages["obj"],
+                       meta)
 
     def _remember_signature(self, pyfunc: FunctionType, arg_types: tuple[NType, ...],
                             options: CompileOptions) -> None:
@@ -113,8 +117,8 @@ class KernelCache:
                                       "index": True, "signatures": kept})
 
     def _why_missing(self, pyfunc: FunctionType, arg_types: tuple[NType, ...],
-                     options: CompileOptions) -> str:
-        index = self.store.get(_index_key(pyfunc, arg_types, options))
+                     options: CompileOptions, returns: NType | None) -> str:
+        index = self.store.get(_index_key(pyfunc, arg_types, options, returns))
         if index is None:
             known = self.store.get(_signatures_key(pyfunc, options))
             seen = known.meta.get("signatures", []) if known is not None else []
@@ -143,15 +147,15 @@ def _edited_since(files: set[str], moment: float) -> str | None:
 
 
 def kernel_key(pyfunc: FunctionType, arg_types: tuple[NType, ...],
-               options: CompileOptions) -> str:
-    return _key("kernel", pyfunc, arg_types, options, source=source_fingerprint(pyfunc),
-                versions=versions())
+               options: CompileOptions, returns: NType | None = None) -> str:
+    return _key("kernel", pyfunc, arg_types, options, returns,
+                source=source_fingerprint(pyfunc), versions=versions())
 
 
 def _index_key(pyfunc: FunctionType, arg_types: tuple[NType, ...],
-               options: CompileOptions) -> str:
+               options: CompileOptions, returns: NType | None) -> str:
     """The kernel's key without what a miss explains: its source and the versions."""
-    return _key("index", pyfunc, arg_types, options)
+    return _key("index", pyfunc, arg_types, options, returns)
 
 
 def _signatures_key(pyfunc: FunctionType, options: CompileOptions) -> str:
@@ -164,8 +168,10 @@ def _as_text(arg_types: tuple[NType, ...]) -> list[str]:
 
 
 def _key(kind: str, pyfunc: FunctionType, arg_types: tuple[NType, ...],
-         options: CompileOptions, **more: object) -> str:
+         options: CompileOptions, returns: NType | None = None, **more: object) -> str:
     function = f"{pyfunc.__module__}:{pyfunc.__qualname__}@{pyfunc.__code__.co_filename}"
+    if returns is not None:  # absent otherwise: the keys of entries saved before stay
+        more["returns"] = encode_type(returns)
     return json.dumps({"kind": kind, "function": function,
                        "args": [encode_type(t) for t in arg_types],
                        "options": list(options.key()), **more}, sort_keys=True)

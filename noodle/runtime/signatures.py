@@ -104,29 +104,3 @@ def matches(declared: NType, actual: NType) -> bool:
         return len(declared.items) == len(actual.items) and all(
             matches(d, a) for d, a in zip(declared.items, actual.items))
     return False
-
-
-def return_conversion(declared: NType | None, inferred: NType) -> Scalar | None:
-    """The scalar type a result of type `inferred` is converted to when a signature
-    declares `declared` (as Numba converts a scalar result to the declared type); None
-    when the result is returned as it is. A declared array or tuple must have the
-    inferred one's dtypes and ranks, item by item (a float64 item of a tuple then stays
-    what the function returns); else ValueError."""
-    if declared is None or declared == inferred:
-        return None
-    if isinstance(declared, Scalar) and isinstance(inferred, Scalar):
-        return declared
-    if not _same_structure(declared, inferred):
-        raise ValueError(f"returns {inferred}, but its signature declares {declared}")
-    return None
-
-
-def _same_structure(declared: NType, inferred: NType) -> bool:
-    if isinstance(declared, Scalar) and isinstance(inferred, Scalar):
-        return declared.dtype == inferred.dtype
-    if isinstance(declared, Array) and isinstance(inferred, Array):
-        return (declared.dtype, declared.ndim) == (inferred.dtype, inferred.ndim)
-    if isinstance(declared, TupleType) and isinstance(inferred, TupleType):
-        return len(declared.items) == len(inferred.items) and all(
-            _same_structure(d, i) for d, i in zip(declared.items, inferred.items))
-    return type(declared) is type(inferred)

@@ -1,12 +1,15 @@
 """Explicit signatures: tuple return types parse (their parentheses are not the argument
-list's), and a declared return type converts a scalar result or must match an array or
-tuple result item by item; `@jit` and noodlec's libraries read them the same way."""
+list's), and a declared return type converts a scalar result (in compiled code, as
+NumPy's astype) or must match an array or tuple result item by item; `@jit` and noodlec's
+libraries read them the same way."""
+import warnings
+
 import numpy as np
 import pytest
 
 import noodle
 from noodle.compiler.types import Array, Scalar, TupleType
-from noodle.runtime.signatures import parse_signature, return_conversion
+from noodle.runtime.signatures import parse_signature
 
 F8, I8 = np.dtype(np.float64), np.dtype(np.int64)
 
@@ -31,16 +34,70 @@ def test_malformed_signatures_say_what_is_expected(text):
         parse_signature(text)
 
 
-def test_return_conversion():
-    f4 = Scalar(np.dtype(np.float32))
-    assert return_conversion(None, Scalar(F8)) is None
-    assert return_conversion(f4, Scalar(F8)) == f4  # a scalar converts
-    pair = TupleType((Array(F8, 1), Scalar(F8)))
-    assert return_conversion(TupleType((Array(F8, 1, "C"), Scalar(F8, True))), pair) is None
-    with pytest.raises(ValueError, match="returns .* but its signature declares"):
-        return_conversion(TupleType((Array(F8, 2), Scalar(F8))), pair)
-    with pytest.raises(ValueError):
-        return_conversion(Array(F8, 1), Scalar(F8))
+def identity(x):
+    return x
+
+
+def half_plus(x, y):
+    return x / 2 + y
+
+
+def truth(x):
+    return x * 1
+
+
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize("signature, function, argument_sets", [
+    ("float32(float64)", identity, [(0.1,), (1e300,), (-1e-320,), (NAN,), (-INF,)]),
+    ("float64(int64)", identity, [(3,), (-(2**63),), (2**53 + 1,)]),
+    ("float32(int64)", identity, [(2**24 + 1,), (2**53 + 2**29 + 1,), (-7,)]),
+    ("int64(float64)", identity, [(2.9,), (-2.9,), (-0.0,), (2.0**62,)]),
+    ("int32(float64, float64)", half_plus, [(7.0, 0.5), (-7.0, -0.25)]),
+    ("int8(int64)", identity, [(127,), (128,), (-129,), (2**40 + 5,)]),
+    ("uint16(int64)", identity, [(-1,), (65536 + 3,)]),
+    ("bool(float64)", truth, [(0.0,), (-0.0,), (NAN,), (1e-320,), (2.5,)]),
+    ("bool(int64)", truth, [(0,), (-3,)]),
+    ("int64(bool)", identity, [(True,), (False,)]),
+    ("float64(float32)", identity, [(np.float32(0.1),), (np.float32(NAN),)]),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_a_declared_scalar_return_converts_as_astype_in_compiled_code(
+        signature, function, argument_sets):
+    """The result is what NumPy's astype makes of the Python function's result, of the
+    declared type (a Python scalar for int64, float64 and bool, as Numba returns them),
+    and every call comes through the compiled entry (the signature compiled at
+    decoration): the conversion is compiled, not done by the dispatcher in Python."""
+    f = noodle.jit(signature, fallback=False, cache=False)(function)
+    declared = parse_signature(signature)[0]
+    for args in argument_sets:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            expected = np.array([function(*args)]).astype(declared.dtype)[0]
+        for _ in range(2):
+            got = f(*args)
+            assert type(got) is (type(expected.item()) if declared.weak else type(expected))
+            assert np.array(got, declared.dtype).tobytes() == expected.tobytes(), args
+    assert f.profiles()[0].python_calls == 0
+
+
+def test_a_declared_return_type_is_part_of_the_cache_key(tmp_path):
+    """A kernel compiled to return the declared type is found only for that type: the
+    same arguments without a declared return, or with another one, miss."""
+    from noodle.compiler.options import CompileOptions
+    from noodle.compiler.pipeline import compile_function
+    from noodle.runtime.cache_store import CacheStore
+    from noodle.runtime.kernel_cache import KernelCache
+
+    cache = KernelCache(CacheStore(tmp_path))
+    args, as_int = (Scalar(F8, True),), Scalar(I8, True)
+    options = CompileOptions(tier="baseline")
+    kernel = compile_function(identity, args, options, returns=as_int)
+    assert kernel.result_type == as_int
+    cache.save(identity, kernel, options, returns=as_int)
+    assert cache.load(identity, args, options, as_int).kernel.result_type == as_int
+    assert cache.load(identity, args, options).kernel is None
+    assert cache.load(identity, args, options, Scalar(np.dtype(np.float32))).kernel is None
 
 
 def test_jit_with_a_tuple_return_signature():

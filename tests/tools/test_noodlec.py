@@ -656,8 +656,10 @@ def test_a_return_type_that_does_not_fit_is_a_source_error(tmp_path):
                       "def f(x):\n    return x + 1.0\n")
     result = run(source, "--emit", "llvm")
     assert result.exit_code == 1
-    assert result.output.startswith(f"{source}:4:1: error: f returns array(float64, 1d), "
-                                    "but its signature declares array(float64, 2d)")
+    # at the return statement whose value does not fit
+    assert result.output == (f"{source}:6:5: error: f returns array(float64, 1d), but its "
+                             "signature declares array(float64, 2d)\n    return x + 1.0\n"
+                             "    ^\nhint: fix the signature's return type\n")
 
 
 @needs_cc

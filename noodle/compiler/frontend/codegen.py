@@ -26,17 +26,19 @@ from noodle.compiler.frontend.parallel_loops import ParallelLoopMixin
 from noodle.compiler.frontend.regions import Hints, Region, names_for, region_key
 from noodle.compiler.frontend.values import (NONE_VAL, Val, close_block, flatten, mlir_types,
                                              open_block, unflatten)
-from noodle.compiler.types import NONE, PY_BOOL, Array, NType, unify
+from noodle.compiler.types import (NONE, PY_BOOL, Array, NType, Scalar,
+                                   same_dtypes_and_ranks, unify)
 
 
 class FunctionCodegen(ExpressionMixin, CallMixin, ParallelLoopMixin, ast.NodeVisitor):
     """Generates one specialisation of one Python function into a `func.func`."""
 
     def __init__(self, unit, source, arg_types: tuple[NType, ...], symbol: str,
-                 hints: Hints):
+                 hints: Hints, returns: NType | None = None):
         self.unit = unit          # the CompilationUnit: module, callees, error sites
         self.source = source      # frontend.source.FunctionSource
         self.arg_types = arg_types
+        self.declared_return = returns  # what a signature says the function returns
         self.symbol = symbol
         self.hints = hints
         self.env: dict[str, Val] = {}
@@ -77,11 +79,29 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ParallelLoopMixin, ast.NodeVis
 
     def finish(self, result: Val) -> None:
         """Emit the function's return and fix its type to the returned value's."""
+        if self.declared_return is not None:
+            result = self.as_declared(result)
         self.return_type = result.type
         func.ReturnOp(flatten(result))
         ftype = ir.FunctionType(ir.TypeAttr(self.fn.attributes["function_type"]).value)
         self.fn.attributes["function_type"] = ir.TypeAttr.get(
             ir.FunctionType.get(ftype.inputs, mlir_types(result.type)))
+
+    def as_declared(self, result: Val) -> Val:
+        """The result as the signature declares it. A scalar converts as NumPy's astype
+        does (as Numba converts it: float to int truncates, NaN gives an unspecified
+        value), here, so that the compiled entry returns it; an array or a tuple must
+        have the declared dtypes and ranks already."""
+        declared = self.declared_return
+        if isinstance(declared, Scalar) and isinstance(result.type, Scalar):
+            return self.cast_scalar(result, declared)
+        if not same_dtypes_and_ranks(declared, result.type):
+            tree = self.source.tree
+            raise self.typing_error(
+                tree.body[-1] if self.direct_return else tree,
+                f"{self.source.pyfunc.__qualname__} returns {result.type}, but its signature "
+                f"declares {declared}", "fix the signature's return type")
+        return result
 
     # -- statements ------------------------------------------------------------------
     def emit_block(self, stmts: list[ast.stmt]) -> None:

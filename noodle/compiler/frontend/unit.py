@@ -52,9 +52,11 @@ class CompilationUnit:
         return self.sites.index(site) + 1
 
     def function(self, pyfunc: FunctionType, arg_types: tuple[NType, ...],
-                 call_node: ast.AST | None = None) -> tuple[str, NType]:
-        """Generate (once) the specialisation of `pyfunc` for `arg_types`."""
-        key = (pyfunc, arg_types)
+                 call_node: ast.AST | None = None,
+                 returns: NType | None = None) -> tuple[str, NType]:
+        """Generate (once) the specialisation of `pyfunc` for `arg_types`, returning the
+        type a signature declares, `returns`, when one does (`FunctionCodegen.finish`)."""
+        key = (pyfunc, arg_types, returns)
         if key in self._functions:
             fn = self._functions[key]
             return fn.symbol, fn.result_type
@@ -64,13 +66,14 @@ class CompilationUnit:
                                    SourceLocation(code.co_filename, code.co_firstlineno, 0))
         self._in_progress.add(key)
         try:
-            generated = self._generate(pyfunc, arg_types)
+            generated = self._generate(pyfunc, arg_types, returns)
         finally:
             self._in_progress.discard(key)
         self._functions[key] = generated
         return generated.symbol, generated.result_type
 
-    def _generate(self, pyfunc: FunctionType, arg_types: tuple[NType, ...]) -> GeneratedFunction:
+    def _generate(self, pyfunc: FunctionType, arg_types: tuple[NType, ...],
+                  returns: NType | None) -> GeneratedFunction:
         from noodle.compiler.frontend.codegen import FunctionCodegen
 
         source = self.sources.get(pyfunc) or FunctionSource.of(pyfunc)
@@ -83,7 +86,7 @@ class CompilationUnit:
         with self.context, ir.Location.unknown(), ir.InsertionPoint(self.module.body):
             for _ in range(MAX_ROUNDS):
                 hints.changed = False
-                gen = FunctionCodegen(self, source, arg_types, symbol, hints)
+                gen = FunctionCodegen(self, source, arg_types, symbol, hints, returns)
                 try:
                     gen.generate()
                 except NoodleError:
