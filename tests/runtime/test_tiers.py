@@ -182,11 +182,43 @@ while noodle.stats()["__main__.dot"]["array(float64, 1d, C), array(float64, 1d, 
 """
 
 
-def run_program(tmp_path: Path, calls: int = 50, wait: bool = True, **env: str
-                ) -> tuple[dict, str]:
+KILL_THE_COMPILE = """
+import os, signal
+
+def children_of(parents):
+    found = set()
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as stat:  # the parent is the 2nd field after ")"
+                if int(stat.read().rsplit(")", 1)[1].split()[1]) in parents:
+                    found.add(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue  # not a process, or one gone meanwhile
+    return found
+
+def promotion():
+    return noodle.stats()["__main__.dot"]["array(float64, 1d, C), array(float64, 1d, C)"][
+        "promotion"]
+
+# the optimising compile runs in a child of the standby worker, itself a child of ours
+compiles = set()
+while not compiles and promotion() == "compiling":
+    compiles = children_of(children_of({os.getpid()}))
+assert compiles, f"the compile ended before it was found: {promotion()}"
+for pid in compiles:
+    os.kill(pid, signal.SIGKILL)
+for _ in range(20):
+    a, b = rng.random(30), rng.random(30)
+    assert abs(dot(a, b) - float(a @ b)) < 1e-9
+"""
+
+
+def run_program(tmp_path: Path, calls: int = 50, wait: bool = True, then: str = "",
+                **env: str) -> tuple[dict, str]:
+    """Run PROGRAM: `calls` calls, the code `then`, and (`wait`) the promotion's end."""
     script = tmp_path / "program.py"
     script.write_text(textwrap.dedent(PROGRAM.format(
-        calls=calls, wait=WAIT_FOR_PROMOTION if wait else "")))
+        calls=calls, wait=then + (WAIT_FOR_PROMOTION if wait else ""))))
     environment = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO),
                    "NOODLE_CACHE_DIR": str(tmp_path / "cache"), **env}
     done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=environment,
@@ -203,6 +235,17 @@ def test_a_crashing_worker_costs_only_the_promotion(tmp_path, fault):
     assert report["promotion"] == f"failed: the compile worker died (signal {signal_name})"
     assert stderr.count("stays at the baseline tier") == 1  # warned once
     assert "program.py" in stderr  # the warning points at the function
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="no /proc to find it in")
+def test_a_compile_killed_from_outside_costs_only_the_promotion(tmp_path):
+    """Not the worker killing itself (NOODLE_WORKER_FAULT): the program finds the process
+    compiling its hot key and SIGKILLs it mid-compile, as an out-of-memory killer would;
+    its calls go on, right, at the baseline tier."""
+    report, stderr = run_program(tmp_path, then=KILL_THE_COMPILE)
+    assert report["tier"] == "baseline" and report["calls"] >= 70  # and those waiting
+    assert report["promotion"] == "failed: the compile worker died (signal SIGKILL)"
+    assert stderr.count("stays at the baseline tier") == 1
 
 
 def test_compiling_every_tier_in_a_worker(tmp_path):
