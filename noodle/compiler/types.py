@@ -159,20 +159,6 @@ def unify(a: NType, b: NType) -> NType | None:
     return None
 
 
-def same_dtypes_and_ranks(declared: NType, inferred: NType) -> bool:
-    """Whether a value of type `inferred` may be returned where a signature declares
-    `declared`: the same dtypes and ranks, item by item (layouts and the writeable flag
-    may differ)."""
-    if isinstance(declared, Scalar) and isinstance(inferred, Scalar):
-        return declared.dtype == inferred.dtype
-    if isinstance(declared, Array) and isinstance(inferred, Array):
-        return (declared.dtype, declared.ndim) == (inferred.dtype, inferred.ndim)
-    if isinstance(declared, TupleType) and isinstance(inferred, TupleType):
-        return len(declared.items) == len(inferred.items) and all(
-            same_dtypes_and_ranks(d, i) for d, i in zip(declared.items, inferred.items))
-    return type(declared) is type(inferred)
-
-
 def leaf_types(t: NType) -> list[Scalar | Array]:
     """The scalars and arrays a value of type `t` holds, in order (tuples flattened,
     None dropped): how compiled code passes and returns it."""

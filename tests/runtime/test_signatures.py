@@ -112,6 +112,19 @@ def test_jit_with_a_tuple_return_signature():
     assert total == 10.0
 
 
+def test_a_declared_tuple_return_converts_its_scalar_items():
+    @noodle.jit("Tuple(float32[:], int64, float32)(float64[:])", fallback=False, cache=False)
+    def stats(x):
+        return x.astype(np.float32), np.sum(x), np.max(x)
+
+    x = np.array([1.5, -2.25, 3.0])
+    got = stats(x)
+    assert got[0].dtype == np.float32 and got[0].tolist() == [1.5, -2.25, 3.0]
+    assert got[1:] == (2, np.float32(3.0))
+    assert type(got[1]) is int and type(got[2]) is np.float32
+    assert stats.profiles()[0].python_calls == 0
+
+
 def test_jit_refuses_a_return_signature_that_does_not_fit():
     with pytest.raises(noodle.TypingError, match="returns .* but its signature declares"):
         @noodle.jit("Tuple(float64[:, :], float64)(float64[:])", fallback=False)

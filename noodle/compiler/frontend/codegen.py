@@ -26,8 +26,8 @@ from noodle.compiler.frontend.parallel_loops import ParallelLoopMixin
 from noodle.compiler.frontend.regions import Hints, Region, names_for, region_key
 from noodle.compiler.frontend.values import (NONE_VAL, Val, close_block, flatten, mlir_types,
                                              open_block, unflatten)
-from noodle.compiler.types import (NONE, PY_BOOL, Array, NType, Scalar,
-                                   same_dtypes_and_ranks, unify)
+from noodle.compiler.types import (NONE, PY_BOOL, Array, NoneType, NType, Scalar, TupleType,
+                                   unify)
 
 
 class FunctionCodegen(ExpressionMixin, CallMixin, ParallelLoopMixin, ast.NodeVisitor):
@@ -88,20 +88,15 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ParallelLoopMixin, ast.NodeVis
             ir.FunctionType.get(ftype.inputs, mlir_types(result.type)))
 
     def as_declared(self, result: Val) -> Val:
-        """The result as the signature declares it. A scalar converts as NumPy's astype
-        does (as Numba converts it: float to int truncates, NaN gives an unspecified
-        value), here, so that the compiled entry returns it; an array or a tuple must
-        have the declared dtypes and ranks already."""
-        declared = self.declared_return
-        if isinstance(declared, Scalar) and isinstance(result.type, Scalar):
-            return self.cast_scalar(result, declared)
-        if not same_dtypes_and_ranks(declared, result.type):
+        """The result as the signature declares it (see `_converted`)."""
+        converted = _converted(self, result, self.declared_return)
+        if converted is None:
             tree = self.source.tree
             raise self.typing_error(
                 tree.body[-1] if self.direct_return else tree,
                 f"{self.source.pyfunc.__qualname__} returns {result.type}, but its signature "
-                f"declares {declared}", "fix the signature's return type")
-        return result
+                f"declares {self.declared_return}", "fix the signature's return type")
+        return converted
 
     # -- statements ------------------------------------------------------------------
     def emit_block(self, stmts: list[ast.stmt]) -> None:
@@ -436,3 +431,23 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ParallelLoopMixin, ast.NodeVis
             raise self.unsupported(node, "`while ... else` is not supported",
                                    "set a flag before `break` instead")
         self.emit_while_loop(node, None)
+
+
+def _converted(gen: FunctionCodegen, v: Val, declared: NType) -> Val | None:
+    """`v` as a signature declares it, or None where it cannot be. A scalar converts as
+    NumPy's astype does (as Numba converts it: float to int truncates, NaN gives an
+    unspecified value), in compiled code, so that the compiled entry returns it; a tuple
+    converts item by item; an array must have the declared dtype and rank already (its
+    layout and writeable flag may differ)."""
+    if isinstance(declared, Scalar) and isinstance(v.type, Scalar):
+        return gen.cast_scalar(v, declared)
+    if isinstance(declared, Array) and isinstance(v.type, Array):
+        same = (declared.dtype, declared.ndim) == (v.type.dtype, v.type.ndim)
+        return v if same else None
+    if (isinstance(declared, TupleType) and isinstance(v.type, TupleType)
+            and len(declared.items) == len(v.items)):
+        items = tuple(_converted(gen, item, d) for item, d in zip(v.items, declared.items))
+        if any(item is None for item in items):
+            return None
+        return Val(TupleType(tuple(item.type for item in items)), items=items)
+    return v if isinstance(declared, NoneType) and isinstance(v.type, NoneType) else None
