@@ -146,7 +146,7 @@ def view_parts(view: ir.Value) -> tuple[ir.Value, list[ir.Value], list[ir.Value]
     metadata = memref.extract_strided_metadata(view)
     rank = rank_of(view)
     offset, sizes, strides = metadata[1], metadata[2:2 + rank], metadata[2 + rank:]
-    itemsize = index_constant(element_type_of(view).width // 8)
+    itemsize = _itemsize(view)
     start = arith.addi(memref.extract_aligned_pointer_as_index(view),
                        arith.muli(offset, itemsize))
     return start, list(sizes), list(strides)
@@ -156,7 +156,7 @@ def _byte_span(view: ir.Value) -> tuple[ir.Value, ir.Value, ir.Value]:
     """(lowest byte, one past the highest byte, is empty) of a view's elements."""
     start, sizes, strides = view_parts(view)
     zero, one = index_constant(0), index_constant(1)
-    itemsize = index_constant(element_type_of(view).width // 8)
+    itemsize = _itemsize(view)
     low, high = start, arith.addi(start, itemsize)
     empty = arith.constant(ir.IntegerType.get_signless(1), 0)
     for size, stride in zip(sizes, strides):
@@ -165,3 +165,9 @@ def _byte_span(view: ir.Value) -> tuple[ir.Value, ir.Value, ir.Value]:
         high = arith.addi(high, arith.maxsi(reach, zero))
         empty = arith.ori(empty, arith.cmpi(arith.CmpIPredicate.eq, size, zero))
     return low, high, empty
+
+
+def _itemsize(view: ir.Value) -> ir.Value:
+    """The bytes an element of `view` takes in memory: a bool (i1) takes one, as in
+    NumPy (`widen-bool-memrefs`)."""
+    return index_constant(max(element_type_of(view).width // 8, 1))

@@ -282,13 +282,32 @@ def transpose_in_place(m):
     m[:] = m.T
 
 
+# bools too: their views' byte spans once came out empty (an itemsize of 1 bit // 8),
+# so they were never found to overlap
+OVERLAPPED = [np.arange(9.0), np.arange(9, dtype=np.int8), np.arange(9) % 3 == 0,
+              np.arange(9.0, dtype=np.float32)]
+
+
+@pytest.mark.parametrize("a", OVERLAPPED, ids=lambda a: a.dtype.name)
 @pytest.mark.parametrize("func", [shift_right, copy_overlap, reverse_in_place, self_reverse])
-def test_overlapping_assignment_reads_old_values(func):
-    assert_same(func, np.arange(9.0))
+def test_overlapping_assignment_reads_old_values(func, a):
+    assert_same(func, a)
 
 
-def test_transpose_in_place_reads_old_values():
-    assert_same(transpose_in_place, np.arange(16.0).reshape(4, 4))
+@pytest.mark.parametrize("m", [np.arange(16.0).reshape(4, 4),
+                               np.arange(16).reshape(4, 4) % 3 == 0], ids=["float64", "bool"])
+def test_transpose_in_place_reads_old_values(m):
+    assert_same(transpose_in_place, m)
+
+
+def copy_between(a, b):
+    a[1:] = b[:-1]
+
+
+def test_overlap_through_a_view_of_another_dtype():
+    """The destination and the source share memory, as bool and as uint8."""
+    a = np.array([True, False, True, False, True])
+    assert_same(copy_between, a, a.view(np.uint8))
 
 
 def stencil_same_array(A):
