@@ -26,6 +26,12 @@ ERROR_KINDS: dict[str, tuple[type[Exception], str]] = {
     "negative_dimension": (ValueError, "negative dimensions are not allowed"),
     "negative_power": (ValueError, "Integers to negative integer powers are not allowed."),
     "python_int": (OverflowError, "Python integer out of bounds"),
+    "float_nan": (ValueError, "cannot convert float NaN to integer"),
+    "float_infinity": (OverflowError, "cannot convert float infinity to integer"),
+    "power_range": (OverflowError, "Numerical result out of range"),
+    "complex_power": (ValueError, "a negative number to a fractional power is complex in "
+                                  "Python; compiled code has no complex numbers"),
+    "negative_shift": (ValueError, "negative shift count"),
     "math_domain": (ValueError, "math domain error"),
     "math_range": (OverflowError, "math range error"),
     "assert": (AssertionError, "assertion failed"),

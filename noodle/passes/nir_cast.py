@@ -1,8 +1,11 @@
 """Scalar body of `nir.cast`: NumPy's `astype` conversion between two dtypes.
 
-Float-to-integer conversion truncates toward zero; out-of-range values (and NaN) give
-an unspecified value as in NumPy, but never undefined behaviour that could crash:
-`arith.fptosi` of an out-of-range value is poison only in the element it produces.
+Float-to-integer conversion truncates toward zero. NaN and values out of the range of
+int64 (uint64 for uint64) convert to the int64 minimum's bits (x86's answer for int64;
+NumPy's answer for such values depends on the dtype and the machine, and it warns),
+wrapped to narrower dtypes, and so at every optimisation level: a bare `arith.fptosi`
+of such a value is LLVM poison, which the optimiser may turn into any value, different
+at the two tiers, and spread through everything computed from it.
 """
 from __future__ import annotations
 
@@ -57,10 +60,22 @@ def _int_to_int(source: DType, target: DType, x: ir.Value) -> ir.Value:
 def _float_to_int(source: DType, target: DType, x: ir.Value) -> ir.Value:
     """Narrow targets go through int64 and wrap, as C's conversion on x86 does."""
     if target.width < 64:
-        return arith.trunci(target.element_type, arith.fptosi(_I64.element_type, x))
+        return arith.trunci(target.element_type, _float_to_int64(source, _I64, x))
+    return _float_to_int64(source, target, x)
+
+
+def _float_to_int64(source: DType, target: DType, x: ir.Value) -> ir.Value:
+    """x as int64 or uint64 (`target`), the int64 minimum's bits where the conversion
+    is not defined: ordered comparisons, false for NaN, pick the conversions that are."""
+    def within(low: float, high: float) -> ir.Value:
+        return arith.andi(arith.cmpf(_F.OGE, x, constant(source, low)),
+                          arith.cmpf(_F.OLT, x, constant(source, high)))
+
+    undefined = constant(target, -2 ** 63 if target.is_signed else 2 ** 63)
+    result = arith.select(within(-2.0 ** 63, 2.0 ** 63),
+                          arith.fptosi(target.element_type, x), undefined)
     if target.is_signed:
-        return arith.fptosi(target.element_type, x)
-    # uint64: values from 2**63 need the unsigned conversion; negative ones wrap.
-    below_2_63 = arith.cmpf(_F.OLT, x, constant(source, 2.0 ** 63))
-    return arith.select(below_2_63, arith.fptosi(target.element_type, x),
-                        arith.fptoui(target.element_type, x))
+        return result
+    # uint64: values from 2**63 need the unsigned conversion; negative ones wrap
+    return arith.select(within(2.0 ** 63, 2.0 ** 64),
+                        arith.fptoui(target.element_type, x), result)

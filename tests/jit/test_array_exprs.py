@@ -6,6 +6,8 @@ import pytest
 from hypothesis import given, strategies as st
 from hypothesis.extra import numpy as hnp
 
+import noodle
+
 from .harness import HYPOTHESIS, assert_same, float_array_pairs
 
 RNG = np.random.default_rng(5)
@@ -247,3 +249,24 @@ def in_place_broadcast(a, v):
 def test_in_place_broadcasting():
     assert_same(in_place_broadcast, RNG.random((3, 4)), RNG.random(4))
     assert_same(in_place_broadcast, RNG.random((4, 3)).T, RNG.random(8)[::2])
+
+
+def as_integers(a):
+    return a.astype(np.int64), a.astype(np.int32), a.astype(np.uint64), a.astype(np.int8)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_undefined_float_to_integer_casts_agree_at_both_tiers(dtype):
+    """NaN, infinities and values out of range have no integer: NumPy's astype gives a
+    machine-dependent one. noodle gives the same one at both tiers (LLVM's conversion of
+    such a value is poison, which the optimiser may turn into anything), and it is the
+    int64 minimum's bits, wrapped to narrower dtypes."""
+    a = np.array([np.nan, np.inf, -np.inf, 1e300, -1e300, 2.0 ** 63, 2.0 ** 64, 3e9,
+                  -7.5, 250.9], dtype)
+    baseline = noodle.jit(as_integers, fallback=False, cache=False)(a)
+    optimised = noodle.jit(as_integers, fallback=False, cache=False, eager=True)(a)
+    minimum = np.iinfo(np.int64).min
+    for low, high in zip(baseline, optimised):
+        np.testing.assert_array_equal(low, high)
+        np.testing.assert_array_equal(low[:5], np.array(minimum).astype(low.dtype))
+    assert baseline[0][-2:].tolist() == [-7, 250]

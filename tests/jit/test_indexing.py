@@ -586,3 +586,38 @@ def scatter_add(hist, values):
 
 def test_scatter_with_repeated_indices():
     assert_same(scatter_add, np.zeros(7, np.int64), RNG.integers(-50, 50, 200))
+
+
+def write_first(a, v):
+    a[0] = v
+    return a
+
+
+def write_all(a, v):
+    a[:] = v
+    return a
+
+
+@pytest.mark.parametrize("function", [write_first, write_all])
+@pytest.mark.parametrize("dtype, v, error", [
+    (np.int64, float("nan"), ValueError), (np.int64, np.float64("inf"), OverflowError),
+    (np.int8, 151.5, OverflowError), (np.int8, np.float32(-129.0), OverflowError),
+    (np.uint8, -1.5, OverflowError), (np.uint64, 2.0 ** 64, OverflowError),
+    (np.int64, 1e19, OverflowError)], ids=repr)
+def test_a_float_that_the_integer_array_cannot_hold_raises(function, dtype, v, error):
+    """NumPy stores a float into an integer array as `int(v)`, checked against the dtype,
+    whether v is a Python or a NumPy float; values that fit are truncated."""
+    assert_same(function, np.zeros(3, dtype), v, raises=error)
+    assert_same(function, np.zeros(3, dtype), 7.9)
+    assert_same(function, np.zeros(3, dtype), -0.5)
+    assert_same(function, np.zeros(3, bool), v)  # a bool takes any float
+
+
+def int8_of(x):
+    return np.int8(x)
+
+
+def test_a_numpy_integer_of_a_python_float_checks_its_range():
+    assert_same(int8_of, 151.5, raises=OverflowError)
+    assert_same(int8_of, -128.9)
+    assert_same(int8_of, np.float64(151.5))  # of a NumPy float: a cast, which wraps

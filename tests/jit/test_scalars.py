@@ -1,6 +1,8 @@
 """Scalars and type promotion: Python bool/int/float and NumPy scalar types, NEP 50
 weak Python scalars, result kinds (Python vs NumPy scalar), and the documented
 deviations for scalars (int64 wrap-around, int ** int with a variable exponent)."""
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
@@ -251,3 +253,69 @@ def test_builtin_max_min_keep_the_value_of_either_argument(x, y):
     gives a type that holds both (NEP 50 would wrap 300 into int8)."""
     got = noodle.jit(fallback=False)(mixed_max_min)(x, y)
     assert [float(v) for v in got] == [float(v) for v in mixed_max_min(x, y)]
+
+
+# -- what Python refuses that a plain lowering would compute ----------------------------
+def to_int(x):
+    return int(x)
+
+
+def floor_of(x):
+    return math.floor(x)
+
+
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize("function", [to_int, floor_of])
+@pytest.mark.parametrize("x, error", [(NAN, ValueError), (INF, OverflowError),
+                                      (-INF, OverflowError), (np.float32(NAN), ValueError),
+                                      (np.float64(-INF), OverflowError),
+                                      (9.3e18, OverflowError)], ids=repr)
+def test_int_of_nan_or_infinity_raises(function, x, error):
+    """Python's int() refuses NaN and infinity; one beyond int64 is a big int in Python,
+    which compiled code cannot hold: OverflowError, not a wrapped value."""
+    if x == 9.3e18:
+        with pytest.raises(OverflowError, match="too large for compiled code's int64"):
+            jitted(function)(x)
+    else:
+        assert_same(function, x, raises=error)
+    assert_same(function, -9.2e18)
+    assert_same(function, -2.9)
+
+
+@pytest.mark.parametrize("a, b", [(10.0, 400.0), (10, 400.0), (-10.0, 401.0), (2.0, 1024)],
+                         ids=repr)
+def test_python_float_power_that_overflows_raises(a, b):
+    assert_same(power, a, b, raises=OverflowError)
+    assert_same(power, np.float64(a), b)  # NumPy's float64 gives inf, with a warning
+
+
+def test_a_negative_base_to_a_fractional_power_is_refused_not_nan():
+    """Python's answer is a complex number, which compiled code has no type for."""
+    with pytest.raises(ValueError, match="fractional power is complex in Python"):
+        jitted(power)(-8.0, 1 / 3)
+    for a, b in [(-8.0, 2.0), (-8.0, INF), (-0.0, 0.5), (NAN, 2.0), (INF, -0.5)]:
+        assert_same(power, a, b)
+
+
+def shifts(x, y):
+    return x >> y, x << y
+
+
+def test_a_negative_shift_count_raises():
+    assert_same(shifts, 2, -1, raises=ValueError)
+    assert_same(shifts, 2, 3)
+    assert_same(shifts, -5, 3)
+    assert_same(shifts, np.int64(2), np.int64(-1))  # NumPy's shift gives 0
+
+
+def plus(x):
+    return +x
+
+
+def test_unary_plus_of_a_bool():
+    assert_same(plus, True)  # Python: the int 1
+    with pytest.raises(noodle.TypingError, match="positive does not take array.bool"):
+        jitted(plus)(np.array([True, False]))
+    assert_same(plus, np.array(2.5))  # NumPy's positive of a 0-d array is a scalar

@@ -271,6 +271,7 @@ class ArrayMixin:
                 raise self.typing_error(node, f"cannot assign {value.type} to one element "
                                         f"of {base.type}")
             self.python_int_in_range(value, base.type.dtype, node)
+            self.float_to_int_checks(value, base.type.dtype, node)
             element = self.cast_scalar(value, Scalar(base.type.dtype))
             self.store_unless_failed(lambda: memref.store(element.ir, base.ir, access))
             return
@@ -306,6 +307,7 @@ class ArrayMixin:
             return
         if isinstance(value.type, Scalar):
             self.python_int_in_range(value, dst.type.dtype, node)
+            self.float_to_int_checks(value, dst.type.dtype, node)
             element = self.cast_scalar(value, Scalar(dst.type.dtype))
             self.store_unless_failed(lambda: nir.assign(dst.ir, element.ir))
             return

@@ -12,6 +12,7 @@ from mlir import ir
 from mlir.dialects import arith, func, memref, scf
 
 from noodle.compiler.frontend.arrays import any_true
+from noodle.compiler.frontend.numpy_errors import INT_TOO_LARGE
 from noodle.compiler.frontend.values import NO_CONST, Val, flatten, mlir_types, unflatten
 from noodle.compiler.types import (BOOL, FLOAT64, INT64, PY_BOOL, PY_FLOAT, PY_INT, Array,
                                    Scalar, TupleType, is_supported_dtype, result_dtype,
@@ -139,6 +140,7 @@ class CallMixin:
             rounded = self.apply_ufunc(np.floor if callee is math.floor else
                                        np.ceil if callee is math.ceil else np.trunc,
                                        [x], node, kind=MATH_TO_INT[callee])
+            self.float_to_int_checks(rounded, INT64, node, INT_TOO_LARGE)
             return self.cast_scalar(rounded, PY_INT)
         if callee in MATH_PREDICATES and len(args) == 1:
             x = self.cast_scalar(self.scalar_arg(args[0], node), PY_FLOAT)
@@ -188,6 +190,9 @@ class CallMixin:
                 raise self.unsupported(node, f"dtype {dtype} is not supported")
             value = self.scalar_or_array(args[0], node)
             self.python_int_in_range(value, dtype, node)  # np.uint8(300) raises
+            if isinstance(value.type, Scalar) and value.type.weak:
+                # np.int8(151.5) raises; np.int8(np.float64(151.5)) wraps
+                self.float_to_int_checks(value, dtype, node)
             return self.cast_to_dtype(value, dtype)
         target = getattr(callee, "py_func", callee)
         if isinstance(target, types.FunctionType):
@@ -338,6 +343,7 @@ class CallMixin:
         if t == PY_BOOL:
             return Val(PY_BOOL, self.truth(v, node))
         if t == PY_INT and v.type.dtype.kind == "f":
+            self.float_to_int_checks(v, INT64, node, INT_TOO_LARGE)
             return self.cast_scalar(v, PY_INT)  # truncation toward zero, like int()
         return self.cast_scalar(v, t)
 

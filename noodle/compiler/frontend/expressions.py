@@ -379,6 +379,8 @@ class ExpressionMixin(NumpyErrorsMixin, ArrayMixin):
                                        else False) for a in args]
         if weak and ufunc in PY_ZERO_DIVISION:
             self.python_zero_division(operands, in_dtype, node, ufunc)
+        if weak and ufunc in (np.left_shift, np.right_shift):
+            self.negative_python_shift(operands[1], node)
         rank = max((a.type.ndim for a in operands if isinstance(a.type, Array)), default=None)
         result_t: NType = Scalar(dtype, weak) if rank is None else Array(dtype, rank)
         rtype = mlir_types(result_t)[0]
@@ -404,14 +406,23 @@ class ExpressionMixin(NumpyErrorsMixin, ArrayMixin):
             self.broadcast_mismatch(operands, node)
         if ufunc is np.power and in_dtype.kind == "i":
             self.negative_integer_power(operands, in_dtype, node)
-        return build()
+        result = build()
+        if weak and ufunc is np.power and in_dtype.kind == "f":
+            self.python_power_errors(operands, result, node)
+        return result
 
     def expr_UnaryOp(self, node: ast.UnaryOp) -> Val:
         v = self.expr(node.operand)
         if isinstance(node.op, ast.Not):
             return Val(PY_BOOL, self.logical_not(self.truth(v, node)))
         if isinstance(node.op, ast.UAdd):
-            return v
+            v = self.load_rank0(v)  # NumPy's positive of a 0-d array is a scalar
+            if not (isinstance(v.type, (Scalar, Array)) and v.type.dtype == BOOL):
+                return v
+            if isinstance(v.type, Scalar) and v.type.weak:
+                return self.cast_scalar(v, PY_INT)  # +True is 1
+            raise self.typing_error(node, f"NumPy's positive does not take {v.type}",
+                                    "convert it to an integer first: +x.astype(int)")
         if isinstance(node.op, ast.USub):
             if isinstance(v.type, Scalar) and v.type.weak and v.type.dtype == BOOL:
                 v = self.cast_scalar(v, PY_INT)

@@ -1,10 +1,12 @@
 """The errors NumPy and Python raise at run time that compiled code raises too, where
 a plain lowering would compute something instead: a Python int outside the integer
-dtype it meets (OverflowError, NEP 50), a negative power of a signed integer
+dtype it meets (OverflowError, NEP 50), a float that `int()` cannot convert (NaN,
+infinity) or whose integer the dtype cannot hold, a negative power of a signed integer
 (ValueError), and division by zero in Python scalar arithmetic (ZeroDivisionError).
 Each check costs nothing where the operands are constants that cannot fail."""
 from __future__ import annotations
 
+import math
 import operator
 
 import numpy as np
@@ -16,6 +18,8 @@ from noodle.compiler.types import BOOL, INT64, PY_INT, Array, Scalar
 from noodle.dialects import nir
 
 UINT64 = np.dtype(np.uint64)
+#: what `int(x)` of a float beyond int64 raises: Python's int would be a big int
+INT_TOO_LARGE = "the integer is too large for compiled code's int64"
 #: Python's operator for a ufunc on two constant Python ints, folded while compiling
 PY_INT_FOLDS = {np.add: operator.add, np.subtract: operator.sub, np.multiply: operator.mul,
                 np.power: operator.pow, np.left_shift: operator.lshift,
@@ -68,6 +72,45 @@ class NumpyErrorsMixin:
         # the value is not known here: NumPy's message without it
         self.raise_if(bad, "python_int", node, f"Python integer out of bounds for {dtype}")
 
+    def float_to_int_checks(self, v: Val, dtype: np.dtype, node,
+                            too_large: str | None = None) -> None:
+        """Python's `int()` of a float raises for NaN (ValueError) and for infinity
+        (OverflowError), and NumPy refuses an integer its dtype cannot hold
+        (OverflowError): a float stored into an integer array's element or view,
+        `np.int8(x)` of a Python float, and `int(x)` or `math.floor(x)`, whose Python
+        int compiled code holds in an int64 (`too_large`: the message then). Nothing for
+        other values and types; the conversion itself is `cast_scalar`'s."""
+        if not (isinstance(v.type, Scalar) and v.type.dtype.kind == "f"
+                and dtype.kind in "iu"):
+            return
+        info = np.iinfo(dtype)
+        if v.is_const:
+            if math.isnan(v.const):
+                self.raise_here("float_nan", node)
+            elif math.isinf(v.const):
+                self.raise_here("float_infinity", node)
+            elif not info.min <= int(v.const) <= info.max:
+                self.raise_here("python_int", node, too_large or
+                                f"Python integer {int(v.const)} out of bounds for {dtype}")
+            return
+        i1 = ir.IntegerType.get_signless(1)
+        float_type = Scalar(v.type.dtype)
+
+        def compare(predicate: str, x: ir.Value, value: float) -> ir.Value:
+            bound = self.const_scalar(float_type, value).ir
+            return nir.compare(predicate, float_type.dtype.name, x, bound, i1)
+
+        self.raise_if(nir.compare("ne", float_type.dtype.name, v.ir, v.ir, i1), "float_nan",
+                      node)
+        self.raise_if(arith.ori(compare("eq", v.ir, math.inf), compare("eq", v.ir, -math.inf)),
+                      "float_infinity", node)
+        # the bounds of the truncated value, both powers of two where the float's range
+        # matters (int64, uint64), so that the float holds them exactly
+        whole = nir.unary("trunc", float_type.dtype.name, v.ir, v.ir.type)
+        outside = arith.ori(compare("lt", whole, info.min), compare("ge", whole, info.max + 1))
+        self.raise_if(outside, "python_int", node,
+                      too_large or f"Python integer out of bounds for {dtype}")
+
     def negative_python_int(self, predicate: str, args: list[Val], value: ir.Value,
                             rtype: ir.Type) -> ir.Value:
         """A comparison of a uint64 with a Python int, where the int is negative: the
@@ -114,6 +157,40 @@ class NumpyErrorsMixin:
                                         tuple(range(exponent.type.ndim)), False, node).ir
         self.raise_if(negative, "negative_power", node)
 
+    def python_power_errors(self, operands: list[Val], result: Val, node) -> None:
+        """Python's float power raises where NumPy's gives inf or NaN: OverflowError for
+        a finite base and exponent whose power overflows, and (it would be a complex
+        number) a negative base to a finite fractional exponent."""
+        i1 = ir.IntegerType.get_signless(1)
+        name = result.type.dtype.name
+
+        def compare(predicate: str, x: ir.Value, y: ir.Value | float) -> ir.Value:
+            if not isinstance(y, ir.Value):
+                y = self.const_scalar(Scalar(result.type.dtype), y).ir
+            return nir.compare(predicate, name, x, y, i1)
+
+        def finite(x: ir.Value) -> ir.Value:
+            return compare("lt", nir.unary("abs", name, x, x.type), math.inf)
+
+        base, exponent = (o.ir for o in operands)
+        fractional = compare("ne", nir.unary("floor", name, exponent, exponent.type), exponent)
+        complex_power = arith.andi(arith.andi(compare("lt", base, 0.0), finite(exponent)),
+                                   fractional)
+        self.raise_if(complex_power, "complex_power", node)
+        overflow = arith.andi(arith.andi(finite(base), finite(exponent)),
+                              arith.xori(finite(result.ir), arith.constant(i1, 1)))
+        # NaN is not finite either, but a power of finite numbers is NaN only when
+        # complex, refused above
+        self.raise_if(overflow, "power_range", node)
+
+    def negative_python_shift(self, count: Val, node) -> None:
+        """Python refuses a negative shift count (ValueError); NumPy's shift gives 0."""
+        if count.is_const and count.const >= 0:
+            return
+        zero = self.const_scalar(count.type, 0)
+        self.raise_if(nir.compare("lt", count.type.dtype.name, count.ir, zero.ir,
+                                  ir.IntegerType.get_signless(1)), "negative_shift", node)
+
     def python_zero_division(self, operands: list[Val], dtype: np.dtype, node, ufunc) -> None:
         """Python raises ZeroDivisionError where NumPy gives inf/nan/0: for `x / 0`,
         `x // 0`, `x % 0`, and `0.0 ** negative`. The divisor is then replaced so that
@@ -123,7 +200,8 @@ class NumpyErrorsMixin:
         if ufunc is np.power:
             base_zero = nir.compare("eq", dtype.name, operands[0].ir, zero.ir, i1)
             negative = nir.compare("lt", dtype.name, operands[1].ir, zero.ir, i1)
-            self.raise_if(arith.andi(base_zero, negative), "zero_division", node)
+            self.raise_if(arith.andi(base_zero, negative), "zero_division", node,
+                          "0.0 cannot be raised to a negative power")
             return
         is_zero = nir.compare("eq", dtype.name, operands[1].ir, zero.ir, i1)
         self.raise_if(is_zero, "zero_division", node)
