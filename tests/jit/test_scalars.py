@@ -319,3 +319,68 @@ def test_unary_plus_of_a_bool():
     with pytest.raises(noodle.TypingError, match="positive does not take array.bool"):
         jitted(plus)(np.array([True, False]))
     assert_same(plus, np.array(2.5))  # NumPy's positive of a 0-d array is a scalar
+
+
+# -- builtins: round, divmod, pow -------------------------------------------------------
+def rounded(x):
+    return round(x)
+
+
+@pytest.mark.parametrize("x", [2.5, 3.5, -2.5, -0.4, 0.5, 1e15 + 0.5, -9.2e18,
+                               np.float32(2.5), np.float64(-3.5), 7, np.int8(-7), True,
+                               np.uint8(200)], ids=repr)
+def test_round_gives_the_nearest_int_halves_to_even(x):
+    assert_same(rounded, x)
+
+
+@pytest.mark.parametrize("x, error", [(NAN, ValueError), (-INF, OverflowError)], ids=repr)
+def test_round_of_nan_or_infinity_raises(x, error):
+    assert_same(rounded, x, raises=error)
+
+
+def round_to_digits(x):
+    return round(x, 2)
+
+
+def test_round_refuses_what_python_refuses_or_rounds_to_decimals():
+    with pytest.raises(noodle.TypingError, match="doesn't define __round__"):
+        jitted(rounded)(np.True_)
+    with pytest.raises(noodle.UnsupportedError, match="ndigits"):
+        jitted(round_to_digits)(2.675)
+
+
+def python_divmod(a, b):
+    return divmod(a, b)
+
+
+def numpy_divmod(a, b):
+    return np.divmod(a, b)
+
+
+@pytest.mark.parametrize("a, b", [(7, -2), (-7, 2), (7.5, -2), (-0.0, 3.0), (INF, 2.0),
+                                  (np.int64(7), np.int64(0)), (np.float64(7.5), np.float64(-2)),
+                                  (np.array([7, -7, 0]), np.array([2, 0, -3])),
+                                  (np.array([7.5, -1.0]), 2.0)], ids=repr)
+def test_divmod_is_floor_division_and_remainder(a, b):
+    assert_same(python_divmod, a, b)
+    assert_same(numpy_divmod, a, b)
+
+
+@pytest.mark.parametrize("a, b", [(7, 0), (7.5, 0.0)], ids=repr)
+def test_divmod_of_python_numbers_by_zero_raises(a, b):
+    assert_same(python_divmod, a, b, raises=ZeroDivisionError)
+
+
+def builtin_pow(a, b):
+    return pow(a, b)
+
+
+@pytest.mark.parametrize("a, b", [(2.0, 0.5), (np.float32(2), 3), (2, -1)], ids=repr)
+def test_two_argument_pow_is_the_power_operator(a, b):
+    assert_same(builtin_pow, a, b)
+    assert jitted(builtin_pow)(a, b) == jitted(power)(a, b)
+
+
+def test_two_argument_pow_raises_as_the_operator_does():
+    assert_same(builtin_pow, 0.0, -1.0, raises=ZeroDivisionError)
+    assert_same(builtin_pow, 10.0, 400.0, raises=OverflowError)

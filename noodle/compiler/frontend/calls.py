@@ -180,6 +180,19 @@ class CallMixin:
             return self.builtin_len(args[0], node)
         if callee is builtins.abs and len(args) == 1:
             return self.apply_ufunc(np.absolute, args, node, kind="abs")
+        if callee is builtins.pow and len(args) == 2 and not kwargs:
+            return self.binary_op(ast.Pow(), args[0], args[1], node)  # pow(x, y) is x ** y
+        if callee is builtins.round and len(args) == 1 and not kwargs:
+            return self.builtin_round(args[0], node)
+        if callee is builtins.round:
+            raise self.unsupported(node, "round() with ndigits is not supported in compiled "
+                                   "code", "Python rounds to decimal digits exactly: round "
+                                   "outside the compiled function")
+        if callee in (builtins.divmod, np.divmod) and len(args) == 2 and not kwargs:
+            python = callee is builtins.divmod  # Python's rules for Python scalars
+            quotient = self.apply_ufunc(np.floor_divide, args, node, operator=python)
+            remainder = self.apply_ufunc(np.remainder, args, node, operator=python)
+            return Val(TupleType((quotient.type, remainder.type)), items=(quotient, remainder))
         if callee in (builtins.min, builtins.max) and len(args) >= 1:
             return self.builtin_min_max(callee, args, node)
         if callee in SCALAR_TYPES and len(args) == 1:
@@ -337,6 +350,17 @@ class CallMixin:
             a, b = (self.cast_scalar(x, t) for x in pair)
             result = Val(t, arith.select(less.ir, a.ir, b.ir))
         return result
+
+    def builtin_round(self, v: Val, node) -> Val:
+        """round(x): the int nearest to x, halves to even, raising as int() does for NaN
+        and infinity; an int or a Python bool as an int."""
+        if not isinstance(v.type, Scalar) or v.type == Scalar(BOOL):
+            raise self.typing_error(node, f"type {v.type} doesn't define __round__")
+        if v.type.dtype.kind != "f":
+            return self.cast_scalar(v, PY_INT)
+        nearest = self.apply_ufunc(np.rint, [v], node, kind="rint", operator=False)
+        self.float_to_int_checks(nearest, INT64, node, INT_TOO_LARGE)
+        return self.cast_scalar(nearest, PY_INT)
 
     def scalar_conversion(self, v: Val, t: Scalar, node) -> Val:
         v = self.scalar_arg(v, node)
