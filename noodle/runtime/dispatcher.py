@@ -105,6 +105,7 @@ class Dispatcher:
     def _call_python(self, *args: Any, **kwargs: Any) -> Any:
         if os.environ.get("NOODLE_DISABLE_JIT") == "1":
             return self.py_func(*args, **kwargs)
+        given, given_kwargs = args, kwargs  # for the interpreter: keyword-only ones too
         args = self._bind(args, kwargs)
         if self.placement is not None and self.placement.on_gpu(args):
             result = self._gpu.call(args)
@@ -118,7 +119,7 @@ class Dispatcher:
         watch = Stopwatch()
         if isinstance(kernel, _Interpreted):
             try:
-                return self.py_func(*args)
+                return self.py_func(*given, **given_kwargs)
             finally:
                 profile.interpreter_calls += 1
                 profile.interpreter_seconds += watch.elapsed()

@@ -78,6 +78,10 @@ def array_at(owner: object, start: int, t: Array, shape: tuple, strides: tuple,
     return np.asarray(_ArrayView(owner, interface))
 
 
+#: the Python number type a scalar parameter of each dtype kind is passed as
+_PYTHON_NUMBER = {"b": bool, "i": int, "u": int, "f": float}
+
+
 class CompiledKernel:
     """A loaded kernel and the ctypes function that calls its C interface.
 
@@ -123,13 +127,15 @@ class CompiledKernel:
                                     ctypes.addressof(status_cell), 0)
         c_args: list = [ctypes.byref(status)]
         buffers: dict[int, object] = {}  # allocated pointer -> object keeping it alive
-        for value in leaves(args):
+        for value, t in zip(leaves(args), self.arg_leaves):
             if isinstance(value, np.ndarray):
                 desc = _descriptor(value)
                 buffers[desc.allocated or 0] = value
                 c_args.append(ctypes.byref(desc))
             else:
-                c_args.append(value)
+                # as a Python number of the parameter's kind: ctypes refuses NumPy scalars
+                # of another kind (np.True_ where a signature declares an int64)
+                c_args.append(_PYTHON_NUMBER[t.dtype.kind](value))
         results = None
         if self._result_struct is not None:
             results = self._result_struct()

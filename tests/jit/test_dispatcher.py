@@ -191,3 +191,14 @@ def test_default_arguments_are_filled_in():
     f = noodle.jit(with_default, fallback=False)
     np.testing.assert_array_equal(f(np.arange(3)), np.arange(3) * 3)
     assert f.signatures[0][1] == PY_INT
+
+
+def keyword_only(x, *, y):
+    return x - y
+
+
+def test_a_function_with_keyword_only_parameters_runs_as_python_with_them():
+    f = noodle.jit(keyword_only)
+    with pytest.warns(noodle.NoodleFallbackWarning, match="positional"):
+        assert f(3, y=1) == 2
+    assert f(5, y=2) == 3
