@@ -113,3 +113,19 @@ def empty_negative(n):
 
 def test_negative_size_raises_value_error():
     assert_same(empty_negative, -1, raises=ValueError)
+
+
+def full_of(n, v):
+    return np.full(n, v, dtype=np.uint8)
+
+
+def full_like_of(a, v):
+    return np.full_like(a, v)
+
+
+@pytest.mark.parametrize("v", [300, -1], ids=repr)
+def test_a_python_int_fill_that_the_dtype_cannot_hold_raises(v):
+    assert_same(full_of, 3, v, raises=OverflowError)
+    assert_same(full_like_of, np.zeros(3, np.uint8), v, raises=OverflowError)
+    assert_same(full_of, 3, np.int64(v))  # a NumPy integer is cast, as NumPy does
+    assert_same(full_of, 3, 255)

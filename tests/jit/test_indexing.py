@@ -621,3 +621,32 @@ def test_a_numpy_integer_of_a_python_float_checks_its_range():
     assert_same(int8_of, 151.5, raises=OverflowError)
     assert_same(int8_of, -128.9)
     assert_same(int8_of, np.float64(151.5))  # of a NumPy float: a cast, which wraps
+
+
+def write_first_of_rank0(a, x):
+    a[0] = np.where(x > 0, x, 0.0)  # a 0-d array
+    return a
+
+
+@pytest.mark.parametrize("function", [write_first, write_all])
+@pytest.mark.parametrize("dtype, v", [(np.int8, np.int16(300)), (np.int32, np.int64(2**40)),
+                                      (np.int8, np.uint64(2**63)), (np.int64, np.float64("nan"))],
+                         ids=repr)
+def test_a_numpy_scalar_into_a_signed_array_is_range_checked(function, dtype, v):
+    """NumPy 2 stores a NumPy scalar into a signed integer array through a Python int."""
+    error = ValueError if isinstance(v, np.floating) else OverflowError
+    assert_same(function, np.zeros(3, dtype), v, raises=error)
+
+
+@pytest.mark.parametrize("function", [write_first, write_all])
+@pytest.mark.parametrize("dtype, v", [(np.uint8, np.float64(-2.5)), (np.uint8, np.int64(300)),
+                                      (np.uint16, np.float32(7e4)), (np.uint8, np.int8(-1))],
+                         ids=repr)
+def test_a_numpy_scalar_into_an_unsigned_array_is_cast(function, dtype, v):
+    assert_same(function, np.zeros(3, dtype), v)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8])
+def test_a_rank0_array_into_an_integer_element_is_cast(dtype):
+    with np.errstate(invalid="ignore"):
+        assert_same(write_first_of_rank0, np.zeros(3, dtype), 300.0)

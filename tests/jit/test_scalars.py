@@ -384,3 +384,24 @@ def test_two_argument_pow_is_the_power_operator(a, b):
 def test_two_argument_pow_raises_as_the_operator_does():
     assert_same(builtin_pow, 0.0, -1.0, raises=ZeroDivisionError)
     assert_same(builtin_pow, 10.0, 400.0, raises=OverflowError)
+
+
+@pytest.mark.parametrize("a, b", [(True, -2), (True, -1)], ids=repr)
+def test_a_python_bool_in_a_power_is_an_int(a, b):
+    """As an int: a float for a negative exponent, where NumPy's integers raise."""
+    assert_same(power, a, b)
+
+
+def ceiling(x):
+    return math.ceil(x), math.floor(x), math.trunc(x)
+
+
+@pytest.mark.parametrize("x", [2**53 + 1, -2**63 + 1, True], ids=repr)
+def test_ceil_floor_trunc_of_an_int_is_the_int_exactly(x):
+    """Python returns an int as it is: not through a float64, which rounds 2**53 + 1."""
+    assert_same(ceiling, x)
+
+
+def test_a_numpy_bool_passed_for_an_integer_signature_converts():
+    f = noodle.jit("int64(int64)", fallback=False, cache=False)(identity)
+    assert f(np.True_) == 1 and type(f(np.True_)) is int

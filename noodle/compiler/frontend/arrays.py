@@ -266,12 +266,12 @@ class ArrayMixin:
             return
         access = self.resolve_index(base, index, node)
         if isinstance(access, list):
-            value = self.load_rank0(value)  # NumPy stores a 0-d array's element too
+            if not isinstance(value.type, Array):
+                self.stored_scalar_checks(value, base.type.dtype, node)
+            value = self.load_rank0(value)  # NumPy stores a 0-d array's element too, cast
             if not isinstance(value.type, Scalar):
                 raise self.typing_error(node, f"cannot assign {value.type} to one element "
                                         f"of {base.type}")
-            self.python_int_in_range(value, base.type.dtype, node)
-            self.float_to_int_checks(value, base.type.dtype, node)
             element = self.cast_scalar(value, Scalar(base.type.dtype))
             self.store_unless_failed(lambda: memref.store(element.ir, base.ir, access))
             return
@@ -306,8 +306,7 @@ class ArrayMixin:
             self.raise_here(kind, node)
             return
         if isinstance(value.type, Scalar):
-            self.python_int_in_range(value, dst.type.dtype, node)
-            self.float_to_int_checks(value, dst.type.dtype, node)
+            self.stored_scalar_checks(value, dst.type.dtype, node)
             element = self.cast_scalar(value, Scalar(dst.type.dtype))
             self.store_unless_failed(lambda: nir.assign(dst.ir, element.ir))
             return

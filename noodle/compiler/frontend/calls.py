@@ -136,7 +136,9 @@ class CallMixin:
             scale = self.const_scalar(PY_FLOAT, factor)
             return self.apply_ufunc(np.multiply, [x, scale], node, operator=is_math)
         if callee in MATH_TO_INT and len(args) == 1:
-            x = self.cast_scalar(self.scalar_arg(args[0], node), PY_FLOAT)
+            if self.scalar_arg(args[0], node).type.dtype.kind in "biu":
+                return self.cast_scalar(args[0], PY_INT)  # an int as it is, exactly
+            x = self.cast_scalar(args[0], PY_FLOAT)
             rounded = self.apply_ufunc(np.floor if callee is math.floor else
                                        np.ceil if callee is math.ceil else np.trunc,
                                        [x], node, kind=MATH_TO_INT[callee])
@@ -492,6 +494,7 @@ class CallMixin:
         if fill is None:
             return Val(t, nir.empty(dtype.name, dims), fresh=True)
         value = fill if isinstance(fill, Val) else self.const_scalar(Scalar(dtype), fill)
+        self.python_int_in_range(value, dtype, node)  # np.full(n, 300, np.uint8) raises
         value = self.cast_scalar(self.scalar_arg(value, node), Scalar(dtype))
         return Val(t, nir.full(dtype.name, value.ir, dims), fresh=True)
 

@@ -326,7 +326,8 @@ class ExpressionMixin(NumpyErrorsMixin, ArrayMixin):
             return args, None
         if ufunc in PY_ARITHMETIC and all(a.type.dtype == BOOL for a in args):
             args = [self.cast_scalar(a, PY_INT) for a in args]
-        if ufunc is np.power and all(a.type.dtype.kind == "i" for a in args):
+        if ufunc is np.power and all(a.type.dtype.kind in "bi" for a in args):
+            args = [self.cast_scalar(a, PY_INT) for a in args]  # a Python bool is an int
             exponent = args[1]
             if not (exponent.is_const and exponent.const >= 0):
                 return [self.cast_scalar(a, PY_FLOAT) for a in args], PY_FLOAT

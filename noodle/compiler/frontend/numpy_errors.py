@@ -13,7 +13,7 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import arith
 
-from noodle.compiler.frontend.values import Val
+from noodle.compiler.frontend.values import Val, known_false
 from noodle.compiler.types import BOOL, INT64, PY_INT, Array, Scalar
 from noodle.dialects import nir
 
@@ -70,6 +70,36 @@ class NumpyErrorsMixin:
             above = self.const_scalar(PY_INT, info.max)
             bad = arith.ori(bad, nir.compare("gt", INT64.name, v.ir, above.ir, i1))
         # the value is not known here: NumPy's message without it
+        self.raise_if(bad, "python_int", node, f"Python integer out of bounds for {dtype}")
+
+    def stored_scalar_checks(self, v: Val, dtype: np.dtype, node) -> None:
+        """NumPy 2's checks of a scalar stored into an integer array, an element or a
+        view: a Python int or float goes through `int()` and the dtype's range; a NumPy
+        scalar does only into a signed dtype, and is cast into an unsigned one. (A 0-d
+        array is always cast: no checks.)"""
+        if dtype.kind not in "iu" or not isinstance(v.type, Scalar):
+            return
+        if v.type.weak:
+            self.python_int_in_range(v, dtype, node)
+        elif dtype.kind != "i":
+            return
+        elif v.type.dtype.kind in "iu":
+            self.numpy_int_in_range(v, dtype, node)
+        self.float_to_int_checks(v, dtype, node)
+
+    def numpy_int_in_range(self, v: Val, dtype: np.dtype, node) -> None:
+        """OverflowError where the integer dtype cannot hold NumPy integer scalar `v`."""
+        held, wanted = np.iinfo(v.type.dtype), np.iinfo(dtype)
+        i1 = ir.IntegerType.get_signless(1)
+        bad = arith.constant(i1, 0)
+        for predicate, bound, needed in [("lt", wanted.min, wanted.min > held.min),
+                                         ("gt", wanted.max, wanted.max < held.max)]:
+            if needed:  # the bound is within v's dtype then
+                limit = self.const_scalar(Scalar(v.type.dtype), bound)
+                bad = arith.ori(bad, nir.compare(predicate, v.type.dtype.name, v.ir,
+                                                 limit.ir, i1))
+        if known_false(bad):
+            return
         self.raise_if(bad, "python_int", node, f"Python integer out of bounds for {dtype}")
 
     def float_to_int_checks(self, v: Val, dtype: np.dtype, node,
