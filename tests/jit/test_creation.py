@@ -92,6 +92,21 @@ def test_arange_with_dtype():
     assert_same(arange_dtype, 9)
 
 
+def integer_aranges(start, stop, step):
+    return (np.arange(start, stop, step, dtype=np.int64),
+            np.arange(start, stop, step, dtype=np.int32))
+
+
+@HYPOTHESIS
+@given(st.floats(-20, 20), st.floats(-20, 20),
+       st.floats(0.1, 5).flatmap(lambda s: st.sampled_from([s, -s])))
+def test_integer_arange_of_floats_steps_as_numpy_does(start, stop, step):
+    """By the difference of its first two values in the dtype: arange(0.5, 5, 1.5,
+    dtype=int) is 0, 2, 4 (the step truncated would give 0, 1, 2)."""
+    assert_same(integer_aranges, start, stop, step)
+    assert_same(integer_aranges, 0.5, 5.0, 1.5)
+
+
 def copies(a):
     c = a.copy()
     c *= 2

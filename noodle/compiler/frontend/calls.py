@@ -508,6 +508,9 @@ class CallMixin:
         start, stop, step = (self.scalar_arg(a, node) for a in args)
         dtype = np.dtype(kw["dtype"]) if "dtype" in kw else result_dtype(
             *(a.type for a in args))
+        if dtype == BOOL:
+            raise self.unsupported(node, "np.arange of bools is not supported",
+                                   "NumPy makes at most two: write them out")
         calc = Scalar(FLOAT64) if dtype.kind == "f" or any(
             a.type.dtype.kind == "f" for a in args) else Scalar(INT64)
         s, e, st = (self.cast_scalar(a, calc) for a in (start, stop, step))
@@ -529,6 +532,14 @@ class CallMixin:
         n = arith.index_cast(ir.IndexType.get(), count)
         first = self.cast_scalar(start, Scalar(dtype))
         delta = self.cast_scalar(step, Scalar(dtype))
+        if dtype.kind in "iu" and calc.dtype.kind == "f":
+            # NumPy steps by the difference of its first two values in the dtype:
+            # arange(0.5, 5, 1.5, dtype=int) is 0, 2, 4, and arange(0, 5, 0.5, dtype=int)
+            # all zeros
+            after = Val(calc, nir.binary("add", "float64", s.ir, st.ir, s.ir.type))
+            second = self.cast_scalar(after, Scalar(dtype))
+            delta = Val(Scalar(dtype), nir.binary("sub", dtype.name, second.ir, first.ir,
+                                                  first.ir.type))
         return Val(Array(dtype, 1), nir.arange(dtype.name, first.ir, delta.ir, n), fresh=True)
 
     # -- methods ------------------------------------------------------------------------
