@@ -7,7 +7,7 @@ NumPy itself (on dummy values), so noodle's promotion cannot drift from NumPy's.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Union
 
@@ -157,6 +157,23 @@ def unify(a: NType, b: NType) -> NType | None:
         items = tuple(unify(x, y) for x, y in zip(a.items, b.items))
         return None if any(t is None for t in items) else TupleType(items)
     return None
+
+
+def matches(declared: NType, actual: NType) -> bool:
+    """Whether a value of type `actual` may be passed where `declared` is declared."""
+    if declared == actual:
+        return True
+    if isinstance(declared, Scalar) and isinstance(actual, Scalar):
+        return np.can_cast(actual.dtype, declared.dtype, "safe")
+    if isinstance(declared, Array) and isinstance(actual, Array):
+        # the writeable flag must agree: a writable array's code would write into a
+        # read-only array, and a read-only array's code raises where a writable one's
+        # store would succeed ("readonly float64[:]" declares the read-only one)
+        return declared.layout == "A" and declared == replace(actual, layout="A")
+    if isinstance(declared, TupleType) and isinstance(actual, TupleType):
+        return len(declared.items) == len(actual.items) and all(
+            matches(d, a) for d, a in zip(declared.items, actual.items))
+    return False
 
 
 def leaf_types(t: NType) -> list[Scalar | Array]:

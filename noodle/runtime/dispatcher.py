@@ -27,7 +27,7 @@ from noodle.compiler import backend
 from noodle.compiler.dependencies import stale_reason
 from noodle.compiler.kernel import STAGES, Kernel
 from noodle.compiler.options import CompileOptions, fastmath_flags
-from noodle.compiler.types import Array, NType, leaf_types, typeof
+from noodle.compiler.types import Array, NType, leaf_types, matches, typeof
 from noodle.errors import (LoweringError, NoodleCacheWarning, NoodleError,
                            NoodleFallbackWarning, SourceLocation, UnsupportedError)
 from noodle.runtime import compile_worker, profiler
@@ -38,7 +38,7 @@ from noodle.runtime.gpu_calls import ON_CPU, GpuCalls, ptx_of
 from noodle.runtime.kernel_cache import KernelCache
 from noodle.runtime.placement import Placement, check_target
 from noodle.runtime.profiler import HotThreshold, KeyProfile, Stopwatch
-from noodle.runtime.signatures import matches, parse_signature
+from noodle.runtime.signatures import parse_signature
 from noodle.runtime.user_warnings import warn_in_user_code
 
 

@@ -234,3 +234,37 @@ def global_float32_with_array(a):
 def test_global_numpy_scalar_is_strong():
     assert_same(global_float32_with_array, np.arange(3, dtype=np.float32))
     assert_same(global_float32_with_array, np.arange(3, dtype=np.int64))
+
+
+@noodle.jit("int64(float64)", cache=False)
+def truncated_half_again(x):
+    return x * 1.5
+
+
+@noodle.jit(["int8(int64)", "float32(float32)"], cache=False)
+def times_hundred(x):
+    return x * 100
+
+
+def calls_declared(x, i, f):
+    return truncated_half_again(x), times_hundred(i), times_hundred(f)
+
+
+def test_a_callee_with_signatures_is_called_by_them_from_compiled_code():
+    """As Numba calls it: the arguments converted to the declared types and the result
+    to the declared return type, the same as calling it from Python."""
+    args = (3.0, 3, np.float32(0.25))
+    expected = (truncated_half_again(3.0), times_hundred(3), times_hundred(np.float32(0.25)))
+    assert expected == (4, np.int8(44), np.float32(25.0))
+    for eager in (False, True):
+        got = noodle.jit(calls_declared, fallback=False, cache=False, eager=eager)(*args)
+        assert got == expected and [type(g) for g in got] == [int, np.int8, np.float32]
+
+
+def calls_undeclared(x):
+    return truncated_half_again(x)
+
+
+def test_a_callee_without_a_fitting_signature_is_a_typing_error():
+    with pytest.raises(noodle.TypingError, match="has no signature for .*int64.*float64"):
+        noodle.jit(calls_undeclared, fallback=False, cache=False)(np.array([1.0]))

@@ -15,8 +15,8 @@ from noodle.compiler.frontend.arrays import any_true
 from noodle.compiler.frontend.numpy_errors import INT_TOO_LARGE
 from noodle.compiler.frontend.values import NO_CONST, Val, flatten, mlir_types, unflatten
 from noodle.compiler.types import (BOOL, FLOAT64, INT64, PY_BOOL, PY_FLOAT, PY_INT, Array,
-                                   Scalar, TupleType, is_supported_dtype, result_dtype,
-                                   ufunc_result)
+                                   NType, Scalar, TupleType, is_supported_dtype, matches,
+                                   result_dtype, ufunc_result)
 from noodle.dialects import nir
 
 UNARY_UFUNCS = {
@@ -214,6 +214,8 @@ class CallMixin:
             if kwargs:
                 raise self.unsupported(node, "keyword arguments to compiled functions are "
                                        "not supported")
+            if getattr(callee, "declared_signatures", None):
+                return self.call_declared(callee, args, node)
             return self.call_function(target, args, node)
         name = getattr(callee, "__qualname__", None) or type(callee).__name__
         module = getattr(callee, "__module__", None)
@@ -564,11 +566,39 @@ class CallMixin:
                                "compiled code")
 
     # -- calls to Python functions --------------------------------------------------------
-    def call_function(self, target: types.FunctionType, args: list[Val], node) -> Val:
-        symbol, result_type = self.unit.function(target, tuple(a.type for a in args), node)
+    def call_declared(self, callee, args: list[Val], node) -> Val:
+        """A call of a `@jit` function with explicit signatures, as Numba makes it: by the
+        first signature that takes the arguments' types, with the arguments converted to
+        the declared types and the result to the declared return type."""
+        for _, returns, declared in callee.declared_signatures:
+            if len(declared) == len(args) and all(matches(d, a.type)
+                                                  for d, a in zip(declared, args)):
+                converted = [_as_declared_argument(self, a, d) for a, d in zip(args, declared)]
+                return self.call_function(callee.py_func, converted, node, returns)
+        shown = ", ".join(str(a.type) for a in args)
+        raise self.typing_error(node, f"{callee.py_func.__qualname__}() has no signature for "
+                                f"({shown}); declared: "
+                                f"{', '.join(s for s, _, _ in callee.declared_signatures)}")
+
+    def call_function(self, target: types.FunctionType, args: list[Val], node,
+                      returns: NType | None = None) -> Val:
+        symbol, result_type = self.unit.function(target, tuple(a.type for a in args), node,
+                                                 returns)
         call = func.CallOp(mlir_types(result_type), symbol,
                            [self.status, *[x for a in args for x in flatten(a)]])
         failed = arith.cmpi(arith.CmpIPredicate.ne, memref.load(self.status, []),
                             arith.constant(ir.IntegerType.get_signless(64), 0))
         self.mark_failed(failed)  # the callee stored its own error site
         return unflatten(result_type, iter(call.results))
+
+
+def _as_declared_argument(gen: CallMixin, v: Val, declared: NType) -> Val:
+    """`v` passed where `declared` is declared (`matches` holds): a scalar converted, an
+    array retyped (the declared one differs at most in its layout: "any"), tuples item by
+    item."""
+    if isinstance(declared, Scalar):
+        return gen.cast_scalar(v, declared)
+    if isinstance(declared, TupleType):
+        return Val(declared, items=tuple(_as_declared_argument(gen, item, d)
+                                         for item, d in zip(v.items, declared.items)))
+    return Val(declared, v.ir)
