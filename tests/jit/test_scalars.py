@@ -295,7 +295,8 @@ def test_a_negative_base_to_a_fractional_power_is_refused_not_nan():
     """Python's answer is a complex number, which compiled code has no type for."""
     with pytest.raises(ValueError, match="fractional power is complex in Python"):
         jitted(power)(-8.0, 1 / 3)
-    for a, b in [(-8.0, 2.0), (-8.0, INF), (-0.0, 0.5), (NAN, 2.0), (INF, -0.5)]:
+    for a, b in [(-8.0, 2.0), (-8.0, INF), (-0.0, 0.5), (NAN, 2.0), (INF, -0.5), (-INF, 0.5),
+                 (-INF, -1.5)]:
         assert_same(power, a, b)
 
 

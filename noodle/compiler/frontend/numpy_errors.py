@@ -204,8 +204,9 @@ class NumpyErrorsMixin:
 
         base, exponent = (o.ir for o in operands)
         fractional = compare("ne", nir.unary("floor", name, exponent, exponent.type), exponent)
-        complex_power = arith.andi(arith.andi(compare("lt", base, 0.0), finite(exponent)),
-                                   fractional)
+        # a finite base: (-inf) ** 0.5 is inf
+        complex_power = arith.andi(arith.andi(compare("lt", base, 0.0), finite(base)),
+                                   arith.andi(finite(exponent), fractional))
         self.raise_if(complex_power, "complex_power", node)
         overflow = arith.andi(arith.andi(finite(base), finite(exponent)),
                               arith.xori(finite(result.ir), arith.constant(i1, 1)))
