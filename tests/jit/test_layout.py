@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import noodle
-from noodle.compiler.types import Array
-from noodle.runtime.signatures import matches, parse_type
+from noodle.compiler.types import Array, matches
+from noodle.runtime.signatures import parse_type
 
 from .harness import assert_same
 
