@@ -7,6 +7,7 @@ NumPy itself (on dummy values), so noodle's promotion cannot drift from NumPy's.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Union
@@ -174,6 +175,14 @@ def matches(declared: NType, actual: NType) -> bool:
         return len(declared.items) == len(actual.items) and all(
             matches(d, a) for d, a in zip(declared.items, actual.items))
     return False
+
+
+def first_fitting(signatures: Sequence[tuple[NType, ...]],
+                  actual: Sequence[NType]) -> tuple[NType, ...] | None:
+    """The first declared argument list that takes arguments of types `actual`
+    (`matches`, item by item), as Numba picks a signature; None if none does."""
+    return next((declared for declared in signatures if len(declared) == len(actual)
+                 and all(matches(d, a) for d, a in zip(declared, actual))), None)
 
 
 def leaf_types(t: NType) -> list[Scalar | Array]:

@@ -24,8 +24,8 @@ import numpy as np
 from noodle.compiler.c_abi import (MAX_NDIM, METADATA_SYMBOL, METADATA_VERSION,
                                    STATUS_BAD_SHAPE, STATUS_BAD_STRIDES)
 from noodle.compiler.kernel import decode_type, resolve_name
-from noodle.compiler.types import (Array, NType, Scalar, TupleType, box_scalar, leaf_types, matches,
-                                   typeof)
+from noodle.compiler.types import (Array, NType, Scalar, TupleType, box_scalar, leaf_types,
+                                   matches, typeof)
 from noodle.runtime.executor import MallocedBuffer, array_at, scalar_ctype
 from noodle.runtime.leaves import rebuild
 

@@ -27,7 +27,7 @@ from noodle.compiler import backend
 from noodle.compiler.dependencies import stale_reason
 from noodle.compiler.kernel import STAGES, Kernel
 from noodle.compiler.options import CompileOptions, fastmath_flags
-from noodle.compiler.types import Array, NType, leaf_types, matches, typeof
+from noodle.compiler.types import Array, NType, first_fitting, leaf_types, typeof
 from noodle.errors import (LoweringError, NoodleCacheWarning, NoodleError,
                            NoodleFallbackWarning, SourceLocation, UnsupportedError)
 from noodle.runtime import compile_worker, profiler
@@ -69,10 +69,6 @@ class Dispatcher:
         self._jobs: dict[tuple, bytes] = {}
         # the promotion thread swaps kernels while the program calls and compiles
         self._lock = threading.RLock()
-        self._declared: list[tuple[NType | None, tuple[NType, ...]]] = []
-        #: the return type each signature declares, by its argument types (the first
-        #: of two signatures for the same arguments is the one that takes calls)
-        self._returns: dict[tuple[NType, ...], NType] = {}
         #: the signatures as written, with what they declare (noodlec reads them)
         self.declared_signatures: list[tuple[str, NType | None, tuple[NType, ...]]] = []
         self._last_key: tuple | None = None
@@ -88,10 +84,7 @@ class Dispatcher:
         profiler.track(self)
         for sig in signatures:
             ret, args = parse_signature(sig)
-            self._declared.append((ret, args))
             self.declared_signatures.append((sig, ret, args))
-            if ret is not None:
-                self._returns.setdefault(args, ret)
             if not _SIGNATURES_ONLY:
                 self._compile(args)
 
@@ -150,11 +143,10 @@ class Dispatcher:
                 t = _Unsupported(name, type(value).__name__)
             key.append(t)
         key = tuple(key)
-        if self._declared:
-            for _, declared in self._declared:
-                if len(declared) == len(key) and all(matches(d, a)
-                                                     for d, a in zip(declared, key)):
-                    return declared
+        if self.declared_signatures:
+            declared = first_fitting([args for _, _, args in self.declared_signatures], key)
+            if declared is not None:
+                return declared
             shown = ", ".join(str(t) for t in key)
             hint = ""
             if any(isinstance(x, Array) and x.readonly for t in key for x in leaf_types(t)):
@@ -182,7 +174,7 @@ class Dispatcher:
             kernel = self._load(compiled, tier)
             fresh = "nir" in compiled.stages  # compiled here, not loaded from the cache
         except NoodleError as e:
-            if not self.fallback or self._declared:
+            if not self.fallback or self.declared_signatures:
                 raise
             warn_in_user_code(NoodleFallbackWarning(
                 f"{self.py_func.__qualname__} runs as plain Python: {e}"))
@@ -220,7 +212,7 @@ class Dispatcher:
         if cache is not None:
             for cached_tier in dict.fromkeys(("optimising", tier)):
                 found = cache.load(self.py_func, key, self.options.at_tier(cached_tier),
-                                   self._returns.get(key))
+                                   self._declared_return(key))
                 if found.kernel is not None:
                     profile.cache_hits += 1
                     return found.kernel, cached_tier
@@ -248,13 +240,18 @@ class Dispatcher:
         from noodle.compiler.pipeline import compile_function  # loads MLIR: only when needed
 
         return compile_function(self.py_func, key, self.options.at_tier(tier),
-                                returns=self._returns.get(key))
+                                returns=self._declared_return(key))
+
+    def _declared_return(self, key: tuple) -> NType | None:
+        """The return type the signature of `key` declares; None where none does."""
+        return next((ret for _, ret, args in self.declared_signatures
+                     if args == key and ret is not None), None)
 
     def _save(self, key: tuple, kernel: Kernel, tier: str) -> None:
         """Keep `key`'s kernel in the on-disk cache, unless caching is off."""
         if self.cache and config.cache:
             _kernel_cache().save(self.py_func, kernel, self.options.at_tier(tier),
-                                 self.defined_at, self._returns.get(key))
+                                 self.defined_at, self._declared_return(key))
 
     def _load(self, compiled: Kernel, tier: str) -> CompiledKernel:
         try:

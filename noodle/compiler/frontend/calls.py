@@ -15,7 +15,7 @@ from noodle.compiler.frontend.arrays import any_true
 from noodle.compiler.frontend.numpy_errors import INT_TOO_LARGE
 from noodle.compiler.frontend.values import NO_CONST, Val, flatten, mlir_types, unflatten
 from noodle.compiler.types import (BOOL, FLOAT64, INT64, PY_BOOL, PY_FLOAT, PY_INT, Array,
-                                   NType, Scalar, TupleType, is_supported_dtype, matches,
+                                   NType, Scalar, TupleType, first_fitting, is_supported_dtype,
                                    result_dtype, ufunc_result)
 from noodle.dialects import nir
 
@@ -570,11 +570,13 @@ class CallMixin:
         """A call of a `@jit` function with explicit signatures, as Numba makes it: by the
         first signature that takes the arguments' types, with the arguments converted to
         the declared types and the result to the declared return type."""
-        for _, returns, declared in callee.declared_signatures:
-            if len(declared) == len(args) and all(matches(d, a.type)
-                                                  for d, a in zip(declared, args)):
-                converted = [_as_declared_argument(self, a, d) for a, d in zip(args, declared)]
-                return self.call_function(callee.py_func, converted, node, returns)
+        signatures = callee.declared_signatures
+        declared = first_fitting([types_ for _, _, types_ in signatures],
+                                 [a.type for a in args])
+        if declared is not None:
+            returns = next(ret for _, ret, types_ in signatures if types_ == declared)
+            converted = [_as_declared_argument(self, a, d) for a, d in zip(args, declared)]
+            return self.call_function(callee.py_func, converted, node, returns)
         shown = ", ".join(str(a.type) for a in args)
         raise self.typing_error(node, f"{callee.py_func.__qualname__}() has no signature for "
                                 f"({shown}); declared: "
