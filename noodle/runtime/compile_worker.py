@@ -58,17 +58,34 @@ class CompileWorker:
 
     def __init__(self, resolve: Resolver) -> None:
         self._resolve = resolve
+        self._open: list[_Standby] = []  # whose pipe ends this process holds
+        self._start_afresh()
+
+    def _start_afresh(self) -> None:
+        self._owner = os.getpid()
         self._lock = threading.Lock()
         self._standby: _Standby | None = None
-        self._open: list[_Standby] = []  # whose pipe ends this process holds
         self._forked: queue.Queue = queue.Queue()  # jobs no standby can serve
         self._forking_thread: threading.Thread | None = None
         self._running = 0  # jobs submitted and not finished
         self._normal_interval: float | None = None  # the switch interval while jobs run
 
+    def _in_this_process(self) -> None:
+        """In a fork of the program that made this worker (multiprocessing, a test
+        runner), its standbys, threads and jobs are the parent's: a job sent down a
+        standby's inherited pipe would be answered to the parent, which has no such job
+        pending. The child closes its copies of those pipes and starts afresh."""
+        if os.getpid() == self._owner:
+            return
+        for standby in self._open:
+            standby.close()
+        self._open = []
+        self._start_afresh()
+
     def refresh_standby(self) -> None:
         """Fork a standby worker that knows every function there is now (call this only
         where the caller waits anyway)."""
+        self._in_this_process()
         with self._lock:
             fresh = _Standby(self._resolve, [fd for s in self._open for fd in s.fds()])
             self._open.append(fresh)
@@ -82,6 +99,7 @@ class CompileWorker:
     def submit(self, job: bytes) -> Future:
         """Run the job `job` describes (`describe`; see `Resolver`). Cheap: this runs
         inside a caller's call, when its key turns hot."""
+        self._in_this_process()
         future: Future = Future()
         future.set_running_or_notify_cancel()
         with self._lock:

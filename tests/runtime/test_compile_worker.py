@@ -129,3 +129,22 @@ def test_the_switch_interval_comes_back_when_the_jobs_are_done():
     while sys.getswitchinterval() != normal:  # set after the done-callbacks ran
         assert time.monotonic() < deadline
         time.sleep(0.001)
+
+
+def test_a_fork_of_the_program_gets_workers_of_its_own():
+    """A job submitted in a fork of the program (multiprocessing, a test runner) must not
+    go down the parent's standby, whose answer would reach the parent with no such job
+    pending (that killed the parent's collector thread); both keep getting results."""
+    worker = CompileWorker(resolve)
+    worker.refresh_standby()
+    assert results([worker.submit(describe(("square", 2)))]) == [4]
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            status = 0 if results([worker.submit(describe(("square", 3)))]) == [9] else 1
+        finally:
+            os._exit(status)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert results([worker.submit(describe(("square", 5)))]) == [25]
