@@ -1,5 +1,5 @@
 """Array creation: np.empty/zeros/ones/full and their _like forms (dtype= given as NumPy
-types and as Python types, shapes from arguments and from other arrays), np.arange
+types and as Python types, by keyword and by position, shapes from arguments and from other arrays), np.arange
 (int and float, negative steps, empty ranges), a.copy(), 0-size arrays."""
 import numpy as np
 import pytest
@@ -29,6 +29,17 @@ def python_type_dtypes(n):
 
 def test_dtype_given_as_python_type():
     assert_same(python_type_dtypes, 3)
+
+
+def positional_dtypes(n, a):
+    return (np.zeros(n, np.float32), np.ones((n, 2), np.int8), np.empty(0, bool),
+            np.full(n, 300, np.int16), np.arange(1, n, 2, np.float32),
+            np.zeros_like(a, np.uint8), np.ones_like(a, float), np.full_like(a, 2.5, np.int64))
+
+
+@pytest.mark.parametrize("n", [4, 0])
+def test_dtype_given_by_position(n):
+    assert_same(positional_dtypes, n, np.arange(6.0).reshape(2, 3)[:, ::-1])
 
 
 def creators_like(a):

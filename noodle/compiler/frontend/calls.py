@@ -72,6 +72,9 @@ METHOD_REDUCTIONS = {"sum": "sum", "prod": "prod", "min": "min", "max": "max", "
 CREATION = {np.empty: None, np.zeros: 0, np.ones: 1}
 CREATION_LIKE = {np.empty_like: None, np.zeros_like: 0, np.ones_like: 1}
 SCALAR_TYPES = {int: PY_INT, float: PY_FLOAT, bool: PY_BOOL}
+#: creation functions -> the position of their `dtype` parameter
+DTYPE_POSITION = {np.empty: 1, np.zeros: 1, np.ones: 1, np.full: 2, np.empty_like: 1,
+                  np.zeros_like: 1, np.ones_like: 1, np.full_like: 2, np.arange: 3}
 
 
 def ufunc_dtype(ufunc: np.ufunc, t: Scalar | Array) -> np.dtype:
@@ -98,8 +101,13 @@ class CallMixin:
         if any(k.arg is None for k in node.keywords) or any(
                 isinstance(a, ast.Starred) for a in node.args):
             raise self.unsupported(node, "*args and **kwargs are not supported in calls")
-        args = [self.expr(a) for a in node.args]
+        positional = node.args
         kwargs = {k.arg: k.value for k in node.keywords}
+        where = DTYPE_POSITION.get(callee)
+        if where is not None and len(positional) == where + 1 and "dtype" not in kwargs:
+            # `np.zeros(n, np.float32)`: a type, not a value to evaluate
+            positional, kwargs["dtype"] = positional[:where], positional[where]
+        args = [self.expr(a) for a in positional]
         return self.call_object(callee, args, kwargs, node)
 
     def call_object(self, callee, args: list[Val], kwargs: dict, node) -> Val:
