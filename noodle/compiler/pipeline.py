@@ -33,6 +33,8 @@ from noodle.compiler.types import NType
 from noodle.dialects.context import compile_context
 from noodle.errors import LoweringError
 from noodle.passes.apply_loop_hints import apply_loop_hints
+from noodle.passes.check_allocations import PASS_NAME as CHECK_ALLOCATIONS
+from noodle.passes.check_allocations import ErrorSites, check_allocations_in
 from noodle.passes.approximate_exp import approximate_exp
 from noodle.passes.approximate_log import approximate_log
 from noodle.passes.approximate_pow import approximate_pow
@@ -52,6 +54,7 @@ from noodle.passes.nir_simplify import nir_simplify
 from noodle.passes.parallel_chunks import MIN_TASK_SIZE
 from noodle.passes.reuse_buffers import PASS_NAME as REUSE_BUFFERS
 from noodle.passes.reuse_buffers import reuse_buffers_pass
+from noodle.passes.return_on_failed_allocation import return_on_failed_allocation
 from noodle.passes.unswitch_loops import unswitch_loops
 from noodle.passes.vectorize_outer_loops import vectorize_outer_loops
 from noodle.passes.version_broadcasts import version_broadcasts
@@ -125,8 +128,9 @@ ASYNC_TO_LLVM = ",".join([
 PRANGE_TO_TASKS = "async-parallel-for{async-dispatch=false num-workers=256 min-task-size=1}"
 
 
-def to_loops(parallel: bool) -> passmanager.PassManager:
-    """The passes from lowered nir to loops on memrefs, with buffers freed."""
+def to_loops(parallel: bool, error_site: ErrorSites | None = None) -> passmanager.PassManager:
+    """The passes from lowered nir to loops on memrefs, with buffers freed and
+    allocations checked (`error_site` makes the status code of each failure)."""
     before = BEFORE_DEALLOCATION
     if parallel:
         # buffer deallocation knows no async ops: it runs first, on linalg ops
@@ -134,6 +138,8 @@ def to_loops(parallel: bool) -> passmanager.PassManager:
     manager = passmanager.PassManager.parse(f"builtin.module({before})")
     manager.add(reuse_buffers_pass, name=REUSE_BUFFERS)
     manager.add(DEALLOCATION)
+    # before prange bodies leave their functions, whose first argument is the status cell
+    manager.add(lambda op, pass_: check_allocations_in(op, error_site), name=CHECK_ALLOCATIONS)
     if parallel:
         manager.add(guided_parallel_loops_pass, name=GUIDED_PARALLEL_LOOPS)
         manager.add(",".join([PRANGE_TO_TASKS, "convert-linalg-to-parallel-loops",
@@ -185,7 +191,8 @@ def add_entry_point(unit: CompilationUnit, symbol: str) -> None:
 def make_mlir(unit: CompilationUnit, symbol: str, options: CompileOptions) -> None:
     """nir -> LLVM dialect, in place, as `options` ask (parallel loops, fast math)."""
     with unit.context:
-        lower_module(unit.module, options, lambda: add_entry_point(unit, symbol))
+        lower_module(unit.module, options, lambda: add_entry_point(unit, symbol),
+                     unit.error_site)
 
 
 def vectorize_loops(module: ir.Module) -> None:
@@ -205,10 +212,12 @@ def vectorize_loops(module: ir.Module) -> None:
 
 
 def lower_module(module: ir.Module, options: CompileOptions,
-                 after_deallocation: Callable[[], None] | None = None) -> None:
+                 after_deallocation: Callable[[], None] | None = None,
+                 error_site: ErrorSites | None = None) -> None:
     """A module of nir and upstream dialects on memrefs -> LLVM dialect, in place (in
     the module's context). `after_deallocation` adds functions that must not have their
-    results copied by buffer deallocation (the JIT's entry point)."""
+    results copied by buffer deallocation (the JIT's entry point); `error_site` makes
+    the status code of each allocation's failures (`check-allocations`)."""
     parallel = options.parallel
     try:
         module.operation.verify()
@@ -230,7 +239,7 @@ def lower_module(module: ir.Module, options: CompileOptions,
         for approximate in MATH_APPROXIMATIONS:
             approximate(module)
         fuse_multiply_adds(module.operation)
-        to_loops(parallel).run(module.operation)
+        to_loops(parallel, error_site).run(module.operation)
         if after_deallocation is not None:
             after_deallocation()
         widen_bool_memrefs(module.operation)
@@ -240,6 +249,7 @@ def lower_module(module: ir.Module, options: CompileOptions,
             module.operation)
         if optimising:
             apply_loop_hints(module.operation)
+        return_on_failed_allocation(module)
         huge_page_allocations(module)
     except ir.MLIRError as e:  # a noodle bug, or an `.mlir` input noodle cannot lower
         raise error_from_mlir(e, "lowering failed", kind=LoweringError) from None
@@ -289,6 +299,7 @@ def compile_function(pyfunc: FunctionType, arg_types: tuple[NType, ...],
 
     keep("nir", str(unit.module))
     make_mlir(unit, symbol, options)
+    kernel.sites = list(unit.sites)  # with those of the allocations' failures
     keep("mlir", str(unit.module))
     if last_stage == "mlir":
         return kernel

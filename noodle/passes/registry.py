@@ -31,21 +31,23 @@ from noodle.errors import NoodleError
 from noodle.passes.ir_walk import op_at_fault
 from noodle.passes import (apply_loop_hints, approximate_exp, approximate_log,
                            approximate_pow, approximate_sin_cos, approximate_tanh,
-                           catseq_flatten, catseq_to_events, catseq_verify, fastmath,
+                           catseq_flatten, check_allocations, catseq_to_events, catseq_verify, fastmath,
                            fuse_multiply_adds, gpu_libdevice_calls, gpu_map_loops, gpu_matmul,
                            gpu_merge_modules, gpu_reduce, gpu_serial_loops,
                            guided_parallel_loops, huge_page_allocations, lower_nir,
                            nir_cleanup, nir_fold, nir_fusion, nir_never_negative,
-                           nir_simplify, reuse_buffers, unswitch_loops, vectorize_outer_loops,
-                           version_broadcasts, widen_bool_memrefs)
+                           nir_simplify, return_on_failed_allocation, reuse_buffers,
+                           unswitch_loops, vectorize_outer_loops, version_broadcasts,
+                           widen_bool_memrefs)
 
 PassCallable = Callable[[ir.Operation, object], None]
 
 _MODULES = (nir_simplify, nir_never_negative, nir_fold, nir_cleanup, nir_fusion, lower_nir,
             version_broadcasts, fastmath, approximate_exp, approximate_log,
             approximate_sin_cos, approximate_tanh, approximate_pow, fuse_multiply_adds,
-            reuse_buffers, guided_parallel_loops, unswitch_loops, vectorize_outer_loops,
-            widen_bool_memrefs, apply_loop_hints, huge_page_allocations,
+            reuse_buffers, check_allocations, guided_parallel_loops, unswitch_loops,
+            vectorize_outer_loops, widen_bool_memrefs, apply_loop_hints,
+            return_on_failed_allocation, huge_page_allocations,
             gpu_reduce, gpu_matmul, gpu_serial_loops, gpu_map_loops, gpu_merge_modules,
             gpu_libdevice_calls, catseq_verify, catseq_flatten, catseq_to_events)
 

@@ -28,6 +28,7 @@ from noodle.compiler.frontend.values import (NONE_VAL, Val, close_block, flatten
                                              open_block, unflatten)
 from noodle.compiler.types import (NONE, PY_BOOL, Array, NoneType, NType, Scalar, TupleType,
                                    unify)
+from noodle.passes.check_allocations import STATUS_CELL
 
 
 class FunctionCodegen(ExpressionMixin, CallMixin, ParallelLoopMixin, ast.NodeVisitor):
@@ -58,6 +59,7 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ParallelLoopMixin, ast.NodeVis
         status_type = ir.MemRefType.get([], ir.IntegerType.get_signless(64))
         fn = func.FuncOp(self.symbol, ir.FunctionType.get([status_type, *flat_args], []),
                          visibility="private")
+        fn.attributes[STATUS_CELL] = ir.UnitAttr.get()  # for `check-allocations`
         entry = fn.add_entry_block()
         self.fn = fn
         with ir.InsertionPoint(entry), self.loc(tree):
