@@ -1,6 +1,6 @@
 """Control flow: if/elif/else, conditional expressions, for over range (any step,
 negative too, loop variable after the loop and reassigned inside), iteration over an
-array, while, break/continue, early return, nested loops, tuple-carried loop state."""
+array, over enumerate() and zip() of those, while, `else` of for and while, break/continue, early return, nested loops, tuple-carried loop state."""
 import numpy as np
 import pytest
 
@@ -310,6 +310,110 @@ def iterate_rows(m):
 def test_for_over_2d_array_rows_are_views():
     assert_same(iterate_rows, np.arange(12.0).reshape(3, 4))
     assert_same(iterate_rows, np.arange(12.0).reshape(3, 4).T)
+
+
+def enumerate_and_zip(a, b, n, start):
+    s = 0.0
+    for i, x in enumerate(a):
+        s += i * x
+    for i, (x, y) in enumerate(zip(a, b), start):
+        s += i * x - y
+    for x, y, k in zip(a[::-1], b, range(n, -n, -3)):
+        s += x * y + k
+    for i, k in enumerate(range(start, n, 2), start=-start):
+        if k > 40:
+            break
+        s += i * k
+    for i, row in enumerate(np.ones((3, 2))):
+        row[0] = i  # rows are views
+        s += row.sum() * i
+    return s
+
+
+@HYPOTHESIS
+@given(st.integers(0, 8), st.integers(0, 8), st.integers(-10, 60), st.integers(-5, 5))
+def test_enumerate_and_zip_in_for_loops(la, lb, n, start):
+    a, b = np.arange(la) * 1.5, np.arange(lb, 0, -1) * 0.5
+    assert_same(enumerate_and_zip, a, b, n, start)
+
+
+def zip_with_break(a, b):
+    total = 0
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x == y:
+            return i
+        total += x - y
+    return float(-total)  # int on the empty path, np.int64 otherwise, as Python has it
+
+
+@pytest.mark.parametrize("b", [np.array([3, 9, 4]), np.array([3, 2, 1, 5]), np.zeros(0, int)],
+                         ids=["no-match", "match", "empty"])
+def test_zip_and_enumerate_leave_a_loop_early(b):
+    assert_same(zip_with_break, np.arange(1, 6) * 2, b)
+
+
+def sum_of_primes(n):
+    total = 0
+    for k in range(2, n):
+        for d in range(2, k):
+            if k % d == 0:
+                break
+        else:
+            total += k
+    return total
+
+
+def index_of(a, x):
+    i = 0
+    while i < a.shape[0]:
+        if a[i] == x:
+            break
+        i += 1
+    else:
+        return -1
+    return i
+
+
+def break_from_an_else(a):
+    s = a[0, 0] * 0.0  # a NumPy float on every path
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            if a[i, j] < 0:
+                break
+            s += a[i, j]
+        else:
+            continue  # of the outer loop
+        s += 1000.0
+        for k in range(3):
+            s += k
+        else:
+            break  # of the outer loop
+    return s
+
+
+def else_without_break(n):
+    s = 0
+    for i in range(n):
+        s += i
+    else:
+        s *= 2
+    while s > 100:
+        s -= 7
+    else:
+        s += 1
+    return s
+
+
+@pytest.mark.parametrize("func, args", [
+    (sum_of_primes, (2,)), (sum_of_primes, (60,)),
+    (index_of, (np.arange(5.0), 3.0)), (index_of, (np.arange(5.0), 9.0)),
+    (index_of, (np.zeros(0), 0.0)),
+    (break_from_an_else, (np.array([[1.0, 2.0], [3.0, -1.0], [5.0, 6.0]]),)),
+    (break_from_an_else, (np.ones((2, 2)),)), (break_from_an_else, (-np.ones((2, 3)),)),
+    (else_without_break, (0,)), (else_without_break, (20,)),
+])
+def test_loop_else_runs_unless_the_loop_breaks(func, args):
+    assert_same(func, *args)
 
 
 def loop_carried_array(a, n):

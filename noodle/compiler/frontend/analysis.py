@@ -66,10 +66,11 @@ def exits_loop(body: list[ast.stmt]) -> bool:
 
 
 def _break_belongs_to(body: list[ast.stmt], brk: ast.Break) -> bool:
-    """Whether `brk` breaks out of the loop whose body is `body` (not a nested loop)."""
+    """Whether `brk` breaks out of the loop whose body is `body` (not a nested loop; a
+    `break` in a nested loop's `else` leaves this one)."""
     for node in _walk_body(body):
         if isinstance(node, (ast.For, ast.While)):
-            if any(n is brk for n in _walk_body(node.body + node.orelse)):
+            if any(n is brk for n in _walk_body(node.body)):
                 return False
     return True
 

@@ -32,6 +32,14 @@ def _i(value: int) -> ir.Value:
     return arith.constant(ir.IndexType.get(), value)
 
 
+def _constant_index(value: ir.Value) -> int | None:
+    """The value of an `index` made by arith.constant, else None."""
+    owner = value.owner
+    if isinstance(owner, ir.Block) or not isinstance(owner.opview, arith.ConstantOp):
+        return None
+    return ir.IntegerAttr(owner.attributes["value"]).value
+
+
 def trip_count(start: ir.Value, stop: ir.Value, step: ir.Value,
                positive: ir.Value) -> ir.Value:
     """How many of start, start+step, ... lie before stop: len(range(start, stop, step)).
@@ -470,6 +478,10 @@ class ArrayMixin:
             callee = self.resolve_static(it.func)
             if callee is range or is_prange(callee):
                 return self.range_iteration(it)
+            if callee is enumerate:
+                return self.enumerate_iteration(it)
+            if callee is zip:
+                return self.zip_iteration(it)
         seq = self.expr(it)
         if isinstance(seq.type, Array):
             n = self.dims(seq)[0]
@@ -484,6 +496,48 @@ class ArrayMixin:
             return _i(0), n, _i(1), item
         raise self.unsupported(it, f"cannot iterate over {seq.type} in compiled code",
                                "iterate over range(...) or an array")
+
+    def counted_iteration(self, it: ast.expr) -> tuple[ir.Value, Callable[[ir.Value], Val]]:
+        """(count, item) of an iteration counted 0, 1, ..., count - 1."""
+        start, stop, step, item = self.loop_iteration(it)
+        if _constant_index(start) == 0 and _constant_index(step) == 1:
+            return stop, item
+        count = trip_count(start, stop, step, self.const_bool(True).ir)
+        return count, lambda k: item(arith.addi(start, arith.muli(k, step)))
+
+    def enumerate_iteration(self, call: ast.Call):
+        """`enumerate(iterable[, start])`: (count, item) pairs."""
+        args = list(call.args) + [k.value for k in call.keywords if k.arg == "start"]
+        if len(args) not in (1, 2) or any(k.arg != "start" for k in call.keywords):
+            raise self.typing_error(call, "enumerate() takes an iterable and a start")
+        start = self.expr(args[1]) if len(args) == 2 else self.const_scalar(PY_INT, 0)
+        if not isinstance(start.type, Scalar) or start.type.dtype.kind not in "biu":
+            raise self.typing_error(args[1], f"enumerate()'s start must be an integer, not "
+                                    f"{start.type}")
+        first = self.cast_scalar(start, PY_INT)
+        count, item = self.counted_iteration(args[0])
+
+        def pair(k: ir.Value) -> Val:
+            number = self.from_index(k)
+            number = Val(PY_INT, arith.addi(first.ir, number.ir))
+            value = item(k)
+            return Val(TupleType((PY_INT, value.type)), items=(number, value))
+        return _i(0), count, _i(1), pair
+
+    def zip_iteration(self, call: ast.Call):
+        """`zip(a, b, ...)`: tuples of items, as many as the shortest iterable gives."""
+        if call.keywords or not call.args:
+            raise self.unsupported(call, "zip() takes one or more iterables here (no "
+                                   "strict=)")
+        counted = [self.counted_iteration(a) for a in call.args]
+        count = counted[0][0]
+        for other, _ in counted[1:]:
+            count = arith.minsi(count, other)
+
+        def items(k: ir.Value) -> Val:
+            values = tuple(item(k) for _, item in counted)
+            return Val(TupleType(tuple(v.type for v in values)), items=values)
+        return _i(0), count, _i(1), items
 
     def range_iteration(self, call: ast.Call):
         if call.keywords or not 1 <= len(call.args) <= 3:

@@ -346,17 +346,30 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ParallelLoopMixin, ast.NodeVis
 
     # -- loops -----------------------------------------------------------------------
     def visit_For(self, node: ast.For) -> None:
-        if node.orelse:
-            raise self.unsupported(node, "`for ... else` is not supported",
-                                   "set a flag before `break` instead")
         start, stop, step, item = self.loop_iteration(node.iter)
+        broke = None
         if self.is_parallel_loop(node):
+            if node.orelse:
+                raise self.unsupported(node, "a prange loop cannot have an `else`",
+                                       "put its statements after the loop")
             self.emit_parallel_loop(node, start, stop, step, item)
         elif analysis.exits_loop(node.body):
-            self.emit_while_loop(node, lambda k: self.lt_index(k, stop),
-                                 start, step, item)
+            broke = self.emit_while_loop(node, lambda k: self.lt_index(k, stop),
+                                         start, step, item)
         else:
             self.emit_for_loop(node, start, stop, step, item)
+        self.emit_loop_else(node, broke)
+
+    def emit_loop_else(self, node: ast.For | ast.While, broke: Val | None) -> None:
+        """The `else` of a loop: run unless it was left by `break` (`broke`) or the
+        function stopped in it."""
+        if not node.orelse:
+            return
+        stopped = self.env[RETURNED].ir
+        if broke is not None:
+            stopped = arith.ori(stopped, broke.ir)
+        self.emit_if(self.logical_not(stopped), region_key(node, "else"), node.orelse,
+                     lambda: self.emit_block(node.orelse), None)
 
     def emit_for_loop(self, node: ast.For, start: ir.Value, stop: ir.Value, step: ir.Value,
                       item: Callable[[ir.Value], Val]) -> None:
@@ -385,8 +398,9 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ParallelLoopMixin, ast.NodeVis
 
     def emit_while_loop(self, node: ast.stmt, in_range: Callable[[ir.Value], ir.Value] | None,
                         start: ir.Value | None = None, step: ir.Value | None = None,
-                        item: Callable[[ir.Value], Val] | None = None) -> None:
-        """A loop that may stop early: scf.while whose condition checks the flags.
+                        item: Callable[[ir.Value], Val] | None = None) -> Val:
+        """A loop that may stop early: scf.while whose condition checks the flags. Returns
+        whether it was left by `break`.
 
         For a `for` loop, `in_range`, `start`, `step` and `item` describe the iteration
         (the counter is carried first); for a `while` loop they are None."""
@@ -423,16 +437,15 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ParallelLoopMixin, ast.NodeVis
             scf.YieldOp(next_k + self.pack(region, node))
         self.env = dict(region.entry_env)
         self.unpack(region, list(op.results)[len(counter):])
+        broke = self.env[BROKE]
         if saved_broke is None:
             self.env.pop(BROKE, None)
         else:
             self.env[BROKE] = saved_broke
+        return broke
 
     def visit_While(self, node: ast.While) -> None:
-        if node.orelse:
-            raise self.unsupported(node, "`while ... else` is not supported",
-                                   "set a flag before `break` instead")
-        self.emit_while_loop(node, None)
+        self.emit_loop_else(node, self.emit_while_loop(node, None))
 
 
 def _converted(gen: FunctionCodegen, v: Val, declared: NType) -> Val | None:
