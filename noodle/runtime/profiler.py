@@ -58,19 +58,19 @@ class KeyProfile:
     fallback: str | None = None
     promotion: str | None = None  # what happened to the optimising tier
     native: object = None         # the NativeEntry counting native calls, if any
-    retired_calls: int = 0        # counted by entries since replaced (a lower tier's)
-    retired_cycles: int = 0
+    #: entries since replaced (a lower tier's), read when reported: a call the program
+    #: makes through one while the promotion thread swaps it out still counts
+    retired: list = field(default_factory=list)
 
     def retire(self, entry: object) -> None:
-        """Keep the counts of an entry being replaced."""
+        """Keep counting the calls of an entry being replaced."""
         if entry is not None:
-            self.retired_calls += entry.calls
-            self.retired_cycles += entry.cycles
+            self.retired.append(entry)
 
     def report(self) -> dict:
-        calls, cycles = self.retired_calls, self.retired_cycles
-        if self.native is not None:
-            calls, cycles = calls + self.native.calls, cycles + self.native.cycles
+        entries = [*self.retired, *([self.native] if self.native is not None else [])]
+        calls = sum(entry.calls for entry in entries)
+        cycles = sum(entry.cycles for entry in entries)
         rate = cycles_per_second() if cycles else 1.0
         return {"signature": self.signature, "tier": self.tier,
                 "calls": calls + self.python_calls + self.interpreter_calls,

@@ -351,3 +351,20 @@ def test_a_function_made_after_the_standby_worker_is_still_promoted(tmp_path):
     report = run(5)
     assert report["cache_hits"] == 1 and report["compile_seconds"].keys() == {"optimising"}
     assert report["tier"] == "optimising" and report["promotion"] == "done"
+
+
+def test_calls_through_a_retired_entry_still_count():
+    """The promotion thread retires the baseline entry while the program may still be
+    in a call through it: its count is read when reported, not when retired (a snapshot
+    lost such a call: 48 calls reported for 49)."""
+    from types import SimpleNamespace
+
+    from noodle.runtime.profiler import KeyProfile
+    profile = KeyProfile("f(float64)")
+    baseline = SimpleNamespace(calls=5, cycles=100)
+    profile.retire(baseline)
+    profile.native = SimpleNamespace(calls=2, cycles=40)
+    baseline.calls += 1  # a call that was under way through the old entry
+    baseline.cycles += 20
+    report = profile.report()
+    assert report["calls"] == 8 and report["native_calls"] == 8
