@@ -63,6 +63,9 @@ class Dispatcher:
         self.hot = hot or HotThreshold.from_environment()
         self._signature = inspect.signature(pyfunc)
         self._n_params = len(self._signature.parameters)
+        #: no *args or **kwargs: a call binds to one value per parameter, in order
+        self._plain = all(p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+                          for p in self._signature.parameters.values())
         self._kernels: dict[tuple, CompiledKernel | _Interpreted] = {}
         self._profiles: dict[tuple, KeyProfile] = {}
         #: each baseline key's promotion, described for the worker (`describe`)
@@ -133,7 +136,8 @@ class Dispatcher:
         except TypeError as e:
             raise TypeError(f"{self.py_func.__qualname__}(): {e}") from None
         bound.apply_defaults()
-        return bound.args
+        # keyword-only parameters too, after the others, as compiled code takes them
+        return tuple(bound.arguments.values()) if self._plain else bound.args
 
     def _key(self, args: tuple) -> tuple:
         key = []

@@ -197,8 +197,10 @@ def keyword_only(x, *, y):
     return x - y
 
 
-def test_a_function_with_keyword_only_parameters_runs_as_python_with_them():
-    f = noodle.jit(keyword_only)
-    with pytest.warns(noodle.NoodleFallbackWarning, match="positional"):
-        assert f(3, y=1) == 2
-    assert f(5, y=2) == 3
+def test_a_function_with_keyword_only_parameters_compiles_with_them():
+    f = noodle.jit(keyword_only, fallback=False, cache=False)
+    assert f(3, y=1) == 2
+    assert f(5, y=2.5) == 2.5
+    assert [t.dtype.kind for key in f.signatures for t in key] == ["i", "i", "i", "f"]
+    with pytest.raises(TypeError, match="missing a required argument: 'y'"):
+        f(5)

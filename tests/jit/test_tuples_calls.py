@@ -268,3 +268,84 @@ def calls_undeclared(x):
 def test_a_callee_without_a_fitting_signature_is_a_typing_error():
     with pytest.raises(noodle.TypingError, match="has no signature for .*int64.*float64"):
         noodle.jit(calls_undeclared, fallback=False, cache=False)(np.array([1.0]))
+
+
+def with_defaults(x, k=2, scale=1.5, *, shift=(0.25, -1)):
+    return x * k + scale + shift[0] * shift[1]
+
+
+@noodle.jit(cache=False)
+def jitted_with_defaults(a, b=None, factor=3):
+    if b is None:
+        return a * factor
+    return a * b
+
+
+def calls_with_keywords_and_defaults(x, a):
+    return (with_defaults(x), with_defaults(x, 3), with_defaults(x, scale=0.5),
+            with_defaults(k=4, x=x), with_defaults(x, shift=(2.0, 3)),
+            jitted_with_defaults(a), jitted_with_defaults(a, factor=2),
+            jitted_with_defaults(a, a), jitted_with_defaults(b=a, a=a[::-1]))
+
+
+@pytest.mark.parametrize("x", [1.0, 7])
+def test_calls_from_compiled_code_bind_keywords_and_defaults_as_python(x):
+    assert_same(calls_with_keywords_and_defaults, x, np.arange(4.0))
+
+
+def unknown_keyword(x):
+    return with_defaults(x, scales=2.0)
+
+
+def missing_argument(x):
+    return with_defaults(k=x)
+
+
+def default_not_a_constant(x):
+    return takes_an_array_default(x)
+
+
+def takes_an_array_default(x, a=np.ones(2)):
+    return x + a
+
+
+@pytest.mark.parametrize("func, message", [
+    (unknown_keyword, r"with_defaults\(\): got an unexpected keyword argument 'scales'"),
+    (missing_argument, r"with_defaults\(\): missing a required argument: 'x'"),
+    (default_not_a_constant, r"default of takes_an_array_default's parameter 'a'"),
+])
+def test_calls_that_python_could_not_bind_are_compile_errors(func, message):
+    with pytest.raises(noodle.errors.NoodleError, match=message) as raised:
+        noodle.jit(func, fallback=False, cache=False)(1.0)
+    assert "test_tuples_calls.py:" in str(raised.value)
+
+
+def optional_weights(a, weights=None, *, scale=1.0):
+    if weights is not None:
+        a = a * weights
+    if weights is None and scale == 1.0:
+        return a.sum()
+    return a.sum() * scale
+
+
+@pytest.mark.parametrize("eager", [False, True], ids=["baseline", "optimising"])
+def test_optional_and_keyword_only_arguments_from_python(eager):
+    """`is None` is known from the argument types, so each specialisation keeps only
+    its branch (as in Numba); keyword-only parameters take their values and defaults."""
+    a, w = np.arange(5.0), np.linspace(0.0, 1.0, 5)
+    compiled = noodle.jit(optional_weights, fallback=False, cache=False, eager=eager)
+    for args, kwargs in [((a,), {}), ((a, w), {}), ((a,), {"scale": 2.0}),
+                         ((a,), {"weights": w, "scale": 0.5}), ((a, None), {"scale": 3})]:
+        expected = optional_weights(*args, **kwargs)
+        got = compiled(*args, **kwargs)
+        assert got == expected and type(got) is type(expected), (args, kwargs)
+    assert len(compiled.signatures) == 3  # (a, None, float), (a, w, float), (a, None, int)
+
+
+def identity_with_a_value(a, b):
+    return a is b
+
+
+def test_identity_of_values_other_than_none_is_refused():
+    with pytest.raises(noodle.errors.UnsupportedError, match="only with None"):
+        noodle.jit(identity_with_a_value, fallback=False, cache=False)(1.0, 2.0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import inspect
 import math
 import types
 
@@ -13,10 +14,11 @@ from mlir.dialects import arith, func, memref, scf
 
 from noodle.compiler.frontend.arrays import any_true
 from noodle.compiler.frontend.numpy_errors import INT_TOO_LARGE
-from noodle.compiler.frontend.values import NO_CONST, Val, flatten, mlir_types, unflatten
+from noodle.compiler.frontend.values import (NO_CONST, NONE_VAL, Val, flatten, mlir_types,
+                                             unflatten)
 from noodle.compiler.types import (BOOL, FLOAT64, INT64, PY_BOOL, PY_FLOAT, PY_INT, Array,
                                    NType, Scalar, TupleType, first_fitting, is_supported_dtype,
-                                   result_dtype, ufunc_result)
+                                   result_dtype, typeof, ufunc_result)
 from noodle.dialects import nir
 
 UNARY_UFUNCS = {
@@ -219,9 +221,7 @@ class CallMixin:
             return self.cast_to_dtype(value, dtype)
         target = getattr(callee, "py_func", callee)
         if isinstance(target, types.FunctionType):
-            if kwargs:
-                raise self.unsupported(node, "keyword arguments to compiled functions are "
-                                       "not supported")
+            args = self.bind_arguments(target, args, kwargs, node)
             if getattr(callee, "declared_signatures", None):
                 return self.call_declared(callee, args, node)
             return self.call_function(target, args, node)
@@ -589,6 +589,51 @@ class CallMixin:
         raise self.typing_error(node, f"{callee.py_func.__qualname__}() has no signature for "
                                 f"({shown}); declared: "
                                 f"{', '.join(s for s, _, _ in callee.declared_signatures)}")
+
+    def bind_arguments(self, target: types.FunctionType, args: list[Val], kwargs: dict,
+                       node) -> list[Val]:
+        """The arguments of a call of `target`, one per parameter, in order, as Python
+        binds them: keyword arguments by name (evaluated after the positional ones, as
+        Python evaluates them), defaults where none is given. A default must be a
+        constant compiled code can hold (a number, a bool, None, a tuple of those)."""
+        signature = inspect.signature(target)
+        if not kwargs and len(args) == len(signature.parameters):
+            return args
+        named = {name: self.expr(value) for name, value in kwargs.items()}
+        try:
+            bound = signature.bind(*args, **named)
+        except TypeError as e:
+            raise self.typing_error(node, f"{target.__qualname__}(): {e}") from None
+        values = []
+        for name, parameter in signature.parameters.items():
+            if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+                raise self.unsupported(node, f"{target.__qualname__} takes *args or "
+                                       "**kwargs, which compiled code does not pass")
+            if name in bound.arguments:
+                values.append(bound.arguments[name])
+                continue
+            default = self.constant_value(parameter.default)
+            if default is None:
+                raise self.unsupported(node, f"the default of {target.__qualname__}'s "
+                                       f"parameter '{name}' ({parameter.default!r}) is not "
+                                       "a constant compiled code can hold",
+                                       f"pass {name}= explicitly")
+            values.append(default)
+        return values
+
+    def constant_value(self, value: object) -> Val | None:
+        """A Python constant as a compiled value (numbers, bools, None, tuples of those);
+        None for anything else."""
+        if value is None:
+            return NONE_VAL
+        if isinstance(value, tuple):
+            items = [self.constant_value(v) for v in value]
+            if any(item is None for item in items):
+                return None
+            return Val(TupleType(tuple(item.type for item in items)), items=tuple(items),
+                       const=value)
+        t = typeof(value)
+        return self.const_scalar(t, value) if isinstance(t, Scalar) else None
 
     def call_function(self, target: types.FunctionType, args: list[Val], node,
                       returns: NType | None = None) -> Val:

@@ -109,6 +109,10 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ParallelLoopMixin, ast.NodeVis
                 self.visit(stmt)
             self.statement_flags = outer
             rest = stmts[k + 1:]
+            if any(self.env.get(f) is not None and self.env[f].is_const and self.env[f].const
+                   for f in FLAGS):
+                return  # a return or break that always runs (in a branch known at compile
+                # time: `if b is None: return a`): the rest is never reached
             if rest and any(self.env.get(f) is not v for f, v in before.items()):
                 # a flag may be set: the rest of the block runs only if none is
                 self.emit_if(self.no_flag_set(), region_key(rest[0], "rest"), rest,

@@ -439,19 +439,34 @@ class ExpressionMixin(NumpyErrorsMixin, ArrayMixin):
         result = None
         for op, comparator in zip(node.ops, node.comparators):
             right = self.expr(comparator)
-            if type(op) not in COMPARE_PREDICATES:
+            if isinstance(op, (ast.Is, ast.IsNot)):
+                value = self.identity_with_none(left, right, isinstance(op, ast.Is), node)
+            elif type(op) in COMPARE_PREDICATES:
+                predicate, ufunc = COMPARE_PREDICATES[type(op)]
+                value = self.apply_ufunc(ufunc, [left, right], node, kind=predicate)
+            else:
                 raise self.unsupported(node, f"comparison {type(op).__name__} is not "
                                        "supported in compiled code")
-            predicate, ufunc = COMPARE_PREDICATES[type(op)]
-            value = self.apply_ufunc(ufunc, [left, right], node, kind=predicate)
             if result is None:
                 result = value
+            elif result.is_const and value.is_const:
+                result = self.const_bool(result.const and value.const)
             elif isinstance(value.type, Scalar) and isinstance(result.type, Scalar):
                 result = Val(PY_BOOL, arith.andi(result.ir, value.ir))
             else:
                 raise self.unsupported(node, "chained comparisons of arrays are ambiguous")
             left = right
         return result
+
+    def identity_with_none(self, left: Val, right: Val, is_: bool, node) -> Val:
+        """`x is None`, `x is not None`: known from the types, so that `if b is None:`
+        keeps only the branch for the argument types being compiled (an optional
+        argument, as in Numba)."""
+        if not isinstance(left.type, NoneType) and not isinstance(right.type, NoneType):
+            raise self.unsupported(node, "compiled code compares identity (`is`) only with "
+                                   "None", "compare values with ==")
+        same = isinstance(left.type, NoneType) and isinstance(right.type, NoneType)
+        return self.const_bool(same == is_)
 
     def expr_BoolOp(self, node: ast.BoolOp) -> Val:
         """`a and b` / `a or b`, short-circuiting like Python."""

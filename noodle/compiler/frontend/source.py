@@ -65,11 +65,13 @@ class FunctionSource:
 
     @cached_property
     def arg_names(self) -> list[str]:
+        """The parameters in order, keyword-only ones last: how callers pass them."""
         args = self.tree.args
-        if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
-            raise UnsupportedError("only plain positional parameters are supported",
-                                   SourceLocation(self.filename, self.first_line, 0))
-        return [a.arg for a in args.args]
+        if args.vararg or args.kwarg:
+            raise UnsupportedError("*args and **kwargs parameters are not supported",
+                                   SourceLocation(self.filename, self.first_line, 0),
+                                   "name the parameters")
+        return [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
 
     def globals_and_closure(self) -> dict:
         """Names the function reads from outside: its closure cells, then its globals."""
