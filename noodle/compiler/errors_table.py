@@ -37,6 +37,9 @@ ERROR_KINDS: dict[str, tuple[type[Exception], str]] = {
     "assert": (AssertionError, "assertion failed"),
     "readonly": (ValueError, "assignment destination is read-only"),
     "readonly_output": (ValueError, "output array is read-only"),
+    "reshape_size": (ValueError, "cannot reshape array: its size differs from the new "
+                                 "shape's"),
+    "reshape_unknown": (ValueError, "can only specify one unknown dimension"),
     "out_of_memory": (MemoryError, "unable to allocate an array: out of memory"),
     "array_too_big": (ValueError, "array is too big; `arr.size * arr.dtype.itemsize` is "
                                   "larger than the maximum possible size."),

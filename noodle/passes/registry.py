@@ -31,7 +31,8 @@ from noodle.errors import NoodleError
 from noodle.passes.ir_walk import op_at_fault
 from noodle.passes import (apply_loop_hints, approximate_exp, approximate_log,
                            approximate_pow, approximate_sin_cos, approximate_tanh,
-                           catseq_flatten, check_allocations, catseq_to_events, catseq_verify, fastmath,
+                           catseq_flatten, catseq_to_events, catseq_verify, check_allocations,
+                           fastmath,
                            fuse_multiply_adds, gpu_libdevice_calls, gpu_map_loops, gpu_matmul,
                            gpu_merge_modules, gpu_reduce, gpu_serial_loops,
                            guided_parallel_loops, huge_page_allocations, lower_nir,

@@ -12,6 +12,7 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import arith, func, memref, scf
 
+from noodle.compiler.frontend import reshape
 from noodle.compiler.frontend.arrays import any_true
 from noodle.compiler.frontend.numpy_errors import INT_TOO_LARGE
 from noodle.compiler.frontend.values import (NO_CONST, NONE_VAL, Val, flatten, mlir_types,
@@ -186,6 +187,13 @@ class CallMixin:
             return self.allocate(self.dims(like), dtype, fill, node, checked=False)
         if callee is np.arange:
             return self.arange(args, static_kwargs(), node)
+        if callee is np.reshape and len(args) == 2 and isinstance(args[0].type, Array):
+            _c_order_only(self, kwargs, node)
+            return reshape.reshape(self, args[0], reshape.shape_arguments(self, args[1:], node),
+                                   node)
+        if callee is np.ravel and len(args) == 1 and isinstance(args[0].type, Array):
+            _c_order_only(self, kwargs, node)
+            return reshape.ravel(self, args[0], node)
         if callee is np.copy and len(args) == 1:
             return self.method_call(args[0], "copy", node)
         if callee in (builtins.len,) and len(args) == 1:
@@ -561,6 +569,15 @@ class CallMixin:
             axis = node.args[0] if node.args else kw_nodes.pop("axis", None)
             return self.reduction(METHOD_REDUCTIONS[name], obj, axis, kw_nodes, node)
         kw = {k.arg: self.static_value(k.value) for k in node.keywords}
+        if name in ("reshape", "ravel", "flatten"):
+            _c_order_only(self, {k.arg: k.value for k in node.keywords}, node)
+            if name == "reshape":
+                shape = reshape.shape_arguments(self, [self.expr(a) for a in node.args], node)
+                return reshape.reshape(self, obj, shape, node)
+            if node.args:
+                raise self.unsupported(node, f"{name}() takes no positional arguments here")
+            return reshape.ravel(self, obj, node) if name == "ravel" else reshape.flatten(self,
+                                                                                         obj)
         if name == "copy":
             return Val(obj.type, nir.copy(obj.type.dtype.name, obj.ir), fresh=True)
         if name == "astype":
@@ -645,6 +662,15 @@ class CallMixin:
                             arith.constant(ir.IntegerType.get_signless(64), 0))
         self.mark_failed(failed)  # the callee stored its own error site
         return unflatten(result_type, iter(call.results))
+
+
+def _c_order_only(gen: CallMixin, kwargs: dict, node) -> None:
+    """Reshaping takes order="C" only (NumPy's default)."""
+    order = kwargs.get("order")
+    unknown = set(kwargs) - {"order"}
+    if unknown or (order is not None and gen.static_value(order) != "C"):
+        raise gen.unsupported(node, "reshaping is supported in C order only, without "
+                              "other keywords", "drop order= (or convert with np.copy first)")
 
 
 def _as_declared_argument(gen: CallMixin, v: Val, declared: NType) -> Val:
