@@ -1,6 +1,7 @@
 """Array expressions: elementwise chains (fusion), broadcasting (``x[:, None]``,
 size-1 axes, rank mismatch, empty axes), mixed dtypes, ufuncs (NaN semantics of
-maximum/minimum), ``np.where``, 0-d arrays, ``copy``/``astype``, and random shapes."""
+maximum/minimum), ``np.clip`` (NumPy 2's rules for Python int bounds), ``np.where``,
+0-d arrays, ``copy``/``astype``, and random shapes."""
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
@@ -270,3 +271,54 @@ def test_undefined_float_to_integer_casts_agree_at_both_tiers(dtype):
         np.testing.assert_array_equal(low, high)
         np.testing.assert_array_equal(low[:5], np.array(minimum).astype(low.dtype))
     assert baseline[0][-2:].tolist() == [-7, 250]
+
+
+def clip_bounds(a, low, high):
+    return np.clip(a, low, high)
+
+
+def clip_forms(a):
+    return (a.clip(-1000, 1000), a.clip(min=5), np.clip(a, None, 3),
+            np.clip(a, a_max=2, a_min=np.int64(1)), np.clip(a, None, None))
+
+
+#: Python ints at and just beyond the ends of the integer dtypes
+EDGES = st.sampled_from([e + d for e in (0, 2**7, 2**8, 2**15, 2**16, 2**31, 2**32)
+                         for d in (-1, 0)] + [-2**7 - 1, -2**15 - 1, -2**31 - 1, -2**63])
+INT_DTYPES = [np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.int64,
+              np.uint64]
+
+
+@HYPOTHESIS
+@given(st.sampled_from(INT_DTYPES), st.one_of(st.integers(-2**63, 2**63 - 1), EDGES),
+       st.one_of(st.integers(-2**63, 2**63 - 1), EDGES))
+def test_clip_clamps_python_int_bounds_into_the_dtype(dtype, low, high):
+    """NumPy 2: a Python int bound beyond the array's integer dtype on the side where it
+    clips nothing clips as the nearest value the dtype holds (np.maximum would raise);
+    beyond it on the other side (a low bound above the maximum) is an OverflowError."""
+    info = np.iinfo(dtype)
+    a = np.array([info.min, 0, 1, info.max, 7], dtype)
+    refused = low > info.max or high < info.min
+    assert_same(clip_bounds, a, low, high, raises=OverflowError if refused else None)
+
+
+@pytest.mark.parametrize("a, low, high", [
+    (np.array([np.nan, -1.0, 2.0, np.inf, -np.inf]), 0, 1),
+    (np.array([np.nan, -1.0, 2.0]), np.nan, 1.0),       # a NaN bound: NaN everywhere
+    (np.array([-1.0, 0.5, 2.0]), 1.0, 0.0),             # low > high: high
+    (np.array([True, False]), 0, 1),                    # bool and a Python int: int64
+    (np.float32([1, 2, -3]), 0, 1.5),                   # stays float32
+    (np.float32([1, 2, -3]), 0, np.float64(1.5)),       # float64
+    (np.array([-100, 0, 100], np.int8), -5.5, 5.5),     # a float bound: float64
+    (np.arange(5.0), np.arange(5.0)[::-1], 3.0),        # array bounds broadcast
+    (3.7, 0, 1), (5, 0, 3),                             # scalars: NumPy scalars
+], ids=["nan-and-inf", "nan-bound", "crossed", "bool", "float32", "float32-f64-bound",
+        "float-bound", "array-bound", "py-float", "py-int"])
+def test_clip_as_numpy(a, low, high):
+    assert_same(clip_bounds, a, low, high)
+
+
+@pytest.mark.parametrize("a", [np.array([-100, 0, 100], np.int8), np.arange(6.0)[::-1]],
+                         ids=["int8", "reversed"])
+def test_clip_methods_keywords_and_missing_bounds(a):
+    assert_same(clip_forms, a)

@@ -18,8 +18,8 @@ from noodle.compiler.frontend.numpy_errors import INT_TOO_LARGE
 from noodle.compiler.frontend.values import (NO_CONST, NONE_VAL, Val, flatten, mlir_types,
                                              unflatten)
 from noodle.compiler.types import (BOOL, FLOAT64, INT64, PY_BOOL, PY_FLOAT, PY_INT, Array,
-                                   NType, Scalar, TupleType, first_fitting, is_supported_dtype,
-                                   result_dtype, typeof, ufunc_result)
+                                   NoneType, NType, Scalar, TupleType, first_fitting,
+                                   is_supported_dtype, result_dtype, typeof, ufunc_result)
 from noodle.dialects import nir
 
 UNARY_UFUNCS = {
@@ -194,6 +194,9 @@ class CallMixin:
         if callee is np.ravel and len(args) == 1 and isinstance(args[0].type, Array):
             _c_order_only(self, kwargs, node)
             return reshape.ravel(self, args[0], node)
+        if callee is np.clip and args:
+            bounds = _clip_bounds(self, args[1:], kwargs, node)
+            return self.clip(args[0], *bounds, node)
         if callee is np.copy and len(args) == 1:
             return self.method_call(args[0], "copy", node)
         if callee in (builtins.len,) and len(args) == 1:
@@ -578,6 +581,10 @@ class CallMixin:
                 raise self.unsupported(node, f"{name}() takes no positional arguments here")
             return reshape.ravel(self, obj, node) if name == "ravel" else reshape.flatten(self,
                                                                                          obj)
+        if name == "clip":
+            args = [self.expr(a) for a in node.args]
+            bounds = _clip_bounds(self, args, {k.arg: k.value for k in node.keywords}, node)
+            return self.clip(obj, *bounds, node)
         if name == "copy":
             return Val(obj.type, nir.copy(obj.type.dtype.name, obj.ir), fresh=True)
         if name == "astype":
@@ -589,6 +596,45 @@ class CallMixin:
             return self.cast_array(obj, dtype)
         raise self.unsupported(node, f"the array method '{name}' is not supported in "
                                "compiled code")
+
+    def clip(self, a: Val, low: Val, high: Val, node) -> Val:
+        """np.clip as NumPy 2 computes it: np.minimum(np.maximum(a, low), high) in the
+        operands' common dtype (NaN anywhere gives NaN; low > high gives high), except
+        that a Python int bound beyond an integer dtype's range on the side where it
+        clips nothing (a low bound below its minimum, a high one above its maximum) is
+        clamped into it rather than refused; a None bound clips nothing."""
+        given = [b for b in (low, high) if not isinstance(b.type, NoneType)]
+        for b in (a, *given):
+            if not isinstance(b.type, (Scalar, Array)):
+                raise self.typing_error(node, f"np.clip does not take {b.type}")
+        dtype = result_dtype(*(b.type for b in (a, *given)))
+        if not given:
+            if isinstance(a.type, Array):
+                return Val(a.type, nir.copy(a.type.dtype.name, a.ir), fresh=True)
+            return self.cast_scalar(a, Scalar(dtype))
+        result = a
+        for bound, ufunc in ((low, np.maximum), (high, np.minimum)):
+            if isinstance(bound.type, NoneType):
+                continue
+            if (isinstance(bound.type, Scalar) and bound.type.weak
+                    and bound.type.dtype.kind in "biu" and dtype.kind in "iu"):
+                bound = self.clip_bound(bound, dtype, ufunc is np.maximum, node)
+            result = self.apply_ufunc(ufunc, [result, bound], node, operator=False)
+        return result
+
+    def clip_bound(self, v: Val, dtype: np.dtype, is_low: bool, node) -> Val:
+        """A Python int bound of np.clip as `dtype`: beyond the range on the side where
+        it clips nothing, the nearest end of the range; on the other side NumPy's
+        OverflowError."""
+        info, i64 = np.iinfo(dtype), np.iinfo(np.int64)
+        lowest = self.const_scalar(PY_INT, max(int(info.min), int(i64.min))).ir
+        highest = self.const_scalar(PY_INT, min(int(info.max), int(i64.max))).ir
+        value = self.cast_scalar(v, PY_INT).ir
+        beyond = arith.cmpi(arith.CmpIPredicate.sgt, value, highest) if is_low else \
+            arith.cmpi(arith.CmpIPredicate.slt, value, lowest)
+        self.raise_if(beyond, "python_int", node)
+        clamped = arith.maxsi(value, lowest) if is_low else arith.minsi(value, highest)
+        return self.cast_scalar(Val(PY_INT, clamped), Scalar(dtype))
 
     # -- calls to Python functions --------------------------------------------------------
     def call_declared(self, callee, args: list[Val], node) -> Val:
@@ -662,6 +708,26 @@ class CallMixin:
                             arith.constant(ir.IntegerType.get_signless(64), 0))
         self.mark_failed(failed)  # the callee stored its own error site
         return unflatten(result_type, iter(call.results))
+
+
+def _clip_bounds(gen: CallMixin, args: list[Val], kwargs: dict, node) -> tuple[Val, Val]:
+    """(low, high) of np.clip(a, a_min, a_max), given by position or by name (a_min /
+    min, a_max / max); a missing one is None."""
+    names = (("a_min", "min"), ("a_max", "max"))
+    unknown = set(kwargs) - {n for pair in names for n in pair}
+    if unknown or len(args) > 2:
+        raise gen.unsupported(node, "np.clip takes a and its two bounds here (no out= or "
+                              "other keywords)")
+    bounds = []
+    for k, pair in enumerate(names):
+        given = [kwargs[n] for n in pair if n in kwargs]
+        if k < len(args):
+            given.insert(0, args[k])
+        if len(given) > 1:
+            raise gen.typing_error(node, f"np.clip got the {pair[0]} bound twice")
+        value = given[0] if given else NONE_VAL
+        bounds.append(value if isinstance(value, Val) else gen.expr(value))
+    return bounds[0], bounds[1]
 
 
 def _c_order_only(gen: CallMixin, kwargs: dict, node) -> None:
