@@ -1,12 +1,12 @@
 """Reductions and linear algebra: np.sum/min/max/mean/prod with axis= and keepdims=,
 the method forms, NumPy's result dtypes (small ints sum to int64, mean of ints is
-float64), empty inputs, NaN propagation; ``@``, np.dot, np.matmul."""
+float64), empty inputs, NaN propagation; np.cumsum/np.cumprod; ``@``, np.dot, np.matmul."""
 import math
 import re
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, strategies as st
 
 import noodle
 
@@ -309,3 +309,45 @@ def test_float_max_runs_on_simd_lanes(dtype, packed_max):
 
 def max_of(a):
     return np.max(a)
+
+
+def scans_without_axis(a):
+    return np.cumsum(a), np.cumprod(a), a.cumsum(), np.cumsum(a, dtype=np.float32)
+
+
+def scans_along_axes(m):
+    return (np.cumsum(m, axis=0), np.cumsum(m, 1), m.cumprod(axis=-1), np.cumsum(m),
+            m.cumsum(0, np.int8), np.cumprod(m, 0, np.float64))
+
+
+SCAN_DTYPES = [np.bool_, np.int8, np.uint8, np.int32, np.uint32, np.int64, np.float32,
+               np.float64]
+
+
+@HYPOTHESIS
+@given(st.sampled_from(SCAN_DTYPES), st.integers(0, 40), st.integers(1, 3),
+       st.sampled_from([1, -1]))
+def test_cumulative_sums_and_products_of_vectors(dtype, n, step, direction):
+    """Bit for bit: NumPy accumulates one element after another; small integers and
+    bools accumulate as int64 (uint64), wrapping around."""
+    base = (np.random.default_rng(n).random(n * step) * 9 - 3).astype(dtype)
+    assert_same(scans_without_axis, base[::step * direction])
+
+
+@pytest.mark.parametrize("m", [
+    np.arange(12).reshape(3, 4),
+    np.arange(12.0).reshape(3, 4).T[::-1],
+    np.random.default_rng(2).random((5, 7)).astype(np.float32)[:, ::2],
+    np.ones((0, 3), np.int16),
+], ids=["int", "transposed-reversed", "float32-strided", "empty"])
+def test_cumulative_sums_and_products_along_axes(m):
+    assert_same(scans_along_axes, m)
+
+
+def scan_of_a_scalar(x):
+    return np.cumsum(x), np.cumprod(x)
+
+
+def test_a_scalar_accumulates_as_a_vector_of_one():
+    assert_same(scan_of_a_scalar, 2.5)
+    assert_same(scan_of_a_scalar, 7)

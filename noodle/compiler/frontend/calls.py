@@ -12,7 +12,7 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import arith, func, memref, scf
 
-from noodle.compiler.frontend import reshape
+from noodle.compiler.frontend import reshape, scans
 from noodle.compiler.frontend.arrays import any_true
 from noodle.compiler.frontend.numpy_errors import INT_TOO_LARGE
 from noodle.compiler.frontend.values import (NO_CONST, NONE_VAL, Val, flatten, mlir_types,
@@ -75,9 +75,10 @@ METHOD_REDUCTIONS = {"sum": "sum", "prod": "prod", "min": "min", "max": "max", "
 CREATION = {np.empty: None, np.zeros: 0, np.ones: 1}
 CREATION_LIKE = {np.empty_like: None, np.zeros_like: 0, np.ones_like: 1}
 SCALAR_TYPES = {int: PY_INT, float: PY_FLOAT, bool: PY_BOOL}
-#: creation functions -> the position of their `dtype` parameter
+#: functions -> the position of their `dtype` parameter
 DTYPE_POSITION = {np.empty: 1, np.zeros: 1, np.ones: 1, np.full: 2, np.empty_like: 1,
-                  np.zeros_like: 1, np.ones_like: 1, np.full_like: 2, np.arange: 3}
+                  np.zeros_like: 1, np.ones_like: 1, np.full_like: 2, np.arange: 3,
+                  np.cumsum: 2, np.cumprod: 2}
 
 
 def ufunc_dtype(ufunc: np.ufunc, t: Scalar | Array) -> np.dtype:
@@ -194,6 +195,10 @@ class CallMixin:
         if callee is np.ravel and len(args) == 1 and isinstance(args[0].type, Array):
             _c_order_only(self, kwargs, node)
             return reshape.ravel(self, args[0], node)
+        if callee in (np.cumsum, np.cumprod) and len(args) in (1, 2):
+            if len(args) == 2:  # the axis, by position
+                kwargs = {**kwargs, "axis": node.args[1]}
+            return self.scan(callee.__name__, args[0], kwargs, node)
         if callee is np.clip and args:
             bounds = _clip_bounds(self, args[1:], kwargs, node)
             return self.clip(args[0], *bounds, node)
@@ -581,6 +586,11 @@ class CallMixin:
                 raise self.unsupported(node, f"{name}() takes no positional arguments here")
             return reshape.ravel(self, obj, node) if name == "ravel" else reshape.flatten(self,
                                                                                          obj)
+        if name in scans.SCANS:
+            names = ("axis", "dtype")
+            given = dict(zip(names, node.args))
+            return self.scan(name, obj, {**given, **{k.arg: k.value for k in node.keywords}},
+                             node)
         if name == "clip":
             args = [self.expr(a) for a in node.args]
             bounds = _clip_bounds(self, args, {k.arg: k.value for k in node.keywords}, node)
@@ -596,6 +606,14 @@ class CallMixin:
             return self.cast_array(obj, dtype)
         raise self.unsupported(node, f"the array method '{name}' is not supported in "
                                "compiled code")
+
+    def scan(self, kind: str, a: Val, kwargs: dict, node) -> Val:
+        """np.cumsum / np.cumprod of `a`, with axis= and dtype= (AST nodes) if given."""
+        if set(kwargs) - {"axis", "dtype"}:
+            raise self.unsupported(node, f"{kind} takes axis= and dtype= here (no out=)")
+        axis = self.static_value(kwargs["axis"]) if "axis" in kwargs else None
+        dtype = self.static_value(kwargs["dtype"]) if "dtype" in kwargs else None
+        return scans.cumulative(self, kind, a, axis, dtype, node)
 
     def clip(self, a: Val, low: Val, high: Val, node) -> Val:
         """np.clip as NumPy 2 computes it: np.minimum(np.maximum(a, low), high) in the
