@@ -37,6 +37,7 @@ ERROR_KINDS: dict[str, tuple[type[Exception], str]] = {
     "assert": (AssertionError, "assertion failed"),
     "readonly": (ValueError, "assignment destination is read-only"),
     "readonly_output": (ValueError, "output array is read-only"),
+    "linspace_num": (ValueError, "Number of samples must be non-negative."),
     "reshape_size": (ValueError, "cannot reshape array: its size differs from the new "
                                  "shape's"),
     "reshape_unknown": (ValueError, "can only specify one unknown dimension"),

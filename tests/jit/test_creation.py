@@ -1,6 +1,7 @@
 """Array creation: np.empty/zeros/ones/full and their _like forms (dtype= given as NumPy
 types and as Python types, by keyword and by position, shapes from arguments and from other arrays), np.arange
-(int and float, negative steps, empty ranges), a.copy(), 0-size arrays."""
+(int and float, negative steps, empty ranges), np.linspace (bit for bit), a.copy(), 0-size
+arrays."""
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
@@ -155,3 +156,36 @@ def test_a_python_int_fill_that_the_dtype_cannot_hold_raises(v):
     assert_same(full_like_of, np.zeros(3, np.uint8), v, raises=OverflowError)
     assert_same(full_of, 3, np.int64(v))  # a NumPy integer is cast, as NumPy does
     assert_same(full_of, 3, 255)
+
+
+def linspaces(start, stop, n):
+    return (np.linspace(start, stop, n), np.linspace(start, stop, n, endpoint=False),
+            np.linspace(start, stop, n, False), np.linspace(start, stop),
+            np.linspace(start, stop, num=n, dtype=np.float32),
+            np.linspace(start, stop, n, dtype=bool))
+
+
+def integer_linspace(start, stop, n):
+    return np.linspace(start, stop, n, dtype=np.int32), np.linspace(start, stop, n,
+                                                                    dtype=np.uint8)
+
+
+@pytest.mark.parametrize("start, stop, n", [
+    (0.0, 1.0, 11), (1, 10, 7), (-3.5, 2.25, 0), (2.0, 2.0, 5), (0.0, 1.0, 1),
+    (0.0, 5e-324, 4),  # the step underflows to zero: i / div * delta instead
+    (1e308, -1e308, 9), (0.0, np.inf, 3), (0.0, np.nan, 3), (3, 3, 1), (0.0, 1.0, 1000),
+    (np.float32(0.1), np.float32(0.7), 13), (np.float32(0.1), 0.7, 13),
+], ids=repr)
+def test_linspace_bit_for_bit(start, stop, n):
+    assert_same(linspaces, start, stop, n, rtol=0.0)
+
+
+@HYPOTHESIS
+@given(st.floats(-1e3, 1e3), st.floats(-1e3, 1e3), st.integers(0, 40))
+def test_linspace_of_random_ranges(start, stop, n):
+    assert_same(linspaces, start, stop, n, rtol=0.0)
+    assert_same(integer_linspace, start, stop, n)
+
+
+def test_linspace_with_a_negative_count_raises_value_error():
+    assert_same(linspaces, 0.0, 1.0, -1, raises=ValueError)

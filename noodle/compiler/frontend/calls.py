@@ -14,6 +14,7 @@ from mlir.dialects import arith, func, memref, scf
 
 from noodle.compiler.frontend import reshape, scans
 from noodle.compiler.frontend.arrays import any_true
+from noodle.compiler.frontend.linspace import linspace
 from noodle.compiler.frontend.numpy_errors import INT_TOO_LARGE
 from noodle.compiler.frontend.values import (NO_CONST, NONE_VAL, Val, flatten, mlir_types,
                                              unflatten)
@@ -199,6 +200,8 @@ class CallMixin:
             if len(args) == 2:  # the axis, by position
                 kwargs = {**kwargs, "axis": node.args[1]}
             return self.scan(callee.__name__, args[0], kwargs, node)
+        if callee is np.linspace and 2 <= len(args) <= 4:
+            return self.call_linspace(args, kwargs, node)
         if callee is np.clip and args:
             bounds = _clip_bounds(self, args[1:], kwargs, node)
             return self.clip(args[0], *bounds, node)
@@ -606,6 +609,26 @@ class CallMixin:
             return self.cast_array(obj, dtype)
         raise self.unsupported(node, f"the array method '{name}' is not supported in "
                                "compiled code")
+
+    def call_linspace(self, args: list[Val], kwargs: dict, node) -> Val:
+        """np.linspace(start, stop, num=50, endpoint=True, dtype=None): num as a value,
+        the others constants."""
+        if set(kwargs) - {"num", "endpoint", "dtype", "retstep", "axis"} or (
+                "retstep" in kwargs and self.static_value(kwargs["retstep"])) or (
+                "axis" in kwargs and self.static_value(kwargs["axis"]) != 0):
+            raise self.unsupported(node, "np.linspace takes num=, endpoint= and dtype= here "
+                                   "(no retstep=True, no other axis)")
+        num = args[2] if len(args) > 2 else (self.expr(kwargs["num"]) if "num" in kwargs
+                                             else self.const_scalar(PY_INT, 50))
+        if len(args) > 3:
+            if not args[3].is_const:
+                raise self.unsupported(node, "np.linspace's endpoint must be a constant")
+            endpoint = bool(args[3].const)
+        else:
+            endpoint = bool(self.static_value(kwargs["endpoint"])) if "endpoint" in kwargs \
+                else True
+        dtype = self.static_value(kwargs["dtype"]) if "dtype" in kwargs else None
+        return linspace(self, args[0], args[1], num, endpoint, dtype, node)
 
     def scan(self, kind: str, a: Val, kwargs: dict, node) -> Val:
         """np.cumsum / np.cumprod of `a`, with axis= and dtype= (AST nodes) if given."""
