@@ -37,6 +37,12 @@ ERROR_KINDS: dict[str, tuple[type[Exception], str]] = {
     "assert": (AssertionError, "assertion failed"),
     "readonly": (ValueError, "assignment destination is read-only"),
     "readonly_output": (ValueError, "output array is read-only"),
+    "join_empty": (ValueError, "need at least one array to concatenate"),
+    "join_zero_d": (ValueError, "zero-dimensional arrays cannot be concatenated"),
+    "join_ndim": (ValueError, "all the input arrays must have same number of dimensions"),
+    "join_shape": (ValueError, "all the input array dimensions except for the "
+                               "concatenation axis must match exactly"),
+    "stack_shape": (ValueError, "all input arrays must have the same shape"),
     "linspace_num": (ValueError, "Number of samples must be non-negative."),
     "reshape_size": (ValueError, "cannot reshape array: its size differs from the new "
                                  "shape's"),

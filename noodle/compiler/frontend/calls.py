@@ -12,7 +12,7 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import arith, func, memref, scf
 
-from noodle.compiler.frontend import reshape, scans
+from noodle.compiler.frontend import joining, reshape, scans
 from noodle.compiler.frontend.arrays import any_true
 from noodle.compiler.frontend.linspace import linspace
 from noodle.compiler.frontend.numpy_errors import INT_TOO_LARGE
@@ -108,6 +108,12 @@ class CallMixin:
             raise self.unsupported(node, "*args and **kwargs are not supported in calls")
         positional = node.args
         kwargs = {k.arg: k.value for k in node.keywords}
+        if (getattr(callee, "__name__", None) in joining.JOINERS and callee is getattr(
+                np, callee.__name__) and positional and isinstance(positional[0], ast.List)):
+            # np.concatenate([a, b]): the list display is read as a tuple of the arrays
+            arrays = ast.copy_location(ast.Tuple(positional[0].elts, ast.Load()),
+                                       positional[0])
+            positional = [arrays, *positional[1:]]
         where = DTYPE_POSITION.get(callee)
         if where is not None and len(positional) == where + 1 and "dtype" not in kwargs:
             # `np.zeros(n, np.float32)`: a type, not a value to evaluate
@@ -200,6 +206,18 @@ class CallMixin:
             if len(args) == 2:  # the axis, by position
                 kwargs = {**kwargs, "axis": node.args[1]}
             return self.scan(callee.__name__, args[0], kwargs, node)
+        if (getattr(callee, "__name__", None) in joining.JOINERS
+                and callee is getattr(np, callee.__name__) and len(args) in (1, 2)):
+            axis_node = node.args[1] if len(args) == 2 else kwargs.get("axis")
+            takes_axis = callee in (np.concatenate, np.stack)
+            if set(kwargs) - {"axis"} or (len(args) == 2 and "axis" in kwargs) or (
+                    axis_node is not None and not takes_axis):
+                raise self.unsupported(node, f"np.{callee.__name__} takes the arrays"
+                                       f"{' and axis=' if takes_axis else ''} here (no out=, "
+                                       "dtype= or casting=)")
+            axis = self.static_value(axis_node) if axis_node is not None else 0
+            return joining.join(self, callee.__name__, joining.items_of(self, args[0], node),
+                                axis, node)
         if callee is np.linspace and 2 <= len(args) <= 4:
             return self.call_linspace(args, kwargs, node)
         if callee is np.clip and args:

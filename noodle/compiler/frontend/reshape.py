@@ -89,13 +89,14 @@ def reshape(gen, a: Val, shape: list[Val], node: ast.AST) -> Val:
     return gen.unless_failed(bad, result_type, build)
 
 
-def ravel(gen, a: Val, node: ast.AST) -> Val:
-    """`a.ravel()`: a view of a C-contiguous array, else a copy."""
+def ravel(gen, a: Val, node: ast.AST, role: str = "ravel") -> Val:
+    """`a.ravel()`: a view of a C-contiguous array, else a copy. `role` tells apart the
+    ravels of several arrays at one call (np.concatenate's with axis=None)."""
     flat = [_product(gen.dims(a))]
     if _known_contiguous(a):
         return _view(gen, a, flat, [_index(1)])
     _, _, sizes, strides = gen.layout(a)
-    return gen.emit_if_value(is_c_contiguous(sizes, strides), region_key(node, "ravel"),
+    return gen.emit_if_value(is_c_contiguous(sizes, strides), region_key(node, role),
                              [node], lambda: _view(gen, a, flat, [_index(1)]),
                              lambda: _copy_as(gen, a, flat))
 
