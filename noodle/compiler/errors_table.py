@@ -37,6 +37,7 @@ ERROR_KINDS: dict[str, tuple[type[Exception], str]] = {
     "assert": (AssertionError, "assertion failed"),
     "readonly": (ValueError, "assignment destination is read-only"),
     "readonly_output": (ValueError, "output array is read-only"),
+    "mask_shape": (IndexError, "boolean index did not match indexed array"),
     "join_empty": (ValueError, "need at least one array to concatenate"),
     "join_zero_d": (ValueError, "zero-dimensional arrays cannot be concatenated"),
     "join_ndim": (ValueError, "all the input arrays must have same number of dimensions"),

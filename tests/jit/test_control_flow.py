@@ -1,6 +1,7 @@
 """Control flow: if/elif/else, conditional expressions, for over range (any step,
 negative too, loop variable after the loop and reassigned inside), iteration over an
-array, over enumerate() and zip() of those, while, `else` of for and while, break/continue, early return, nested loops, tuple-carried loop state."""
+array, over enumerate() and zip() of those, while, `else` of for and while,
+break/continue, early return, nested loops, tuple-carried loop state."""
 import numpy as np
 import pytest
 

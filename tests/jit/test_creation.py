@@ -1,7 +1,7 @@
 """Array creation: np.empty/zeros/ones/full and their _like forms (dtype= given as NumPy
-types and as Python types, by keyword and by position, shapes from arguments and from other arrays), np.arange
-(int and float, negative steps, empty ranges), np.linspace (bit for bit), a.copy(), 0-size
-arrays."""
+types and as Python types, by keyword and by position, shapes from arguments and from
+other arrays), np.arange (int and float, negative steps, empty ranges), np.linspace (bit
+for bit), a.copy(), 0-size arrays."""
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st

@@ -18,6 +18,7 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import arith, memref, scf
 
+from noodle.compiler.frontend import fancy_indexing
 from noodle.compiler.frontend.analysis import RETURNED
 from noodle.compiler.frontend.values import Val, close_block, known_false, open_block
 from noodle.compiler.prange import is_prange
@@ -26,6 +27,10 @@ from noodle.dialects import nir
 from noodle.passes.nir_buffers import strided_view
 
 DYN = nir.DYNAMIC
+
+
+#: the values of an index's expressions, by the id of their AST node (`index_values`)
+IndexValues = dict[int, Val]
 
 
 def _i(value: int) -> ir.Value:
@@ -142,7 +147,23 @@ class ArrayMixin:
     def index_elements(self, index: ast.expr) -> list[ast.expr]:
         return list(index.elts) if isinstance(index, ast.Tuple) else [index]
 
-    def subscript(self, base: Val, index: ast.expr, node) -> Val:
+    def index_values(self, index: ast.expr) -> IndexValues:
+        """The values of an index's expressions (not its slices, None or Ellipsis), each
+        evaluated once, in order: `a[f(x)] += 1` calls f once, as Python does."""
+        return {id(e): self.expr(e) for e in self.index_elements(index)
+                if not isinstance(e, ast.Slice)
+                and not (isinstance(e, ast.Constant) and e.value in (None, Ellipsis))}
+
+    def array_index(self, index: ast.expr, values: IndexValues) -> Val | None:
+        """The index array of `a[mask]` or `a[indices]` (NumPy's advanced indexing, with
+        one index), else None."""
+        if isinstance(index, ast.Tuple) or id(index) not in values:
+            return None
+        value = values[id(index)]
+        return value if isinstance(value.type, Array) else None
+
+    def subscript(self, base: Val, index: ast.expr, node,
+                  values: IndexValues | None = None) -> Val:
         if isinstance(base.type, TupleType):
             i = self.expr(index)
             if not i.is_const or not isinstance(i.const, int):
@@ -153,7 +174,11 @@ class ArrayMixin:
                 raise self.typing_error(node, "tuple index out of range") from None
         if not isinstance(base.type, Array):
             raise self.typing_error(node, f"{base.type} cannot be indexed")
-        access = self.resolve_index(base, index, node)
+        values = self.index_values(index) if values is None else values
+        selector = self.array_index(index, values)
+        if selector is not None:
+            return fancy_indexing.read(self, base, selector, node)
+        access = self.resolve_index(base, index, node, values)
         if isinstance(access, list):
             return self.load_element(base, access, node)
         return access
@@ -161,8 +186,10 @@ class ArrayMixin:
     def expr_Subscript(self, node: ast.Subscript) -> Val:
         return self.subscript(self.expr(node.value), node.slice, node)
 
-    def resolve_index(self, a: Val, index: ast.expr, node) -> list[ir.Value] | Val:
-        """Element indices (a list, when every axis gets an integer) or a view."""
+    def resolve_index(self, a: Val, index: ast.expr, node, values: IndexValues
+                      ) -> list[ir.Value] | Val:
+        """Element indices (a list, when every axis gets an integer) or a view; `values`:
+        the index's expressions, evaluated (`index_values`)."""
         elements = self.index_elements(index)
         consuming = [e for e in elements
                      if not (isinstance(e, ast.Constant) and e.value in (None, Ellipsis))]
@@ -177,7 +204,7 @@ class ArrayMixin:
         if len(consuming) == a.type.ndim and not any(
                 isinstance(e, ast.Slice) or isinstance(e, ast.Constant) and e.value is None
                 for e in elements):
-            return [self.normalize_index(self.expr(e), dims[d], e)
+            return [self.normalize_index(values[id(e)], dims[d], e)
                     for d, e in enumerate(elements)]
         buffer, offset, sizes, strides = self.layout(a)
         out_sizes, out_strides, d = [], [], 0
@@ -192,7 +219,7 @@ class ArrayMixin:
                 out_strides.append(arith.muli(strides[d], step))
                 d += 1
             else:
-                i = self.normalize_index(self.expr(e), sizes[d], e)
+                i = self.normalize_index(values[id(e)], sizes[d], e)
                 offset = arith.addi(offset, arith.muli(i, strides[d]))
                 d += 1
         out_sizes += sizes[d:]
@@ -265,14 +292,21 @@ class ArrayMixin:
         return Val(Scalar(a.type.dtype), memref.load(a.ir, indices))
 
     # -- stores -------------------------------------------------------------------------
-    def store_subscript(self, base: Val, index: ast.expr, value: Val, node) -> None:
+    def store_subscript(self, base: Val, index: ast.expr, value: Val, node,
+                        values: IndexValues | None = None) -> None:
         if not isinstance(base.type, Array):
             raise self.typing_error(node, f"{base.type} does not support item assignment")
         if base.type.readonly:
-            self.evaluate_index(index)  # Python works the index out before NumPy refuses
+            if values is None:  # Python works the index out before NumPy refuses
+                self.evaluate_index(index)
             self.raise_here("readonly", node)
             return
-        access = self.resolve_index(base, index, node)
+        values = self.index_values(index) if values is None else values
+        selector = self.array_index(index, values)
+        if selector is not None:
+            fancy_indexing.write(self, base, selector, value, node)
+            return
+        access = self.resolve_index(base, index, node, values)
         if isinstance(access, list):
             if not isinstance(value.type, Array):
                 self.stored_scalar_checks(value, base.type.dtype, node)

@@ -157,11 +157,12 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ParallelLoopMixin, ast.NodeVis
             return
         if isinstance(target, ast.Subscript):
             base = self.expr(target.value)
-            current = self.subscript(base, target.slice, target)
+            values = self.index_values(target.slice)  # once, for the load and the store
+            current = self.subscript(base, target.slice, target, values)
             result = self.binary_op(node.op, current, self.expr(node.value), node)
             if isinstance(current.type, Array):
                 self.check_inplace_cast(result, current, node)
-            self.store_subscript(base, target.slice, result, target)
+            self.store_subscript(base, target.slice, result, target, values)
             return
         raise self.unsupported(target, "this augmented assignment target is not supported")
 
