@@ -108,8 +108,7 @@ class CallMixin:
             raise self.unsupported(node, "*args and **kwargs are not supported in calls")
         positional = node.args
         kwargs = {k.arg: k.value for k in node.keywords}
-        if (getattr(callee, "__name__", None) in joining.JOINERS and callee is getattr(
-                np, callee.__name__) and positional and isinstance(positional[0], ast.List)):
+        if callee in joining.JOINERS and positional and isinstance(positional[0], ast.List):
             # np.concatenate([a, b]): the list display is read as a tuple of the arrays
             arrays = ast.copy_location(ast.Tuple(positional[0].elts, ast.Load()),
                                        positional[0])
@@ -206,18 +205,17 @@ class CallMixin:
             if len(args) == 2:  # the axis, by position
                 kwargs = {**kwargs, "axis": node.args[1]}
             return self.scan(callee.__name__, args[0], kwargs, node)
-        if (getattr(callee, "__name__", None) in joining.JOINERS
-                and callee is getattr(np, callee.__name__) and len(args) in (1, 2)):
+        if callee in joining.JOINERS and len(args) in (1, 2):
+            name = joining.JOINERS[callee]
             axis_node = node.args[1] if len(args) == 2 else kwargs.get("axis")
             takes_axis = callee in (np.concatenate, np.stack)
             if set(kwargs) - {"axis"} or (len(args) == 2 and "axis" in kwargs) or (
                     axis_node is not None and not takes_axis):
-                raise self.unsupported(node, f"np.{callee.__name__} takes the arrays"
+                raise self.unsupported(node, f"np.{name} takes the arrays"
                                        f"{' and axis=' if takes_axis else ''} here (no out=, "
                                        "dtype= or casting=)")
             axis = self.static_value(axis_node) if axis_node is not None else 0
-            return joining.join(self, callee.__name__, joining.items_of(self, args[0], node),
-                                axis, node)
+            return joining.join(self, name, joining.items_of(self, args[0], node), axis, node)
         if callee is np.linspace and 2 <= len(args) <= 4:
             return self.call_linspace(args, kwargs, node)
         if callee is np.clip and args:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 from dataclasses import replace
 
+import numpy as np
 from mlir import ir
 from mlir.dialects import arith
 
@@ -20,8 +21,9 @@ from noodle.compiler.frontend.arrays import any_true
 from noodle.compiler.frontend.values import Val
 from noodle.compiler.types import FLOAT64, Array, NType, Scalar, TupleType, result_dtype
 
-#: the joining functions' names, by which calls.py finds them
-JOINERS = ("concatenate", "stack", "hstack", "vstack")
+#: the joining functions, by name
+JOINERS = {np.concatenate: "concatenate", np.stack: "stack", np.hstack: "hstack",
+           np.vstack: "vstack"}
 
 
 def items_of(gen, sequence: Val, node: ast.AST) -> list[Val]:
