@@ -29,6 +29,9 @@ def parse_type(text: str) -> NType | None:
             raise ValueError(f"array type {text!r}: write ':' for each dim, and '::1' for "
                              "the last one of a C-contiguous array ('float64[:, ::1]')")
         return Array(dtype, len(dims), "C" if dims[-1] == "::1" else "A")
+    uniform = re.fullmatch(r"UniTuple\s*\((.*),\s*(\d+)\s*\)", text)
+    if uniform:  # Numba's tuple of n items of one type
+        return TupleType((parse_type(uniform.group(1)),) * int(uniform.group(2)))
     if text.startswith("(") or text.startswith("Tuple("):
         inner = text[text.index("(") + 1:text.rindex(")")]
         return TupleType(tuple(parse_type(p) for p in _split(inner) if p.strip()))
@@ -42,7 +45,7 @@ def parse_type(text: str) -> NType | None:
 def _dtype(name: str) -> np.dtype:
     try:
         dtype = np.dtype(_ALIASES.get(name, name))
-    except TypeError:
+    except (TypeError, ValueError, SyntaxError):  # what NumPy's parser raises varies
         raise ValueError(f"unknown type {name!r} in signature") from None
     if not is_supported_dtype(dtype):
         raise ValueError(f"dtype {dtype} is not supported")

@@ -466,3 +466,22 @@ def test_int_and_float_paths_merge_to_float():
     assert f(True) == 2.5
     result = f(False)
     assert type(result) is float and result == 1.0
+
+
+def iterate_0d(z):
+    s = 0.0
+    for x in z:
+        s += x
+    return s
+
+
+def zip_with_0d(a, z):
+    s = 0.0
+    for x, y in zip(a, z):
+        s += x
+    return s
+
+
+def test_iterating_over_a_0d_array_raises_type_error():
+    assert_same(iterate_0d, np.array(5.0), raises=TypeError)
+    assert_same(zip_with_0d, np.ones(2), np.array(5.0), raises=TypeError)

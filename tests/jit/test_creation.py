@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
+import noodle
+
 from .harness import HYPOTHESIS, assert_same
 
 
@@ -189,3 +191,37 @@ def test_linspace_of_random_ranges(start, stop, n):
 
 def test_linspace_with_a_negative_count_raises_value_error():
     assert_same(linspaces, 0.0, 1.0, -1, raises=ValueError)
+
+
+def arange_uint8(start, stop, step):
+    return np.arange(start, stop, step, np.uint8)
+
+
+@pytest.mark.parametrize("start, stop, step", [
+    (-2, 3, 1), (-2.0, 3, 1), (np.int64(-2), 3, 1),  # the first value is out of uint8
+    (0, 600, 300),                                     # the second one
+    (0, 3, 300), (250, 260, 1), (0.0, 3, 1), (0, 300, 1),  # fine: one value, or wrapping
+], ids=repr)
+def test_arange_converts_its_first_two_values_to_the_dtype_as_numpy(start, stop, step):
+    refused = start < 0 or (stop - start > step and start + step > 255)
+    assert_same(arange_uint8, start, stop, step, raises=OverflowError if refused else None)
+
+
+def arange_of(start, stop):
+    return np.arange(start, stop)
+
+
+@pytest.mark.parametrize("stop", [np.inf, np.nan, 1e19, 9.3e18], ids=repr)
+def test_an_arange_whose_length_is_no_int64_raises_value_error(stop):
+    assert_same(arange_of, 0.0, stop, raises=ValueError)
+
+
+def arange_float16(n):
+    return np.arange(n, dtype=np.float16)
+
+
+def test_an_arange_of_an_unsupported_dtype_falls_back():
+    with pytest.raises(noodle.UnsupportedError, match="float16 is not supported"):
+        noodle.jit(arange_float16, fallback=False, cache=False)(3)
+    with pytest.warns(noodle.NoodleFallbackWarning):
+        assert noodle.jit(arange_float16, cache=False)(3).dtype == np.float16

@@ -650,3 +650,15 @@ def test_a_numpy_scalar_into_an_unsigned_array_is_cast(function, dtype, v):
 def test_a_rank0_array_into_an_integer_element_is_cast(dtype):
     with np.errstate(invalid="ignore"):
         assert_same(write_first_of_rank0, np.zeros(3, dtype), 300.0)
+
+
+def ellipsis_views(z, a):
+    z[...] += 2
+    a[..., 1] = 7.0
+    return z[...] * 2, a[..., 0] + 1, z[()]
+
+
+def test_an_ellipsis_gives_a_0d_view_where_every_axis_gets_an_integer():
+    """As in NumPy: `a[..., 1]` of a vector and `z[...]` of a 0-d array are 0-d arrays
+    (views), not scalars; `z[()]` is the element."""
+    assert_same(ellipsis_views, np.array(3, np.int16), np.arange(3.0))

@@ -406,3 +406,12 @@ def test_ceil_floor_trunc_of_an_int_is_the_int_exactly(x):
 def test_a_numpy_bool_passed_for_an_integer_signature_converts():
     f = noodle.jit("int64(int64)", fallback=False, cache=False)(identity)
     assert f(np.True_) == 1 and type(f(np.True_)) is int
+
+
+def absolute_values(b, i, f):
+    return abs(b), abs(i), abs(f), abs(-b)
+
+
+@pytest.mark.parametrize("b", [True, False])
+def test_abs_of_a_bool_is_an_int_as_in_python(b):
+    assert_same(absolute_values, b, -3, -2.5)

@@ -23,12 +23,15 @@ F8, I8 = np.dtype(np.float64), np.dtype(np.int64)
      (Array(I8, 1), TupleType((Scalar(F8, True), Scalar(I8, True))))),
     ("(float64[:])", None, (Array(F8, 1),)),
     ("void(float64[:])", None, (Array(F8, 1),)),
+    ("UniTuple(int64, 2)(UniTuple(float64[:], 3))",  # Numba's tuple of n of one type
+     TupleType((Scalar(I8, True),) * 2), (TupleType((Array(F8, 1),) * 3),)),
 ])
 def test_signatures_parse(text, ret, args):
     assert parse_signature(text) == (ret, args)
 
 
-@pytest.mark.parametrize("text", ["float64", "float64(float64[:]", "f(x)(", ""])
+@pytest.mark.parametrize("text", ["float64", "float64(float64[:]", "f(x)(", "",
+                                  "Foo(int64, 2)(int64)", "float64(floaty)"])
 def test_malformed_signatures_say_what_is_expected(text):
     with pytest.raises(ValueError, match="expected 'ret\\(arg, ...\\)'|unknown type"):
         parse_signature(text)

@@ -195,13 +195,16 @@ class ArrayMixin:
                      if not (isinstance(e, ast.Constant) and e.value in (None, Ellipsis))]
         if len(consuming) > a.type.ndim:
             raise self.typing_error(node, f"too many indices for {a.type}")
-        if any(isinstance(e, ast.Constant) and e.value is Ellipsis for e in elements):
+        ellipsis = any(isinstance(e, ast.Constant) and e.value is Ellipsis for e in elements)
+        if ellipsis:
             at = next(k for k, e in enumerate(elements)
                       if isinstance(e, ast.Constant) and e.value is Ellipsis)
             fill = [ast.Slice()] * (a.type.ndim - len(consuming))
             elements = elements[:at] + fill + elements[at + 1:]
         dims = self.dims(a)
-        if len(consuming) == a.type.ndim and not any(
+        # with an Ellipsis, NumPy gives an array even when every axis gets an integer:
+        # `z[...]` of a 0-d array is a 0-d view (so `z[...] += 1.5` casts as in-place)
+        if len(consuming) == a.type.ndim and not ellipsis and not any(
                 isinstance(e, ast.Slice) or isinstance(e, ast.Constant) and e.value is None
                 for e in elements):
             return [self.normalize_index(values[id(e)], dims[d], e)
@@ -517,6 +520,9 @@ class ArrayMixin:
             if callee is zip:
                 return self.zip_iteration(it)
         seq = self.expr(it)
+        if isinstance(seq.type, Array) and seq.type.ndim == 0:
+            self.raise_here("iterate_0d", it)  # NumPy's TypeError, when the loop is reached
+            return _i(0), _i(0), _i(1), lambda k: self.load_element(seq, [], it)
         if isinstance(seq.type, Array):
             n = self.dims(seq)[0]
 

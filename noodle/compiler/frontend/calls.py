@@ -226,7 +226,10 @@ class CallMixin:
         if callee in (builtins.len,) and len(args) == 1:
             return self.builtin_len(args[0], node)
         if callee is builtins.abs and len(args) == 1:
-            return self.apply_ufunc(np.absolute, args, node, kind="abs")
+            x = args[0]
+            if isinstance(x.type, Scalar) and x.type.weak and x.type.dtype == BOOL:
+                x = self.cast_scalar(x, PY_INT)  # Python: abs(True) == 1, an int
+            return self.apply_ufunc(np.absolute, [x], node, kind="abs")
         if callee is builtins.pow and len(args) == 2 and not kwargs:
             return self.binary_op(ast.Pow(), args[0], args[1], node)  # pow(x, y) is x ** y
         if callee is builtins.round and len(args) == 1 and not kwargs:
@@ -556,6 +559,8 @@ class CallMixin:
         if dtype == BOOL:
             raise self.unsupported(node, "np.arange of bools is not supported",
                                    "NumPy makes at most two: write them out")
+        if not is_supported_dtype(dtype):
+            raise self.unsupported(node, f"dtype {dtype} is not supported")
         calc = Scalar(FLOAT64) if dtype.kind == "f" or any(
             a.type.dtype.kind == "f" for a in args) else Scalar(INT64)
         s, e, st = (self.cast_scalar(a, calc) for a in (start, stop, step))
@@ -567,6 +572,11 @@ class CallMixin:
         if calc.dtype.kind == "f":
             q = nir.binary("truediv", "float64", span, st.ir, span.type)
             q = nir.unary("ceil", "float64", q, q.type)
+            # NumPy's length must be an int64 (NaN, infinite or huge: ValueError)
+            fits = arith.andi(
+                arith.cmpf(arith.CmpFPredicate.OGE, q, self.const_scalar(calc, -2.0**63).ir),
+                arith.cmpf(arith.CmpFPredicate.OLT, q, self.const_scalar(calc, 2.0**63).ir))
+            self.raise_if(self.logical_not(fits), "arange_size", node)
             count = nir.cast("float64", "int64", q, ir.IntegerType.get_signless(64))
         else:
             one = self.const_scalar(calc, 1).ir
@@ -575,6 +585,12 @@ class CallMixin:
             count = nir.binary("floordiv", "int64", arith.addi(span, adjust), st.ir, span.type)
         count = arith.maxsi(count, arith.constant(ir.IntegerType.get_signless(64), 0))
         n = arith.index_cast(ir.IndexType.get(), count)
+        if "dtype" in kw and dtype.kind in "iu":
+            # NumPy converts the first two values to the dtype as Python ints do
+            self.arange_value_in_range(s, dtype, None, node)
+            after = Val(calc, nir.binary("add", calc.dtype.name, s.ir, st.ir, s.ir.type))
+            self.arange_value_in_range(after, dtype, arith.cmpi(
+                arith.CmpIPredicate.sgt, count, arith.constant(count.type, 1)), node)
         first = self.cast_scalar(start, Scalar(dtype))
         delta = self.cast_scalar(step, Scalar(dtype))
         if dtype.kind in "iu" and calc.dtype.kind == "f":
@@ -586,6 +602,20 @@ class CallMixin:
             delta = Val(Scalar(dtype), nir.binary("sub", dtype.name, second.ir, first.ir,
                                                   first.ir.type))
         return Val(Array(dtype, 1), nir.arange(dtype.name, first.ir, delta.ir, n), fresh=True)
+
+    def arange_value_in_range(self, value: Val, dtype: np.dtype, when: ir.Value | None,
+                              node) -> None:
+        """NumPy's OverflowError where a value of np.arange (as an int: a float
+        truncated) lies outside the integer `dtype` (only `when` it is made, if given)."""
+        as_int = self.cast_scalar(value, PY_INT).ir
+        info, i64 = np.iinfo(dtype), np.iinfo(np.int64)
+        outside = [arith.cmpi(arith.CmpIPredicate.slt, as_int,
+                              self.const_scalar(PY_INT, max(int(info.min), int(i64.min))).ir)]
+        if info.max < i64.max:
+            outside.append(arith.cmpi(arith.CmpIPredicate.sgt, as_int,
+                                      self.const_scalar(PY_INT, int(info.max)).ir))
+        bad = any_true(outside)
+        self.raise_if(bad if when is None else arith.andi(bad, when), "python_int", node)
 
     # -- methods ------------------------------------------------------------------------
     def method_call(self, obj: Val, name: str, node: ast.Call) -> Val:
