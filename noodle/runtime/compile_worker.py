@@ -298,8 +298,13 @@ def _outcome_of_forked(job: Callable[[], Any]) -> tuple[str, Any]:
     with os.fdopen(read_fd, "rb") as pipe:
         payload = pipe.read()
     _, status = os.waitpid(pid, 0)
-    if payload:
-        return pickle.loads(payload)
+    # only a child that exited cleanly sent all of its result: one killed while writing
+    # it (the OOM killer, a user) leaves a truncated pickle
+    if payload and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+        try:
+            return pickle.loads(payload)
+        except Exception as e:  # noqa: BLE001 - an incomplete result is a crash
+            return ("crashed", f"the compile worker sent an unreadable result ({e})")
     if os.WIFSIGNALED(status):
         how = f"signal {signal.Signals(os.WTERMSIG(status)).name}"
     else:

@@ -148,3 +148,21 @@ def test_a_fork_of_the_program_gets_workers_of_its_own():
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert results([worker.submit(describe(("square", 5)))]) == [25]
+
+
+class _UnreadableHere:
+    """Pickles in the worker; unpickling it in the program fails, as a result truncated
+    by a worker killed while it wrote it does."""
+
+    def __reduce__(self):
+        return (_fail_to_read, ())
+
+
+def _fail_to_read():
+    raise EOFError("Ran out of input")
+
+
+def test_a_result_the_program_cannot_read_is_a_crash_not_the_job_s_error():
+    with pytest.raises(WorkerCrashed, match="unreadable result"):
+        compile_worker.run_forked(_UnreadableHere)
+    assert compile_worker.run_forked(lambda: 42) == 42
