@@ -330,7 +330,8 @@ class Dispatcher:
                           f"{profile.report()['calls']} calls")
         future = _worker().submit(compile_worker.PING if rehearsal else self._jobs[key])
         if rehearsal:
-            future.result()
+            # waited for, not raised: a worker that fails shows in the real promotion
+            future.exception()
             return
         future.add_done_callback(functools.partial(self._promoted, key, Stopwatch()))
 

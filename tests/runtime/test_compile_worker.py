@@ -166,3 +166,12 @@ def test_a_result_the_program_cannot_read_is_a_crash_not_the_job_s_error():
     with pytest.raises(WorkerCrashed, match="unreadable result"):
         compile_worker.run_forked(_UnreadableHere)
     assert compile_worker.run_forked(lambda: 42) == 42
+
+
+def test_a_ping_without_a_standby_is_answered_without_a_fork():
+    """A rehearsal (PING, an empty job) with no standby to answer it, one that died
+    first, say, goes to the forking thread, which answered it with EOFError from
+    unpickling nothing: the program's call that waited for it raised that."""
+    worker = CompileWorker(resolve)  # no standby
+    assert worker.submit(compile_worker.PING).result(timeout=60) is None
+    assert worker.submit(describe(("square", 4))).result(timeout=60)[0] == 16
