@@ -19,6 +19,7 @@ ERROR_KINDS: dict[str, tuple[type[Exception], str]] = {
     "matmul": (ValueError, "matmul: mismatch in the core dimension of the operands"),
     "range_step": (ValueError, "range() arg 3 must not be zero"),
     "slice_step": (ValueError, "slice step cannot be zero"),
+    "unbound_local": (UnboundLocalError, "local variable referenced before assignment"),
     "iterate_0d": (TypeError, "iteration over a 0-d array"),
     "arange_size": (ValueError, "Maximum allowed size exceeded"),
     "arange_step": (ZeroDivisionError, "np.arange: step must not be zero"),

@@ -485,3 +485,47 @@ def zip_with_0d(a, z):
 def test_iterating_over_a_0d_array_raises_type_error():
     assert_same(iterate_0d, np.array(5.0), raises=TypeError)
     assert_same(zip_with_0d, np.ones(2), np.array(5.0), raises=TypeError)
+
+
+def loop_variable_after_the_loop(a, n):
+    for i, x in enumerate(a):
+        pass
+    for k in range(n):
+        pass
+    return i, x, k
+
+
+def bound_in_one_branch(n):
+    if n > 0:
+        y = n * 2
+    elif n < -5:
+        y = 1
+    return y
+
+
+def bound_in_a_while(n):
+    while n > 0:
+        last = n
+        n -= 3
+    return last
+
+
+def rebound_after(n):
+    for i in range(n):
+        pass
+    i = 7  # bound on every path from here
+    return i
+
+
+@pytest.mark.parametrize("func, args, raises", [
+    (loop_variable_after_the_loop, (np.zeros(0), 3), UnboundLocalError),
+    (loop_variable_after_the_loop, (np.ones(2), 0), UnboundLocalError),
+    (loop_variable_after_the_loop, (np.ones(2), 2), None),
+    (bound_in_one_branch, (3,), None), (bound_in_one_branch, (-7,), None),
+    (bound_in_one_branch, (0,), UnboundLocalError),
+    (bound_in_a_while, (5,), None), (bound_in_a_while, (0,), UnboundLocalError),
+    (rebound_after, (0,), None),
+], ids=["no-items", "no-range", "both-ran", "if", "elif", "neither", "while-ran",
+        "while-not", "rebound"])
+def test_a_variable_unbound_on_the_path_taken_raises_unbound_local_error(func, args, raises):
+    assert_same(func, *args, raises=raises)

@@ -13,6 +13,17 @@ CONTINUED = ".cont"
 FLAGS = (RETURNED, BROKE, CONTINUED)
 
 
+def unbound_flag(name: str) -> str:
+    """The pseudo-variable that is true where variable `name` may be unbound: on a path
+    that reached a merge (after an `if`, a loop) without assigning it. Reading the
+    variable there raises Python's UnboundLocalError."""
+    return "?" + name
+
+
+def is_unbound_flag(name: str) -> bool:
+    return name.startswith("?")
+
+
 def _walk_body(nodes: Iterable[ast.AST]) -> Iterable[ast.AST]:
     """All nodes under `nodes`, not entering nested function or class definitions."""
     stack = list(nodes)

@@ -18,7 +18,8 @@ from mlir import ir
 from mlir.dialects import arith, func, scf
 
 from noodle.compiler.frontend import analysis
-from noodle.compiler.frontend.analysis import BROKE, CONTINUED, FLAGS, RETURNED, RETVAL
+from noodle.compiler.frontend.analysis import (BROKE, CONTINUED, FLAGS, RETURNED, RETVAL,
+                                               is_unbound_flag, unbound_flag)
 from noodle.compiler.frontend.arrays import any_true
 from noodle.compiler.frontend.calls import CallMixin
 from noodle.compiler.frontend.expressions import ExpressionMixin
@@ -153,7 +154,7 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ParallelLoopMixin, ast.NodeVis
                 self.check_inplace_cast(result, current, node)
                 self.store_into_view(current, result, node)
             else:
-                self.env[target.id] = result
+                self.bind(target.id, result)
             return
         if isinstance(target, ast.Subscript):
             base = self.expr(target.value)
@@ -177,7 +178,7 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ParallelLoopMixin, ast.NodeVis
     def assign(self, target: ast.expr, value: Val) -> None:
         if isinstance(target, ast.Name):
             # once named, an array may be aliased by views of it: no longer fresh
-            self.env[target.id] = replace(value, fresh=False) if value.fresh else value
+            self.bind(target.id, replace(value, fresh=False) if value.fresh else value)
         elif isinstance(target, (ast.Tuple, ast.List)):
             items = self.unpack_sequence(value, len(target.elts), target)
             for t, v in zip(target.elts, items):
@@ -261,7 +262,16 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ParallelLoopMixin, ast.NodeVis
         about variables the region should have carried but did not."""
         values: list[ir.Value] = []
         for name, t in zip(region.names, region.types):
+            if is_unbound_flag(name):
+                values.append(self.unbound(name[1:]).ir)
+                continue
             v = self.env.get(name)
+            if name not in FLAGS and name != RETVAL and (
+                    v is None or unbound_flag(name) in self.env):
+                # not bound on this path, or maybe not: carry whether it is (from the
+                # next round of code generation)
+                self.hints.carry(region.key, unbound_flag(name))
+                self.hints.widen(unbound_flag(name), PY_BOOL)
             if v is None:
                 values += self.zero_values(t)
                 continue
@@ -277,6 +287,17 @@ class FunctionCodegen(ExpressionMixin, CallMixin, ParallelLoopMixin, ast.NodeVis
             values += flatten(self.coerce(v, t, node))
         self.learn_uncarried(region, node)
         return values
+
+    def unbound(self, name: str) -> Val:
+        """Whether variable `name` may be unbound here (an i1)."""
+        if name not in self.env:
+            return self.const_bool(True)
+        return self.env.get(unbound_flag(name)) or self.const_bool(False)
+
+    def bind(self, name: str, value: Val) -> None:
+        """Assigns a variable, which is then bound on this path."""
+        self.env[name] = value
+        self.env.pop(unbound_flag(name), None)
 
     def learn_uncarried(self, region: Region, node: ast.AST) -> None:
         for name, v in self.env.items():

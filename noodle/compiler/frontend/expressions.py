@@ -18,7 +18,7 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import arith, memref, scf
 
-from noodle.compiler.frontend.analysis import RETURNED
+from noodle.compiler.frontend.analysis import RETURNED, unbound_flag
 from noodle.compiler.frontend.arrays import ArrayMixin
 from noodle.compiler.frontend.numpy_errors import (UINT64, NumpyErrorsMixin, fits,
                                                  fold_python_ints, is_python_int)
@@ -226,6 +226,11 @@ class ExpressionMixin(NumpyErrorsMixin, ArrayMixin):
 
     def lookup(self, name: str, node) -> Val:
         if name in self.env:
+            unbound = self.env.get(unbound_flag(name))
+            if unbound is not None and not (unbound.is_const and not unbound.const):
+                self.raise_if(unbound.ir, "unbound_local", node,
+                              f"cannot access local variable '{name}' where it is not "
+                              "associated with a value")
             return self.env[name]
         value = self.resolve_global(name, node)
         t = typeof(value)

@@ -23,7 +23,7 @@ from mlir import ir
 from mlir.dialects import arith, memref, scf
 
 from noodle.compiler.frontend import analysis
-from noodle.compiler.frontend.analysis import FLAGS, RETURNED
+from noodle.compiler.frontend.analysis import FLAGS, RETURNED, is_unbound_flag
 from noodle.compiler.frontend.arrays import trip_count
 from noodle.compiler.frontend.regions import Region, region_key
 from noodle.compiler.frontend.values import Val, mlir_types, open_block
@@ -50,7 +50,8 @@ class ParallelLoopMixin:
                                    "use range for this loop")
         region = self.region(region_key(node), node.body)
         reductions = {name: self.reduction_combiner(node, name, t)
-                      for name, t in zip(region.names, region.types) if name not in FLAGS}
+                      for name, t in zip(region.names, region.types)
+                      if name not in FLAGS and not is_unbound_flag(name)}
         entry = dict(self.env)
         if reductions:
             self.emit_chunked_reduction(node, region, reductions, start, stop, step, item)

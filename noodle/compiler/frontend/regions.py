@@ -14,7 +14,8 @@ import ast
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 
-from noodle.compiler.frontend.analysis import CONTINUED, RETVAL, assigned_names
+from noodle.compiler.frontend.analysis import (CONTINUED, RETVAL, assigned_names,
+                                               is_unbound_flag)
 from noodle.compiler.frontend.values import Val
 from noodle.compiler.types import NType, unify
 
@@ -64,10 +65,11 @@ def names_for(nodes: list[ast.AST], key: Hashable, hints: Hints, env: dict[str, 
     """The variables a region over `nodes` carries, as far as is known this round."""
     candidates = assigned_names(nodes) | hints.extra.get(key, set())
     names = []
-    for name in sorted(candidates):
+    for name in sorted(c for c in candidates if not is_unbound_flag(c)):
         if name == CONTINUED and name not in env:
             continue  # `continue` is local to one iteration of the loop it is in
         live = name in read_outside or name == RETVAL
         if name in env or (live and name in hints.types):
             names.append(name)
-    return names
+    # a variable's unbound flag goes with it, once a path was seen not to bind it
+    return names + sorted(c for c in candidates if is_unbound_flag(c) and c[1:] in names)
