@@ -18,7 +18,7 @@ from collections.abc import Callable
 from mlir import ir
 from mlir.dialects import arith, memref, scf
 
-from noodle.compiler.frontend.values import Val
+from noodle.compiler.frontend.values import Val, index_constant
 from noodle.compiler.types import INT64, Array, Scalar
 from noodle.dialects import nir
 
@@ -36,7 +36,7 @@ def read(gen, a: Val, index: Val, node: ast.AST) -> Val:
         return _read_masked(gen, a, index, node)
     positions, outside = _checked_positions(gen, a, index, node)
     # after a failed check, an empty result: no row is read (`a` may have none)
-    selected = [arith.select(outside, _index(0), d) for d in gen.dims(index)]
+    selected = [arith.select(outside, index_constant(0), d) for d in gen.dims(index)]
     out = _new(gen, a, selected + gen.dims(a)[1:])
 
     def copy_one(at: list[ir.Value], carried: list[ir.Value]) -> list[ir.Value]:
@@ -89,8 +89,8 @@ def _checked_mask(gen, a: Val, mask: Val, node) -> ir.Value:
             ir.IntegerType.get_signless(64), true))
         return [arith.addi(carried[0], one)]
 
-    count = _for_each(_safe_dims(gen, mask, differs), count_one, [_index(0)])[0]
-    return count if differs is None else arith.select(differs, _index(0), count)
+    count = _for_each(_safe_dims(gen, mask, differs), count_one, [index_constant(0)])[0]
+    return count if differs is None else arith.select(differs, index_constant(0), count)
 
 
 def _read_masked(gen, a: Val, mask: Val, node) -> Val:
@@ -101,7 +101,7 @@ def _read_masked(gen, a: Val, mask: Val, node) -> Val:
         return _if_true(gen, mask, at, carried,
                         lambda k: _copy(gen, _sub(gen, out, [k]), _sub(gen, a, at)))
 
-    _for_each(_mask_dims(gen, mask, count), copy_if_true, [_index(0)])
+    _for_each(_mask_dims(gen, mask, count), copy_if_true, [index_constant(0)])
     return out
 
 
@@ -114,7 +114,7 @@ def _write_masked(gen, a: Val, mask: Val, value: Val, node) -> None:
                         lambda k: _copy(gen, _sub(gen, a, at), source([k])))
 
     gen.store_unless_failed(lambda: _for_each(_mask_dims(gen, mask, count), store_if_true,
-                                              [_index(0)]))
+                                              [index_constant(0)]))
 
 
 def _if_true(gen, mask: Val, at: list[ir.Value], carried: list[ir.Value],
@@ -135,13 +135,13 @@ def _safe_dims(gen, mask: Val, differs: ir.Value | None) -> list[ir.Value]:
     dims = gen.dims(mask)
     if differs is None:
         return dims
-    return [arith.select(differs, _index(0), d) for d in dims]
+    return [arith.select(differs, index_constant(0), d) for d in dims]
 
 
 def _mask_dims(gen, mask: Val, count: ir.Value) -> list[ir.Value]:
     # a refused mask counts zero: loop over nothing then
-    empty = arith.cmpi(arith.CmpIPredicate.eq, count, _index(0))
-    return [arith.select(empty, _index(0), d) for d in gen.dims(mask)]
+    empty = arith.cmpi(arith.CmpIPredicate.eq, count, index_constant(0))
+    return [arith.select(empty, index_constant(0), d) for d in gen.dims(mask)]
 
 
 # -- integer indices -------------------------------------------------------------------
@@ -204,14 +204,14 @@ def _broadcast_source(gen, a: Val, value: Val, selection: list[ir.Value], node
         source = Val(source.type, nir.copy(source.type.dtype.name, source.ir), fresh=True)
     buffer, offset, sizes, strides = gen.layout(source)
     target = selection[len(selection) - source.type.ndim:]
-    one = _index(1)
+    one = index_constant(1)
     bad = _any([arith.andi(arith.cmpi(arith.CmpIPredicate.ne, s, t),
                                arith.cmpi(arith.CmpIPredicate.ne, s, one))
                     for s, t in zip(sizes, target)])
     if bad is not None:
         gen.raise_if(bad, "broadcast", node)
     # broadcast: size-1 axes of the value step by 0; missing leading axes are not there
-    steps = [arith.select(arith.cmpi(arith.CmpIPredicate.eq, s, one), _index(0), st)
+    steps = [arith.select(arith.cmpi(arith.CmpIPredicate.eq, s, one), index_constant(0), st)
              for s, st in zip(sizes, strides)]
     missing = len(selection) - source.type.ndim
 
@@ -261,7 +261,7 @@ def _for_each(sizes: list[ir.Value], body: Body, carried: list[ir.Value]) -> lis
     def level(depth: int, at: list[ir.Value], values: list[ir.Value]) -> list[ir.Value]:
         if depth == len(sizes):
             return body(at, values)
-        loop = scf.ForOp(_index(0), sizes[depth], _index(1), values)
+        loop = scf.ForOp(index_constant(0), sizes[depth], index_constant(1), values)
         with ir.InsertionPoint(loop.body):
             inner = level(depth + 1, at + [loop.induction_variable],
                           list(loop.inner_iter_args))
@@ -277,7 +277,3 @@ def _any(flags: list[ir.Value]) -> ir.Value | None:
     for flag in flags[1:]:
         result = arith.ori(result, flag)
     return result
-
-
-def _index(value: int) -> ir.Value:
-    return arith.constant(ir.IndexType.get(), value)

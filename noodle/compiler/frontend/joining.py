@@ -13,12 +13,11 @@ import ast
 from dataclasses import replace
 
 import numpy as np
-from mlir import ir
 from mlir.dialects import arith
 
 from noodle.compiler.frontend import reshape
 from noodle.compiler.frontend.arrays import any_true
-from noodle.compiler.frontend.values import Val
+from noodle.compiler.frontend.values import Val, index_constant
 from noodle.compiler.types import FLOAT64, Array, NType, Scalar, TupleType, result_dtype
 
 #: the joining functions, by name
@@ -80,7 +79,7 @@ def _concatenate(gen, arrays: list[Val], axis: int, node, checked: bool = False)
         sizes = [arith.select(mismatch, dims[0][k], sizes[k]) for k in range(ndim)]
     out = gen.allocate(sizes, dtype, None, node, checked=False)
     buffer, offset, out_sizes, strides = gen.layout(out)
-    start = _index(0)
+    start = index_constant(0)
     for a, d in zip(arrays, dims):
         slab_sizes = list(out_sizes)
         slab_sizes[axis] = d[axis]
@@ -126,8 +125,8 @@ def _as_array(gen, a: Val, node) -> Val:
 
 def _with_new_axis(gen, a: Val, axis: int) -> Val:
     buffer, offset, sizes, strides = gen.layout(a)
-    return gen.make_view(a, buffer, offset, sizes[:axis] + [_index(1)] + sizes[axis:],
-                         strides[:axis] + [_index(0)] + strides[axis:])
+    return gen.make_view(a, buffer, offset, sizes[:axis] + [index_constant(1)] + sizes[axis:],
+                         strides[:axis] + [index_constant(0)] + strides[axis:])
 
 
 def _at_least_2d(gen, a: Val) -> Val:
@@ -141,8 +140,3 @@ def _fails(gen, kind: str, node, result_type: NType) -> Val:
     """Raise NumPy's error `kind` when the call runs; a placeholder value meanwhile."""
     gen.raise_here(kind, node)
     return Val(result_type, gen.zero_values(result_type)[0])
-
-
-def _index(value: int) -> ir.Value:
-    return arith.constant(ir.IndexType.get(), value)
-

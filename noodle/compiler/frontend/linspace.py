@@ -15,7 +15,7 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import arith, memref, scf
 
-from noodle.compiler.frontend.values import Val
+from noodle.compiler.frontend.values import Val, index_constant
 from noodle.compiler.types import PY_FLOAT, Array, Scalar, is_supported_dtype, result_dtype
 from noodle.dialects import nir
 
@@ -33,20 +33,20 @@ def linspace(gen, start: Val, stop: Val, num: Val, endpoint: bool, dtype: object
     if not is_supported_dtype(out_dtype):
         raise gen.unsupported(node, f"dtype {out_dtype} is not supported")
     count = gen.to_index(num, node)
-    negative = arith.cmpi(arith.CmpIPredicate.slt, count, _index(0))
+    negative = arith.cmpi(arith.CmpIPredicate.slt, count, index_constant(0))
     gen.raise_if(negative, "linspace_num", node)
-    count = arith.select(negative, _index(0), count)
+    count = arith.select(negative, index_constant(0), count)
     first, last = gen.cast_scalar(start, work), gen.cast_scalar(stop, work)
     delta = _binary(gen, np.subtract, last, first, node)
-    div_index = arith.subi(count, _index(1)) if endpoint else count
+    div_index = arith.subi(count, index_constant(1)) if endpoint else count
     div = gen.cast_scalar(gen.from_index(div_index), work)
-    positive = arith.cmpi(arith.CmpIPredicate.sgt, div_index, _index(0))
+    positive = arith.cmpi(arith.CmpIPredicate.sgt, div_index, index_constant(0))
     step = _binary(gen, np.true_divide, delta, div, node)
     zero = gen.const_scalar(work, 0)
     step_zero = nir.compare("eq", work.dtype.name, step.ir, zero.ir,
                             ir.IntegerType.get_signless(1))
     out = Val(Array(out_dtype, 1), nir.empty(out_dtype.name, [count]), fresh=True)
-    loop = scf.ForOp(_index(0), count, _index(1), [])
+    loop = scf.ForOp(index_constant(0), count, index_constant(1), [])
     with ir.InsertionPoint(loop.body):
         i = gen.cast_scalar(gen.from_index(loop.induction_variable), work)
         by_step = _binary(gen, np.multiply, i, step, node)
@@ -70,7 +70,3 @@ def linspace(gen, start: Val, stop: Val, num: Val, endpoint: bool, dtype: object
 
 def _binary(gen, ufunc: np.ufunc, a: Val, b: Val, node) -> Val:
     return gen.apply_ufunc(ufunc, [a, b], node, operator=False)
-
-
-def _index(value: int) -> ir.Value:
-    return arith.constant(ir.IndexType.get(), value)

@@ -22,13 +22,9 @@ from mlir.dialects import arith
 
 from noodle.compiler.frontend.arrays import any_true
 from noodle.compiler.frontend.regions import region_key
-from noodle.compiler.frontend.values import Val
+from noodle.compiler.frontend.values import Val, index_constant
 from noodle.compiler.types import Array, TupleType
 from noodle.dialects import nir
-
-
-def _index(value: int) -> ir.Value:
-    return arith.constant(ir.IndexType.get(), value)
 
 
 def _eq(a: ir.Value, b: ir.Value) -> ir.Value:
@@ -36,7 +32,7 @@ def _eq(a: ir.Value, b: ir.Value) -> ir.Value:
 
 
 def _product(values: list[ir.Value]) -> ir.Value:
-    total = _index(1)
+    total = index_constant(1)
     for v in values:
         total = arith.muli(total, v)
     return total
@@ -54,7 +50,7 @@ def _all(flags: list[ir.Value]) -> ir.Value:
 
 
 def contiguous_strides(sizes: list[ir.Value]) -> list[ir.Value]:
-    strides = [_index(1)]
+    strides = [index_constant(1)]
     for size in reversed(sizes[1:]):
         strides.insert(0, arith.muli(strides[0], size))
     return strides
@@ -81,7 +77,7 @@ def reshape(gen, a: Val, shape: list[Val], node: ast.AST) -> Val:
         if _known_contiguous(a):
             return _view(gen, a, new, contiguous_strides(new))
         buffer, offset, sizes, strides = gen.layout(a)
-        viewable = arith.ori(_eq(size, _index(0)), _runs_fit(sizes, strides, new))
+        viewable = arith.ori(_eq(size, index_constant(0)), _runs_fit(sizes, strides, new))
         return gen.emit_if_value(
             viewable, region_key(node, "reshape"), [node],
             lambda: gen.make_view(a, buffer, offset, new, _view_strides(sizes, strides, new)),
@@ -94,10 +90,10 @@ def ravel(gen, a: Val, node: ast.AST, role: str = "ravel") -> Val:
     ravels of several arrays at one call (np.concatenate's with axis=None)."""
     flat = [_product(gen.dims(a))]
     if _known_contiguous(a):
-        return _view(gen, a, flat, [_index(1)])
+        return _view(gen, a, flat, [index_constant(1)])
     _, _, sizes, strides = gen.layout(a)
     return gen.emit_if_value(is_c_contiguous(sizes, strides), region_key(node, role),
-                             [node], lambda: _view(gen, a, flat, [_index(1)]),
+                             [node], lambda: _view(gen, a, flat, [index_constant(1)]),
                              lambda: _copy_as(gen, a, flat))
 
 
@@ -110,11 +106,11 @@ def is_c_contiguous(sizes: list[ir.Value], strides: list[ir.Value]) -> ir.Value:
     """NumPy's C_CONTIGUOUS flag: the strides of the axes longer than one are those of a
     C-ordered array; an array of no elements is contiguous."""
     flags = []
-    expected = _index(1)
+    expected = index_constant(1)
     for size, stride in zip(reversed(sizes), reversed(strides)):
-        flags.append(arith.ori(_eq(size, _index(1)), _eq(stride, expected)))
+        flags.append(arith.ori(_eq(size, index_constant(1)), _eq(stride, expected)))
         expected = arith.muli(expected, size)
-    return arith.ori(_all(flags), _eq(expected, _index(0)))
+    return arith.ori(_all(flags), _eq(expected, index_constant(0)))
 
 
 def _known_contiguous(a: Val) -> bool:
@@ -127,24 +123,25 @@ def _new_sizes(gen, size: ir.Value, requested: list[ir.Value], node
                ) -> tuple[list[ir.Value], ir.Value]:
     """The new sizes with a negative one inferred, and whether the shape is refused (the
     error raised): two sizes to infer, or sizes whose product is not the array's."""
-    negative = [arith.cmpi(arith.CmpIPredicate.slt, d, _index(0)) for d in requested]
+    negative = [arith.cmpi(arith.CmpIPredicate.slt, d, index_constant(0)) for d in requested]
     unknown = any_true(negative)
     if unknown is None:  # all sizes given
         bad = arith.cmpi(arith.CmpIPredicate.ne, _product(requested), size)
         gen.raise_if(bad, "reshape_size", node)
         return requested, bad
-    count = _index(0)
+    count = index_constant(0)
     for flag in negative:
         count = arith.addi(count, arith.index_cast(ir.IndexType.get(), arith.extui(
             ir.IntegerType.get_signless(64), flag)))
-    several = arith.cmpi(arith.CmpIPredicate.ugt, count, _index(1))
+    several = arith.cmpi(arith.CmpIPredicate.ugt, count, index_constant(1))
     gen.raise_if(several, "reshape_unknown", node)
-    known = _product([arith.select(flag, _index(1), d) for flag, d in zip(negative, requested)])
-    divisor = arith.select(_eq(known, _index(0)), _index(1), known)
+    zero, one = index_constant(0), index_constant(1)
+    known = _product([arith.select(flag, one, d) for flag, d in zip(negative, requested)])
+    divisor = arith.select(_eq(known, zero), one, known)
     inferred = arith.divui(size, divisor)
-    fits = arith.select(unknown, arith.andi(arith.cmpi(arith.CmpIPredicate.ne, known, _index(0)),
-                                            _eq(arith.remui(size, divisor), _index(0))),
-                        _eq(known, size))
+    divides = arith.andi(arith.cmpi(arith.CmpIPredicate.ne, known, zero),
+                         _eq(arith.remui(size, divisor), zero))
+    fits = arith.select(unknown, divides, _eq(known, size))
     bad_size = arith.andi(_not(several), _not(fits))
     gen.raise_if(bad_size, "reshape_size", node)
     sizes = [arith.select(flag, inferred, d) for flag, d in zip(negative, requested)]
@@ -159,9 +156,9 @@ def _runs_fit(sizes: list[ir.Value], strides: list[ir.Value], new: list[ir.Value
     fits = []
     # whether an axis longer than one comes after axis k, and its size and stride
     has_next = arith.constant(ir.IntegerType.get_signless(1), 0)
-    next_size, next_stride = _index(1), _index(0)
+    next_size, next_stride = index_constant(1), index_constant(0)
     for k in reversed(range(len(sizes))):
-        longer = arith.cmpi(arith.CmpIPredicate.ne, sizes[k], _index(1))
+        longer = arith.cmpi(arith.CmpIPredicate.ne, sizes[k], index_constant(1))
         chained = _eq(strides[k], arith.muli(next_size, next_stride))
         boundary = arith.andi(arith.andi(has_next, longer), _not(chained))
         before = _product(sizes[:k + 1])
@@ -181,11 +178,12 @@ def _view_strides(sizes: list[ir.Value], strides: list[ir.Value], new: list[ir.V
     result = []
     for j in range(len(new)):
         step = _product(new[j + 1:])
-        distance = _index(0)
+        zero, one = index_constant(0), index_constant(1)
+        distance = zero
         for k, (size, stride) in enumerate(zip(sizes, strides)):
             # no division by zero: an array of no elements never takes this path's values
-            divisor = arith.select(_eq(after_old[k], _index(0)), _index(1), after_old[k])
-            modulus = arith.select(_eq(size, _index(0)), _index(1), size)
+            divisor = arith.select(_eq(after_old[k], zero), one, after_old[k])
+            modulus = arith.select(_eq(size, zero), one, size)
             position = arith.remui(arith.divui(step, divisor), modulus)
             distance = arith.addi(distance, arith.muli(position, stride))
         result.append(distance)

@@ -13,10 +13,10 @@ import ast
 
 import numpy as np
 from mlir import ir
-from mlir.dialects import arith, memref, scf
+from mlir.dialects import memref, scf
 
 from noodle.compiler.frontend import reshape
-from noodle.compiler.frontend.values import Val
+from noodle.compiler.frontend.values import Val, index_constant
 from noodle.compiler.types import Array, Scalar, is_supported_dtype
 from noodle.dialects import nir
 
@@ -50,7 +50,7 @@ def cumulative(gen, kind: str, a: Val, axis: object, dtype: object, node: ast.AS
 
     def along_axis(outer: dict[int, ir.Value]) -> None:
         start = gen.const_scalar(element, identity)
-        loop = scf.ForOp(_index(0), sizes[axis], _index(1), [start.ir])
+        loop = scf.ForOp(index_constant(0), sizes[axis], index_constant(1), [start.ir])
         with ir.InsertionPoint(loop.body):
             indices = [outer.get(d, loop.induction_variable) for d in range(a.type.ndim)]
             total = Val(element, loop.inner_iter_args[0])
@@ -65,7 +65,7 @@ def cumulative(gen, kind: str, a: Val, axis: object, dtype: object, node: ast.AS
             along_axis(outer)
             return
         d = remaining[0]
-        loop = scf.ForOp(_index(0), sizes[d], _index(1), [])
+        loop = scf.ForOp(index_constant(0), sizes[d], index_constant(1), [])
         with ir.InsertionPoint(loop.body):
             over(remaining[1:], {**outer, d: loop.induction_variable})
             scf.YieldOp([])
@@ -78,7 +78,3 @@ def _accumulator_dtype(dtype: np.dtype) -> np.dtype:
     """NumPy's: the platform's integer for smaller integers and bools (unsigned for
     unsigned ones), else the array's own dtype."""
     return np.cumsum(np.zeros(1, dtype)).dtype  # cumprod's is the same
-
-
-def _index(value: int) -> ir.Value:
-    return arith.constant(ir.IndexType.get(), value)

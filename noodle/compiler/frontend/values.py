@@ -87,6 +87,11 @@ def close_block(block: ir.Block, values: list[ir.Value]) -> None:
         scf.YieldOp(values)
 
 
+def index_constant(value: int) -> ir.Value:
+    """An `index` constant."""
+    return arith.constant(ir.IndexType.get(), value)
+
+
 def known_false(flag: ir.Value) -> bool:
     """Whether an i1 is the constant false (a check that cannot fail, say)."""
     owner = flag.owner
