@@ -225,3 +225,37 @@ def test_an_arange_of_an_unsupported_dtype_falls_back():
         noodle.jit(arange_float16, fallback=False, cache=False)(3)
     with pytest.warns(noodle.NoodleFallbackWarning):
         assert noodle.jit(arange_float16, cache=False)(3).dtype == np.float16
+
+
+def array_literals(x, a, f32):
+    return (np.array([1, 2, 3]), np.array([x, 2.5]), np.array([[1, 2], [3, x]]),
+            np.array((True, False)), np.array([f32, f32]), np.array([f32, 2.0]),
+            np.array([1, 2], dtype=np.float32), np.array([1, 2], np.int8), np.array(a),
+            np.array([a, a * 2]), np.array(x), np.array([]), np.asarray([x, x]))
+
+
+@pytest.mark.parametrize("x", [3, -1.5, True], ids=repr)
+def test_np_array_of_numbers_and_arrays(x):
+    """NumPy's array coercion: Python numbers are int64/float64/bool, not weak, so a
+    float32 with a Python float makes float64."""
+    assert_same(array_literals, x, np.arange(3.0)[::-1], np.float32(1.5))
+
+
+def array_copies_asarray_does_not(a):
+    b = np.asarray(a)
+    c = np.array(a)
+    b[0] = 9.0
+    c[1] = 7.0
+    return a, c, np.asarray(a, dtype=np.int32)
+
+
+def test_np_array_copies_and_np_asarray_views():
+    assert_same(array_copies_asarray_does_not, np.arange(3.0))
+
+
+def ragged(x):
+    return np.array([[1, 2], [x]])
+
+
+def test_a_ragged_nested_list_raises_value_error():
+    assert_same(ragged, 3, raises=ValueError)

@@ -13,6 +13,7 @@ from mlir import ir
 from mlir.dialects import arith, func, memref, scf
 
 from noodle.compiler.frontend import joining, reshape, scans
+from noodle.compiler.frontend.array_literals import array_from
 from noodle.compiler.frontend.arrays import any_true
 from noodle.compiler.frontend.linspace import linspace
 from noodle.compiler.frontend.numpy_errors import INT_TOO_LARGE
@@ -79,7 +80,7 @@ SCALAR_TYPES = {int: PY_INT, float: PY_FLOAT, bool: PY_BOOL}
 #: functions -> the position of their `dtype` parameter
 DTYPE_POSITION = {np.empty: 1, np.zeros: 1, np.ones: 1, np.full: 2, np.empty_like: 1,
                   np.zeros_like: 1, np.ones_like: 1, np.full_like: 2, np.arange: 3,
-                  np.cumsum: 2, np.cumprod: 2}
+                  np.cumsum: 2, np.cumprod: 2, np.array: 1, np.asarray: 1}
 
 
 def ufunc_dtype(ufunc: np.ufunc, t: Scalar | Array) -> np.dtype:
@@ -108,11 +109,10 @@ class CallMixin:
             raise self.unsupported(node, "*args and **kwargs are not supported in calls")
         positional = node.args
         kwargs = {k.arg: k.value for k in node.keywords}
-        if callee in joining.JOINERS and positional and isinstance(positional[0], ast.List):
-            # np.concatenate([a, b]): the list display is read as a tuple of the arrays
-            arrays = ast.copy_location(ast.Tuple(positional[0].elts, ast.Load()),
-                                       positional[0])
-            positional = [arrays, *positional[1:]]
+        if (callee in joining.JOINERS or callee in (np.array, np.asarray)) and positional:
+            # np.concatenate([a, b]), np.array([[1, 2], [3, 4]]): list displays are read
+            # as tuples, of a shape known at compile time
+            positional = [_lists_as_tuples(positional[0]), *positional[1:]]
         where = DTYPE_POSITION.get(callee)
         if where is not None and len(positional) == where + 1 and "dtype" not in kwargs:
             # `np.zeros(n, np.float32)`: a type, not a value to evaluate
@@ -216,6 +216,12 @@ class CallMixin:
                                        "dtype= or casting=)")
             axis = self.static_value(axis_node) if axis_node is not None else 0
             return joining.join(self, name, joining.items_of(self, args[0], node), axis, node)
+        if callee in (np.array, np.asarray) and len(args) == 1:
+            if set(kwargs) - {"dtype"}:
+                raise self.unsupported(node, f"np.{callee.__name__} takes dtype= here (no "
+                                       "copy=, order= or ndmin=)")
+            dtype = self.static_value(kwargs["dtype"]) if "dtype" in kwargs else None
+            return array_from(self, args[0], dtype, callee is np.array, node)
         if callee is np.linspace and 2 <= len(args) <= 4:
             return self.call_linspace(args, kwargs, node)
         if callee is np.clip and args:
@@ -795,6 +801,14 @@ class CallMixin:
                             arith.constant(ir.IntegerType.get_signless(64), 0))
         self.mark_failed(failed)  # the callee stored its own error site
         return unflatten(result_type, iter(call.results))
+
+
+def _lists_as_tuples(node: ast.expr) -> ast.expr:
+    """A list display, nested ones too, as the tuple display of the same items."""
+    if not isinstance(node, (ast.List, ast.Tuple)):
+        return node
+    items = [_lists_as_tuples(item) for item in node.elts]
+    return ast.copy_location(ast.Tuple(items, ast.Load()), node)
 
 
 def _clip_bounds(gen: CallMixin, args: list[Val], kwargs: dict, node) -> tuple[Val, Val]:
