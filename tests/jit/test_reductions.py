@@ -351,3 +351,56 @@ def scan_of_a_scalar(x):
 def test_a_scalar_accumulates_as_a_vector_of_one():
     assert_same(scan_of_a_scalar, 2.5)
     assert_same(scan_of_a_scalar, 7)
+
+
+def arg_extremes(a, m):
+    return (np.argmax(a), np.argmin(a), a.argmax(), m.argmin(), np.argmax(m, axis=0),
+            np.argmin(m, 1), m.argmax(axis=-1))
+
+
+@pytest.mark.parametrize("a, m", [
+    (np.array([3.0, 1.0, 3.0, 0.0]), np.arange(12.0).reshape(3, 4)[::-1]),  # first wins
+    (np.array([1.0, np.nan, 5.0, np.nan]), np.array([[1.0, np.nan], [np.nan, 0.0]])),
+    (np.array([5, 5, -1], np.int8), np.array([[True, False], [False, True]])),
+    (np.array([-np.inf, np.inf]), np.random.default_rng(1).random((5, 7)).astype(np.float32).T),
+    (np.array([7], np.uint64), np.ones((1, 3))),
+], ids=["ties", "nan", "int-and-bool", "inf-and-float32", "one"])
+def test_argmax_and_argmin_as_numpy(a, m):
+    """The first extreme wins; the first NaN is the extreme once one is seen."""
+    assert_same(arg_extremes, a, m)
+
+
+@HYPOTHESIS
+@given(st.lists(st.sampled_from([0.0, 1.0, -1.0, 2.5, np.nan, np.inf, -np.inf]),
+                min_size=1, max_size=12), st.integers(1, 3))
+def test_argmax_and_argmin_of_random_values(values, rows):
+    a = np.array(values)
+    assert_same(arg_extremes, a, np.tile(a, (rows, 1)))
+
+
+def argmax_of_nothing(a):
+    return np.argmax(a)
+
+
+def test_argmax_of_an_empty_array_raises_value_error():
+    assert_same(argmax_of_nothing, np.zeros(0), raises=ValueError)
+    assert_same(argmax_of_nothing, np.zeros((3, 0)), raises=ValueError)
+
+
+def variances(a, m, ddof):
+    return (np.var(a), np.std(a), a.var(), m.std(axis=0), np.var(m, 1),
+            np.var(m, axis=(0, 1), keepdims=True), np.std(m, ddof=1), np.var(a, ddof=ddof),
+            m.var(axis=-1, ddof=ddof))
+
+
+@pytest.mark.parametrize("a, m, ddof", [
+    (np.arange(5.0), np.arange(12.0).reshape(3, 4)[::-1], 1),
+    (np.arange(5, dtype=np.float32), RNG.random((4, 6)).astype(np.float32).T, 0),
+    (np.arange(7), np.arange(12).reshape(3, 4), 2),          # ints: float64
+    (np.zeros(0), np.ones((2, 0)), 0),                        # no elements: NaN
+    (np.array([True, False]), np.array([[1.0, np.nan]]), 1),
+    (np.arange(3.0), np.ones((2, 2)), 5),                     # ddof past n: inf or NaN
+], ids=["float64", "float32", "int", "empty", "bool-and-nan", "big-ddof"])
+def test_var_and_std_as_numpy(a, m, ddof):
+    with np.errstate(all="ignore"):
+        assert_same(variances, a, m, ddof, rtol=1e-6)

@@ -13,12 +13,13 @@ from mlir import ir
 from mlir.dialects import arith, func, memref, scf
 
 from noodle.compiler.frontend import joining, reshape, scans
+from noodle.compiler.frontend.arg_reductions import ARG_REDUCTIONS, arg_extreme
 from noodle.compiler.frontend.array_literals import array_from
 from noodle.compiler.frontend.arrays import any_true
 from noodle.compiler.frontend.linspace import linspace
 from noodle.compiler.frontend.numpy_errors import INT_TOO_LARGE
-from noodle.compiler.frontend.values import (NO_CONST, NONE_VAL, Val, flatten, mlir_types,
-                                             unflatten)
+from noodle.compiler.frontend.values import (NO_CONST, NONE_VAL, Val, flatten,
+                                             index_constant, mlir_types, unflatten)
 from noodle.compiler.types import (BOOL, FLOAT64, INT64, PY_BOOL, PY_FLOAT, PY_INT, Array,
                                    NoneType, NType, Scalar, TupleType, first_fitting,
                                    is_supported_dtype, result_dtype, typeof, ufunc_result)
@@ -216,6 +217,14 @@ class CallMixin:
                                        "dtype= or casting=)")
             axis = self.static_value(axis_node) if axis_node is not None else 0
             return joining.join(self, name, joining.items_of(self, args[0], node), axis, node)
+        if callee in (np.var, np.std) and len(args) in (1, 2):
+            if len(args) == 2:  # the axis, by position
+                kwargs = {**kwargs, "axis": node.args[1]}
+            return self.variance(callee.__name__, args[0], kwargs, node)
+        if callee in (np.argmax, np.argmin) and len(args) in (1, 2):
+            if len(args) == 2:  # the axis, by position
+                kwargs = {**kwargs, "axis": node.args[1]}
+            return self.arg_reduction(callee.__name__, args[0], kwargs, node)
         if callee in (np.array, np.asarray) and len(args) == 1:
             if set(kwargs) - {"dtype"}:
                 raise self.unsupported(node, f"np.{callee.__name__} takes dtype= here (no "
@@ -631,7 +640,6 @@ class CallMixin:
             kw_nodes = {k.arg: k.value for k in node.keywords}
             axis = node.args[0] if node.args else kw_nodes.pop("axis", None)
             return self.reduction(METHOD_REDUCTIONS[name], obj, axis, kw_nodes, node)
-        kw = {k.arg: self.static_value(k.value) for k in node.keywords}
         if name in ("reshape", "ravel", "flatten"):
             _c_order_only(self, {k.arg: k.value for k in node.keywords}, node)
             if name == "reshape":
@@ -641,6 +649,14 @@ class CallMixin:
                 raise self.unsupported(node, f"{name}() takes no positional arguments here")
             return reshape.ravel(self, obj, node) if name == "ravel" else reshape.flatten(self,
                                                                                          obj)
+        if name in ("var", "std"):
+            given = {"axis": node.args[0]} if node.args else {}
+            return self.variance(name, obj, {**given, **{k.arg: k.value
+                                                         for k in node.keywords}}, node)
+        if name in ARG_REDUCTIONS:
+            given = {"axis": node.args[0]} if node.args else {}
+            return self.arg_reduction(name, obj, {**given, **{k.arg: k.value
+                                                              for k in node.keywords}}, node)
         if name in scans.SCANS:
             names = ("axis", "dtype")
             given = dict(zip(names, node.args))
@@ -652,6 +668,7 @@ class CallMixin:
             return self.clip(obj, *bounds, node)
         if name == "copy":
             return Val(obj.type, nir.copy(obj.type.dtype.name, obj.ir), fresh=True)
+        kw = {k.arg: self.static_value(k.value) for k in node.keywords}
         if name == "astype":
             dtype = np.dtype(self.static_value(node.args[0]) if node.args else kw["dtype"])
             if not is_supported_dtype(dtype):
@@ -681,6 +698,47 @@ class CallMixin:
                 else True
         dtype = self.static_value(kwargs["dtype"]) if "dtype" in kwargs else None
         return linspace(self, args[0], args[1], num, endpoint, dtype, node)
+
+    def variance(self, kind: str, a: Val, kwargs: dict, node) -> Val:
+        """np.var / np.std as NumPy's _var computes them: the mean (kept as an axis, to
+        broadcast), the sum of squared deviations, divided by max(n - ddof, 0) (NaN or
+        inf where that is 0, as NumPy's); axis=, ddof= (a value) and keepdims=."""
+        if set(kwargs) - {"axis", "ddof", "keepdims"}:
+            raise self.unsupported(node, f"np.{kind} takes axis=, ddof= and keepdims= here")
+        if isinstance(a.type, Scalar):
+            a = self.as_rank0(a)
+        if not isinstance(a.type, Array):
+            raise self.typing_error(node, f"np.{kind} needs an array, not {a.type}")
+        ndim = a.type.ndim
+        axis = self.static_value(kwargs["axis"]) if "axis" in kwargs else None
+        axes = tuple(range(ndim)) if axis is None else (
+            axis if isinstance(axis, tuple) else (axis,))
+        if not all(isinstance(x, (int, np.integer)) and -ndim <= x < ndim for x in axes):
+            raise self.typing_error(node, f"axis {axis} is out of bounds for {a.type}")
+        axes = tuple(sorted({int(x) % ndim for x in axes}))
+        keepdims = bool(self.static_value(kwargs["keepdims"])) if "keepdims" in kwargs \
+            else False
+        ddof = self.expr(kwargs["ddof"]) if "ddof" in kwargs else self.const_scalar(PY_INT, 0)
+        mean = self.reduce_axes("mean", a, axes, True, node)
+        deviation = self.apply_ufunc(np.subtract, [a, mean], node, operator=False)
+        squares = self.apply_ufunc(np.multiply, [deviation, deviation], node, operator=False)
+        total = self.reduce_axes("sum", squares, axes, keepdims, node)
+        count = index_constant(1)
+        for d in axes:
+            count = arith.muli(count, self.dims(a)[d])
+        left = self.apply_ufunc(np.subtract, [self.from_index(count), ddof], node)
+        left = self.builtin_min_max(builtins.max, [left, self.const_scalar(PY_INT, 0)], node)
+        result = self.apply_ufunc(np.true_divide, [total, left], node, operator=False)
+        if kind == "std":
+            result = self.apply_ufunc(np.sqrt, [result], node, kind="sqrt", operator=False)
+        return result
+
+    def arg_reduction(self, kind: str, a: Val, kwargs: dict, node) -> Val:
+        """np.argmax / np.argmin of `a`, with axis= (an AST node) if given."""
+        if set(kwargs) - {"axis"}:
+            raise self.unsupported(node, f"{kind} takes axis= here (no out= or keepdims=)")
+        axis = self.static_value(kwargs["axis"]) if "axis" in kwargs else None
+        return arg_extreme(self, kind, a, axis, node)
 
     def scan(self, kind: str, a: Val, kwargs: dict, node) -> Val:
         """np.cumsum / np.cumprod of `a`, with axis= and dtype= (AST nodes) if given."""
