@@ -41,6 +41,7 @@ ERROR_KINDS: dict[str, tuple[type[Exception], str]] = {
     "readonly": (ValueError, "assignment destination is read-only"),
     "readonly_output": (ValueError, "output array is read-only"),
     "mask_shape": (IndexError, "boolean index did not match indexed array"),
+    "item_size": (ValueError, "can only convert an array of size 1 to a Python scalar"),
     "empty_arg": (ValueError, "attempt to get argmax of an empty sequence"),
     "inhomogeneous": (ValueError, "setting an array element with a sequence: the "
                                   "requested array has an inhomogeneous shape"),

@@ -12,7 +12,7 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import arith, func, memref, scf
 
-from noodle.compiler.frontend import joining, reshape, scans
+from noodle.compiler.frontend import composites, joining, reshape, scans, views
 from noodle.compiler.frontend.arg_reductions import ARG_REDUCTIONS, arg_extreme
 from noodle.compiler.frontend.array_literals import array_from
 from noodle.compiler.frontend.arrays import any_true
@@ -78,6 +78,16 @@ METHOD_REDUCTIONS = {"sum": "sum", "prod": "prod", "min": "min", "max": "max", "
 CREATION = {np.empty: None, np.zeros: 0, np.ones: 1}
 CREATION_LIKE = {np.empty_like: None, np.zeros_like: 0, np.ones_like: 1}
 SCALAR_TYPES = {int: PY_INT, float: PY_FLOAT, bool: PY_BOOL}
+#: NumPy functions of `views` and `composites`: (the names of their constant
+#: parameters after the arrays, in order, how many arrays they take first)
+ARRANGEMENTS = {np.transpose: (("axes",), 1), np.swapaxes: (("axis1", "axis2"), 1),
+                np.flip: (("axis",), 1), np.fliplr: ((), 1), np.flipud: ((), 1),
+                np.expand_dims: (("axis",), 1), np.outer: ((), 2),
+                np.diff: (("n", "axis"), 1), np.trace: ((), 1), np.count_nonzero: ((), 1),
+                np.round: (("decimals",), 1), np.around: (("decimals",), 1)}
+#: array methods that are these functions of the array
+METHOD_ARRANGEMENTS = {"transpose": np.transpose, "swapaxes": np.swapaxes,
+                       "round": np.round}
 #: functions -> the position of their `dtype` parameter
 DTYPE_POSITION = {np.empty: 1, np.zeros: 1, np.ones: 1, np.full: 2, np.empty_like: 1,
                   np.zeros_like: 1, np.ones_like: 1, np.full_like: 2, np.arange: 3,
@@ -217,6 +227,9 @@ class CallMixin:
                                        "dtype= or casting=)")
             axis = self.static_value(axis_node) if axis_node is not None else 0
             return joining.join(self, name, joining.items_of(self, args[0], node), axis, node)
+        if callee in ARRANGEMENTS:
+            arrays = ARRANGEMENTS[callee][1]
+            return self.arrangement(callee, args[:arrays], node.args[arrays:], kwargs, node)
         if callee in (np.var, np.std) and len(args) in (1, 2):
             if len(args) == 2:  # the axis, by position
                 kwargs = {**kwargs, "axis": node.args[1]}
@@ -273,6 +286,10 @@ class CallMixin:
                 self.float_to_int_checks(value, dtype, node)
             return self.cast_to_dtype(value, dtype)
         target = getattr(callee, "py_func", callee)
+        if isinstance(target, types.FunctionType) and (target.__module__ or "").startswith(
+                "numpy"):  # NumPy's own Python code is not compiled: say which function
+            raise self.unsupported(node, f"`numpy.{target.__name__}` is not supported in "
+                                   "compiled code")
         if isinstance(target, types.FunctionType):
             args = self.bind_arguments(target, args, kwargs, node)
             if getattr(callee, "declared_signatures", None):
@@ -634,8 +651,22 @@ class CallMixin:
 
     # -- methods ------------------------------------------------------------------------
     def method_call(self, obj: Val, name: str, node: ast.Call) -> Val:
+        if name == "item" and not node.args and not node.keywords:
+            return self.item(obj, node)
         if not isinstance(obj.type, Array):
             raise self.unsupported(node, f"{obj.type} has no method '{name}' in compiled code")
+        if name in METHOD_ARRANGEMENTS:
+            callee = METHOD_ARRANGEMENTS[name]
+            if name == "transpose" and len(node.args) > 1:  # a.transpose(1, 0)
+                axes = ast.copy_location(ast.Tuple(node.args, ast.Load()), node)
+                return views.transpose(self, obj, self.static_value(axes), node)
+            return self.arrangement(callee, [obj], node.args,
+                                    {k.arg: k.value for k in node.keywords}, node)
+        if name == "dot" and len(node.args) == 1 and not node.keywords:
+            return self.matmul(obj, self.expr(node.args[0]), node)
+        if name == "fill" and len(node.args) == 1 and not node.keywords:
+            self.store_into_view(obj, self.expr(node.args[0]), node)
+            return NONE_VAL
         if name in METHOD_REDUCTIONS:
             kw_nodes = {k.arg: k.value for k in node.keywords}
             axis = node.args[0] if node.args else kw_nodes.pop("axis", None)
@@ -698,6 +729,57 @@ class CallMixin:
                 else True
         dtype = self.static_value(kwargs["dtype"]) if "dtype" in kwargs else None
         return linspace(self, args[0], args[1], num, endpoint, dtype, node)
+
+    def item(self, v: Val, node) -> Val:
+        """`x.item()`: a Python number of a NumPy scalar or of an array of one element
+        (NumPy's ValueError for other sizes)."""
+        if isinstance(v.type, Array):
+            size = index_constant(1)
+            for d in self.dims(v):
+                size = arith.muli(size, d)
+            bad = arith.cmpi(arith.CmpIPredicate.ne, size, index_constant(1))
+            self.raise_if(bad, "item_size", node)
+            flat = reshape.ravel(self, v, node, "item")
+            v = self.unless_failed(bad, Scalar(v.type.dtype), lambda: self.load_element(
+                flat, [index_constant(0)], node))
+        if not isinstance(v.type, Scalar):
+            raise self.typing_error(node, f"{v.type} has no method 'item'")
+        python = {"b": PY_BOOL, "i": PY_INT, "u": PY_INT, "f": PY_FLOAT}[v.type.dtype.kind]
+        return self.cast_scalar(v, python)
+
+    def arrangement(self, callee, args: list[Val], constants: list[ast.expr], kwargs: dict,
+                    node) -> Val:
+        """The functions of ARRANGEMENTS: views of an array's axes, and NumPy functions
+        composed of other operations. `args`: the arrays; `constants`: the parameters
+        after them given by position (AST nodes), `kwargs` those given by name."""
+        names, arrays = ARRANGEMENTS[callee]
+        if len(args) < arrays:
+            raise self.typing_error(node, f"np.{callee.__name__} takes {arrays} array(s)")
+        given = dict(zip(names, constants))
+        if len(constants) > len(names) or set(kwargs) - set(names) or (
+                set(given) & set(kwargs)):
+            raise self.unsupported(node, f"np.{callee.__name__} takes "
+                                   f"{', '.join(names) or 'no other arguments'} here")
+        static = {name: self.static_value(value) for name, value in {**given, **kwargs}.items()}
+        a = args[0]
+        if callee is np.transpose:
+            return views.transpose(self, a, static.get("axes"), node)
+        if callee is np.swapaxes:
+            return views.swapaxes(self, a, static["axis1"], static["axis2"], node)
+        if callee in (np.flip, np.fliplr, np.flipud):
+            axis = {np.fliplr: 1, np.flipud: 0}.get(callee, static.get("axis"))
+            return views.flip(self, a, axis, node)
+        if callee is np.expand_dims:
+            return views.expand_dims(self, a, static["axis"], node)
+        if callee is np.outer:
+            return composites.outer(self, a, args[1], node)
+        if callee is np.diff:
+            return composites.diff(self, a, static.get("n", 1), static.get("axis", -1), node)
+        if callee is np.trace:
+            return composites.trace(self, a, node)
+        if callee is np.count_nonzero:
+            return composites.count_nonzero(self, a, node)
+        return composites.around(self, a, static.get("decimals", 0), node)
 
     def variance(self, kind: str, a: Val, kwargs: dict, node) -> Val:
         """np.var / np.std as NumPy's _var computes them: the mean (kept as an axis, to

@@ -15,7 +15,7 @@ from dataclasses import replace
 import numpy as np
 from mlir.dialects import arith
 
-from noodle.compiler.frontend import reshape
+from noodle.compiler.frontend import reshape, views
 from noodle.compiler.frontend.arrays import any_true
 from noodle.compiler.frontend.values import Val, index_constant
 from noodle.compiler.types import FLOAT64, Array, NType, Scalar, TupleType, result_dtype
@@ -40,11 +40,12 @@ def join(gen, name: str, arrays: list[Val], axis: object, node: ast.AST) -> Val:
         return _fails(gen, "join_empty", node, Array(FLOAT64, 1))
     arrays = [_as_array(gen, a, node) for a in arrays]
     if name == "hstack":
-        arrays = [_with_new_axis(gen, a, 0) if a.type.ndim == 0 else a for a in arrays]
+        arrays = [views.expand_dims(gen, a, 0, node) if a.type.ndim == 0 else a
+                  for a in arrays]
         axis = 0 if arrays[0].type.ndim == 1 else 1
         name = "concatenate"
     elif name == "vstack":
-        arrays = [_at_least_2d(gen, a) for a in arrays]
+        arrays = [_at_least_2d(gen, a, node) for a in arrays]
         axis, name = 0, "concatenate"
     if axis is not None and (not isinstance(axis, int) or isinstance(axis, bool)):
         raise gen.unsupported(node, f"np.{name}'s axis must be a constant int or None")
@@ -109,7 +110,7 @@ def _stack(gen, arrays: list[Val], axis: object, node) -> Val:
         gen.raise_if(mismatch, "stack_shape", node)
     # each array with a new axis of size 1, joined along it: the result takes the first
     # array's sizes, and after a failed check no store is made
-    expanded = [_with_new_axis(gen, a, axis) for a in arrays]
+    expanded = [views.expand_dims(gen, a, axis, node) for a in arrays]
     return _concatenate(gen, expanded, axis, node, checked=True)
 
 
@@ -123,16 +124,10 @@ def _as_array(gen, a: Val, node) -> Val:
     return gen.as_rank0(strong)
 
 
-def _with_new_axis(gen, a: Val, axis: int) -> Val:
-    buffer, offset, sizes, strides = gen.layout(a)
-    return gen.make_view(a, buffer, offset, sizes[:axis] + [index_constant(1)] + sizes[axis:],
-                         strides[:axis] + [index_constant(0)] + strides[axis:])
-
-
-def _at_least_2d(gen, a: Val) -> Val:
+def _at_least_2d(gen, a: Val, node) -> Val:
     """np.atleast_2d: a vector as one row, a 0-d array as a 1x1 matrix."""
     while a.type.ndim < 2:
-        a = _with_new_axis(gen, a, 0)
+        a = views.expand_dims(gen, a, 0, node)
     return a
 
 

@@ -1,0 +1,108 @@
+"""NumPy functions compiled as the operations NumPy itself composes them of, so that
+dtypes, rounding and edge cases follow: `np.outer`, `np.diff`, `np.trace`,
+`np.count_nonzero`, `np.round` / `np.around`.
+"""
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+from mlir.dialects import arith
+
+from noodle.compiler.frontend import reshape
+from noodle.compiler.frontend.values import Val, index_constant
+from noodle.compiler.types import INT64, PY_INT, Array, Scalar
+from noodle.dialects import nir
+
+
+def outer(gen, a: Val, b: Val, node: ast.AST) -> Val:
+    """np.outer: the flattened a as a column times the flattened b as a row."""
+    column, row = (_flat(gen, x, node, role) for x, role in ((a, "outer a"), (b, "outer b")))
+    buffer, offset, sizes, strides = gen.layout(column)
+    column = gen.make_view(column, buffer, offset, sizes + [index_constant(1)],
+                           strides + [index_constant(0)])
+    buffer, offset, sizes, strides = gen.layout(row)
+    row = gen.make_view(row, buffer, offset, [index_constant(1)] + sizes,
+                        [index_constant(0)] + strides)
+    return gen.apply_ufunc(np.multiply, [column, row], node, operator=False)
+
+
+def diff(gen, a: Val, n: object, axis: object, node: ast.AST) -> Val:
+    """np.diff: `a[1:] - a[:-1]` along the axis, n times (not_equal for bools, as NumPy
+    does); n=0 gives `a` itself."""
+    if not isinstance(a.type, Array) or a.type.ndim == 0:
+        raise gen.typing_error(node, "np.diff needs an array of at least one dimension")
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+        raise gen.unsupported(node, "np.diff's n must be a constant int >= 0")
+    ndim = a.type.ndim
+    if not isinstance(axis, int) or not -ndim <= axis < ndim:
+        raise gen.typing_error(node, f"axis {axis} is out of bounds for {a.type}")
+    axis %= ndim
+    for _ in range(n):
+        buffer, offset, sizes, strides = gen.layout(a)
+        shorter = list(sizes)
+        shorter[axis] = arith.maxsi(arith.subi(sizes[axis], index_constant(1)),
+                                    index_constant(0))
+        head = gen.make_view(a, buffer, offset, shorter, strides)
+        tail = gen.make_view(a, buffer, arith.addi(offset, strides[axis]), shorter, strides)
+        if a.type.dtype.kind == "b":
+            a = gen.apply_ufunc(np.not_equal, [tail, head], node, kind="ne", operator=False)
+        else:
+            a = gen.apply_ufunc(np.subtract, [tail, head], node, operator=False)
+    return a
+
+
+def trace(gen, a: Val, node: ast.AST) -> Val:
+    """np.trace of a matrix: the sum of its diagonal, in np.sum's dtype."""
+    if not isinstance(a.type, Array) or a.type.ndim != 2:
+        raise gen.unsupported(node, "np.trace takes a matrix here (no offset= or axes)")
+    buffer, offset, sizes, strides = gen.layout(a)
+    diagonal = gen.make_view(a, buffer, offset, [arith.minsi(sizes[0], sizes[1])],
+                             [arith.addi(strides[0], strides[1])])
+    return gen.reduce_axes("sum", diagonal, (0,), False, node)
+
+
+def count_nonzero(gen, a: Val, node: ast.AST) -> Val:
+    """np.count_nonzero(a): how many elements are not zero (NaN counts), an np.int64."""
+    if isinstance(a.type, Scalar):
+        a = gen.as_rank0(a)
+    nonzero = gen.apply_ufunc(np.not_equal, [a, gen.const_scalar(PY_INT, 0)], node,
+                              kind="ne", operator=False)
+    total = gen.reduce_axes("sum", nonzero, tuple(range(a.type.ndim)), False, node)
+    return gen.cast_scalar(total, Scalar(INT64))
+
+
+def around(gen, a: Val, decimals: object, node: ast.AST) -> Val:
+    """np.round / np.around: halves to even; with decimals, NumPy's `rint(a * 10**d) /
+    10**d` (`rint(a / 10**-d) * 10**-d` for negative d). Integers with decimals >= 0
+    come back as they are (a copy); a Python number gives a NumPy scalar."""
+    if not isinstance(decimals, int) or isinstance(decimals, bool):
+        raise gen.unsupported(node, "np.round's decimals must be a constant int")
+    if isinstance(a.type, Scalar):
+        a = gen.cast_scalar(a, Scalar(a.type.dtype))
+    if not isinstance(a.type, (Scalar, Array)):
+        raise gen.typing_error(node, f"np.round does not take {a.type}")
+    if a.type.dtype.kind in "biu":
+        if decimals < 0:
+            raise gen.unsupported(node, "np.round of integers to negative decimals is not "
+                                  "supported")
+        if isinstance(a.type, Array):
+            return Val(a.type, nir.copy(a.type.dtype.name, a.ir), fresh=True)
+        return a
+    rint = lambda x: gen.apply_ufunc(np.rint, [x], node, kind="rint", operator=False)
+    if decimals == 0:
+        return rint(a)
+    factor = gen.const_scalar(Scalar(a.type.dtype), 10.0 ** abs(decimals))
+    if decimals > 0:
+        scaled = gen.apply_ufunc(np.multiply, [a, factor], node, operator=False)
+        return gen.apply_ufunc(np.true_divide, [rint(scaled), factor], node, operator=False)
+    scaled = gen.apply_ufunc(np.true_divide, [a, factor], node, operator=False)
+    return gen.apply_ufunc(np.multiply, [rint(scaled), factor], node, operator=False)
+
+
+def _flat(gen, a: Val, node, role: str) -> Val:
+    if isinstance(a.type, Scalar):
+        a = gen.as_rank0(gen.cast_scalar(a, Scalar(a.type.dtype)))
+    if not isinstance(a.type, Array):
+        raise gen.typing_error(node, f"np.outer does not take {a.type}")
+    return reshape.ravel(gen, a, node, role) if a.type.ndim != 1 else a

@@ -1,0 +1,94 @@
+"""Views of an array's axes (np.transpose, swapaxes, flip/fliplr/flipud, expand_dims: the
+same buffer, so writes reach the array), NumPy functions composed of other operations
+(np.outer, np.diff, np.trace, np.count_nonzero, np.round/around), and the methods
+a.dot, a.fill, a.item, a.round, a.transpose, a.swapaxes; NumPy's own Python functions
+are refused by name."""
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import noodle
+
+from .harness import HYPOTHESIS, assert_same
+
+
+def axis_views(m):
+    return (np.transpose(m), m.transpose(), m.transpose(1, 0), m.transpose((1, 0)),
+            np.swapaxes(m, 0, 1), m.swapaxes(-1, 0), np.flip(m), np.flip(m, 0),
+            np.flip(m, axis=(0, 1)), np.fliplr(m), np.flipud(m), np.expand_dims(m, 0),
+            np.expand_dims(m, axis=-1))
+
+
+def writes_through_views(m):
+    t = np.transpose(m)
+    t[0, -1] = -1.0
+    f = np.flip(m, 1)
+    f[0, 0] = -2.0
+    e = np.expand_dims(m, 1)
+    e[-1, 0, 0] = -3.0
+    return m
+
+
+@pytest.mark.parametrize("m", [
+    np.arange(12.0).reshape(3, 4), np.arange(12.0).reshape(4, 3).T[::-1],
+    np.ones((0, 3)), np.arange(4.0).reshape(1, 4),
+], ids=["c", "transposed-reversed", "empty", "one-row"])
+def test_axis_views_and_writes_through_them(m):
+    assert_same(axis_views, m)
+    if m.size:
+        assert_same(writes_through_views, m)
+
+
+def composed(a, m):
+    return (np.outer(a, a[:3]), np.outer(m, a), np.diff(a), np.diff(m, axis=0),
+            np.diff(m, 2), np.diff(a, 0), np.trace(m), np.count_nonzero(a),
+            np.diff(a > 0), a.dot(a), m.dot(a[:m.shape[1]]))
+
+
+@HYPOTHESIS
+@given(st.lists(st.sampled_from([0.0, -1.5, 2.25, np.nan, np.inf, 7.0]), min_size=4,
+                max_size=9), st.integers(1, 3))
+def test_composed_functions_as_numpy(values, rows):
+    a = np.array(values)
+    m = np.arange(rows * 4.0).reshape(rows, 4) - 3
+    with np.errstate(all="ignore"):
+        assert_same(composed, a, m)
+
+
+def rounded(a, x, ints):
+    return (np.round(a), np.around(a, 1), np.round(a, -1), a.round(2), np.round(x),
+            np.round(ints), np.round(np.float32(2.5)))
+
+
+@pytest.mark.parametrize("x", [2.5, -0.5, 3], ids=repr)
+def test_round_halves_to_even_as_numpy(x):
+    a = np.array([-2.5, -1.5, 0.5, 1.25, 2.5, 3.456, 1e300, np.nan, -0.0])
+    with np.errstate(all="ignore"):
+        assert_same(rounded, a, x, np.array([1, -2, 3], np.int32))
+
+
+def fill_and_item(a, m):
+    b = a.copy()
+    b.fill(3)
+    return b, m[0, 1].item(), a[1:2].item(), np.float32(1.5).item()
+
+
+def test_fill_and_item():
+    assert_same(fill_and_item, np.zeros(3, np.int8), np.arange(6.0).reshape(2, 3))
+
+
+def item_of_many(a):
+    return a.item()
+
+
+def test_item_of_an_array_of_other_than_one_element_raises_value_error():
+    assert_same(item_of_many, np.arange(3.0), raises=ValueError)
+
+
+def numpy_internal(n):
+    return np.identity(n)
+
+
+def test_numpy_s_own_python_functions_are_refused_by_name():
+    with pytest.raises(noodle.UnsupportedError, match="`numpy.identity` is not supported"):
+        noodle.jit(numpy_internal, fallback=False, cache=False)(3)
