@@ -404,3 +404,28 @@ def variances(a, m, ddof):
 def test_var_and_std_as_numpy(a, m, ddof):
     with np.errstate(all="ignore"):
         assert_same(variances, a, m, ddof, rtol=1e-6)
+
+
+def nan_reductions(a, m, i):
+    return (np.nansum(a), np.nanmax(a), np.nanmin(a), np.nanmean(a), np.nanprod(a),
+            np.nanmax(m, axis=0), np.nansum(m, axis=1), np.nanmean(m, axis=0),
+            np.nanmin(m, axis=1, keepdims=True),
+            np.nansum(i), np.nanmax(i), np.nanmean(i))
+
+
+@pytest.mark.parametrize("a, m, i", [
+    (np.array([1.0, np.nan, 3.0]), np.array([[1.0, np.nan], [np.nan, np.nan]]), np.arange(4)),
+    (np.array([np.nan, np.nan]), np.array([[np.nan, -np.inf]]), np.array([True, False])),
+    (np.array([-np.inf, np.nan]), np.ones((2, 3), np.float32), np.arange(3, dtype=np.int8)),
+], ids=["some-nan", "all-nan", "inf-and-float32"])
+def test_nan_reductions_leave_nan_out_as_numpy(a, m, i):
+    with np.errstate(all="ignore"):
+        assert_same(nan_reductions, a, m, i)
+
+
+def nanmax_of_nothing(a):
+    return np.nanmax(a)
+
+
+def test_nanmax_of_an_empty_array_raises_value_error():
+    assert_same(nanmax_of_nothing, np.zeros(0), raises=ValueError)

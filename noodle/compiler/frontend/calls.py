@@ -85,6 +85,8 @@ ARRANGEMENTS = {np.transpose: (("axes",), 1), np.swapaxes: (("axis1", "axis2"), 
                 np.expand_dims: (("axis",), 1), np.outer: ((), 2),
                 np.diff: (("n", "axis"), 1), np.trace: ((), 1), np.count_nonzero: ((), 1),
                 np.round: (("decimals",), 1), np.around: (("decimals",), 1)}
+#: NaN-ignoring reductions (composites.nan_reduction)
+NAN_REDUCTIONS = {np.nansum, np.nanprod, np.nanmax, np.nanmin, np.nanmean}
 #: array methods that are these functions of the array
 METHOD_ARRANGEMENTS = {"transpose": np.transpose, "swapaxes": np.swapaxes,
                        "round": np.round}
@@ -230,6 +232,10 @@ class CallMixin:
         if callee in ARRANGEMENTS:
             arrays = ARRANGEMENTS[callee][1]
             return self.arrangement(callee, args[:arrays], node.args[arrays:], kwargs, node)
+        if callee in NAN_REDUCTIONS and len(args) in (1, 2):
+            if len(args) == 2:  # the axis, by position
+                kwargs = {**kwargs, "axis": node.args[1]}
+            return self.nan_reduction(callee.__name__, args[0], kwargs, node)
         if callee in (np.var, np.std) and len(args) in (1, 2):
             if len(args) == 2:  # the axis, by position
                 kwargs = {**kwargs, "axis": node.args[1]}
@@ -781,6 +787,35 @@ class CallMixin:
             return composites.count_nonzero(self, a, node)
         return composites.around(self, a, static.get("decimals", 0), node)
 
+    def static_axes(self, a: Val, kwargs: dict, node) -> tuple[tuple[int, ...], bool]:
+        """The axes (all for None) and keepdims of a reduction whose axis= and keepdims=
+        (AST nodes in `kwargs`) are constants."""
+        ndim = a.type.ndim
+        axis = self.static_value(kwargs["axis"]) if "axis" in kwargs else None
+        axes = tuple(range(ndim)) if axis is None else (
+            axis if isinstance(axis, tuple) else (axis,))
+        if not all(isinstance(x, (int, np.integer)) and -ndim <= x < ndim for x in axes):
+            raise self.typing_error(node, f"axis {axis} is out of bounds for {a.type}")
+        keepdims = bool(self.static_value(kwargs["keepdims"])) if "keepdims" in kwargs \
+            else False
+        return tuple(sorted({int(x) % ndim for x in axes})), keepdims
+
+    def nan_reduction(self, kind: str, a: Val, kwargs: dict, node) -> Val:
+        """np.nansum & co., with axis= and keepdims= (constants)."""
+        if set(kwargs) - {"axis", "keepdims"}:
+            raise self.unsupported(node, f"np.{kind} takes axis= and keepdims= here")
+        if isinstance(a.type, Scalar):
+            a = self.as_rank0(a)
+        if not isinstance(a.type, Array):
+            raise self.typing_error(node, f"np.{kind} needs an array, not {a.type}")
+        axes, keepdims = self.static_axes(a, kwargs, node)
+        if kind in ("nanmax", "nanmin"):
+            dims = self.dims(a)
+            empty = any_true([self.index_eq(dims[d], 0) for d in axes])
+            if empty is not None:
+                self.raise_if(empty, "empty_reduction", node)
+        return composites.nan_reduction(self, kind, a, axes, keepdims, node)
+
     def variance(self, kind: str, a: Val, kwargs: dict, node) -> Val:
         """np.var / np.std as NumPy's _var computes them: the mean (kept as an axis, to
         broadcast), the sum of squared deviations, divided by max(n - ddof, 0) (NaN or
@@ -791,15 +826,7 @@ class CallMixin:
             a = self.as_rank0(a)
         if not isinstance(a.type, Array):
             raise self.typing_error(node, f"np.{kind} needs an array, not {a.type}")
-        ndim = a.type.ndim
-        axis = self.static_value(kwargs["axis"]) if "axis" in kwargs else None
-        axes = tuple(range(ndim)) if axis is None else (
-            axis if isinstance(axis, tuple) else (axis,))
-        if not all(isinstance(x, (int, np.integer)) and -ndim <= x < ndim for x in axes):
-            raise self.typing_error(node, f"axis {axis} is out of bounds for {a.type}")
-        axes = tuple(sorted({int(x) % ndim for x in axes}))
-        keepdims = bool(self.static_value(kwargs["keepdims"])) if "keepdims" in kwargs \
-            else False
+        axes, keepdims = self.static_axes(a, kwargs, node)
         ddof = self.expr(kwargs["ddof"]) if "ddof" in kwargs else self.const_scalar(PY_INT, 0)
         mean = self.reduce_axes("mean", a, axes, True, node)
         deviation = self.apply_ufunc(np.subtract, [a, mean], node, operator=False)

@@ -106,3 +106,40 @@ def _flat(gen, a: Val, node, role: str) -> Val:
     if not isinstance(a.type, Array):
         raise gen.typing_error(node, f"np.outer does not take {a.type}")
     return reshape.ravel(gen, a, node, role) if a.type.ndim != 1 else a
+
+
+def nan_reduction(gen, kind: str, a: Val, axes: tuple[int, ...], keepdims: bool,
+                  node: ast.AST) -> Val:
+    """np.nansum / nanprod / nanmax / nanmin / nanmean of floats: NaN left out, as
+    NumPy's do (an all-NaN slice gives NaN for max, min and mean, where NumPy also
+    warns, and the sum's identity for sum and prod); of other dtypes, the plain
+    reduction."""
+    plain = {"nansum": "sum", "nanprod": "prod", "nanmax": "max", "nanmin": "min",
+             "nanmean": "mean"}[kind]
+    if a.type.dtype.kind != "f":
+        return gen.reduce_axes(plain, a, axes, keepdims, node)
+    nan = gen.apply_ufunc(np.isnan, [a], node, kind="isnan", operator=False)
+    element = Scalar(a.type.dtype)
+    neutral = {"sum": 0.0, "mean": 0.0, "prod": 1.0, "max": -np.inf, "min": np.inf}[plain]
+    cleaned = gen.elementwise_select(nan, gen.const_scalar(element, neutral), a,
+                                     a.type.dtype, node)
+    if plain in ("sum", "prod"):
+        return gen.reduce_axes(plain, cleaned, axes, keepdims, node)
+    numbers = gen.apply_ufunc(np.logical_not, [nan], node, kind="logical_not",
+                              operator=False)
+    if plain == "mean":
+        total = gen.reduce_axes("sum", cleaned, axes, keepdims, node)
+        count = gen.reduce_axes("sum", numbers, axes, keepdims, node)
+        # NumPy divides in the total's dtype (float32 stays float32)
+        count = (gen.cast_array(count, total.type.dtype) if isinstance(count.type, Array)
+                 else gen.cast_scalar(count, Scalar(total.type.dtype)))
+        return gen.apply_ufunc(np.true_divide, [total, count], node, operator=False)
+    extreme = gen.reduce_axes(plain, cleaned, axes, keepdims, node)
+    any_number = gen.reduce_axes("any", numbers, axes, keepdims, node)
+    return _where(gen, any_number, extreme, gen.const_scalar(element, np.nan), node)
+
+
+def _where(gen, cond: Val, x: Val, y: Val, node) -> Val:
+    if isinstance(cond.type, Scalar):
+        return Val(x.type, arith.select(cond.ir, x.ir, gen.cast_scalar(y, x.type).ir))
+    return gen.elementwise_select(cond, x, y, x.type.dtype, node)
