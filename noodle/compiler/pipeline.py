@@ -54,6 +54,7 @@ from noodle.passes.nir_simplify import nir_simplify
 from noodle.passes.parallel_chunks import MIN_TASK_SIZE
 from noodle.passes.reuse_buffers import PASS_NAME as REUSE_BUFFERS
 from noodle.passes.reuse_buffers import reuse_buffers_pass
+from noodle.passes.skip_empty_loop_nests import skip_empty_loop_nests
 from noodle.passes.return_on_failed_allocation import return_on_failed_allocation
 from noodle.passes.unswitch_loops import unswitch_loops
 from noodle.passes.vectorize_outer_loops import vectorize_outer_loops
@@ -240,6 +241,8 @@ def lower_module(module: ir.Module, options: CompileOptions,
             approximate(module)
         fuse_multiply_adds(module.operation)
         to_loops(parallel, error_site).run(module.operation)
+        if not optimising:  # LLVM deletes empty loops when it optimises
+            skip_empty_loop_nests(module.operation)
         if after_deallocation is not None:
             after_deallocation()
         widen_bool_memrefs(module.operation)

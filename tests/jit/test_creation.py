@@ -259,3 +259,35 @@ def ragged(x):
 
 def test_a_ragged_nested_list_raises_value_error():
     assert_same(ragged, 3, raises=ValueError)
+
+
+_LONG_EMPTY = """
+import numpy as np, noodle
+
+def zeros(n, m):
+    return np.zeros((n, m), np.int8) * 2
+
+f = noodle.jit(zeros, fallback=False, cache=False)
+print(f(2**40, 0).shape)
+try:
+    f(2**40, -2)
+except ValueError as e:
+    print("ValueError", e)
+"""
+
+
+def test_an_empty_array_with_a_long_leading_axis_takes_no_time(tmp_path):
+    """np.zeros((2**40, 0)) at the baseline tier looped 2**40 times over nothing (hours),
+    and so did a negative size, once refused, through the empty result it leaves
+    (`skip-empty-loop-nests`). A child process, so that a regression fails here rather
+    than hanging the suite."""
+    import subprocess
+    import sys
+    script = tmp_path / "long_empty.py"
+    script.write_text(_LONG_EMPTY)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    shape, error = done.stdout.splitlines()
+    assert shape == "(1099511627776, 0)"
+    assert error.startswith("ValueError negative dimensions are not allowed")
