@@ -38,8 +38,8 @@ from noodle.passes import (apply_loop_hints, approximate_exp, approximate_log,
                            guided_parallel_loops, huge_page_allocations, lower_nir,
                            nir_cleanup, nir_fold, nir_fusion, nir_never_negative,
                            nir_simplify, return_on_failed_allocation, reuse_buffers,
-                           skip_empty_loop_nests, unswitch_loops, vectorize_outer_loops, version_broadcasts,
-                           widen_bool_memrefs)
+                           skip_empty_loop_nests, unswitch_loops, vectorize_outer_loops,
+                           version_broadcasts, widen_bool_memrefs)
 
 PassCallable = Callable[[ir.Operation, object], None]
 
@@ -47,8 +47,7 @@ _MODULES = (nir_simplify, nir_never_negative, nir_fold, nir_cleanup, nir_fusion,
             version_broadcasts, fastmath, approximate_exp, approximate_log,
             approximate_sin_cos, approximate_tanh, approximate_pow, fuse_multiply_adds,
             reuse_buffers, check_allocations, skip_empty_loop_nests, guided_parallel_loops,
-            unswitch_loops,
-            vectorize_outer_loops, widen_bool_memrefs, apply_loop_hints,
+            unswitch_loops, vectorize_outer_loops, widen_bool_memrefs, apply_loop_hints,
             return_on_failed_allocation, huge_page_allocations,
             gpu_reduce, gpu_matmul, gpu_serial_loops, gpu_map_loops, gpu_merge_modules,
             gpu_libdevice_calls, catseq_verify, catseq_flatten, catseq_to_events)
