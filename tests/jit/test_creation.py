@@ -291,3 +291,18 @@ def test_an_empty_array_with_a_long_leading_axis_takes_no_time(tmp_path):
     shape, error = done.stdout.splitlines()
     assert shape == "(1099511627776, 0)"
     assert error.startswith("ValueError negative dimensions are not allowed")
+
+
+def identities(n, m, k):
+    return (np.eye(n), np.eye(n, m), np.eye(n, m, k), np.eye(n, k=k, dtype=np.int32),
+            np.identity(n), np.identity(n, dtype=bool), np.eye(N=n, M=None))
+
+
+@pytest.mark.parametrize("n, m, k", [(3, 4, 1), (3, 2, -1), (0, 3, 0), (2, 3, 5), (4, 4, -7)],
+                         ids=repr)
+def test_eye_and_identity(n, m, k):
+    assert_same(identities, n, m, k)
+
+
+def test_eye_of_a_negative_size_raises_value_error():
+    assert_same(identities, -1, 2, 0, raises=ValueError)

@@ -291,6 +291,8 @@ class CallMixin:
                 # np.int8(151.5) raises; np.int8(np.float64(151.5)) wraps
                 self.float_to_int_checks(value, dtype, node)
             return self.cast_to_dtype(value, dtype)
+        if callee in (np.eye, np.identity):
+            return self.call_eye(callee, args, kwargs, node)
         target = getattr(callee, "py_func", callee)
         if isinstance(target, types.FunctionType) and (target.__module__ or "").startswith(
                 "numpy"):  # NumPy's own Python code is not compiled: say which function
@@ -752,6 +754,22 @@ class CallMixin:
             raise self.typing_error(node, f"{v.type} has no method 'item'")
         python = {"b": PY_BOOL, "i": PY_INT, "u": PY_INT, "f": PY_FLOAT}[v.type.dtype.kind]
         return self.cast_scalar(v, python)
+
+    def call_eye(self, callee, args: list[Val], kwargs: dict, node) -> Val:
+        """np.eye(N, M=None, k=0, dtype=float) / np.identity(n, dtype=float): sizes and k
+        values, dtype a constant."""
+        names = ("N", "M", "k") if callee is np.eye else ("n",)
+        if len(args) > len(names) or set(kwargs) - {*names, "dtype"} or not (
+                args or names[0] in kwargs):
+            raise self.unsupported(node, f"np.{callee.__name__} takes "
+                                   f"{', '.join(names)} and dtype= here")
+        given = dict(zip(names, args))
+        given.update({name: self.expr(v) for name, v in kwargs.items() if name != "dtype"})
+        dtype = self.static_value(kwargs["dtype"]) if "dtype" in kwargs else None
+        m = given.get("M")
+        m = None if m is None or isinstance(m.type, NoneType) else m
+        return composites.eye(self, given[names[0]], m,
+                              given.get("k", self.const_scalar(PY_INT, 0)), dtype, node)
 
     def arrangement(self, callee, args: list[Val], constants: list[ast.expr], kwargs: dict,
                     node) -> Val:

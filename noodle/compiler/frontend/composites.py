@@ -1,13 +1,15 @@
 """NumPy functions compiled as the operations NumPy itself composes them of, so that
 dtypes, rounding and edge cases follow: `np.outer`, `np.diff`, `np.trace`,
-`np.count_nonzero`, `np.round` / `np.around`.
+`np.count_nonzero`, `np.round` / `np.around`, `np.eye` / `np.identity`, and the
+NaN-ignoring reductions.
 """
 from __future__ import annotations
 
 import ast
 
 import numpy as np
-from mlir.dialects import arith
+from mlir import ir
+from mlir.dialects import arith, memref, scf
 
 from noodle.compiler.frontend import reshape
 from noodle.compiler.frontend.values import Val, index_constant
@@ -143,3 +145,25 @@ def _where(gen, cond: Val, x: Val, y: Val, node) -> Val:
     if isinstance(cond.type, Scalar):
         return Val(x.type, arith.select(cond.ir, x.ir, gen.cast_scalar(y, x.type).ir))
     return gen.elementwise_select(cond, x, y, x.type.dtype, node)
+
+
+def eye(gen, n: Val, m: Val | None, k: Val, dtype: object, node: ast.AST) -> Val:
+    """np.eye(N, M=None, k=0, dtype=float) and np.identity(n, dtype): zeros with ones on
+    the k-th diagonal (a negative size is NumPy's ValueError, from np.zeros)."""
+    dtype = np.dtype(dtype if dtype is not None else np.float64)
+    rows = gen.to_index(n, node)
+    columns = rows if m is None else gen.to_index(m, node)
+    out = gen.allocate([rows, columns], dtype, 0, node)
+    offset = gen.to_index(k, node)
+    zero = index_constant(0)
+    # the diagonal's rows: from max(0, -k) to min(rows, columns - k), none if fewer
+    first = arith.maxsi(zero, arith.subi(zero, offset))
+    last = arith.minsi(gen.dims(out)[0], arith.subi(gen.dims(out)[1], offset))
+    last = arith.maxsi(last, first)
+    one = gen.cast_scalar(gen.const_scalar(PY_INT, 1), Scalar(dtype))
+    loop = scf.ForOp(first, last, index_constant(1), [])
+    with ir.InsertionPoint(loop.body):
+        i = loop.induction_variable
+        memref.store(one.ir, out.ir, [i, arith.addi(i, offset)])
+        scf.YieldOp([])
+    return out
