@@ -429,3 +429,38 @@ def nanmax_of_nothing(a):
 
 def test_nanmax_of_an_empty_array_raises_value_error():
     assert_same(nanmax_of_nothing, np.zeros(0), raises=ValueError)
+
+
+def sorts(a, m):
+    b = a.copy()
+    b.sort()
+    return np.sort(a), np.sort(m), np.sort(m, axis=None), b, np.sort(a[::-2])
+
+
+@HYPOTHESIS
+@given(st.lists(st.sampled_from([0.0, -0.0, 1.5, -2.0, 7.0, np.nan, np.inf, -np.inf]),
+                max_size=40), st.integers(1, 4))
+def test_sort_orders_as_numpy_with_nan_last(values, rows):
+    a = np.array(values, dtype=np.float64)
+    m = np.resize(a, (rows, max(len(values) // rows, 1))) if len(values) else np.ones((rows, 0))
+    assert_same(sorts, a, m)
+
+
+@pytest.mark.parametrize("a, m", [
+    (np.random.default_rng(0).integers(-5, 5, 300),
+     np.random.default_rng(1).integers(0, 9, (3, 7)).astype(np.uint8)),
+    (np.array([True, False, True]), np.random.default_rng(2).random((4, 33)).astype(np.float32)),
+], ids=["int-and-uint8", "bool-and-float32"])
+@pytest.mark.parametrize("options", [{}, {"eager": True}], ids=["baseline", "optimising"])
+def test_sort_of_integers_and_bools(a, m, options):
+    assert_same(sorts, a, m, jit_options=options)
+
+
+def sort_rows_in_place(m):
+    v = m[:, ::-1]
+    v.sort()  # the rows of a view, in place: m sees them
+    return m
+
+
+def test_sort_in_place_through_a_view():
+    assert_same(sort_rows_in_place, np.random.default_rng(3).random((3, 5)))

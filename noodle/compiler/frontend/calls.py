@@ -12,7 +12,7 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import arith, func, memref, scf
 
-from noodle.compiler.frontend import composites, joining, reshape, scans, views
+from noodle.compiler.frontend import composites, joining, reshape, scans, sorting, views
 from noodle.compiler.frontend.arg_reductions import ARG_REDUCTIONS, arg_extreme
 from noodle.compiler.frontend.array_literals import array_from
 from noodle.compiler.frontend.arrays import any_true
@@ -291,6 +291,12 @@ class CallMixin:
                 # np.int8(151.5) raises; np.int8(np.float64(151.5)) wraps
                 self.float_to_int_checks(value, dtype, node)
             return self.cast_to_dtype(value, dtype)
+        if callee is np.sort and len(args) in (1, 2):
+            if set(kwargs) - {"axis"} or (len(args) == 2 and "axis" in kwargs):
+                raise self.unsupported(node, "np.sort takes axis= here (no kind= or order=)")
+            axis_node = node.args[1] if len(args) == 2 else kwargs.get("axis")
+            axis = self.static_value(axis_node) if axis_node is not None else -1
+            return sorting.sorted_copy(self, args[0], axis, node)
         if callee in (np.eye, np.identity):
             return self.call_eye(callee, args, kwargs, node)
         target = getattr(callee, "py_func", callee)
@@ -670,6 +676,14 @@ class CallMixin:
                 return views.transpose(self, obj, self.static_value(axes), node)
             return self.arrangement(callee, [obj], node.args,
                                     {k.arg: k.value for k in node.keywords}, node)
+        if name == "sort" and not node.args and not node.keywords:  # in place, as NumPy's
+            if obj.type.ndim == 0:
+                raise self.typing_error(node, "a 0-d array cannot be sorted")
+            if obj.type.readonly:
+                self.raise_here("readonly", node)
+            else:
+                self.store_unless_failed(lambda: sorting.sort_rows(self, obj, node))
+            return NONE_VAL
         if name == "dot" and len(node.args) == 1 and not node.keywords:
             return self.matmul(obj, self.expr(node.args[0]), node)
         if name == "fill" and len(node.args) == 1 and not node.keywords:

@@ -1,0 +1,117 @@
+"""`np.sort(a, axis=-1)` and `a.sort()` (in place): each row along the last axis (or the
+flattened array, axis=None) in ascending order, NaN last, as NumPy orders it.
+
+A bottom-up merge sort: runs of 1, 2, 4, ... elements merged pairwise into a scratch
+row and copied back, O(n log n) whatever the input. Equal elements keep their order
+(NumPy's default quicksort does not promise any; equal values are equal either way).
+"""
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+from mlir import ir
+from mlir.dialects import arith, memref, scf
+
+from noodle.compiler.frontend import reshape
+from noodle.compiler.frontend.values import Val, index_constant
+from noodle.compiler.types import Array, Scalar
+from noodle.dialects import nir
+
+
+def sorted_copy(gen, a: Val, axis: object, node: ast.AST) -> Val:
+    """np.sort: a sorted copy."""
+    if not isinstance(a.type, Array) or a.type.ndim == 0:
+        raise gen.typing_error(node, "np.sort needs an array of at least one dimension")
+    if axis is None:
+        a, axis = reshape.ravel(gen, a, node, "sort"), -1
+    if axis not in (-1, a.type.ndim - 1):
+        raise gen.unsupported(node, "np.sort sorts along the last axis here (axis=-1 or "
+                              "None)")
+    out = Val(Array(a.type.dtype, a.type.ndim), nir.copy(a.type.dtype.name, a.ir),
+              fresh=True)
+    sort_rows(gen, out, node)
+    return out
+
+
+def sort_rows(gen, a: Val, node: ast.AST) -> None:
+    """Sorts each row along the last axis of `a` in place."""
+    sizes = gen.dims(a)
+    n = sizes[-1]
+    scratch = nir.empty(a.type.dtype.name, [n])
+
+    def rows(depth: int, at: list[ir.Value]) -> None:
+        if depth == len(sizes) - 1:
+            _merge_sort(gen, _row(gen, a, at), scratch, n, a.type.dtype, node)
+            return
+        loop = scf.ForOp(index_constant(0), sizes[depth], index_constant(1), [])
+        with ir.InsertionPoint(loop.body):
+            rows(depth + 1, at + [loop.induction_variable])
+            scf.YieldOp([])
+
+    rows(0, [])
+
+
+def _row(gen, a: Val, at: list[ir.Value]) -> ir.Value:
+    buffer, offset, sizes, strides = gen.layout(a)
+    for i, stride in zip(at, strides):
+        offset = arith.addi(offset, arith.muli(i, stride))
+    return gen.make_view(a, buffer, offset, sizes[-1:], strides[-1:]).ir
+
+
+def _merge_sort(gen, row: ir.Value, scratch: ir.Value, n: ir.Value, dtype: np.dtype,
+                node) -> None:
+    index = ir.IndexType.get()
+    one, two = index_constant(1), index_constant(2)
+    passes = scf.WhileOp([index], [one])
+    before = passes.before.blocks.append(index)
+    with ir.InsertionPoint(before):
+        width = before.arguments[0]
+        scf.ConditionOp(arith.cmpi(arith.CmpIPredicate.ult, width, n), [width])
+    after = passes.after.blocks.append(index)
+    with ir.InsertionPoint(after):
+        width = after.arguments[0]
+        pairs = scf.ForOp(index_constant(0), n, arith.muli(width, two), [])
+        with ir.InsertionPoint(pairs.body):
+            low = pairs.induction_variable
+            middle = arith.minui(arith.addi(low, width), n)
+            high = arith.minui(arith.addi(middle, width), n)
+            _merge(gen, row, scratch, (low, middle, high), n, dtype, node)
+            scf.YieldOp([])
+        memref.copy(scratch, row)
+        scf.YieldOp([arith.muli(width, two)])
+
+
+def _merge(gen, row: ir.Value, scratch: ir.Value, bounds: tuple[ir.Value, ...],
+           n: ir.Value, dtype: np.dtype, node) -> None:
+    """row[low:middle] and row[middle:high], each sorted, into scratch[low:high]."""
+    low, middle, high = bounds
+    last = arith.subi(n, index_constant(1))
+    merge = scf.ForOp(low, high, index_constant(1), [low, middle])
+    with ir.InsertionPoint(merge.body):
+        i, j = merge.inner_iter_args
+        left = memref.load(row, [arith.minui(i, last)])
+        right = memref.load(row, [arith.minui(j, last)])
+        left_open = arith.cmpi(arith.CmpIPredicate.ult, i, middle)
+        right_open = arith.cmpi(arith.CmpIPredicate.ult, j, high)
+        # the left one unless the right one is strictly before it: equal ones keep order
+        right_first = arith.andi(right_open, _before(gen, right, left, dtype, node))
+        take_left = arith.andi(left_open, gen.logical_not(right_first))
+        memref.store(arith.select(take_left, left, right), scratch,
+                     [merge.induction_variable])
+        step_left = arith.index_cast(ir.IndexType.get(), arith.extui(
+            ir.IntegerType.get_signless(64), take_left))
+        scf.YieldOp([arith.addi(i, step_left),
+                     arith.addi(j, arith.subi(index_constant(1), step_left))])
+
+
+def _before(gen, x: ir.Value, y: ir.Value, dtype: np.dtype, node) -> ir.Value:
+    """Whether x sorts strictly before y: x < y, and a number before NaN."""
+    t = Scalar(dtype)
+    less = gen.apply_ufunc(np.less, [Val(t, x), Val(t, y)], node, kind="lt",
+                           operator=False).ir
+    if t.dtype.kind != "f":
+        return less
+    nan = lambda v: gen.apply_ufunc(np.isnan, [Val(t, v)], node, kind="isnan",
+                                    operator=False).ir
+    return arith.ori(less, arith.andi(nan(y), gen.logical_not(nan(x))))
