@@ -819,9 +819,18 @@ class CallMixin:
             return composites.count_nonzero(self, a, node)
         return composites.around(self, a, static.get("decimals", 0), node)
 
-    def static_axes(self, a: Val, kwargs: dict, node) -> tuple[tuple[int, ...], bool]:
-        """The axes (all for None) and keepdims of a reduction whose axis= and keepdims=
-        (AST nodes in `kwargs`) are constants."""
+    def reduced_operand(self, kind: str, a: Val, kwargs: dict, allowed: tuple[str, ...],
+                        node) -> tuple[Val, tuple[int, ...], bool]:
+        """The array np.<kind> reduces (a scalar as a 0-d array), its axes (all for None)
+        and keepdims, where axis= and keepdims= (AST nodes in `kwargs`) are constants
+        and `allowed` names the keywords it takes."""
+        if set(kwargs) - set(allowed):
+            raise self.unsupported(node, f"np.{kind} takes "
+                                   f"{', '.join(name + '=' for name in allowed)} here")
+        if isinstance(a.type, Scalar):
+            a = self.as_rank0(a)
+        if not isinstance(a.type, Array):
+            raise self.typing_error(node, f"np.{kind} needs an array, not {a.type}")
         ndim = a.type.ndim
         axis = self.static_value(kwargs["axis"]) if "axis" in kwargs else None
         axes = tuple(range(ndim)) if axis is None else (
@@ -830,17 +839,11 @@ class CallMixin:
             raise self.typing_error(node, f"axis {axis} is out of bounds for {a.type}")
         keepdims = bool(self.static_value(kwargs["keepdims"])) if "keepdims" in kwargs \
             else False
-        return tuple(sorted({int(x) % ndim for x in axes})), keepdims
+        return a, tuple(sorted({int(x) % ndim for x in axes})), keepdims
 
     def nan_reduction(self, kind: str, a: Val, kwargs: dict, node) -> Val:
         """np.nansum & co., with axis= and keepdims= (constants)."""
-        if set(kwargs) - {"axis", "keepdims"}:
-            raise self.unsupported(node, f"np.{kind} takes axis= and keepdims= here")
-        if isinstance(a.type, Scalar):
-            a = self.as_rank0(a)
-        if not isinstance(a.type, Array):
-            raise self.typing_error(node, f"np.{kind} needs an array, not {a.type}")
-        axes, keepdims = self.static_axes(a, kwargs, node)
+        a, axes, keepdims = self.reduced_operand(kind, a, kwargs, ("axis", "keepdims"), node)
         if kind in ("nanmax", "nanmin"):
             dims = self.dims(a)
             empty = any_true([self.index_eq(dims[d], 0) for d in axes])
@@ -852,13 +855,8 @@ class CallMixin:
         """np.var / np.std as NumPy's _var computes them: the mean (kept as an axis, to
         broadcast), the sum of squared deviations, divided by max(n - ddof, 0) (NaN or
         inf where that is 0, as NumPy's); axis=, ddof= (a value) and keepdims=."""
-        if set(kwargs) - {"axis", "ddof", "keepdims"}:
-            raise self.unsupported(node, f"np.{kind} takes axis=, ddof= and keepdims= here")
-        if isinstance(a.type, Scalar):
-            a = self.as_rank0(a)
-        if not isinstance(a.type, Array):
-            raise self.typing_error(node, f"np.{kind} needs an array, not {a.type}")
-        axes, keepdims = self.static_axes(a, kwargs, node)
+        a, axes, keepdims = self.reduced_operand(kind, a, kwargs,
+                                                 ("axis", "ddof", "keepdims"), node)
         ddof = self.expr(kwargs["ddof"]) if "ddof" in kwargs else self.const_scalar(PY_INT, 0)
         mean = self.reduce_axes("mean", a, axes, True, node)
         deviation = self.apply_ufunc(np.subtract, [a, mean], node, operator=False)
