@@ -45,10 +45,6 @@ MARKER = "noodle_allocation_failed"
 ErrorSites = Callable[[str, SourceLocation | None], int]
 
 
-def check_allocations(module: ir.Module, error_site: ErrorSites | None = None) -> None:
-    check_allocations_in(module.operation, error_site)
-
-
 def check_allocations_pass(op: ir.Operation, pass_: object) -> None:
     """The pass callable for `PassManager.add(check_allocations_pass, name=PASS_NAME)`;
     without error sites of a compile, every failure stores status code 1."""

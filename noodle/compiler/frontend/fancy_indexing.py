@@ -26,10 +26,6 @@ from noodle.dialects import nir
 Body = Callable[[list[ir.Value], list[ir.Value]], list[ir.Value]]
 
 
-def is_fancy(index: Val) -> bool:
-    return isinstance(index.type, Array)
-
-
 def read(gen, a: Val, index: Val, node: ast.AST) -> Val:
     """`a[index]`: the selected elements, or sub-arrays, in a new array."""
     if _is_mask(index):
