@@ -464,3 +464,19 @@ def sort_rows_in_place(m):
 
 def test_sort_in_place_through_a_view():
     assert_same(sort_rows_in_place, np.random.default_rng(3).random((3, 5)))
+
+
+def median_of(a):
+    return np.median(a)
+
+
+@pytest.mark.parametrize("a", [
+    np.array([3.0, 1.0, 2.0]), np.array([4, 1, 3, 2]), np.array([1.0, np.nan, 3.0]),
+    np.zeros(0), np.float32([1, 2, 4, 7]), np.array([True, False]),
+    np.arange(6).reshape(2, 3)[:, ::-1], np.array([1e308, 1e308, 1e308]),
+    np.random.default_rng(4).random(1001), 2.5,
+], ids=["odd", "even-ints", "nan", "empty", "float32", "bool", "2d-view", "huge", "random",
+        "scalar"])
+def test_median_of_the_whole_array_as_numpy(a):
+    with np.errstate(all="ignore"):
+        assert_same(median_of, a)

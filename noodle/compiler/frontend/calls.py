@@ -297,6 +297,11 @@ class CallMixin:
             axis_node = node.args[1] if len(args) == 2 else kwargs.get("axis")
             axis = self.static_value(axis_node) if axis_node is not None else -1
             return sorting.sorted_copy(self, args[0], axis, node)
+        if callee is np.median and len(args) == 1:
+            if kwargs:
+                raise self.unsupported(node, "np.median of the whole array only here (no "
+                                       "axis= or other keywords)")
+            return sorting.median(self, args[0], node)
         if callee in (np.eye, np.identity):
             return self.call_eye(callee, args, kwargs, node)
         target = getattr(callee, "py_func", callee)

@@ -1,5 +1,6 @@
 """`np.sort(a, axis=-1)` and `a.sort()` (in place): each row along the last axis (or the
-flattened array, axis=None) in ascending order, NaN last, as NumPy orders it.
+flattened array, axis=None) in ascending order, NaN last, as NumPy orders it; and
+`np.median` of a whole array, from its sorted values.
 
 A bottom-up merge sort: runs of 1, 2, 4, ... elements merged pairwise into a scratch
 row and copied back, O(n log n) whatever the input. Equal elements keep their order
@@ -115,3 +116,44 @@ def _before(gen, x: ir.Value, y: ir.Value, dtype: np.dtype, node) -> ir.Value:
     nan = lambda v: gen.apply_ufunc(np.isnan, [Val(t, v)], node, kind="isnan",
                                     operator=False).ir
     return arith.ori(less, arith.andi(nan(y), gen.logical_not(nan(x))))
+
+
+def median(gen, a: Val, node: ast.AST) -> Val:
+    """np.median(a) of the whole array: the middle element of the sorted values, or the
+    mean of the two middle ones (in np.mean's dtype: float64, float32 for float32); NaN
+    where any value is NaN (sorted last) or there is none."""
+    if isinstance(a.type, Scalar):
+        a = gen.as_rank0(gen.cast_scalar(a, Scalar(a.type.dtype)))
+    if not isinstance(a.type, Array):
+        raise gen.typing_error(node, f"np.median needs an array, not {a.type}")
+    result = Scalar(np.dtype(np.float32 if a.type.dtype == np.float32 else np.float64))
+    values = sorted_copy(gen, a if a.type.ndim else reshape.ravel(gen, a, node, "median"),
+                         None, node)
+    n = gen.dims(values)[0]
+    empty = arith.cmpi(arith.CmpIPredicate.eq, n, index_constant(0))
+
+    def middle() -> Val:
+        half = arith.divui(n, index_constant(2))
+        odd = arith.cmpi(arith.CmpIPredicate.ne, arith.remui(n, index_constant(2)),
+                         index_constant(0))
+        below = arith.select(odd, half, arith.subi(half, index_constant(1)))
+        load = lambda i: gen.cast_scalar(Val(Scalar(a.type.dtype), memref.load(
+            values.ir, [i])), result)
+        upper = load(half)
+        total = gen.apply_ufunc(np.add, [load(below), upper], node, operator=False)
+        two = gen.const_scalar(result, 2.0)
+        mean = gen.apply_ufunc(np.true_divide, [total, two], node, operator=False)
+        # of an odd count, the middle one itself (x + x could overflow)
+        value = arith.select(odd, upper.ir, mean.ir)
+        last = load(arith.subi(n, index_constant(1)))
+        # a NaN anywhere sorts last, and makes the median NaN
+        return Val(result, arith.select(_nan(gen, last, node), last.ir, value))
+    found = gen.unless_failed(empty, result, middle)
+    nan = gen.const_scalar(result, np.nan)
+    return Val(result, arith.select(empty, nan.ir, found.ir))
+
+
+def _nan(gen, x: Val, node) -> ir.Value:
+    if x.type.dtype.kind != "f":
+        return arith.constant(ir.IntegerType.get_signless(1), 0)
+    return gen.apply_ufunc(np.isnan, [x], node, kind="isnan", operator=False).ir
