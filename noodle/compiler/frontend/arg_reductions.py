@@ -14,6 +14,7 @@ from mlir import ir
 from mlir.dialects import arith, memref, scf
 
 from noodle.compiler.frontend import reshape
+from noodle.compiler.frontend.element_loops import loop_nest
 from noodle.compiler.frontend.values import Val, index_constant
 from noodle.compiler.types import INT64, Array, Scalar
 from noodle.dialects import nir
@@ -47,8 +48,12 @@ def arg_extreme(gen, kind: str, a: Val, axis: object, node: ast.AST) -> Val:
         if axis is None:
             return Val(Scalar(INT64), _best_along(gen, kind, a, along, {}, node))
         out = Val(result_type, nir.empty("int64", [sizes[d] for d in others]), fresh=True)
-        _over(others, sizes, {}, lambda at: memref.store(
-            _best_along(gen, kind, a, along, at, node), out.ir, [at[d] for d in others]))
+        def store_best(at: list[ir.Value], carried: list[ir.Value]) -> list[ir.Value]:
+            best = _best_along(gen, kind, a, along, dict(zip(others, at)), node)
+            memref.store(best, out.ir, at)
+            return carried
+
+        loop_nest([sizes[d] for d in others], store_best)
         return out
     return gen.unless_failed(empty, result_type, build)
 
@@ -87,13 +92,3 @@ def _best_along(gen, kind: str, a: Val, along: int, at: dict[int, ir.Value], nod
                      nan])
     return loop.results[1]
 
-
-def _over(axes: list[int], sizes: list[ir.Value], at: dict[int, ir.Value], body) -> None:
-    """Nested loops over `axes`; `body(at)` innermost."""
-    if not axes:
-        body(at)
-        return
-    loop = scf.ForOp(index_constant(0), sizes[axes[0]], index_constant(1), [])
-    with ir.InsertionPoint(loop.body):
-        _over(axes[1:], sizes, {**at, axes[0]: loop.induction_variable}, body)
-        scf.YieldOp([])

@@ -20,7 +20,8 @@ from mlir.dialects import arith, memref, scf
 
 from noodle.compiler.frontend import fancy_indexing
 from noodle.compiler.frontend.analysis import RETURNED
-from noodle.compiler.frontend.values import Val, close_block, known_false, open_block
+from noodle.compiler.frontend.values import (Val, any_true, close_block, known_false,
+                                             open_block)
 from noodle.compiler.prange import is_prange
 from noodle.compiler.types import PY_INT, Array, Scalar, TupleType, ufunc_result
 from noodle.dialects import nir
@@ -84,13 +85,6 @@ def unit_slice(start: int | None, stop: int | None,
         return first, arith.maxsi(arith.subi(arith.minsi(_i(stop), size), _i(start)), _i(0))
     cut = start - (stop or 0)  # the elements left out: `start` at the front, -stop at the end
     return first, size if cut == 0 else arith.maxsi(arith.subi(size, _i(cut)), _i(0))
-
-
-def any_true(conditions: list[ir.Value]) -> ir.Value | None:
-    result = None
-    for c in conditions:
-        result = c if result is None else arith.ori(result, c)
-    return result
 
 
 def not_broadcastable(sizes: list[ir.Value], target: ir.Value) -> list[ir.Value]:

@@ -15,10 +15,9 @@ from mlir.dialects import arith, func, memref, scf
 from noodle.compiler.frontend import composites, joining, reshape, scans, sorting, views
 from noodle.compiler.frontend.arg_reductions import ARG_REDUCTIONS, arg_extreme
 from noodle.compiler.frontend.array_literals import array_from
-from noodle.compiler.frontend.arrays import any_true
 from noodle.compiler.frontend.linspace import linspace
 from noodle.compiler.frontend.numpy_errors import INT_TOO_LARGE
-from noodle.compiler.frontend.values import (NO_CONST, NONE_VAL, Val, flatten,
+from noodle.compiler.frontend.values import (NO_CONST, NONE_VAL, Val, any_true, flatten,
                                              index_constant, mlir_types, unflatten)
 from noodle.compiler.types import (BOOL, FLOAT64, INT64, PY_BOOL, PY_FLOAT, PY_INT, Array,
                                    NoneType, NType, Scalar, TupleType, first_fitting,
@@ -85,8 +84,12 @@ ARRANGEMENTS = {np.transpose: (("axes",), 1), np.swapaxes: (("axis1", "axis2"), 
                 np.expand_dims: (("axis",), 1), np.outer: ((), 2),
                 np.diff: (("n", "axis"), 1), np.trace: ((), 1), np.count_nonzero: ((), 1),
                 np.round: (("decimals",), 1), np.around: (("decimals",), 1)}
-#: NaN-ignoring reductions (composites.nan_reduction)
-NAN_REDUCTIONS = {np.nansum, np.nanprod, np.nanmax, np.nanmin, np.nanmean}
+#: functions of an array and an axis (and keywords), by position or by name (`axis_call`):
+#: the scans, argmax/argmin, var/std and the NaN-ignoring reductions
+AXIS_FUNCTIONS = {np.cumsum, np.cumprod, np.argmax, np.argmin, np.var, np.std, np.nansum,
+                  np.nanprod, np.nanmax, np.nanmin, np.nanmean}
+#: those that are array methods too
+AXIS_METHODS = {"cumsum", "cumprod", "argmax", "argmin", "var", "std"}
 #: array methods that are these functions of the array
 METHOD_ARRANGEMENTS = {"transpose": np.transpose, "swapaxes": np.swapaxes,
                        "round": np.round}
@@ -214,10 +217,11 @@ class CallMixin:
         if callee is np.ravel and len(args) == 1 and isinstance(args[0].type, Array):
             _c_order_only(self, kwargs, node)
             return reshape.ravel(self, args[0], node)
-        if callee in (np.cumsum, np.cumprod) and len(args) in (1, 2):
-            if len(args) == 2:  # the axis, by position
-                kwargs = {**kwargs, "axis": node.args[1]}
-            return self.scan(callee.__name__, args[0], kwargs, node)
+        if callee in AXIS_FUNCTIONS and args:
+            # the parameters after the array as AST nodes (a dtype given by position is in
+            # kwargs already, DTYPE_POSITION)
+            return self.axis_call(callee.__name__, args[0], node.args[1:len(args)], kwargs,
+                                  node)
         if callee in joining.JOINERS and len(args) in (1, 2):
             name = joining.JOINERS[callee]
             axis_node = node.args[1] if len(args) == 2 else kwargs.get("axis")
@@ -232,18 +236,6 @@ class CallMixin:
         if callee in ARRANGEMENTS:
             arrays = ARRANGEMENTS[callee][1]
             return self.arrangement(callee, args[:arrays], node.args[arrays:], kwargs, node)
-        if callee in NAN_REDUCTIONS and len(args) in (1, 2):
-            if len(args) == 2:  # the axis, by position
-                kwargs = {**kwargs, "axis": node.args[1]}
-            return self.nan_reduction(callee.__name__, args[0], kwargs, node)
-        if callee in (np.var, np.std) and len(args) in (1, 2):
-            if len(args) == 2:  # the axis, by position
-                kwargs = {**kwargs, "axis": node.args[1]}
-            return self.variance(callee.__name__, args[0], kwargs, node)
-        if callee in (np.argmax, np.argmin) and len(args) in (1, 2):
-            if len(args) == 2:  # the axis, by position
-                kwargs = {**kwargs, "axis": node.args[1]}
-            return self.arg_reduction(callee.__name__, args[0], kwargs, node)
         if callee in (np.array, np.asarray) and len(args) == 1:
             if set(kwargs) - {"dtype"}:
                 raise self.unsupported(node, f"np.{callee.__name__} takes dtype= here (no "
@@ -492,21 +484,30 @@ class CallMixin:
             raise self.unsupported(node, f"argument(s) {', '.join(sorted(unknown))} of "
                                    f"{kind} are not supported")
         keepdims = bool(self.static_value(kw["keepdims"])) if "keepdims" in kw else False
-        ndim = a.type.ndim
         value = None if axis is None else self.static_or_value(axis)
         if isinstance(value, Val):
             return self.reduce_runtime_axis(kind, a, value, keepdims, node)
-        axes = tuple(range(ndim)) if value is None else (
-            value if isinstance(value, tuple) else (value,))
-        if not all(isinstance(x, (int, np.integer)) and -ndim <= x < ndim for x in axes):
-            raise self.typing_error(node, f"axis {value} is out of bounds for {a.type}")
-        axes = tuple(sorted({int(x) % ndim for x in axes}))
+        axes = self.constant_axes(a, value, node)
         if kind in ("min", "max"):
-            dims = self.dims(a)
-            empty = any_true([self.index_eq(dims[d], 0) for d in axes])
-            if empty is not None:
-                self.raise_if(empty, "empty_reduction", node)
+            self.check_not_empty(a, axes, node)
         return self.reduce_axes(kind, a, axes, keepdims, node)
+
+    def constant_axes(self, a: Val, axis: object, node) -> tuple[int, ...]:
+        """A reduction's constant axis= (None: all, an int or a tuple) as sorted axes."""
+        ndim = a.type.ndim
+        axes = tuple(range(ndim)) if axis is None else (
+            axis if isinstance(axis, tuple) else (axis,))
+        if not all(isinstance(x, (int, np.integer)) and -ndim <= x < ndim for x in axes):
+            raise self.typing_error(node, f"axis {axis} is out of bounds for {a.type}")
+        return tuple(sorted({int(x) % ndim for x in axes}))
+
+    def check_not_empty(self, a: Val, axes: tuple[int, ...], node) -> None:
+        """NumPy's ValueError for a reduction without identity (min, max) over no
+        elements."""
+        dims = self.dims(a)
+        empty = any_true([self.index_eq(dims[d], 0) for d in axes])
+        if empty is not None:
+            self.raise_if(empty, "empty_reduction", node)
 
     def reduce_runtime_axis(self, kind: str, a: Val, axis: Val, keepdims: bool, node) -> Val:
         """A reduction over one axis chosen at run time: a switch over the axes (every
@@ -707,19 +708,9 @@ class CallMixin:
                 raise self.unsupported(node, f"{name}() takes no positional arguments here")
             return reshape.ravel(self, obj, node) if name == "ravel" else reshape.flatten(self,
                                                                                          obj)
-        if name in ("var", "std"):
-            given = {"axis": node.args[0]} if node.args else {}
-            return self.variance(name, obj, {**given, **{k.arg: k.value
-                                                         for k in node.keywords}}, node)
-        if name in ARG_REDUCTIONS:
-            given = {"axis": node.args[0]} if node.args else {}
-            return self.arg_reduction(name, obj, {**given, **{k.arg: k.value
-                                                              for k in node.keywords}}, node)
-        if name in scans.SCANS:
-            names = ("axis", "dtype")
-            given = dict(zip(names, node.args))
-            return self.scan(name, obj, {**given, **{k.arg: k.value for k in node.keywords}},
-                             node)
+        if name in AXIS_METHODS:
+            return self.axis_call(name, obj, node.args, {k.arg: k.value for k in node.keywords},
+                                  node)
         if name == "clip":
             args = [self.expr(a) for a in node.args]
             bounds = _clip_bounds(self, args, {k.arg: k.value for k in node.keywords}, node)
@@ -736,6 +727,27 @@ class CallMixin:
             return self.cast_array(obj, dtype)
         raise self.unsupported(node, f"the array method '{name}' is not supported in "
                                "compiled code")
+
+    def axis_call(self, name: str, a: Val, positional: list[ast.expr], kwargs: dict,
+                  node) -> Val:
+        """np.<name>(a, axis, ...) or a.<name>(axis, ...) of AXIS_FUNCTIONS: the parameters
+        after the array, by position (the axis, then a scan's dtype) or by name (AST
+        nodes), to the function's handler."""
+        names = ("axis", "dtype") if name in scans.SCANS else ("axis",)
+        if len(positional) > len(names):
+            raise self.unsupported(node, f"{name} takes {' and '.join(names)} by position")
+        given = dict(zip(names, positional))
+        if set(given) & set(kwargs):
+            raise self.typing_error(node, f"{name}() got {', '.join(set(given) & set(kwargs))} "
+                                    "twice")
+        kwargs = {**given, **kwargs}
+        if name in scans.SCANS:
+            return self.scan(name, a, kwargs, node)
+        if name in ARG_REDUCTIONS:
+            return self.arg_reduction(name, a, kwargs, node)
+        if name in ("var", "std"):
+            return self.variance(name, a, kwargs, node)
+        return self.nan_reduction(name, a, kwargs, node)
 
     def call_linspace(self, args: list[Val], kwargs: dict, node) -> Val:
         """np.linspace(start, stop, num=50, endpoint=True, dtype=None): num as a value,
@@ -836,24 +848,16 @@ class CallMixin:
             a = self.as_rank0(a)
         if not isinstance(a.type, Array):
             raise self.typing_error(node, f"np.{kind} needs an array, not {a.type}")
-        ndim = a.type.ndim
         axis = self.static_value(kwargs["axis"]) if "axis" in kwargs else None
-        axes = tuple(range(ndim)) if axis is None else (
-            axis if isinstance(axis, tuple) else (axis,))
-        if not all(isinstance(x, (int, np.integer)) and -ndim <= x < ndim for x in axes):
-            raise self.typing_error(node, f"axis {axis} is out of bounds for {a.type}")
         keepdims = bool(self.static_value(kwargs["keepdims"])) if "keepdims" in kwargs \
             else False
-        return a, tuple(sorted({int(x) % ndim for x in axes})), keepdims
+        return a, self.constant_axes(a, axis, node), keepdims
 
     def nan_reduction(self, kind: str, a: Val, kwargs: dict, node) -> Val:
         """np.nansum & co., with axis= and keepdims= (constants)."""
         a, axes, keepdims = self.reduced_operand(kind, a, kwargs, ("axis", "keepdims"), node)
         if kind in ("nanmax", "nanmin"):
-            dims = self.dims(a)
-            empty = any_true([self.index_eq(dims[d], 0) for d in axes])
-            if empty is not None:
-                self.raise_if(empty, "empty_reduction", node)
+            self.check_not_empty(a, axes, node)
         return composites.nan_reduction(self, kind, a, axes, keepdims, node)
 
     def variance(self, kind: str, a: Val, kwargs: dict, node) -> Val:

@@ -20,13 +20,12 @@ from mlir.dialects import arith, func, scf
 from noodle.compiler.frontend import analysis
 from noodle.compiler.frontend.analysis import (BROKE, CONTINUED, FLAGS, RETURNED, RETVAL,
                                                is_unbound_flag, unbound_flag)
-from noodle.compiler.frontend.arrays import any_true
 from noodle.compiler.frontend.calls import CallMixin
 from noodle.compiler.frontend.expressions import ExpressionMixin
 from noodle.compiler.frontend.parallel_loops import ParallelLoopMixin
 from noodle.compiler.frontend.regions import Hints, Region, names_for, region_key
-from noodle.compiler.frontend.values import (NONE_VAL, Val, close_block, flatten, mlir_types,
-                                             open_block, unflatten)
+from noodle.compiler.frontend.values import (NONE_VAL, Val, any_true, close_block, flatten,
+                                             mlir_types, open_block, unflatten)
 from noodle.compiler.types import (NONE, PY_BOOL, Array, NoneType, NType, Scalar, TupleType,
                                    unify)
 from noodle.passes.check_allocations import STATUS_CELL

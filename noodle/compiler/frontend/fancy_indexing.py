@@ -18,13 +18,10 @@ from collections.abc import Callable
 from mlir import ir
 from mlir.dialects import arith, memref, scf
 
-from noodle.compiler.frontend.values import Val, index_constant
+from noodle.compiler.frontend.element_loops import loop_nest, sub_array
+from noodle.compiler.frontend.values import Val, any_true, index_constant
 from noodle.compiler.types import INT64, Array, Scalar
 from noodle.dialects import nir
-
-#: (indices of the index array's element, values carried) -> the values carried on
-Body = Callable[[list[ir.Value], list[ir.Value]], list[ir.Value]]
-
 
 def read(gen, a: Val, index: Val, node: ast.AST) -> Val:
     """`a[index]`: the selected elements, or sub-arrays, in a new array."""
@@ -36,10 +33,10 @@ def read(gen, a: Val, index: Val, node: ast.AST) -> Val:
     out = _new(gen, a, selected + gen.dims(a)[1:])
 
     def copy_one(at: list[ir.Value], carried: list[ir.Value]) -> list[ir.Value]:
-        _copy(gen, _sub(gen, out, at), _sub(gen, a, [positions(at)]))
+        _copy(gen, sub_array(gen, out, at), sub_array(gen, a, [positions(at)]))
         return carried
 
-    _for_each(selected, copy_one, [])
+    loop_nest(selected, copy_one, [])
     return out
 
 
@@ -57,10 +54,10 @@ def write(gen, a: Val, index: Val, value: Val, node: ast.AST) -> None:
 
     def store_one(at: list[ir.Value], carried: list[ir.Value]) -> list[ir.Value]:
         row = positions(at)
-        _copy(gen, _sub(gen, a, [row]), source(at))
+        _copy(gen, sub_array(gen, a, [row]), source(at))
         return carried
 
-    gen.store_unless_failed(lambda: _for_each(gen.dims(index), store_one, []))
+    gen.store_unless_failed(lambda: loop_nest(gen.dims(index), store_one, []))
 
 
 # -- boolean masks ---------------------------------------------------------------------
@@ -74,7 +71,7 @@ def _checked_mask(gen, a: Val, mask: Val, node) -> ir.Value:
     if mask.type.ndim > a.type.ndim:
         raise gen.typing_error(node, f"too many indices for {a.type}: a boolean index of "
                                f"{mask.type.ndim} dimensions")
-    differs = _any([arith.cmpi(arith.CmpIPredicate.ne, m, d)
+    differs = any_true([arith.cmpi(arith.CmpIPredicate.ne, m, d)
                         for m, d in zip(gen.dims(mask), gen.dims(a))])
     if differs is not None:
         gen.raise_if(differs, "mask_shape", node)
@@ -85,7 +82,7 @@ def _checked_mask(gen, a: Val, mask: Val, node) -> ir.Value:
             ir.IntegerType.get_signless(64), true))
         return [arith.addi(carried[0], one)]
 
-    count = _for_each(_safe_dims(gen, mask, differs), count_one, [index_constant(0)])[0]
+    count = loop_nest(_safe_dims(gen, mask, differs), count_one, [index_constant(0)])[0]
     return count if differs is None else arith.select(differs, index_constant(0), count)
 
 
@@ -95,9 +92,9 @@ def _read_masked(gen, a: Val, mask: Val, node) -> Val:
 
     def copy_if_true(at: list[ir.Value], carried: list[ir.Value]) -> list[ir.Value]:
         return _if_true(gen, mask, at, carried,
-                        lambda k: _copy(gen, _sub(gen, out, [k]), _sub(gen, a, at)))
+                        lambda k: _copy(gen, sub_array(gen, out, [k]), sub_array(gen, a, at)))
 
-    _for_each(_mask_dims(gen, mask, count), copy_if_true, [index_constant(0)])
+    loop_nest(_mask_dims(gen, mask, count), copy_if_true, [index_constant(0)])
     return out
 
 
@@ -107,9 +104,9 @@ def _write_masked(gen, a: Val, mask: Val, value: Val, node) -> None:
 
     def store_if_true(at: list[ir.Value], carried: list[ir.Value]) -> list[ir.Value]:
         return _if_true(gen, mask, at, carried,
-                        lambda k: _copy(gen, _sub(gen, a, at), source([k])))
+                        lambda k: _copy(gen, sub_array(gen, a, at), source([k])))
 
-    gen.store_unless_failed(lambda: _for_each(_mask_dims(gen, mask, count), store_if_true,
+    gen.store_unless_failed(lambda: loop_nest(_mask_dims(gen, mask, count), store_if_true,
                                               [index_constant(0)]))
 
 
@@ -147,7 +144,7 @@ def _checked_positions(gen, a: Val, index: Val, node
     count from the end), after checking them all against the first axis (IndexError,
     as NumPy always checks); and whether one was outside."""
     if index.type.dtype.kind not in "iu":
-        raise gen.typing_error(index_node(node), f"arrays used as indices must be of "
+        raise gen.typing_error(_index_node(node), f"arrays used as indices must be of "
                                f"integer (or boolean) type, not {index.type.dtype}")
     if a.type.ndim == 0:
         raise gen.typing_error(node, "a 0-d array cannot be indexed with an array")
@@ -167,7 +164,7 @@ def _checked_positions(gen, a: Val, index: Val, node
         return [arith.ori(carried[0], outside)]
 
     false = arith.constant(ir.IntegerType.get_signless(1), 0)
-    outside = _for_each(gen.dims(index), check_one, [false])[0]
+    outside = loop_nest(gen.dims(index), check_one, [false])[0]
     gen.raise_if(outside, "index", node)
 
     def row_of(at: list[ir.Value]) -> ir.Value:
@@ -175,7 +172,7 @@ def _checked_positions(gen, a: Val, index: Val, node
     return row_of, outside
 
 
-def index_node(node: ast.AST) -> ast.AST:
+def _index_node(node: ast.AST) -> ast.AST:
     return node.slice if isinstance(node, ast.Subscript) else node
 
 
@@ -201,7 +198,7 @@ def _broadcast_source(gen, a: Val, value: Val, selection: list[ir.Value], node
     buffer, offset, sizes, strides = gen.layout(source)
     target = selection[len(selection) - source.type.ndim:]
     one = index_constant(1)
-    bad = _any([arith.andi(arith.cmpi(arith.CmpIPredicate.ne, s, t),
+    bad = any_true([arith.andi(arith.cmpi(arith.CmpIPredicate.ne, s, t),
                                arith.cmpi(arith.CmpIPredicate.ne, s, one))
                     for s, t in zip(sizes, target)])
     if bad is not None:
@@ -239,37 +236,6 @@ def _copy(gen, dst: Val, src: Val) -> None:
     nir.assign(dst.ir, src.ir)
 
 
-def _sub(gen, a: Val, at: list[ir.Value]) -> Val:
-    """The sub-array `a[at]` (leading indices), a view (0-d for an element)."""
-    buffer, offset, sizes, strides = gen.layout(a)
-    for i, stride in zip(at, strides):
-        offset = arith.addi(offset, arith.muli(i, stride))
-    return gen.make_view(a, buffer, offset, sizes[len(at):], strides[len(at):])
-
-
 def _new(gen, a: Val, sizes: list[ir.Value]) -> Val:
     return Val(Array(a.type.dtype, len(sizes)), nir.empty(a.type.dtype.name, sizes),
                fresh=True)
-
-
-def _for_each(sizes: list[ir.Value], body: Body, carried: list[ir.Value]) -> list[ir.Value]:
-    """Nested loops over `sizes` in C order, carrying values; `body` runs innermost."""
-    def level(depth: int, at: list[ir.Value], values: list[ir.Value]) -> list[ir.Value]:
-        if depth == len(sizes):
-            return body(at, values)
-        loop = scf.ForOp(index_constant(0), sizes[depth], index_constant(1), values)
-        with ir.InsertionPoint(loop.body):
-            inner = level(depth + 1, at + [loop.induction_variable],
-                          list(loop.inner_iter_args))
-            scf.YieldOp(inner)
-        return list(loop.results)
-    return level(0, [], carried)
-
-
-def _any(flags: list[ir.Value]) -> ir.Value | None:
-    if not flags:
-        return None
-    result = flags[0]
-    for flag in flags[1:]:
-        result = arith.ori(result, flag)
-    return result

@@ -16,8 +16,7 @@ import numpy as np
 from mlir.dialects import arith
 
 from noodle.compiler.frontend import reshape, views
-from noodle.compiler.frontend.arrays import any_true
-from noodle.compiler.frontend.values import Val, index_constant
+from noodle.compiler.frontend.values import Val, any_true, index_constant
 from noodle.compiler.types import FLOAT64, Array, NType, Scalar, TupleType, result_dtype
 
 #: the joining functions, by name

@@ -20,9 +20,8 @@ import ast
 from mlir import ir
 from mlir.dialects import arith
 
-from noodle.compiler.frontend.arrays import any_true
 from noodle.compiler.frontend.regions import region_key
-from noodle.compiler.frontend.values import Val, index_constant
+from noodle.compiler.frontend.values import Val, any_true, index_constant
 from noodle.compiler.types import Array, TupleType
 from noodle.dialects import nir
 

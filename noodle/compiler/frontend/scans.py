@@ -16,6 +16,7 @@ from mlir import ir
 from mlir.dialects import memref, scf
 
 from noodle.compiler.frontend import reshape
+from noodle.compiler.frontend.element_loops import loop_nest
 from noodle.compiler.frontend.values import Val, index_constant
 from noodle.compiler.types import Array, Scalar, is_supported_dtype
 from noodle.dialects import nir
@@ -60,17 +61,11 @@ def cumulative(gen, kind: str, a: Val, axis: object, dtype: object, node: ast.AS
             memref.store(total.ir, out.ir, indices)
             scf.YieldOp([total.ir])
 
-    def over(remaining: list[int], outer: dict[int, ir.Value]) -> None:
-        if not remaining:
-            along_axis(outer)
-            return
-        d = remaining[0]
-        loop = scf.ForOp(index_constant(0), sizes[d], index_constant(1), [])
-        with ir.InsertionPoint(loop.body):
-            over(remaining[1:], {**outer, d: loop.induction_variable})
-            scf.YieldOp([])
+    def at_position(at: list[ir.Value], carried: list[ir.Value]) -> list[ir.Value]:
+        along_axis(dict(zip(others, at)))
+        return carried
 
-    over(others, {})
+    loop_nest([sizes[d] for d in others], at_position)
     return out
 
 

@@ -15,6 +15,7 @@ from mlir import ir
 from mlir.dialects import arith, memref, scf
 
 from noodle.compiler.frontend import reshape
+from noodle.compiler.frontend.element_loops import loop_nest, sub_array
 from noodle.compiler.frontend.values import Val, index_constant
 from noodle.compiler.types import Array, Scalar
 from noodle.dialects import nir
@@ -41,23 +42,11 @@ def sort_rows(gen, a: Val, node: ast.AST) -> None:
     n = sizes[-1]
     scratch = nir.empty(a.type.dtype.name, [n])
 
-    def rows(depth: int, at: list[ir.Value]) -> None:
-        if depth == len(sizes) - 1:
-            _merge_sort(gen, _row(gen, a, at), scratch, n, a.type.dtype, node)
-            return
-        loop = scf.ForOp(index_constant(0), sizes[depth], index_constant(1), [])
-        with ir.InsertionPoint(loop.body):
-            rows(depth + 1, at + [loop.induction_variable])
-            scf.YieldOp([])
+    def sort_row(at: list[ir.Value], carried: list[ir.Value]) -> list[ir.Value]:
+        _merge_sort(gen, sub_array(gen, a, at).ir, scratch, n, a.type.dtype, node)
+        return carried
 
-    rows(0, [])
-
-
-def _row(gen, a: Val, at: list[ir.Value]) -> ir.Value:
-    buffer, offset, sizes, strides = gen.layout(a)
-    for i, stride in zip(at, strides):
-        offset = arith.addi(offset, arith.muli(i, stride))
-    return gen.make_view(a, buffer, offset, sizes[-1:], strides[-1:]).ir
+    loop_nest(sizes[:-1], sort_row)
 
 
 def _merge_sort(gen, row: ir.Value, scratch: ir.Value, n: ir.Value, dtype: np.dtype,

@@ -87,6 +87,14 @@ def close_block(block: ir.Block, values: list[ir.Value]) -> None:
         scf.YieldOp(values)
 
 
+def any_true(conditions: list[ir.Value]) -> ir.Value | None:
+    """The `or` of i1 values; None for none."""
+    result = None
+    for c in conditions:
+        result = c if result is None else arith.ori(result, c)
+    return result
+
+
 def index_constant(value: int) -> ir.Value:
     """An `index` constant."""
     return arith.constant(ir.IndexType.get(), value)
