@@ -10,8 +10,9 @@
    call (Numba: `cache=True`);
 4. promotion: a loop calls a function until its hot key's optimising kernel arrives;
    the longest call meanwhile shows what the caller waited for it, next to the longest
-   call of an unpromoted key alone and beside an unrelated compile (on a machine with
-   few cores, any compile beside a program stalls it some). Measured in a
+   call of an unpromoted key alone, beside an unrelated compile (on a machine with
+   few cores, any compile beside a program stalls it some), and beside a thread that
+   takes the GIL once (the least that loading a kernel on a thread can cost). Measured in a
    process of its own without Numba: Numba hooks Python callbacks onto llvmlite's lock,
    which makes every llvmlite call of the promotion's loading hold the GIL longer.
 
@@ -28,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import timeit
 from pathlib import Path
 
@@ -168,10 +170,11 @@ def promotion_latencies() -> dict[str, float]:
     g.hot = HotThreshold(calls=10**9, seconds=1e9)  # never hot
     g(a, b)
 
-    def longest_call(beside: subprocess.Popen | None = None) -> float:
-        """Over as many calls as the promotion took, or until `beside` has exited."""
+    def longest_call(beside: subprocess.Popen | threading.Thread | None = None) -> float:
+        """Over as many calls as the promotion took, or until `beside` (a process or a
+        thread) has ended."""
         longest, calls = 0.0, 0
-        while calls < len(before) or (beside is not None and beside.poll() is None):
+        while calls < len(before) or (beside is not None and running(beside)):
             start = time.perf_counter()
             g(a, b)
             longest = max(longest, time.perf_counter() - start)
@@ -179,6 +182,20 @@ def promotion_latencies() -> dict[str, float]:
         return longest * 1e6
 
     quiet = longest_call()
+    # and while a thread of this process wakes up once and takes the GIL for nothing:
+    # the least any loading on a thread of the program's costs the caller (the switch
+    # interval is the one noodle sets while a job runs)
+    interval = sys.getswitchinterval()
+    one_take = 0.0
+    for _ in range(3):
+        sys.setswitchinterval(1e-5)
+        waker = threading.Thread(target=time.sleep, args=(0.003,))
+        waker.start()
+        try:
+            one_take = max(one_take, longest_call(beside=waker))
+        finally:
+            waker.join()
+            sys.setswitchinterval(interval)
     # and while a compile like the worker's runs beside, in an unrelated process (a
     # fresh interpreter compiling `dot` at the optimising tier, at nice 10)
     compile_beside = ("import numpy as np, noodle, dispatch\n"
@@ -197,7 +214,12 @@ def promotion_latencies() -> dict[str, float]:
             "optimising_us": statistics.median(after) * 1e6,
             "longest_us": float(times.max()) * 1e6, "calls": n,
             "promotion": profile.promotion, "longest_unpromoted_us": quiet,
-            "longest_beside_a_compile_us": beside_compile}
+            "longest_beside_a_compile_us": beside_compile,
+            "longest_beside_one_gil_take_us": one_take}
+
+
+def running(other: subprocess.Popen | threading.Thread) -> bool:
+    return other.is_alive() if isinstance(other, threading.Thread) else other.poll() is None
 
 
 def main() -> None:
@@ -258,6 +280,9 @@ def main() -> None:
     print(f"  the same beside another compile    "
           f"{promotion['longest_beside_a_compile_us']:8.1f} us"
           "  (an unrelated process compiling at nice 10, as the worker does)")
+    print(f"  the same beside one GIL hand-over  "
+          f"{promotion['longest_beside_one_gil_take_us']:8.1f} us"
+          "  (a thread that wakes once: the floor of loading on a thread)")
     print("\ntargets (issue 4)")
     if numba is not None:
         for case in warm["noodle"]:
