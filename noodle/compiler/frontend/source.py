@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ast
 import inspect
+import linecache
+import tokenize
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import FunctionType
@@ -35,6 +37,38 @@ def _parse_as_written(text: str) -> ast.stmt:
     return ast.increment_lineno(statement, -1)  # the header line is not the file's
 
 
+def _unparsable(pyfunc: FunctionType, where: SourceLocation) -> UnsupportedError:
+    return UnsupportedError(f"the source of {pyfunc.__qualname__} does not parse where its "
+                            "file has it", where, "was the file edited since it was "
+                            "imported? Run the program again")
+
+
+def _lambda_as_def(pyfunc: FunctionType, where: SourceLocation) -> ast.FunctionDef:
+    """A lambda as the `def` it stands for, with lines counted from the lambda's.
+
+    It is found in its whole file, parsed: its lines alone need not parse (`{"f": lambda
+    x: x + 1,` is half a dict). Of the lambdas on its line, it is the one whose body is
+    where its code says its result is computed (`co_positions`)."""
+    code = pyfunc.__code__
+    try:
+        module = ast.parse("".join(linecache.getlines(code.co_filename, pyfunc.__globals__)))
+    except (SyntaxError, ValueError):
+        module = ast.Module(body=[], type_ignores=[])
+    positions = set(code.co_positions())
+    found = [node for node in ast.walk(module) if isinstance(node, ast.Lambda)
+             and node.lineno == code.co_firstlineno
+             and (node.body.lineno, node.body.end_lineno, node.body.col_offset,
+                  node.body.end_col_offset) in positions]
+    if len(found) != 1:
+        raise UnsupportedError("the source of this lambda cannot be found in its file",
+                               where, "define the function with `def` in a file")
+    [node] = found
+    body = ast.copy_location(ast.Return(node.body), node.body)
+    tree = ast.copy_location(ast.FunctionDef("<lambda>", node.args, [body], [], None, None),
+                             node)
+    return ast.increment_lineno(tree, 1 - code.co_firstlineno)
+
+
 @dataclass
 class FunctionSource:
     pyfunc: FunctionType
@@ -55,8 +89,16 @@ class FunctionSource:
         except (OSError, TypeError):
             raise UnsupportedError(f"the source of {pyfunc.__qualname__} is not available",
                                    where, "define the function in a file") from None
+        except (SyntaxError, tokenize.TokenError):
+            raise _unparsable(pyfunc, where) from None
         text = "".join(lines)
-        tree = _parse_as_written(text)
+        if code.co_name == "<lambda>":
+            return cls(pyfunc, _lambda_as_def(pyfunc, where), code.co_filename,
+                       code.co_firstlineno, text)
+        try:
+            tree = _parse_as_written(text)
+        except SyntaxError:
+            raise _unparsable(pyfunc, where) from None
         if not isinstance(tree, ast.FunctionDef):
             raise UnsupportedError(f"{pyfunc.__qualname__} is not a plain `def` function",
                                    where)
