@@ -296,6 +296,8 @@ class CallMixin:
             return sorting.median(self, args[0], node)
         if callee in (np.eye, np.identity):
             return self.call_eye(callee, args, kwargs, node)
+        if callee in (np.isclose, np.allclose) and len(args) >= 2:
+            return self.call_isclose(callee, args, kwargs, node)
         target = getattr(callee, "py_func", callee)
         if isinstance(target, types.FunctionType) and (target.__module__ or "").startswith(
                 "numpy"):  # NumPy's own Python code is not compiled: say which function
@@ -835,6 +837,25 @@ class CallMixin:
         if callee is np.count_nonzero:
             return composites.count_nonzero(self, a, node)
         return composites.around(self, a, static.get("decimals", 0), node)
+
+    def call_isclose(self, callee, args: list[Val], kwargs: dict, node) -> Val:
+        """np.isclose / np.allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False), the
+        tolerances given by position or by name, equal_nan a constant."""
+        names = ("rtol", "atol", "equal_nan")
+        given = dict(zip(names, args[2:]))
+        if len(args) > 2 + len(names) or set(kwargs) - set(names) or set(given) & set(kwargs):
+            raise self.unsupported(node, f"np.{callee.__name__} takes a, b, rtol=, atol= and "
+                                   "equal_nan= here")
+        given.update((name, self.expr(value)) for name, value in kwargs.items())
+        rtol, atol = (given.get(name) or self.const_scalar(PY_FLOAT, default)
+                      for name, default in (("rtol", 1e-05), ("atol", 1e-08)))
+        equal_nan = given.get("equal_nan")
+        if equal_nan is not None and not equal_nan.is_const:
+            raise self.unsupported(node, f"np.{callee.__name__}'s equal_nan= must be a "
+                                   "constant here")
+        close = composites.isclose(self, args[0], args[1], rtol, atol,
+                                   bool(equal_nan is not None and equal_nan.const), node)
+        return close if callee is np.isclose else composites.allclose(self, close, node)
 
     def reduced_operand(self, kind: str, a: Val, kwargs: dict, allowed: tuple[str, ...],
                         node) -> tuple[Val, tuple[int, ...], bool]:

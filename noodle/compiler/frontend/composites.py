@@ -1,7 +1,7 @@
 """NumPy functions compiled as the operations NumPy itself composes them of, so that
 dtypes, rounding and edge cases follow: `np.outer`, `np.diff`, `np.trace`,
-`np.count_nonzero`, `np.round` / `np.around`, `np.eye` / `np.identity`, and the
-NaN-ignoring reductions.
+`np.count_nonzero`, `np.round` / `np.around`, `np.eye` / `np.identity`, `np.isclose` /
+`np.allclose`, and the NaN-ignoring reductions.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from mlir.dialects import arith, memref, scf
 
 from noodle.compiler.frontend import reshape
 from noodle.compiler.frontend.values import Val, index_constant
-from noodle.compiler.types import INT64, PY_INT, Array, Scalar
+from noodle.compiler.types import INT64, PY_BOOL, PY_FLOAT, PY_INT, Array, Scalar
 from noodle.dialects import nir
 
 
@@ -167,3 +167,37 @@ def eye(gen, n: Val, m: Val | None, k: Val, dtype: object, node: ast.AST) -> Val
         memref.store(one.ir, out.ir, [i, arith.addi(i, offset)])
         scf.YieldOp([])
     return out
+
+
+def isclose(gen, a: Val, b: Val, rtol: Val, atol: Val, equal_nan: bool, node: ast.AST
+            ) -> Val:
+    """np.isclose, composed as NumPy 2 composes it (numpy/_core/numeric.py):
+    `abs(a - b) <= atol + rtol * abs(b)` where b is finite, or `a == b`; with equal_nan,
+    NaN against NaN too. b is taken in a float dtype first (`result_type(b, 1.)`: a
+    float32 b stays float32), so that integers never overflow."""
+    def ufunc(function: np.ufunc, *operands: Val, kind: str | None = None) -> Val:
+        return gen.apply_ufunc(function, list(operands), node, kind=kind, operator=False)
+
+    if isinstance(b.type, Scalar) and b.type.weak:
+        if b.type.dtype.kind != "f":
+            b = gen.cast_scalar(b, PY_FLOAT)
+    elif isinstance(b.type, (Scalar, Array)):
+        b = gen.cast_to_dtype(b, np.result_type(b.type.dtype, 1.0))
+    distance = ufunc(np.absolute, ufunc(np.subtract, a, b), kind="abs")
+    bound = ufunc(np.add, atol, ufunc(np.multiply, rtol, ufunc(np.absolute, b, kind="abs")))
+    within = ufunc(np.bitwise_and, ufunc(np.less_equal, distance, bound, kind="le"),
+                   ufunc(np.isfinite, b, kind="isfinite"))
+    close = ufunc(np.bitwise_or, within, ufunc(np.equal, a, b, kind="eq"))
+    if equal_nan:
+        both_nan = ufunc(np.bitwise_and, ufunc(np.isnan, a, kind="isnan"),
+                         ufunc(np.isnan, b, kind="isnan"))
+        close = ufunc(np.bitwise_or, close, both_nan)
+    return close
+
+
+def allclose(gen, close: Val, node: ast.AST) -> Val:
+    """np.allclose from np.isclose's result: whether all are close, a Python bool."""
+    if isinstance(close.type, Scalar):
+        close = gen.as_rank0(close)
+    every = gen.reduce_axes("all", close, tuple(range(close.type.ndim)), False, node)
+    return gen.cast_scalar(every, PY_BOOL)
