@@ -98,6 +98,9 @@ DTYPE_POSITION = {np.empty: 1, np.zeros: 1, np.ones: 1, np.full: 2, np.empty_lik
                   np.zeros_like: 1, np.ones_like: 1, np.full_like: 2, np.arange: 3,
                   np.cumsum: 2, np.cumprod: 2, np.array: 1, np.asarray: 1}
 
+#: functions -> (the position, the name) of their parameter that takes a string
+STRING_POSITION = {np.searchsorted: (2, "side")}
+
 
 def ufunc_dtype(ufunc: np.ufunc, t: Scalar | Array) -> np.dtype:
     """The dtype NumPy computes `ufunc` in for one operand of type `t` (and a float)."""
@@ -133,6 +136,9 @@ class CallMixin:
         if where is not None and len(positional) == where + 1 and "dtype" not in kwargs:
             # `np.zeros(n, np.float32)`: a type, not a value to evaluate
             positional, kwargs["dtype"] = positional[:where], positional[where]
+        named = STRING_POSITION.get(callee)
+        if named is not None and len(positional) == named[0] + 1 and named[1] not in kwargs:
+            positional, kwargs[named[1]] = positional[:named[0]], positional[named[0]]
         args = [self.expr(a) for a in positional]
         return self.call_object(callee, args, kwargs, node)
 
@@ -296,6 +302,12 @@ class CallMixin:
             return sorting.median(self, args[0], node)
         if callee in (np.eye, np.identity):
             return self.call_eye(callee, args, kwargs, node)
+        if callee is np.searchsorted and len(args) == 2:
+            if set(kwargs) - {"side"}:
+                raise self.unsupported(node, "np.searchsorted takes a, v and side= here (no "
+                                       "sorter=)")
+            side = self.static_value(kwargs["side"]) if "side" in kwargs else "left"
+            return sorting.searchsorted(self, args[0], args[1], side, node)
         if callee in (np.isclose, np.allclose) and len(args) >= 2:
             return self.call_isclose(callee, args, kwargs, node)
         target = getattr(callee, "py_func", callee)
