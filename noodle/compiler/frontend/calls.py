@@ -289,12 +289,16 @@ class CallMixin:
                 # np.int8(151.5) raises; np.int8(np.float64(151.5)) wraps
                 self.float_to_int_checks(value, dtype, node)
             return self.cast_to_dtype(value, dtype)
-        if callee is np.sort and len(args) in (1, 2):
-            if set(kwargs) - {"axis"} or (len(args) == 2 and "axis" in kwargs):
-                raise self.unsupported(node, "np.sort takes axis= here (no kind= or order=)")
+        if callee in (np.sort, np.argsort) and len(args) in (1, 2):
+            name = callee.__name__
+            if set(kwargs) - {"axis", "kind"} or (len(args) == 2 and "axis" in kwargs):
+                raise self.unsupported(node, f"np.{name} takes axis= and kind= here (no "
+                                       "order=)")
+            _sort_kind(self, kwargs, node)
             axis_node = node.args[1] if len(args) == 2 else kwargs.get("axis")
             axis = self.static_value(axis_node) if axis_node is not None else -1
-            return sorting.sorted_copy(self, args[0], axis, node)
+            sort = sorting.sorted_copy if callee is np.sort else sorting.argsort
+            return sort(self, args[0], axis, node)
         if callee is np.median and len(args) == 1:
             if kwargs:
                 raise self.unsupported(node, "np.median of the whole array only here (no "
@@ -696,6 +700,10 @@ class CallMixin:
                 return views.transpose(self, obj, self.static_value(axes), node)
             return self.arrangement(callee, [obj], node.args,
                                     {k.arg: k.value for k in node.keywords}, node)
+        keywords = {k.arg: k.value for k in node.keywords}
+        if name == "argsort" and not node.args and set(keywords) <= {"kind"}:
+            _sort_kind(self, keywords, node)
+            return sorting.argsort(self, obj, -1, node)
         if name == "sort" and not node.args and not node.keywords:  # in place, as NumPy's
             if obj.type.ndim == 0:
                 raise self.typing_error(node, "a 0-d array cannot be sorted")
@@ -1068,6 +1076,15 @@ def _clip_bounds(gen: CallMixin, args: list[Val], kwargs: dict, node) -> tuple[V
         value = given[0] if given else NONE_VAL
         bounds.append(value if isinstance(value, Val) else gen.expr(value))
     return bounds[0], bounds[1]
+
+
+def _sort_kind(gen: CallMixin, kwargs: dict, node) -> None:
+    """Any of NumPy's sort kinds (a constant) is taken: the sort is stable, which each
+    kind allows (their sorted values are the same; only `np.argsort` may order the
+    indices of equal elements otherwise than NumPy's unstable kinds do)."""
+    kinds = (None, "quicksort", "mergesort", "heapsort", "stable")
+    if "kind" in kwargs and gen.static_value(kwargs["kind"]) not in kinds:
+        raise gen.typing_error(node, f"the sort kind must be one of {kinds[1:]}")
 
 
 def _c_order_only(gen: CallMixin, kwargs: dict, node) -> None:

@@ -1,7 +1,7 @@
 """`np.sort(a, axis=-1)` and `a.sort()` (in place): each row along the last axis (or the
 flattened array, axis=None) in ascending order, NaN last, as NumPy orders it;
-`np.median` of a whole array, from its sorted values; and `np.searchsorted` in a sorted
-array, in the same order.
+`np.argsort`, the same sort of the indices; `np.median` of a whole array, from its
+sorted values; and `np.searchsorted` in a sorted array, in the same order.
 
 A bottom-up merge sort: runs of 1, 2, 4, ... elements merged pairwise into a scratch
 row and copied back, O(n log n) whatever the input. Equal elements keep their order
@@ -10,6 +10,7 @@ row and copied back, O(n log n) whatever the input. Equal elements keep their or
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 import numpy as np
 from mlir import ir
@@ -42,39 +43,75 @@ def sort_rows(gen, a: Val, node: ast.AST) -> None:
     sizes = gen.dims(a)
     n = sizes[-1]
     scratch = nir.empty(a.type.dtype.name, [n])
+    before = lambda x, y: _before(gen, x, y, a.type.dtype, node)  # noqa: E731
 
     def sort_row(at: list[ir.Value], carried: list[ir.Value]) -> list[ir.Value]:
-        _merge_sort(gen, sub_array(gen, a, at).ir, scratch, n, a.type.dtype, node)
+        _merge_sort(gen, sub_array(gen, a, at).ir, scratch, n, before)
         return carried
 
     loop_nest(sizes[:-1], sort_row)
 
 
-def _merge_sort(gen, row: ir.Value, scratch: ir.Value, n: ir.Value, dtype: np.dtype,
-                node) -> None:
+def argsort(gen, a: Val, axis: object, node: ast.AST) -> Val:
+    """np.argsort: an int64 array of `a`'s shape (flat for axis=None) whose rows along
+    the last axis index `a`'s row in sorted order. The sort is stable, which is what
+    NumPy's kind="stable" gives; its other kinds may order equal elements otherwise."""
+    if not isinstance(a.type, Array) or a.type.ndim == 0:
+        raise gen.typing_error(node, "np.argsort needs an array of at least one dimension")
+    if axis is None:
+        a, axis = reshape.ravel(gen, a, node, "argsort"), -1
+    if axis not in (-1, a.type.ndim - 1):
+        raise gen.unsupported(node, "np.argsort sorts along the last axis here (axis=-1 "
+                              "or None)")
+    sizes = gen.dims(a)
+    n = sizes[-1]
+    out = Val(Array(INT64, a.type.ndim), nir.empty("int64", sizes), fresh=True)
+    scratch = nir.empty("int64", [n])
+    i64 = ir.IntegerType.get_signless(64)
+
+    def sort_row(at: list[ir.Value], carried: list[ir.Value]) -> list[ir.Value]:
+        keys, row = sub_array(gen, a, at).ir, sub_array(gen, out, at).ir
+        numbering = scf.ForOp(index_constant(0), n, index_constant(1), [])
+        with ir.InsertionPoint(numbering.body):
+            i = numbering.induction_variable
+            memref.store(arith.index_cast(i64, i), row, [i])
+            scf.YieldOp([])
+        key = lambda i: memref.load(keys, [arith.index_cast(ir.IndexType.get(), i)])  # noqa: E731
+        _merge_sort(gen, row, scratch, n,
+                    lambda i, j: _before(gen, key(i), key(j), a.type.dtype, node))
+        return carried
+
+    loop_nest(sizes[:-1], sort_row)
+    return out
+
+
+def _merge_sort(gen, row: ir.Value, scratch: ir.Value, n: ir.Value,
+                before: Callable[[ir.Value, ir.Value], ir.Value]) -> None:
+    """Sorts `row` (n elements) in place, stably, by `before` (whether one element goes
+    strictly before another), through `scratch` (n elements)."""
     index = ir.IndexType.get()
     one, two = index_constant(1), index_constant(2)
     passes = scf.WhileOp([index], [one])
-    before = passes.before.blocks.append(index)
-    with ir.InsertionPoint(before):
-        width = before.arguments[0]
+    condition = passes.before.blocks.append(index)
+    with ir.InsertionPoint(condition):
+        width = condition.arguments[0]
         scf.ConditionOp(arith.cmpi(arith.CmpIPredicate.ult, width, n), [width])
-    after = passes.after.blocks.append(index)
-    with ir.InsertionPoint(after):
-        width = after.arguments[0]
+    body = passes.after.blocks.append(index)
+    with ir.InsertionPoint(body):
+        width = body.arguments[0]
         pairs = scf.ForOp(index_constant(0), n, arith.muli(width, two), [])
         with ir.InsertionPoint(pairs.body):
             low = pairs.induction_variable
             middle = arith.minui(arith.addi(low, width), n)
             high = arith.minui(arith.addi(middle, width), n)
-            _merge(gen, row, scratch, (low, middle, high), n, dtype, node)
+            _merge(gen, row, scratch, (low, middle, high), n, before)
             scf.YieldOp([])
         memref.copy(scratch, row)
         scf.YieldOp([arith.muli(width, two)])
 
 
-def _merge(gen, row: ir.Value, scratch: ir.Value, bounds: tuple[ir.Value, ...],
-           n: ir.Value, dtype: np.dtype, node) -> None:
+def _merge(gen, row: ir.Value, scratch: ir.Value, bounds: tuple[ir.Value, ...], n: ir.Value,
+           before: Callable[[ir.Value, ir.Value], ir.Value]) -> None:
     """row[low:middle] and row[middle:high], each sorted, into scratch[low:high]."""
     low, middle, high = bounds
     last = arith.subi(n, index_constant(1))
@@ -86,7 +123,7 @@ def _merge(gen, row: ir.Value, scratch: ir.Value, bounds: tuple[ir.Value, ...],
         left_open = arith.cmpi(arith.CmpIPredicate.ult, i, middle)
         right_open = arith.cmpi(arith.CmpIPredicate.ult, j, high)
         # the left one unless the right one is strictly before it: equal ones keep order
-        right_first = arith.andi(right_open, _before(gen, right, left, dtype, node))
+        right_first = arith.andi(right_open, before(right, left))
         take_left = arith.andi(left_open, gen.logical_not(right_first))
         memref.store(arith.select(take_left, left, right), scratch,
                      [merge.induction_variable])
