@@ -93,3 +93,16 @@ def test_only_arrays_are_readonly_and_the_writeable_flag_must_match():
     assert matches(read_only, parse_type("readonly float64[::1]"))
     assert not matches(writable, read_only) and not matches(read_only, writable)
     assert str(read_only) == "readonly array(float64, 1d)"
+
+
+def byte_layout(a):
+    fresh = np.zeros((3, 4), np.int16)
+    return (a.strides, a.itemsize, a.nbytes, a.T.strides, a[::2, ::-1].strides,
+            fresh.strides, fresh.nbytes, a[0].strides)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.int8, np.uint32, np.bool_])
+def test_strides_itemsize_and_nbytes_as_numpy(dtype):
+    m = np.arange(24).astype(dtype).reshape(4, 6)
+    for view in (m, m[::-2, 1::3], m.T, m[:, :0]):
+        assert_same(byte_layout, view)

@@ -127,11 +127,17 @@ class ArrayMixin:
             return Val(TupleType(tuple(d.type for d in dims)), items=tuple(dims))
         if attr == "ndim":
             return self.const_scalar(PY_INT, a.type.ndim)
-        if attr == "size":
-            size = _i(1)
+        if attr in ("size", "nbytes"):
+            size = _i(a.type.dtype.itemsize if attr == "nbytes" else 1)
             for d in self.dims(a):
                 size = arith.muli(size, d)
             return self.from_index(size)
+        if attr == "itemsize":
+            return self.const_scalar(PY_INT, a.type.dtype.itemsize)
+        if attr == "strides":  # in bytes, as NumPy gives them
+            strides = [self.from_index(arith.muli(stride, _i(a.type.dtype.itemsize)))
+                       for stride in self.layout(a)[3]]
+            return Val(TupleType(tuple(s.type for s in strides)), items=tuple(strides))
         if attr == "T":
             buffer, offset, sizes, strides = self.layout(a)
             return self.make_view(a, buffer, offset, sizes[::-1], strides[::-1])
@@ -211,6 +217,10 @@ class ArrayMixin:
                 out_strides.append(_i(0))
             elif isinstance(e, ast.Slice):
                 start, length, step = self.slice_bounds(e, sizes[d])
+                # NumPy's view of an empty slice starts at 0 with step 1 (its strides show)
+                empty = arith.cmpi(arith.CmpIPredicate.eq, length, _i(0))
+                start = arith.select(empty, _i(0), start)
+                step = arith.select(empty, _i(1), step)
                 offset = arith.addi(offset, arith.muli(start, strides[d]))
                 out_sizes.append(length)
                 out_strides.append(arith.muli(strides[d], step))

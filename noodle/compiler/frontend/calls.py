@@ -12,7 +12,8 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import arith, func, memref, scf
 
-from noodle.compiler.frontend import composites, joining, reshape, scans, sorting, views
+from noodle.compiler.frontend import (composites, joining, nonzero, reshape, scans, sorting,
+                                      views)
 from noodle.compiler.frontend.arg_reductions import ARG_REDUCTIONS, arg_extreme
 from noodle.compiler.frontend.array_literals import array_from
 from noodle.compiler.frontend.linspace import linspace
@@ -98,6 +99,9 @@ DTYPE_POSITION = {np.empty: 1, np.zeros: 1, np.ones: 1, np.full: 2, np.empty_lik
                   np.zeros_like: 1, np.ones_like: 1, np.full_like: 2, np.arange: 3,
                   np.cumsum: 2, np.cumprod: 2, np.array: 1, np.asarray: 1}
 
+#: the functions of the indices of nonzero elements
+NONZERO_FUNCTIONS = {np.argwhere: nonzero.argwhere, np.nonzero: nonzero.nonzero,
+                     np.flatnonzero: nonzero.flatnonzero}
 #: functions -> (the position, the name) of their parameter that takes a string
 STRING_POSITION = {np.searchsorted: (2, "side")}
 
@@ -306,6 +310,8 @@ class CallMixin:
             return sorting.median(self, args[0], node)
         if callee in (np.eye, np.identity):
             return self.call_eye(callee, args, kwargs, node)
+        if callee in NONZERO_FUNCTIONS and len(args) == 1 and not kwargs:
+            return NONZERO_FUNCTIONS[callee](self, args[0], node)
         if callee is np.searchsorted and len(args) == 2:
             if set(kwargs) - {"side"}:
                 raise self.unsupported(node, "np.searchsorted takes a, v and side= here (no "
@@ -700,6 +706,8 @@ class CallMixin:
                 return views.transpose(self, obj, self.static_value(axes), node)
             return self.arrangement(callee, [obj], node.args,
                                     {k.arg: k.value for k in node.keywords}, node)
+        if name == "nonzero" and not node.args and not node.keywords:
+            return nonzero.nonzero(self, obj, node)
         keywords = {k.arg: k.value for k in node.keywords}
         if name == "argsort" and not node.args and set(keywords) <= {"kind"}:
             _sort_kind(self, keywords, node)

@@ -70,6 +70,8 @@ def count_nonzero(gen, a: Val, node: ast.AST) -> Val:
         a = gen.as_rank0(a)
     nonzero = gen.apply_ufunc(np.not_equal, [a, gen.const_scalar(PY_INT, 0)], node,
                               kind="ne", operator=False)
+    if isinstance(nonzero.type, Scalar):  # of a 0-d array: its one element
+        return gen.cast_scalar(nonzero, Scalar(INT64))
     total = gen.reduce_axes("sum", nonzero, tuple(range(a.type.ndim)), False, node)
     return gen.cast_scalar(total, Scalar(INT64))
 
