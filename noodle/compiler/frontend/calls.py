@@ -310,6 +310,11 @@ class CallMixin:
             return sorting.median(self, args[0], node)
         if callee in (np.eye, np.identity):
             return self.call_eye(callee, args, kwargs, node)
+        if callee is np.unique and len(args) == 1:
+            if kwargs:
+                raise self.unsupported(node, "np.unique takes the array only here (no "
+                                       "return_index=, return_counts=, axis= ...)")
+            return sorting.unique(self, args[0], node)
         if callee in NONZERO_FUNCTIONS and len(args) == 1 and not kwargs:
             return NONZERO_FUNCTIONS[callee](self, args[0], node)
         if callee is np.searchsorted and len(args) == 2:

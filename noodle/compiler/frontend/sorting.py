@@ -1,7 +1,8 @@
 """`np.sort(a, axis=-1)` and `a.sort()` (in place): each row along the last axis (or the
 flattened array, axis=None) in ascending order, NaN last, as NumPy orders it;
-`np.argsort`, the same sort of the indices; `np.median` of a whole array, from its
-sorted values; and `np.searchsorted` in a sorted array, in the same order.
+`np.argsort`, the same sort of the indices; `np.unique` and `np.median` of a whole
+array, from its sorted values; and `np.searchsorted` in a sorted array, in the same
+order.
 
 A bottom-up merge sort: runs of 1, 2, 4, ... elements merged pairwise into a scratch
 row and copied back, O(n log n) whatever the input. Equal elements keep their order
@@ -200,6 +201,53 @@ def _before(gen, x: ir.Value, y: ir.Value, dtype: np.dtype, node) -> ir.Value:
     nan = lambda v: gen.apply_ufunc(np.isnan, [Val(t, v)], node, kind="isnan",
                                     operator=False).ir
     return arith.ori(less, arith.andi(nan(y), gen.logical_not(nan(x))))
+
+
+def unique(gen, a: Val, node: ast.AST) -> Val:
+    """np.unique(a): the distinct values of the flattened array in sorted order, with
+    one NaN for all of them (NumPy 2's equal_nan=True), in an array of their own. The
+    first of equal values is kept, which tells -0.0 from 0.0 as NumPy does wherever
+    their order before the sort decides (the sort is stable)."""
+    if isinstance(a.type, Scalar):
+        a = gen.as_rank0(gen.cast_scalar(a, Scalar(a.type.dtype)))
+    if not isinstance(a.type, Array):
+        raise gen.typing_error(node, f"np.unique needs an array, not {a.type}")
+    values = sorted_copy(gen, a if a.type.ndim else reshape.ravel(gen, a, node, "unique"),
+                         None, node)
+    n = gen.dims(values)[0]
+    element = Scalar(a.type.dtype)
+    index, i64 = ir.IndexType.get(), ir.IntegerType.get_signless(64)
+
+    def starts_a_run(i: ir.Value) -> ir.Value:
+        """Whether values[i] differs from the one before it (the first always does)."""
+        first = arith.cmpi(arith.CmpIPredicate.eq, i, index_constant(0))
+        previous = arith.select(first, i, arith.subi(i, index_constant(1)))
+        x, y = (Val(element, memref.load(values.ir, [j])) for j in (previous, i))
+        differs = gen.apply_ufunc(np.not_equal, [x, y], node, kind="ne", operator=False).ir
+        if element.dtype.kind == "f":
+            both_nan = arith.andi(_nan(gen, x, node), _nan(gen, y, node))
+            differs = arith.andi(differs, gen.logical_not(both_nan))
+        return arith.ori(first, differs)
+
+    def count_of(flag: ir.Value) -> ir.Value:
+        return arith.index_cast(index, arith.extui(i64, flag))
+
+    counting = scf.ForOp(index_constant(0), n, index_constant(1), [index_constant(0)])
+    with ir.InsertionPoint(counting.body):
+        i = counting.induction_variable
+        scf.YieldOp([arith.addi(counting.inner_iter_args[0], count_of(starts_a_run(i)))])
+    out = Val(Array(a.type.dtype, 1), nir.empty(a.type.dtype.name, [counting.results[0]]),
+              fresh=True)
+    copying = scf.ForOp(index_constant(0), n, index_constant(1), [index_constant(0)])
+    with ir.InsertionPoint(copying.body):
+        i, k = copying.induction_variable, copying.inner_iter_args[0]
+        kept = starts_a_run(i)
+        store = scf.IfOp(kept)
+        with ir.InsertionPoint(store.then_block):
+            memref.store(memref.load(values.ir, [i]), out.ir, [k])
+            scf.YieldOp([])
+        scf.YieldOp([arith.addi(k, count_of(kept))])
+    return out
 
 
 def median(gen, a: Val, node: ast.AST) -> Val:
