@@ -43,6 +43,9 @@ ERROR_KINDS: dict[str, tuple[type[Exception], str]] = {
     "mask_shape": (IndexError, "boolean index did not match indexed array"),
     "item_size": (ValueError, "can only convert an array of size 1 to a Python scalar"),
     "empty_arg": (ValueError, "attempt to get argmax of an empty sequence"),
+    "bincount_minlength": (ValueError, "'minlength' must not be negative"),
+    "bincount_negative": (ValueError, "'list' argument must have no negative elements"),
+    "bincount_weights": (ValueError, "The weights and list don't have the same length."),
     "nonzero_0d": (ValueError, "Calling nonzero on 0d arrays is not allowed. Use "
                                "np.atleast_1d(scalar).nonzero() instead."),
     "inhomogeneous": (ValueError, "setting an array element with a sequence: the "

@@ -16,6 +16,7 @@ from noodle.compiler.frontend import (composites, joining, nonzero, reshape, sca
                                       views)
 from noodle.compiler.frontend.arg_reductions import ARG_REDUCTIONS, arg_extreme
 from noodle.compiler.frontend.array_literals import array_from
+from noodle.compiler.frontend.bincount import bincount
 from noodle.compiler.frontend.linspace import linspace
 from noodle.compiler.frontend.numpy_errors import INT_TOO_LARGE
 from noodle.compiler.frontend.values import (NO_CONST, NONE_VAL, Val, any_true, flatten,
@@ -310,6 +311,16 @@ class CallMixin:
             return sorting.median(self, args[0], node)
         if callee in (np.eye, np.identity):
             return self.call_eye(callee, args, kwargs, node)
+        if callee is np.bincount and 1 <= len(args) <= 3:
+            names = ("weights", "minlength")
+            given = dict(zip(names, args[1:]))
+            if set(kwargs) - set(names) or set(given) & set(kwargs):
+                raise self.unsupported(node, "np.bincount takes x, weights= and minlength=")
+            given.update((name, self.expr(value)) for name, value in kwargs.items())
+            weights = given.get("weights")
+            if weights is not None and isinstance(weights.type, NoneType):
+                weights = None
+            return bincount(self, args[0], weights, given.get("minlength"), node)
         if callee is np.unique and len(args) == 1:
             if kwargs:
                 raise self.unsupported(node, "np.unique takes the array only here (no "
