@@ -12,8 +12,8 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import arith, func, memref, scf
 
-from noodle.compiler.frontend import (composites, joining, nonzero, reshape, scans, sorting,
-                                      views)
+from noodle.compiler.frontend import (composites, joining, nonzero, reshape, scans, searching,
+                                      sorting, views)
 from noodle.compiler.frontend.arg_reductions import ARG_REDUCTIONS, arg_extreme
 from noodle.compiler.frontend.array_literals import array_from
 from noodle.compiler.frontend.bincount import bincount
@@ -321,6 +321,15 @@ class CallMixin:
             if weights is not None and isinstance(weights.type, NoneType):
                 weights = None
             return bincount(self, args[0], weights, given.get("minlength"), node)
+        if callee is np.digitize and len(args) in (2, 3):
+            if set(kwargs) - {"right"} or (len(args) == 3 and kwargs):
+                raise self.unsupported(node, "np.digitize takes x, bins and right=")
+            right = args[2] if len(args) == 3 else (self.expr(kwargs["right"]) if kwargs
+                                                     else None)
+            if right is not None and not right.is_const:
+                raise self.unsupported(node, "np.digitize's right= must be a constant here")
+            return searching.digitize(self, args[0], args[1],
+                                      bool(right is not None and right.const), node)
         if callee is np.unique and len(args) == 1:
             if kwargs:
                 raise self.unsupported(node, "np.unique takes the array only here (no "
@@ -333,7 +342,7 @@ class CallMixin:
                 raise self.unsupported(node, "np.searchsorted takes a, v and side= here (no "
                                        "sorter=)")
             side = self.static_value(kwargs["side"]) if "side" in kwargs else "left"
-            return sorting.searchsorted(self, args[0], args[1], side, node)
+            return searching.searchsorted(self, args[0], args[1], side, node)
         if callee in (np.isclose, np.allclose) and len(args) >= 2:
             return self.call_isclose(callee, args, kwargs, node)
         target = getattr(callee, "py_func", callee)

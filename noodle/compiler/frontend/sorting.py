@@ -1,8 +1,7 @@
 """`np.sort(a, axis=-1)` and `a.sort()` (in place): each row along the last axis (or the
 flattened array, axis=None) in ascending order, NaN last, as NumPy orders it;
-`np.argsort`, the same sort of the indices; `np.unique` and `np.median` of a whole
-array, from its sorted values; and `np.searchsorted` in a sorted array, in the same
-order.
+`np.argsort`, the same sort of the indices; and `np.unique` and `np.median` of a whole
+array, from its sorted values.
 
 A bottom-up merge sort: runs of 1, 2, 4, ... elements merged pairwise into a scratch
 row and copied back, O(n log n) whatever the input. Equal elements keep their order
@@ -44,7 +43,7 @@ def sort_rows(gen, a: Val, node: ast.AST) -> None:
     sizes = gen.dims(a)
     n = sizes[-1]
     scratch = nir.empty(a.type.dtype.name, [n])
-    before = lambda x, y: _before(gen, x, y, a.type.dtype, node)  # noqa: E731
+    before = lambda x, y: sorts_before(gen, x, y, a.type.dtype, node)  # noqa: E731
 
     def sort_row(at: list[ir.Value], carried: list[ir.Value]) -> list[ir.Value]:
         _merge_sort(gen, sub_array(gen, a, at).ir, scratch, n, before)
@@ -79,7 +78,7 @@ def argsort(gen, a: Val, axis: object, node: ast.AST) -> Val:
             scf.YieldOp([])
         key = lambda i: memref.load(keys, [arith.index_cast(ir.IndexType.get(), i)])  # noqa: E731
         _merge_sort(gen, row, scratch, n,
-                    lambda i, j: _before(gen, key(i), key(j), a.type.dtype, node))
+                    lambda i, j: sorts_before(gen, key(i), key(j), a.type.dtype, node))
         return carried
 
     loop_nest(sizes[:-1], sort_row)
@@ -134,64 +133,7 @@ def _merge(gen, row: ir.Value, scratch: ir.Value, bounds: tuple[ir.Value, ...], 
                      arith.addi(j, arith.subi(index_constant(1), step_left))])
 
 
-def searchsorted(gen, a: Val, v: Val, side: object, node: ast.AST) -> Val:
-    """np.searchsorted(a, v, side): where each value of v would go into the sorted 1-D
-    `a` to keep it sorted (NaN last): before the equal ones (side="left") or after them
-    ("right"). An np.int64 for a scalar v (or a 0-d array), else an int64 array of v's
-    shape. A binary search per value; `a` must be sorted, as NumPy requires.
-
-    The two compare in the dtype NumPy gives them (`promote_types`, with a Python int
-    as int64 and a Python float as float64: a float32 `a` is searched in float64)."""
-    if not isinstance(a.type, Array) or a.type.ndim != 1:
-        raise gen.typing_error(node, f"np.searchsorted searches a 1-D array, not {a.type}")
-    if side not in ("left", "right"):
-        raise gen.typing_error(node, f"np.searchsorted's side must be 'left' or 'right' "
-                               f"(got {side!r})")
-    if not isinstance(v.type, (Scalar, Array)):
-        raise gen.typing_error(node, f"np.searchsorted cannot look for {v.type}")
-    common = Scalar(np.promote_types(a.type.dtype, v.type.dtype))
-    n = gen.dims(a)[0]
-
-    def place(key: ir.Value) -> ir.Value:
-        """The index (an i64) of the place of `key` (in the common dtype)."""
-        index = ir.IndexType.get()
-        search = scf.WhileOp([index, index], [index_constant(0), n])
-        before = search.before.blocks.append(index, index)
-        with ir.InsertionPoint(before):
-            low, high = before.arguments
-            scf.ConditionOp(arith.cmpi(arith.CmpIPredicate.ult, low, high), [low, high])
-        after = search.after.blocks.append(index, index)
-        with ir.InsertionPoint(after):
-            low, high = after.arguments
-            middle = arith.addi(low, arith.shrui(arith.subi(high, low), index_constant(1)))
-            x = gen.cast_scalar(Val(Scalar(a.type.dtype), memref.load(a.ir, [middle])),
-                                common).ir
-            go_right = (_before(gen, x, key, common.dtype, node) if side == "left" else
-                        gen.logical_not(_before(gen, key, x, common.dtype, node)))
-            scf.YieldOp([arith.select(go_right, arith.addi(middle, index_constant(1)), low),
-                         arith.select(go_right, high, middle)])
-        return arith.index_cast(ir.IntegerType.get_signless(64), search.results[0])
-
-    def key(x: Val) -> ir.Value:
-        return gen.cast_scalar(x, common).ir
-
-    if isinstance(v.type, Scalar) or v.type.ndim == 0:
-        if isinstance(v.type, Array):
-            v = Val(Scalar(v.type.dtype), memref.load(v.ir, []))
-        return Val(Scalar(INT64), place(key(v)))
-    sizes = gen.dims(v)
-    out = Val(Array(INT64, v.type.ndim), nir.empty("int64", sizes), fresh=True)
-
-    def store_place(at: list[ir.Value], carried: list[ir.Value]) -> list[ir.Value]:
-        value = Val(Scalar(v.type.dtype), memref.load(v.ir, at))
-        memref.store(place(key(value)), out.ir, at)
-        return carried
-
-    loop_nest(sizes, store_place)
-    return out
-
-
-def _before(gen, x: ir.Value, y: ir.Value, dtype: np.dtype, node) -> ir.Value:
+def sorts_before(gen, x: ir.Value, y: ir.Value, dtype: np.dtype, node) -> ir.Value:
     """Whether x sorts strictly before y: x < y, and a number before NaN."""
     t = Scalar(dtype)
     less = gen.apply_ufunc(np.less, [Val(t, x), Val(t, y)], node, kind="lt",

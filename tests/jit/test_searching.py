@@ -1,7 +1,10 @@
 """np.searchsorted as NumPy finds places: both sides, NaN sorted last, repeated values,
 every dtype pair (compared in NumPy's common dtype: a float32 array is searched in
 float64 for a Python float), scalars, 0-d and N-d arrays of values, strided and empty
-arrays; the side by position or by name, and refusals for what it does not take."""
+arrays; the side by position or by name, and refusals for what it does not take.
+np.digitize as NumPy bins: increasing, decreasing, repeated, empty and single bins
+(NaN last, where NumPy's answers do not depend on the order of x), and its ValueError
+for bins that are neither."""
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
@@ -67,3 +70,29 @@ def test_what_it_does_not_take_is_refused():
         noodle.jit(bad_side, fallback=False, cache=False)(a, 1.0)
     with pytest.raises(noodle.TypingError, match="1-D"):
         noodle.jit(places, fallback=False, cache=False)(np.ones((2, 2)), 1.0)
+
+
+def bins_of(x, bins):
+    return np.digitize(x, bins), np.digitize(x, bins, right=True), np.digitize(x, bins, True)
+
+
+BINS = [[0.0, 1.0, 2.5, 7.0], [7.0, 2.5, 1.0, 0.0], [1.0, 1.0, 2.0, 2.0], [3.0, 3.0, 1.0],
+        [], [2.0], [2.0, 2.0], [0.0, 1.0, np.inf], [3.0, 2.0, 2.0, -1.0], [0.0, 2.0, np.nan]]
+
+
+@HYPOTHESIS
+@given(st.sampled_from(BINS), st.sampled_from(["float64", "int32", "uint8"]),
+       st.lists(st.sampled_from(VALUES), min_size=1, max_size=10))
+def test_digitize_as_numpy(bins, dtype, values):
+    bins = as_dtype(bins, "float64")
+    x = as_dtype(values, dtype)
+    assert_same(bins_of, x, bins)
+    assert_same(bins_of, x[::-1].reshape(1, -1), bins[::-1])  # the other way round
+    assert_same(bins_of, x[0], bins)
+    if np.isfinite(bins).all():
+        assert_same(bins_of, float(x[0]), bins.astype(np.int8))
+
+
+@pytest.mark.parametrize("bins", [[0.0, 2.0, 1.0], [3.0, 1.0, 2.0], [1, 2, 2, 1]], ids=repr)
+def test_digitize_refuses_bins_neither_increasing_nor_decreasing(bins):
+    assert_same(bins_of, np.arange(3.0), np.array(bins), raises=ValueError)
