@@ -47,6 +47,8 @@ ERROR_KINDS: dict[str, tuple[type[Exception], str]] = {
     "bincount_negative": (ValueError, "'list' argument must have no negative elements"),
     "bincount_weights": (ValueError, "The weights and list don't have the same length."),
     "digitize_bins": (ValueError, "bins must be monotonically increasing or decreasing"),
+    "interp_empty": (ValueError, "array of sample points is empty"),
+    "interp_lengths": (ValueError, "fp and xp are not of the same length."),
     "nonzero_0d": (ValueError, "Calling nonzero on 0d arrays is not allowed. Use "
                                "np.atleast_1d(scalar).nonzero() instead."),
     "inhomogeneous": (ValueError, "setting an array element with a sequence: the "

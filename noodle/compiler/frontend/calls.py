@@ -17,6 +17,7 @@ from noodle.compiler.frontend import (composites, joining, nonzero, reshape, sca
 from noodle.compiler.frontend.arg_reductions import ARG_REDUCTIONS, arg_extreme
 from noodle.compiler.frontend.array_literals import array_from
 from noodle.compiler.frontend.bincount import bincount
+from noodle.compiler.frontend.interp import interp
 from noodle.compiler.frontend.linspace import linspace
 from noodle.compiler.frontend.numpy_errors import INT_TOO_LARGE
 from noodle.compiler.frontend.values import (NO_CONST, NONE_VAL, Val, any_true, flatten,
@@ -321,6 +322,14 @@ class CallMixin:
             if weights is not None and isinstance(weights.type, NoneType):
                 weights = None
             return bincount(self, args[0], weights, given.get("minlength"), node)
+        if callee is np.interp and 3 <= len(args) <= 5:
+            names = ("left", "right")
+            given = dict(zip(names, args[3:]))
+            if set(kwargs) - set(names) or set(given) & set(kwargs):
+                raise self.unsupported(node, "np.interp takes x, xp, fp, left= and right= "
+                                       "here (no period=)")
+            given.update((name, self.expr(value)) for name, value in kwargs.items())
+            return interp(self, *args[:3], given.get("left"), given.get("right"), node)
         if callee is np.digitize and len(args) in (2, 3):
             if set(kwargs) - {"right"} or (len(args) == 3 and kwargs):
                 raise self.unsupported(node, "np.digitize takes x, bins and right=")
