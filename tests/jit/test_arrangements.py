@@ -1,6 +1,7 @@
 """Views of an array's axes (np.transpose, swapaxes, flip/fliplr/flipud, expand_dims: the
 same buffer, so writes reach the array), NumPy functions composed of other operations
-(np.outer, np.diff, np.trace, np.count_nonzero, np.round/around), and the methods
+(np.outer, np.diff, np.trace, np.count_nonzero, np.round/around, np.ptp, np.nan_to_num),
+and the methods
 a.dot, a.fill, a.item, a.round, a.transpose, a.swapaxes; NumPy's own Python functions
 are refused by name (np.tile)."""
 import numpy as np
@@ -92,3 +93,31 @@ def numpy_internal(a):
 def test_numpy_s_own_python_functions_are_refused_by_name():
     with pytest.raises(noodle.UnsupportedError, match="`numpy.tile` is not supported"):
         noodle.jit(numpy_internal, fallback=False, cache=False)(np.ones(2))
+
+
+def peak_to_peak(m):
+    return np.ptp(m), np.ptp(m, axis=0), np.ptp(m, axis=-1, keepdims=True)
+
+
+def cleaned(m):
+    return (np.nan_to_num(m), np.nan_to_num(m, nan=-1.0, posinf=7, neginf=None),
+            np.nan_to_num(m[0, 0]))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int8", "uint8", "bool"])
+def test_ptp_and_nan_to_num_as_numpy(dtype):
+    with np.errstate(all="ignore"):
+        m = np.array([[0.0, np.nan, np.inf], [-np.inf, 200.0, -3.5]]).astype(dtype)
+    if dtype != "bool":  # NumPy's ptp subtracts, which bools do not
+        assert_same(peak_to_peak, m)
+        assert_same(peak_to_peak, m[::-1, 1:])
+    assert_same(cleaned, m)
+    assert_same(cleaned, m[:, ::-2])
+
+
+def empty_ptp(m):
+    return np.ptp(m)
+
+
+def test_ptp_of_nothing_is_numpy_s_value_error():
+    assert_same(empty_ptp, np.zeros((0, 3)), raises=ValueError)

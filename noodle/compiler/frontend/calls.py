@@ -322,6 +322,28 @@ class CallMixin:
             if weights is not None and isinstance(weights.type, NoneType):
                 weights = None
             return bincount(self, args[0], weights, given.get("minlength"), node)
+        if callee in composites.LOGICAL_UFUNCS and len(args) == 2 and not kwargs:
+            return composites.logical(self, callee, args[0], args[1], node)
+        if callee is np.ptp and len(args) == 1:
+            a, axes, keepdims = self.reduced_operand("ptp", args[0], kwargs,
+                                                     ("axis", "keepdims"), node)
+            self.check_not_empty(a, axes, node)
+            return composites.ptp(self, a, axes, keepdims, node)
+        if callee is np.array_equal and len(args) == 2:
+            if set(kwargs) - {"equal_nan"}:
+                raise self.unsupported(node, "np.array_equal takes a1, a2 and equal_nan=")
+            equal_nan = self.static_value(kwargs["equal_nan"]) if kwargs else False
+            return composites.array_equal(self, args[0], args[1], bool(equal_nan), node)
+        if callee is np.nan_to_num and len(args) == 1:
+            if set(kwargs) - {"nan", "posinf", "neginf"}:
+                raise self.unsupported(node, "np.nan_to_num takes x, nan=, posinf= and "
+                                       "neginf= here (no copy=)")
+            given = {name: self.expr(value) for name, value in kwargs.items()}
+            given = {name: None if isinstance(v.type, NoneType) else v
+                     for name, v in given.items()}
+            nan = given.get("nan") or self.const_scalar(PY_FLOAT, 0.0)
+            return composites.nan_to_num(self, args[0], nan, given.get("posinf"),
+                                         given.get("neginf"), node)
         if callee is np.interp and 3 <= len(args) <= 5:
             names = ("left", "right")
             given = dict(zip(names, args[3:]))

@@ -1,7 +1,8 @@
 """NumPy functions compiled as the operations NumPy itself composes them of, so that
 dtypes, rounding and edge cases follow: `np.outer`, `np.diff`, `np.trace`,
 `np.count_nonzero`, `np.round` / `np.around`, `np.eye` / `np.identity`, `np.isclose` /
-`np.allclose`, and the NaN-ignoring reductions.
+`np.allclose`, `np.logical_and/or/xor`, `np.ptp`, `np.array_equal`, `np.nan_to_num`,
+and the NaN-ignoring reductions.
 """
 from __future__ import annotations
 
@@ -203,3 +204,83 @@ def allclose(gen, close: Val, node: ast.AST) -> Val:
         close = gen.as_rank0(close)
     every = gen.reduce_axes("all", close, tuple(range(close.type.ndim)), False, node)
     return gen.cast_scalar(every, PY_BOOL)
+
+
+#: np.logical_* -> the bitwise ufunc that combines the operands' truths
+LOGICAL_UFUNCS = {np.logical_and: np.bitwise_and, np.logical_or: np.bitwise_or,
+                  np.logical_xor: np.bitwise_xor}
+
+
+def logical(gen, ufunc: np.ufunc, a: Val, b: Val, node: ast.AST) -> Val:
+    """np.logical_and/or/xor: the truth of each operand (nonzero; NaN is true), combined,
+    as bools (NumPy scalars for scalars)."""
+    truths = [gen.apply_ufunc(np.not_equal, [x, gen.const_scalar(PY_INT, 0)], node,
+                              kind="ne", operator=False) for x in (a, b)]
+    return gen.apply_ufunc(LOGICAL_UFUNCS[ufunc], truths, node, operator=False)
+
+
+def ptp(gen, a: Val, axes: tuple[int, ...], keepdims: bool, node: ast.AST) -> Val:
+    """np.ptp: the maximum minus the minimum, in the array's dtype (integers wrap, as
+    NumPy's subtraction of the two does)."""
+    extremes = [gen.reduce_axes(kind, a, axes, keepdims, node) for kind in ("max", "min")]
+    return gen.apply_ufunc(np.subtract, extremes, node, operator=False)
+
+
+def array_equal(gen, a: Val, b: Val, equal_nan: bool, node: ast.AST) -> Val:
+    """np.array_equal: a Python bool, whether the shapes are the same and the elements
+    equal (NaN to NaN too with equal_nan). Arrays of different ranks are never equal."""
+    a, b = (gen.as_rank0(x) if isinstance(x.type, Scalar) else x for x in (a, b))
+    if not (isinstance(a.type, Array) and isinstance(b.type, Array)):
+        raise gen.typing_error(node, f"np.array_equal compares arrays, not {a.type} and "
+                               f"{b.type}")
+    if a.type.ndim != b.type.ndim:
+        return gen.const_scalar(PY_BOOL, False)
+    same_shape = arith.constant(ir.IntegerType.get_signless(1), 1)
+    for x, y in zip(gen.dims(a), gen.dims(b)):
+        same_shape = arith.andi(same_shape, arith.cmpi(arith.CmpIPredicate.eq, x, y))
+    # compared as views that are empty where the shapes differ (so that they always
+    # broadcast, and no check fails inside a branch)
+    sizes = [arith.select(same_shape, d, index_constant(0)) for d in gen.dims(a)]
+    a, b = (gen.make_view(x, buffer, offset, sizes, strides)
+            for x in (a, b) for buffer, offset, _, strides in [gen.layout(x)])
+    equal = gen.apply_ufunc(np.equal, [a, b], node, kind="eq", operator=False)
+    if equal_nan:
+        nan = [gen.apply_ufunc(np.isnan, [x], node, kind="isnan", operator=False)
+               for x in (a, b)]
+        both = gen.apply_ufunc(np.bitwise_and, nan, node, operator=False)
+        equal = gen.apply_ufunc(np.bitwise_or, [equal, both], node, operator=False)
+    return Val(PY_BOOL, arith.andi(same_shape, allclose(gen, equal, node).ir))
+
+
+def nan_to_num(gen, x: Val, nan: Val, posinf: Val | None, neginf: Val | None,
+               node: ast.AST) -> Val:
+    """np.nan_to_num: NaN as `nan`, +inf as `posinf` (the dtype's largest finite value by
+    default), -inf as `neginf` (its most negative); a copy. Integers and bools come back
+    as they are."""
+    if not isinstance(x.type, (Scalar, Array)):
+        raise gen.typing_error(node, f"np.nan_to_num needs numbers, not {x.type}")
+    if x.type.dtype.kind != "f":
+        if isinstance(x.type, Scalar):
+            return gen.cast_scalar(x, Scalar(x.type.dtype))
+        return Val(Array(x.type.dtype, x.type.ndim), nir.copy(x.type.dtype.name, x.ir),
+                   fresh=True)
+    scalar = isinstance(x.type, Scalar)
+    dtype = Scalar(x.type.dtype)
+    if scalar:  # as NumPy: a 0-d array, and its element at the end
+        x = gen.as_rank0(gen.cast_scalar(x, dtype))
+    info = np.finfo(x.type.dtype)
+    posinf = posinf or gen.const_scalar(dtype, float(info.max))
+    neginf = neginf or gen.const_scalar(dtype, float(info.min))
+    # NumPy writes the replacements into an array of x's dtype: they are cast to it
+    nan, posinf, neginf = (gen.cast_scalar(v, dtype) for v in (nan, posinf, neginf))
+
+    def where(condition: Val, value: Val, otherwise: Val) -> Val:
+        return gen.call_object(np.where, [condition, value, otherwise], {}, node)
+
+    is_nan = gen.apply_ufunc(np.isnan, [x], node, kind="isnan", operator=False)
+    infinite = gen.apply_ufunc(np.isinf, [x], node, kind="isinf", operator=False)
+    positive = gen.apply_ufunc(np.greater, [x, gen.const_scalar(PY_INT, 0)], node, kind="gt",
+                               operator=False)
+    replaced = where(infinite, where(positive, posinf, neginf), x)
+    result = where(is_nan, nan, replaced)
+    return gen.load_rank0(result) if scalar else result

@@ -207,12 +207,15 @@ class ExpressionMixin(NumpyErrorsMixin, ArrayMixin):
         if known_false(bad):
             return build()
         types = mlir_types(result_type)
-        op = scf.IfOp(bad, types, has_else=True)
+        # a check `build` makes sets the flag inside the branch: it comes out as a result
+        failed = self.env[RETURNED]
+        op = scf.IfOp(bad, types + [failed.ir.type], has_else=True)
         with ir.InsertionPoint(op.then_block):
-            scf.YieldOp(self.zero_values(result_type))
+            scf.YieldOp(self.zero_values(result_type) + [failed.ir])
         with ir.InsertionPoint(op.else_block):
             value = build()
-            scf.YieldOp(flatten(value))
+            scf.YieldOp(flatten(value) + [self.env[RETURNED].ir])
+        self.env[RETURNED] = Val(PY_BOOL, op.results[len(types)])
         return Val(result_type, op.results[0] if types else None, fresh=value.fresh)
 
     # -- names -----------------------------------------------------------------------------

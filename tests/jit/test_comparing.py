@@ -1,7 +1,8 @@
 """np.isclose and np.allclose as NumPy computes them: every dtype pair, NaN and ±inf,
 the tolerances by position, by name and as run-time values, equal_nan, NumPy and Python
 scalars, empty and strided arrays; the result's type too (an np.bool_ from isclose of
-scalars, a Python bool from allclose)."""
+scalars, a Python bool from allclose). np.array_equal (shapes that differ, ranks that
+differ, equal_nan; twice in one function) and np.logical_and/or/xor (NaN is true)."""
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
@@ -70,3 +71,26 @@ def runtime_equal_nan(a, b, flag):
 def test_equal_nan_must_be_a_constant():
     with pytest.raises(noodle.UnsupportedError, match="equal_nan= must be a constant"):
         noodle.jit(runtime_equal_nan, fallback=False, cache=False)(1.0, 2.0, True)
+
+
+def equal_arrays(a, b):
+    return (np.array_equal(a, b), np.array_equal(a, b, equal_nan=True),
+            np.array_equal(a, a.copy()), np.array_equal(a, b[:1]), np.array_equal(a, b[0]))
+
+
+def logical(a, b):
+    return np.logical_and(a, b), np.logical_or(a, b), np.logical_xor(a, b)
+
+
+@HYPOTHESIS
+@given(st.sampled_from(DTYPES), st.sampled_from(DTYPES),
+       st.lists(st.sampled_from(VALUES), min_size=6, max_size=6), st.randoms())
+def test_array_equal_and_logical_functions_as_numpy(dtype_a, dtype_b, values, random):
+    a = as_dtype(values, dtype_a).reshape(2, 3)
+    b = as_dtype(random.sample(values, len(values)), dtype_b).reshape(2, 3)
+    for x, y in ((a, b), (a[:, ::-1], b), (a[:, :0], b[:, :0])):
+        assert_same(logical, x, y)
+    assert_same(equal_arrays, a, b)
+    assert_same(equal_arrays, a, a.copy())
+    assert_same(logical, a[0, 0], 2.5)
+    assert_same(logical, True, b)
