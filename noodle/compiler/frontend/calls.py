@@ -281,6 +281,12 @@ class CallMixin:
             quotient = self.apply_ufunc(np.floor_divide, args, node, operator=python)
             remainder = self.apply_ufunc(np.remainder, args, node, operator=python)
             return Val(TupleType((quotient.type, remainder.type)), items=(quotient, remainder))
+        if callee is builtins.sum and len(args) in (1, 2) and set(kwargs) <= {"start"}:
+            start = args[1] if len(args) == 2 else (
+                self.expr(kwargs["start"]) if kwargs else self.const_scalar(PY_INT, 0))
+            return self.builtin_sum(args[0], start, node)
+        if callee in (builtins.any, builtins.all) and len(args) == 1 and not kwargs:
+            return self.builtin_any_all(callee, args[0], node)
         if callee in (builtins.min, builtins.max) and len(args) >= 1:
             return self.builtin_min_max(callee, args, node)
         if callee in SCALAR_TYPES and len(args) == 1:
@@ -523,6 +529,58 @@ class CallMixin:
             a, b = (self.cast_scalar(x, t) for x in pair)
             result = Val(t, arith.select(less.ir, a.ir, b.ir))
         return result
+
+    def builtin_sum(self, items: Val, start: Val, node) -> Val:
+        """sum(items, start): start + each item in turn, by Python's `+` (a 1-D array's
+        items are NumPy scalars: `0 + np.float64(x)` is an np.float64; a tuple's items are
+        added as they are). Of an empty array, `start` in the type the items would have
+        given (Python gives `start` itself, an int 0 where the items are floats; Numba
+        gives the float too)."""
+        if isinstance(items.type, TupleType):
+            total = start
+            for item in items.items:
+                total = self.binary_op(ast.Add(), total, item, node)
+            return total
+        if not isinstance(items.type, Array) or items.type.ndim != 1:
+            raise self.unsupported(node, f"sum() adds the items of a 1-D array or a tuple "
+                                   f"here, not of {items.type}", "use np.sum")
+        n = self.dims(items)[0]
+        element = lambda i: self.load_element(items, [i], node)  # noqa: E731
+        empty = arith.cmpi(arith.CmpIPredicate.eq, n, self.const_index(0))
+        start = self.scalar_arg(start, node)
+        total_type = Scalar(ufunc_result(np.add, start.type, Scalar(items.type.dtype))[0])
+
+        def add_all() -> Val:
+            # the first addition as Python makes it, start's rules and checks included
+            first = self.cast_scalar(self.binary_op(ast.Add(), start,
+                                                    element(self.const_index(0)), node),
+                                     total_type)
+            loop = scf.ForOp(self.const_index(1), n, self.const_index(1), [first.ir])
+            with ir.InsertionPoint(loop.body):
+                total = Val(total_type, loop.inner_iter_args[0])
+                added = self.binary_op(ast.Add(), total, element(loop.induction_variable),
+                                       node)
+                scf.YieldOp([self.cast_scalar(added, total_type).ir])
+            return Val(total_type, loop.results[0])
+
+        added = self.unless_failed(empty, total_type, add_all)
+        return Val(total_type, arith.select(empty, self.cast_scalar(start, total_type).ir,
+                                            added.ir))
+
+    def builtin_any_all(self, callee, items: Val, node) -> Val:
+        """any(items) / all(items) of a 1-D array or a tuple: a Python bool."""
+        if isinstance(items.type, TupleType):
+            truths = [self.truth(self.scalar_arg(item, node), node) for item in items.items]
+            combine = arith.ori if callee is builtins.any else arith.andi
+            result = self.const_bool(callee is builtins.all).ir
+            for truth in truths:
+                result = combine(result, truth)
+            return Val(PY_BOOL, result)
+        if not isinstance(items.type, Array) or items.type.ndim != 1:
+            raise self.unsupported(node, f"{callee.__name__}() takes a 1-D array or a tuple "
+                                   f"here, not {items.type}", f"use np.{callee.__name__}")
+        found = self.reduce_axes(callee.__name__, items, (0,), False, node)
+        return self.cast_scalar(found, PY_BOOL)
 
     def builtin_round(self, v: Val, node) -> Val:
         """round(x): the int nearest to x, halves to even, raising as int() does for NaN
