@@ -12,8 +12,8 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import arith, func, memref, scf
 
-from noodle.compiler.frontend import (composites, joining, nonzero, reshape, scans, searching,
-                                      sorting, views)
+from noodle.compiler.frontend import (composites, joining, nonzero, repetition, reshape,
+                                      scans, searching, sorting, views)
 from noodle.compiler.frontend.arg_reductions import ARG_REDUCTIONS, arg_extreme
 from noodle.compiler.frontend.array_literals import array_from
 from noodle.compiler.frontend.bincount import bincount
@@ -350,6 +350,16 @@ class CallMixin:
             nan = given.get("nan") or self.const_scalar(PY_FLOAT, 0.0)
             return composites.nan_to_num(self, args[0], nan, given.get("posinf"),
                                          given.get("neginf"), node)
+        if callee in (np.roll, np.repeat) and len(args) in (2, 3):
+            name = callee.__name__
+            if set(kwargs) - {"axis"} or (len(args) == 3 and kwargs):
+                raise self.unsupported(node, f"np.{name} takes a, a count and axis= here")
+            axis_node = node.args[2] if len(args) == 3 else kwargs.get("axis")
+            axis = self.static_value(axis_node) if axis_node is not None else None
+            move = repetition.roll if callee is np.roll else repetition.repeat
+            return move(self, args[0], args[1], axis, node)
+        if callee is np.tile and len(args) == 2 and not kwargs:
+            return repetition.tile(self, args[0], args[1], node)
         if callee is np.interp and 3 <= len(args) <= 5:
             names = ("left", "right")
             given = dict(zip(names, args[3:]))
@@ -820,6 +830,13 @@ class CallMixin:
                 return views.transpose(self, obj, self.static_value(axes), node)
             return self.arrangement(callee, [obj], node.args,
                                     {k.arg: k.value for k in node.keywords}, node)
+        if name == "repeat" and node.args and len(node.args) <= 2:
+            keywords = {k.arg: k.value for k in node.keywords}
+            axis_node = node.args[1] if len(node.args) == 2 else keywords.get("axis")
+            if set(keywords) - {"axis"} or (len(node.args) == 2 and keywords):
+                raise self.unsupported(node, "a.repeat takes a count and axis= here")
+            axis = self.static_value(axis_node) if axis_node is not None else None
+            return repetition.repeat(self, obj, self.expr(node.args[0]), axis, node)
         if name == "nonzero" and not node.args and not node.keywords:
             return nonzero.nonzero(self, obj, node)
         keywords = {k.arg: k.value for k in node.keywords}
