@@ -480,3 +480,27 @@ def median_of(a):
 def test_median_of_the_whole_array_as_numpy(a):
     with np.errstate(all="ignore"):
         assert_same(median_of, a)
+
+
+def medians_along(a):
+    return np.median(a, axis=0), np.median(a, axis=-1), np.median(a, 1)
+
+
+@HYPOTHESIS
+@given(st.sampled_from(["float64", "float32", "int64", "uint8", "bool"]),
+       st.sampled_from([(3, 4), (4, 5), (1, 6), (3, 0), (0, 3)]),
+       st.lists(st.sampled_from([0.0, 1.0, 2.5, -3.0, np.nan, np.inf, 1e308, 100.0]),
+                min_size=30, max_size=30))
+def test_median_along_an_axis_as_numpy(dtype, shape, values):
+    with np.errstate(all="ignore"):
+        a = np.asarray(values[:shape[0] * shape[1]]).astype(dtype).reshape(shape)
+        assert_same(medians_along, a)
+        assert_same(medians_along, a[::-1, ::2])
+
+
+def median_of_3d(c):
+    return np.median(c, axis=1), np.median(c.transpose(2, 0, 1), axis=2)
+
+
+def test_median_along_an_axis_of_three():
+    assert_same(median_of_3d, np.random.default_rng(9).normal(size=(2, 3, 4)))

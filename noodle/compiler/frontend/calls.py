@@ -311,11 +311,13 @@ class CallMixin:
             axis = self.static_value(axis_node) if axis_node is not None else -1
             sort = sorting.sorted_copy if callee is np.sort else sorting.argsort
             return sort(self, args[0], axis, node)
-        if callee is np.median and len(args) == 1:
-            if kwargs:
-                raise self.unsupported(node, "np.median of the whole array only here (no "
-                                       "axis= or other keywords)")
-            return sorting.median(self, args[0], node)
+        if callee is np.median and len(args) in (1, 2):
+            if set(kwargs) - {"axis"} or (len(args) == 2 and kwargs):
+                raise self.unsupported(node, "np.median takes a and axis= here (no out=, "
+                                       "overwrite_input= or keepdims=)")
+            axis_node = node.args[1] if len(args) == 2 else kwargs.get("axis")
+            axis = self.static_value(axis_node) if axis_node is not None else None
+            return sorting.median(self, args[0], axis, node)
         if callee in (np.eye, np.identity):
             return self.call_eye(callee, args, kwargs, node)
         if callee is np.bincount and 1 <= len(args) <= 3:

@@ -208,6 +208,7 @@ class ExpressionMixin(NumpyErrorsMixin, ArrayMixin):
             return build()
         types = mlir_types(result_type)
         # a check `build` makes sets the flag inside the branch: it comes out as a result
+        # (unused, and folded away, where `build` made none)
         failed = self.env[RETURNED]
         op = scf.IfOp(bad, types + [failed.ir.type], has_else=True)
         with ir.InsertionPoint(op.then_block):
@@ -215,7 +216,8 @@ class ExpressionMixin(NumpyErrorsMixin, ArrayMixin):
         with ir.InsertionPoint(op.else_block):
             value = build()
             scf.YieldOp(flatten(value) + [self.env[RETURNED].ir])
-        self.env[RETURNED] = Val(PY_BOOL, op.results[len(types)])
+        if self.env[RETURNED] is not failed:
+            self.env[RETURNED] = Val(PY_BOOL, op.results[len(types)])
         return Val(result_type, op.results[0] if types else None, fresh=value.fresh)
 
     # -- names -----------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """`np.sort(a, axis=-1)` and `a.sort()` (in place): each row along the last axis (or the
 flattened array, axis=None) in ascending order, NaN last, as NumPy orders it;
-`np.argsort`, the same sort of the indices; and `np.unique` and `np.median` of a whole
-array, from its sorted values.
+`np.argsort`, the same sort of the indices; `np.unique` of a whole array and
+`np.median` of one or along an axis, from the sorted values.
 
 A bottom-up merge sort: runs of 1, 2, 4, ... elements merged pairwise into a scratch
 row and copied back, O(n log n) whatever the input. Equal elements keep their order
@@ -16,7 +16,7 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import arith, memref, scf
 
-from noodle.compiler.frontend import reshape
+from noodle.compiler.frontend import reshape, views
 from noodle.compiler.frontend.element_loops import loop_nest, sub_array
 from noodle.compiler.frontend.values import Val, index_constant
 from noodle.compiler.types import INT64, Array, Scalar
@@ -192,17 +192,44 @@ def unique(gen, a: Val, node: ast.AST) -> Val:
     return out
 
 
-def median(gen, a: Val, node: ast.AST) -> Val:
-    """np.median(a) of the whole array: the middle element of the sorted values, or the
-    mean of the two middle ones (in np.mean's dtype: float64, float32 for float32); NaN
-    where any value is NaN (sorted last) or there is none."""
+def median(gen, a: Val, axis: object, node: ast.AST) -> Val:
+    """np.median(a, axis): the middle element of the sorted values, or the mean of the two
+    middle ones (in np.mean's dtype: float64, float32 for float32); NaN where any value is
+    NaN (sorted last) or there is none. Of the whole array (an np.float64 or float32), or
+    along one axis (an array of the other axes)."""
     if isinstance(a.type, Scalar):
         a = gen.as_rank0(gen.cast_scalar(a, Scalar(a.type.dtype)))
     if not isinstance(a.type, Array):
         raise gen.typing_error(node, f"np.median needs an array, not {a.type}")
     result = Scalar(np.dtype(np.float32 if a.type.dtype == np.float32 else np.float64))
-    values = sorted_copy(gen, a if a.type.ndim else reshape.ravel(gen, a, node, "median"),
-                         None, node)
+    if axis is None:
+        values = sorted_copy(gen, a if a.type.ndim else reshape.ravel(gen, a, node,
+                                                                      "median"), None, node)
+        return _middle_of_sorted(gen, values, result, node)
+    if not isinstance(axis, int) or isinstance(axis, bool):
+        raise gen.unsupported(node, "np.median's axis must be a constant int or None here")
+    if not -a.type.ndim <= axis < a.type.ndim:
+        raise gen.typing_error(node, f"axis {axis} is out of bounds for array of dimension "
+                               f"{a.type.ndim}")
+    along = axis % a.type.ndim
+    others = [d for d in range(a.type.ndim) if d != along]
+    # the axis last, each row sorted: the rows of a C-ordered copy
+    values = sorted_copy(gen, views.transpose(gen, a, others + [along], node), -1, node)
+    sizes = gen.dims(values)[:-1]
+    out = Val(Array(result.dtype, len(sizes)), nir.empty(result.dtype.name, sizes),
+              fresh=True)
+
+    def store_middle(at: list[ir.Value], carried: list[ir.Value]) -> list[ir.Value]:
+        middle = _middle_of_sorted(gen, sub_array(gen, values, at), result, node)
+        memref.store(middle.ir, out.ir, at)
+        return carried
+
+    loop_nest(sizes, store_middle)
+    return out
+
+
+def _middle_of_sorted(gen, values: Val, result: Scalar, node: ast.AST) -> Val:
+    """The median (of type `result`) of a sorted 1-D array."""
     n = gen.dims(values)[0]
     empty = arith.cmpi(arith.CmpIPredicate.eq, n, index_constant(0))
 
@@ -211,7 +238,7 @@ def median(gen, a: Val, node: ast.AST) -> Val:
         odd = arith.cmpi(arith.CmpIPredicate.ne, arith.remui(n, index_constant(2)),
                          index_constant(0))
         below = arith.select(odd, half, arith.subi(half, index_constant(1)))
-        load = lambda i: gen.cast_scalar(Val(Scalar(a.type.dtype), memref.load(
+        load = lambda i: gen.cast_scalar(Val(Scalar(values.type.dtype), memref.load(  # noqa: E731
             values.ir, [i])), result)
         upper = load(half)
         total = gen.apply_ufunc(np.add, [load(below), upper], node, operator=False)
