@@ -49,6 +49,8 @@ ERROR_KINDS: dict[str, tuple[type[Exception], str]] = {
     "digitize_bins": (ValueError, "bins must be monotonically increasing or decreasing"),
     "interp_empty": (ValueError, "array of sample points is empty"),
     "interp_lengths": (ValueError, "fp and xp are not of the same length."),
+    "percentile_range": (ValueError, "Percentiles must be in the range [0, 100]"),
+    "quantile_range": (ValueError, "Quantiles must be in the range [0, 1]"),
     "nonzero_0d": (ValueError, "Calling nonzero on 0d arrays is not allowed. Use "
                                "np.atleast_1d(scalar).nonzero() instead."),
     "inhomogeneous": (ValueError, "setting an array element with a sequence: the "

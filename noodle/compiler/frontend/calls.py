@@ -18,6 +18,7 @@ from noodle.compiler.frontend.arg_reductions import ARG_REDUCTIONS, arg_extreme
 from noodle.compiler.frontend.array_literals import array_from
 from noodle.compiler.frontend.bincount import bincount
 from noodle.compiler.frontend.interp import interp
+from noodle.compiler.frontend.quantiles import quantile
 from noodle.compiler.frontend.linspace import linspace
 from noodle.compiler.frontend.numpy_errors import INT_TOO_LARGE
 from noodle.compiler.frontend.values import (NO_CONST, NONE_VAL, Val, any_true, flatten,
@@ -311,6 +312,14 @@ class CallMixin:
             axis = self.static_value(axis_node) if axis_node is not None else -1
             sort = sorting.sorted_copy if callee is np.sort else sorting.argsort
             return sort(self, args[0], axis, node)
+        if callee in (np.quantile, np.percentile) and len(args) in (2, 3):
+            name = callee.__name__
+            if set(kwargs) - {"axis"} or (len(args) == 3 and kwargs):
+                raise self.unsupported(node, f"np.{name} takes a, q and axis= here (the "
+                                       "linear method; no out=, keepdims=, weights=)")
+            axis_node = node.args[2] if len(args) == 3 else kwargs.get("axis")
+            axis = self.static_value(axis_node) if axis_node is not None else None
+            return quantile(self, args[0], args[1], axis, callee is np.percentile, node)
         if callee is np.median and len(args) in (1, 2):
             if set(kwargs) - {"axis"} or (len(args) == 2 and kwargs):
                 raise self.unsupported(node, "np.median takes a and axis= here (no out=, "
