@@ -322,3 +322,19 @@ def test_clip_as_numpy(a, low, high):
                          ids=["int8", "reversed"])
 def test_clip_methods_keywords_and_missing_bounds(a):
     assert_same(clip_forms, a)
+
+
+def clipped_zeros(a, low, high):
+    return np.clip(a, low, high), np.clip(a[0], low, high)
+
+
+@pytest.mark.parametrize("low, high", [(0.0, 1.0), (-0.0, 1.0), (0, -0.0), (np.nan, 1.0),
+                                       (0.0, np.nan)], ids=repr)
+def test_clip_keeps_the_sign_of_a_zero_at_its_bound(low, high):
+    """NumPy's loop keeps x where x equals the bound: -0.0 stays at a bound of 0.0."""
+    a = np.array([-0.0, 0.0, 2.0, -1.0, np.nan])
+    for x in (a, a.astype(np.float32)):
+        expected = assert_same(clipped_zeros, x, low, high)
+        got = noodle.jit(clipped_zeros, cache=False, fallback=False)(x, low, high)
+        for g, e in zip(got, expected):  # equal values; the signs of zeros too
+            np.testing.assert_array_equal(np.signbit(g), np.signbit(e))

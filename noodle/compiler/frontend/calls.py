@@ -1109,8 +1109,25 @@ class CallMixin:
             if (isinstance(bound.type, Scalar) and bound.type.weak
                     and bound.type.dtype.kind in "biu" and dtype.kind in "iu"):
                 bound = self.clip_bound(bound, dtype, ufunc is np.maximum, node)
-            result = self.apply_ufunc(ufunc, [result, bound], node, operator=False)
+            if dtype.kind == "f" and len(given) == 2:  # NumPy's clip loop; with one
+                # bound, NumPy calls np.maximum or np.minimum itself
+                result = self.clip_float(result, bound, dtype, ufunc is np.maximum, node)
+            else:
+                result = self.apply_ufunc(ufunc, [result, bound], node, operator=False)
         return result
+
+    def clip_float(self, x: Val, bound: Val, dtype: np.dtype, is_low: bool, node) -> Val:
+        """One side of a float clip as NumPy's loop takes it: the bound where x is beyond
+        it or the bound is NaN, else x itself (so -0.0 stays -0.0 at a bound of 0.0, where
+        np.maximum would give 0.0); a NaN x stays."""
+        x, bound = (self.cast_to_dtype(v, dtype) for v in (x, bound))
+        beyond = self.apply_ufunc(np.less if is_low else np.greater, [x, bound], node,
+                                  kind="lt" if is_low else "gt", operator=False)
+        nan = self.apply_ufunc(np.isnan, [bound], node, kind="isnan", operator=False)
+        take = self.apply_ufunc(np.bitwise_or, [beyond, nan], node, operator=False)
+        if isinstance(take.type, Scalar):
+            return Val(Scalar(dtype), arith.select(take.ir, bound.ir, x.ir))
+        return self.elementwise_select(take, bound, x, dtype, node)
 
     def clip_bound(self, v: Val, dtype: np.dtype, is_low: bool, node) -> Val:
         """A Python int bound of np.clip as `dtype`: beyond the range on the side where
