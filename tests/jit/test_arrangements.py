@@ -1,9 +1,8 @@
 """Views of an array's axes (np.transpose, swapaxes, flip/fliplr/flipud, expand_dims: the
 same buffer, so writes reach the array), NumPy functions composed of other operations
 (np.outer, np.diff, np.trace, np.count_nonzero, np.round/around, np.ptp, np.nan_to_num),
-and the methods
-a.dot, a.fill, a.item, a.round, a.transpose, a.swapaxes; NumPy's own Python functions
-are refused by name (np.tile)."""
+and the methods a.dot, a.fill, a.item, a.round, a.transpose, a.swapaxes; NumPy's own
+Python functions are refused by name (np.histogram), and so is rounding bools."""
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
@@ -87,11 +86,11 @@ def test_item_of_an_array_of_other_than_one_element_raises_value_error():
 
 
 def numpy_internal(a):
-    return np.tile(a, 2)
+    return np.histogram(a)
 
 
 def test_numpy_s_own_python_functions_are_refused_by_name():
-    with pytest.raises(noodle.UnsupportedError, match="`numpy.tile` is not supported"):
+    with pytest.raises(noodle.UnsupportedError, match="`numpy.histogram` is not supported"):
         noodle.jit(numpy_internal, fallback=False, cache=False)(np.ones(2))
 
 
@@ -121,3 +120,13 @@ def empty_ptp(m):
 
 def test_ptp_of_nothing_is_numpy_s_value_error():
     assert_same(empty_ptp, np.zeros((0, 3)), raises=ValueError)
+
+
+def rounded_bools(a):
+    return np.round(a)
+
+
+def test_rounding_bools_is_refused():
+    """NumPy gives float16, a dtype noodle does not have."""
+    with pytest.raises(noodle.UnsupportedError, match="float16"):
+        noodle.jit(rounded_bools, fallback=False, cache=False)(np.array([True, False]))

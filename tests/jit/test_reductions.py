@@ -504,3 +504,25 @@ def median_of_3d(c):
 
 def test_median_along_an_axis_of_three():
     assert_same(median_of_3d, np.random.default_rng(9).normal(size=(2, 3, 4)))
+
+
+def zero_signs(a):
+    return np.cumsum(a), np.median(a), np.median(a[:1]), np.median(a[:2])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_signs_of_zero_as_numpy(dtype):
+    """A cumulative sum keeps a leading -0.0; a median is a mean, a sum from 0.0."""
+    a = np.array([-0.0, -0.0, 1.0], dtype=dtype)
+    expected = assert_same(zero_signs, a)
+    got = noodle.jit(zero_signs, cache=False, fallback=False)(a)
+    for g, e in zip(got, expected):
+        np.testing.assert_array_equal(np.signbit(g), np.signbit(e))
+
+
+def arg_extremes_of_a_vector(a):
+    return np.argmax(a, axis=0), np.argmin(a, axis=-1), a.argmax(axis=0)
+
+
+def test_arg_extremes_along_the_only_axis_are_numpy_ints():
+    assert_same(arg_extremes_of_a_vector, np.array([3.0, 7.0, 7.0, -1.0]))

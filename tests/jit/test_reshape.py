@@ -132,3 +132,12 @@ def reshape_of_fresh_results(a):
 
 def test_results_of_operations_reshape_without_checks():
     assert_same(reshape_of_fresh_results, np.arange(6.0))
+
+
+def zero_d_reshapes(z):
+    return z.reshape(()), z.reshape(z.shape), np.reshape(z, (1, 1)).reshape(())
+
+
+def test_reshapes_to_and_from_zero_d():
+    assert_same(zero_d_reshapes, np.array(2.5))
+    assert_same(zero_d_reshapes, np.array(7, dtype=np.int8))

@@ -42,10 +42,11 @@ def arg_extreme(gen, kind: str, a: Val, axis: object, node: ast.AST) -> Val:
     empty = arith.cmpi(arith.CmpIPredicate.eq, sizes[along], index_constant(0))
     gen.raise_if(empty, "empty_arg", node, f"attempt to get {kind} of an empty sequence")
     others = [d for d in range(a.type.ndim) if d != along]
-    result_type = Scalar(INT64) if axis is None else Array(INT64, len(others))
+    # an axis of a 1-D array leaves nothing else: an np.int64, as without one
+    result_type = Scalar(INT64) if not others else Array(INT64, len(others))
 
     def build() -> Val:
-        if axis is None:
+        if not others:
             return Val(Scalar(INT64), _best_along(gen, kind, a, along, {}, node))
         out = Val(result_type, nir.empty("int64", [sizes[d] for d in others]), fresh=True)
         def store_best(at: list[ir.Value], carried: list[ir.Value]) -> list[ir.Value]:

@@ -87,7 +87,10 @@ def around(gen, a: Val, decimals: object, node: ast.AST) -> Val:
         a = gen.cast_scalar(a, Scalar(a.type.dtype))
     if not isinstance(a.type, (Scalar, Array)):
         raise gen.typing_error(node, f"np.round does not take {a.type}")
-    if a.type.dtype.kind in "biu":
+    if a.type.dtype.kind == "b":  # NumPy rounds bools to float16, which noodle lacks
+        raise gen.unsupported(node, "np.round of bools gives float16 in NumPy, a dtype "
+                              "noodle does not support", "round a.astype(np.float32)")
+    if a.type.dtype.kind in "iu":
         if decimals < 0:
             raise gen.unsupported(node, "np.round of integers to negative decimals is not "
                                   "supported")

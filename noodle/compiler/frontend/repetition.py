@@ -38,8 +38,7 @@ def roll(gen, a: Val, shift: Val, axis: object, node: ast.AST) -> Val:
         rolled = roll(gen, reshape.ravel(gen, a, node, "roll"), shift, 0, node)
         buffer, offset, _, _ = gen.layout(rolled)
         sizes = gen.dims(a)
-        strides = reshape.contiguous_strides(sizes) if sizes else []
-        return gen.make_view(rolled, buffer, offset, sizes, strides)
+        return gen.make_view(rolled, buffer, offset, sizes, reshape.contiguous_strides(sizes))
     along = axis
     n = gen.dims(a)[along]
     # Python's modulo of an index that may be negative: ((i - shift) % n + n) % n, with

@@ -49,6 +49,8 @@ def _all(flags: list[ir.Value]) -> ir.Value:
 
 
 def contiguous_strides(sizes: list[ir.Value]) -> list[ir.Value]:
+    if not sizes:  # a 0-d array has no strides
+        return []
     strides = [index_constant(1)]
     for size in reversed(sizes[1:]):
         strides.insert(0, arith.muli(strides[0], size))

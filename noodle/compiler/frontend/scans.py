@@ -49,6 +49,10 @@ def cumulative(gen, kind: str, a: Val, axis: object, dtype: object, node: ast.AS
     element = Scalar(result_dtype)
     others = [d for d in range(a.type.ndim) if d != axis]
 
+    # of a float sum, -0.0: x + -0.0 is x for every x, -0.0 too (0.0 would make it 0.0)
+    if kind == "cumsum" and result_dtype.kind == "f":
+        identity = -0.0
+
     def along_axis(outer: dict[int, ir.Value]) -> None:
         start = gen.const_scalar(element, identity)
         loop = scf.ForOp(index_constant(0), sizes[axis], index_constant(1), [start.ir])

@@ -240,8 +240,12 @@ def _middle_of_sorted(gen, values: Val, result: Scalar, node: ast.AST) -> Val:
         below = arith.select(odd, half, arith.subi(half, index_constant(1)))
         load = lambda i: gen.cast_scalar(Val(Scalar(values.type.dtype), memref.load(  # noqa: E731
             values.ir, [i])), result)
-        upper = load(half)
-        total = gen.apply_ufunc(np.add, [load(below), upper], node, operator=False)
+        # NumPy takes the mean of the middle one or two, a sum that starts at 0.0 (so
+        # -0.0 comes out as 0.0)
+        zero = gen.const_scalar(result, 0.0)
+        add = lambda x, y: gen.apply_ufunc(np.add, [x, y], node, operator=False)  # noqa: E731
+        upper = add(zero, load(half))
+        total = add(add(zero, load(below)), load(half))
         two = gen.const_scalar(result, 2.0)
         mean = gen.apply_ufunc(np.true_divide, [total, two], node, operator=False)
         # of an odd count, the middle one itself (x + x could overflow)
