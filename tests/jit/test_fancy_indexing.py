@@ -144,3 +144,40 @@ def test_a_read_only_array_refuses_the_store():
     a.setflags(write=False)
     with pytest.raises(ValueError, match="read-only"):
         noodle.jit(store_into_read_only, fallback=False, cache=False)(a, a > 0)
+
+
+def read_and_store_with(a, index):
+    selected = a[index]
+    a[index] = 5
+    return selected, a
+
+
+def test_an_empty_bool_array_selects_nothing():
+    """NumPy takes an empty 1-D bool array as an empty integer index, whatever the
+    axis' length."""
+    assert_same(read_and_store_with, np.arange(3.0), np.array([], dtype=bool))
+    assert_same(read_and_store_with, np.arange(6.0).reshape(2, 3), np.array([], dtype=bool))
+    assert_same(read_and_store_with, np.arange(3.0), np.array([True]), raises=IndexError)
+
+
+def store_nan(a, index):
+    a[index] = np.nan
+    return a
+
+
+def store_300(a, index):
+    a[index] = 300
+    return a
+
+
+def store_array(a, index, b):
+    a[index] = b
+    return a
+
+
+def test_a_stored_value_is_checked_before_the_indices():
+    """As NumPy does: the value's conversion and broadcast fail first."""
+    outside = np.array([5])
+    assert_same(store_nan, np.zeros(2, np.int64), outside, raises=ValueError)
+    assert_same(store_300, np.zeros(2, np.uint8), outside, raises=OverflowError)
+    assert_same(store_array, np.zeros(2), np.array([3]), np.zeros(0), raises=ValueError)

@@ -48,9 +48,10 @@ def write(gen, a: Val, index: Val, value: Val, node: ast.AST) -> None:
     if _is_mask(index):
         _write_masked(gen, a, index, value, node)
         return
-    positions, _ = _checked_positions(gen, a, index, node)
     selection = gen.dims(index) + gen.dims(a)[1:]
+    # NumPy converts and broadcasts the value before it checks the indices
     source = _broadcast_source(gen, a, value, selection, node)
+    positions, _ = _checked_positions(gen, a, index, node)
 
     def store_one(at: list[ir.Value], carried: list[ir.Value]) -> list[ir.Value]:
         row = positions(at)
@@ -73,6 +74,11 @@ def _checked_mask(gen, a: Val, mask: Val, node) -> ir.Value:
                                f"{mask.type.ndim} dimensions")
     differs = any_true([arith.cmpi(arith.CmpIPredicate.ne, m, d)
                         for m, d in zip(gen.dims(mask), gen.dims(a))])
+    if differs is not None and mask.type.ndim == 1:
+        # NumPy takes an empty 1-D bool array as an empty integer index: it selects
+        # nothing, whatever the axis' length
+        empty = arith.cmpi(arith.CmpIPredicate.eq, gen.dims(mask)[0], index_constant(0))
+        differs = arith.andi(differs, gen.logical_not(empty))
     if differs is not None:
         gen.raise_if(differs, "mask_shape", node)
 
