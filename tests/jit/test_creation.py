@@ -306,3 +306,19 @@ def test_eye_and_identity(n, m, k):
 
 def test_eye_of_a_negative_size_raises_value_error():
     assert_same(identities, -1, 2, 0, raises=ValueError)
+
+
+def arrays_beside_sequences(a):
+    return (np.array([a, [3.0, 4.0]]), np.array([[1, 2], a]),
+            np.array([(a, a), ([1, 2], (3, 4))]), np.asarray([a, (5, 6)], dtype=np.float32))
+
+
+def ragged_beside_an_array(a):
+    return np.array([a, [3.0, 4.0, 5.0]])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.int8, np.float32])
+def test_np_array_of_arrays_beside_sequences(dtype):
+    """NumPy stacks them, in the dtype of their coercion (Python floats as float64)."""
+    assert_same(arrays_beside_sequences, np.array([1.5, 2.0]).astype(dtype))
+    assert_same(ragged_beside_an_array, np.array([1.5, 2.0]).astype(dtype), raises=ValueError)

@@ -1,5 +1,6 @@
 """`np.array(...)` and `np.asarray(...)` in compiled code: of a (nested) list or tuple
-of numbers, of a tuple of arrays of one shape, of an array or of a scalar.
+of numbers, of a tuple of arrays of one shape (and of sequences of their shape), of an
+array or of a scalar.
 
 A list display is read as a tuple (calls.py), so its shape is known at compile time.
 As NumPy's array coercion does, Python numbers count as int64, float64 or bool (not as
@@ -36,8 +37,13 @@ def array_from(gen, value: Val, dtype: object, copy: bool, node: ast.AST) -> Val
         return gen.as_rank0(strong)
     if not isinstance(value.type, TupleType):
         raise gen.typing_error(node, f"np.array does not take {value.type}")
-    if value.items and all(isinstance(item.type, Array) for item in value.items):
-        stacked = joining.join(gen, "stack", list(value.items), 0, node)
+    if value.items and any(_holds_array(item) for item in value.items):
+        # arrays, and sequences beside them: each an array, the arrays stacked (the
+        # shapes must agree at run time, as NumPy's coercion requires)
+        items = [item if isinstance(item.type, Array) else array_from(gen, item, None, True,
+                                                                       node)
+                 for item in value.items]
+        stacked = joining.join(gen, "stack", items, 0, node)
         return array_from(gen, stacked, wanted, False, node)
     shape, leaves = _shape_and_leaves(value)
     if shape is None:
@@ -65,3 +71,10 @@ def _shape_and_leaves(value: Val) -> tuple[tuple[int, ...] | None, list[Val]]:
         return None, []
     inner = shapes.pop() if shapes else ()
     return (len(parts),) + inner, [leaf for _, leaves in parts for leaf in leaves]
+
+
+def _holds_array(value: Val) -> bool:
+    if isinstance(value.type, Array):
+        return True
+    return isinstance(value.type, TupleType) and any(_holds_array(item)
+                                                     for item in value.items)
