@@ -526,3 +526,28 @@ def arg_extremes_of_a_vector(a):
 
 def test_arg_extremes_along_the_only_axis_are_numpy_ints():
     assert_same(arg_extremes_of_a_vector, np.array([3.0, 7.0, 7.0, -1.0]))
+
+
+def ufunc_reductions(m):
+    return (np.add.reduce(m), np.add.reduce(m, axis=None), np.maximum.reduce(m, axis=1),
+            np.logical_and.reduce(m), np.multiply.reduce(m), np.minimum.reduce(m, 0),
+            np.logical_or.reduce(m, axis=-1), np.add.reduce(m, 0, keepdims=True),
+            np.add.accumulate(m), np.multiply.accumulate(m, axis=1))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int8", "uint8", "bool"])
+def test_ufunc_reduce_and_accumulate_as_numpy(dtype):
+    """Along axis 0 by default; small integers sum in int64, as np.sum's."""
+    with np.errstate(all="ignore"):
+        m = np.array([[100, 100, np.nan], [3, 4, -2]]).astype(dtype)
+        assert_same(ufunc_reductions, m)
+        assert_same(ufunc_reductions, m[:, ::-1])
+
+
+def unsupported_ufunc_method(a):
+    return np.subtract.reduce(a)
+
+
+def test_other_ufunc_methods_are_refused_by_name():
+    with pytest.raises(noodle.UnsupportedError, match="np.subtract.reduce"):
+        noodle.jit(unsupported_ufunc_method, cache=False, fallback=False)(np.ones(3))

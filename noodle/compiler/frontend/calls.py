@@ -102,6 +102,12 @@ DTYPE_POSITION = {np.empty: 1, np.zeros: 1, np.ones: 1, np.full: 2, np.empty_lik
                   np.zeros_like: 1, np.ones_like: 1, np.full_like: 2, np.arange: 3,
                   np.cumsum: 2, np.cumprod: 2, np.array: 1, np.asarray: 1}
 
+#: ufunc methods -> ufunc -> the reduction or scan they are
+UFUNC_METHODS = {
+    "reduce": {np.add: "sum", np.multiply: "prod", np.maximum: "max", np.minimum: "min",
+               np.logical_and: "all", np.logical_or: "any"},
+    "accumulate": {np.add: "cumsum", np.multiply: "cumprod"},
+}
 #: the functions of the indices of nonzero elements
 NONZERO_FUNCTIONS = {np.argwhere: nonzero.argwhere, np.nonzero: nonzero.nonzero,
                      np.flatnonzero: nonzero.flatnonzero}
@@ -339,6 +345,9 @@ class CallMixin:
             if weights is not None and isinstance(weights.type, NoneType):
                 weights = None
             return bincount(self, args[0], weights, given.get("minlength"), node)
+        owner = getattr(callee, "__self__", None)
+        if isinstance(owner, np.ufunc) and getattr(callee, "__name__", None) in UFUNC_METHODS:
+            return self.ufunc_method(owner, callee.__name__, args, kwargs, node)
         if callee in composites.LOGICAL_UFUNCS and len(args) == 2 and not kwargs:
             return composites.logical(self, callee, args[0], args[1], node)
         if callee is np.ptp and len(args) == 1:
@@ -1026,6 +1035,27 @@ class CallMixin:
         close = composites.isclose(self, args[0], args[1], rtol, atol,
                                    bool(equal_nan is not None and equal_nan.const), node)
         return close if callee is np.isclose else composites.allclose(self, close, node)
+
+    def ufunc_method(self, ufunc: np.ufunc, method: str, args: list[Val], kwargs: dict,
+                     node) -> Val:
+        """`np.add.reduce(a, axis=0)` & co. and `np.add.accumulate(a, axis=0)`: the
+        reductions and scans they are (np.sum, np.cumsum...), along axis 0 by default."""
+        kind = UFUNC_METHODS[method].get(ufunc)
+        allowed = {"axis", "keepdims"} if method == "reduce" else {"axis"}
+        if kind is None or not 1 <= len(args) <= 2 or set(kwargs) - allowed or (
+                len(args) == 2 and "axis" in kwargs):
+            which = ", ".join(f.__name__ for f in UFUNC_METHODS[method])
+            raise self.unsupported(node, f"np.{ufunc.__name__}.{method} is not supported "
+                                   f"here (only of {which}; a and "
+                                   f"{'= and '.join(sorted(allowed))}=)")
+        axis = node.args[1] if len(args) == 2 else kwargs.get(
+            "axis", ast.copy_location(ast.Constant(0), node))
+        if method == "accumulate":
+            if self.static_or_value(axis) is None:
+                raise self.typing_error(node, f"np.{ufunc.__name__}.accumulate needs an axis")
+            return self.scan(kind, args[0], {"axis": axis}, node)
+        keepdims = {k: v for k, v in kwargs.items() if k == "keepdims"}
+        return self.reduction(kind, args[0], axis, keepdims, node)
 
     def reduced_operand(self, kind: str, a: Val, kwargs: dict, allowed: tuple[str, ...],
                         node) -> tuple[Val, tuple[int, ...], bool]:
