@@ -17,9 +17,10 @@ import ast
 
 import numpy as np
 from mlir import ir
-from mlir.dialects import arith, memref, scf
+from mlir.dialects import arith, memref
 
 from noodle.compiler.frontend.element_loops import loop_nest
+from noodle.compiler.frontend.searching import first_failing
 from noodle.compiler.frontend.values import Val, index_constant
 from noodle.compiler.types import FLOAT64, Array, NoneType, Scalar
 from noodle.dialects import nir
@@ -113,20 +114,10 @@ def _interpolate(gen, x: Val, xp: Val, fp: Val, low: Val, high: Val, sample, nod
 
 def _last_at_or_below(gen, x: Val, xp: Val, sample, node) -> ir.Value:
     """The last index j with xp[j] <= x (0 where there is none): a binary search."""
-    index = ir.IndexType.get()
-    search = scf.WhileOp([index, index], [index_constant(0), gen.dims(xp)[0]])
-    condition = search.before.blocks.append(index, index)
-    with ir.InsertionPoint(condition):
-        low, high = condition.arguments
-        scf.ConditionOp(arith.cmpi(arith.CmpIPredicate.ult, low, high), [low, high])
-    body = search.after.blocks.append(index, index)
-    with ir.InsertionPoint(body):
-        low, high = body.arguments
-        middle = arith.addi(low, arith.shrui(arith.subi(high, low), index_constant(1)))
-        at_or_below = gen.apply_ufunc(np.less_equal, [sample(xp, middle), x], node,
-                                      kind="le", operator=False).ir
-        scf.YieldOp([arith.select(at_or_below, arith.addi(middle, index_constant(1)), low),
-                     arith.select(at_or_below, high, middle)])
-    after = search.results[0]
+    def at_or_below(middle: ir.Value) -> ir.Value:
+        return gen.apply_ufunc(np.less_equal, [sample(xp, middle), x], node, kind="le",
+                               operator=False).ir
+
+    after = first_failing(gen.dims(xp)[0], at_or_below)
     none = arith.cmpi(arith.CmpIPredicate.eq, after, index_constant(0))
     return arith.select(none, index_constant(0), arith.subi(after, index_constant(1)))

@@ -25,9 +25,8 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import arith, memref
 
-from noodle.compiler.frontend import reshape, views
 from noodle.compiler.frontend.element_loops import loop_nest, sub_array
-from noodle.compiler.frontend.sorting import sorted_copy
+from noodle.compiler.frontend.sorting import sorted_lanes
 from noodle.compiler.frontend.values import Val, index_constant
 from noodle.compiler.types import INT64, PY_FLOAT, PY_INT, Array, Scalar, ufunc_result
 from noodle.dialects import nir
@@ -56,21 +55,9 @@ def quantile(gen, a: Val, q: Val, axis: object, percent: bool, node: ast.AST) ->
     invalid = gen.logical_not(valid.ir)
     gen.raise_if(invalid, f"{name}_range", node)
 
-    if axis is None:
-        values = sorted_copy(gen, a if a.type.ndim else reshape.ravel(gen, a, node, name),
-                             None, node)
-        rows, sizes = None, []
-    else:
-        if not isinstance(axis, int) or isinstance(axis, bool):
-            raise gen.unsupported(node, f"np.{name}'s axis must be a constant int or None")
-        if not -a.type.ndim <= axis < a.type.ndim:
-            raise gen.typing_error(node, f"axis {axis} is out of bounds for array of "
-                                   f"dimension {a.type.ndim}")
-        along = axis % a.type.ndim
-        others = [d for d in range(a.type.ndim) if d != along]
-        rows = sorted_copy(gen, views.transpose(gen, a, others + [along], node), -1, node)
-        sizes = gen.dims(rows)[:-1]
-    n = gen.dims(rows if rows is not None else values)[-1]
+    lanes = sorted_lanes(gen, a, axis, name, node)
+    sizes = gen.dims(lanes)[:-1]
+    n = gen.dims(lanes)[-1]
     empty = arith.cmpi(arith.CmpIPredicate.eq, n, index_constant(0))
     gen.raise_if(empty, "index", node, f"index -1 is out of bounds for axis "
                  f"{0 if axis is None else axis} with size 0")
@@ -82,14 +69,13 @@ def quantile(gen, a: Val, q: Val, axis: object, percent: bool, node: ast.AST) ->
     def value_of(row: ir.Value) -> Val:
         return _lerp(gen, row, n, element, places, node)
 
-    if rows is None or not sizes:  # one answer, a NumPy scalar
-        whole = values if rows is None else rows
-        return gen.unless_failed(bad, places.result, lambda: value_of(whole.ir))
+    if not sizes:  # one answer, a NumPy scalar
+        return gen.unless_failed(bad, places.result, lambda: value_of(lanes.ir))
     out = Val(Array(places.result.dtype, len(sizes)),
               nir.empty(places.result.dtype.name, sizes), fresh=True)
 
     def store(at: list[ir.Value], carried: list[ir.Value]) -> list[ir.Value]:
-        row = sub_array(gen, rows, at)
+        row = sub_array(gen, lanes, at)
         memref.store(value_of(row.ir).ir, out.ir, at)
         return carried
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 import numpy as np
 from mlir import ir
@@ -40,27 +41,17 @@ def searchsorted(gen, a: Val, v: Val, side: object, node: ast.AST,
 
     def place(key: ir.Value) -> ir.Value:
         """The index (an i64) of the place of `key` (in the common dtype)."""
-        index = ir.IndexType.get()
-        search = scf.WhileOp([index, index], [index_constant(0), n])
-        before = search.before.blocks.append(index, index)
-        with ir.InsertionPoint(before):
-            low, high = before.arguments
-            scf.ConditionOp(arith.cmpi(arith.CmpIPredicate.ult, low, high), [low, high])
-        after = search.after.blocks.append(index, index)
-        with ir.InsertionPoint(after):
-            low, high = after.arguments
-            middle = arith.addi(low, arith.shrui(arith.subi(high, low), index_constant(1)))
+        def goes_after(middle: ir.Value) -> ir.Value:
             at = middle
             if descending is not None:
                 from_end = arith.subi(arith.subi(n, index_constant(1)), middle)
                 at = arith.select(descending, from_end, middle)
             x = gen.cast_scalar(Val(Scalar(a.type.dtype), memref.load(a.ir, [at])),
                                 common).ir
-            go_right = (sorts_before(gen, x, key, common.dtype, node) if side == "left" else
-                        gen.logical_not(sorts_before(gen, key, x, common.dtype, node)))
-            scf.YieldOp([arith.select(go_right, arith.addi(middle, index_constant(1)), low),
-                         arith.select(go_right, high, middle)])
-        found = search.results[0]
+            return (sorts_before(gen, x, key, common.dtype, node) if side == "left" else
+                    gen.logical_not(sorts_before(gen, key, x, common.dtype, node)))
+
+        found = first_failing(n, goes_after)
         if descending is not None:
             found = arith.select(descending, arith.subi(n, found), found)
         return arith.index_cast(ir.IntegerType.get_signless(64), found)
@@ -82,6 +73,25 @@ def searchsorted(gen, a: Val, v: Val, side: object, node: ast.AST,
 
     loop_nest(sizes, store_place)
     return out
+
+
+def first_failing(n: ir.Value, holds: Callable[[ir.Value], ir.Value]) -> ir.Value:
+    """The first index of [0, n) where `holds` (an i1 of an index) fails, n where it never
+    does, for a predicate that holds on a prefix: a binary search."""
+    index = ir.IndexType.get()
+    search = scf.WhileOp([index, index], [index_constant(0), n])
+    condition = search.before.blocks.append(index, index)
+    with ir.InsertionPoint(condition):
+        low, high = condition.arguments
+        scf.ConditionOp(arith.cmpi(arith.CmpIPredicate.ult, low, high), [low, high])
+    body = search.after.blocks.append(index, index)
+    with ir.InsertionPoint(body):
+        low, high = body.arguments
+        middle = arith.addi(low, arith.shrui(arith.subi(high, low), index_constant(1)))
+        after = holds(middle)
+        scf.YieldOp([arith.select(after, arith.addi(middle, index_constant(1)), low),
+                     arith.select(after, high, middle)])
+    return search.results[0]
 
 
 def digitize(gen, x: Val, bins: Val, right: bool, node: ast.AST) -> Val:

@@ -25,17 +25,40 @@ from noodle.dialects import nir
 
 def sorted_copy(gen, a: Val, axis: object, node: ast.AST) -> Val:
     """np.sort: a sorted copy."""
-    if not isinstance(a.type, Array) or a.type.ndim == 0:
-        raise gen.typing_error(node, "np.sort needs an array of at least one dimension")
-    if axis is None:
-        a, axis = reshape.ravel(gen, a, node, "sort"), -1
-    if axis not in (-1, a.type.ndim - 1):
-        raise gen.unsupported(node, "np.sort sorts along the last axis here (axis=-1 or "
-                              "None)")
+    a = _rows_to_sort(gen, a, axis, "sort", node)
     out = Val(Array(a.type.dtype, a.type.ndim), nir.copy(a.type.dtype.name, a.ir),
               fresh=True)
     sort_rows(gen, out, node)
     return out
+
+
+def _rows_to_sort(gen, a: Val, axis: object, name: str, node: ast.AST) -> Val:
+    """`a` with the axis to sort along last: the flattened array for axis=None (an axis
+    other than the last is refused)."""
+    if not isinstance(a.type, Array) or a.type.ndim == 0:
+        raise gen.typing_error(node, f"np.{name} needs an array of at least one dimension")
+    if axis is None:
+        return reshape.ravel(gen, a, node, name)
+    if axis not in (-1, a.type.ndim - 1):
+        raise gen.unsupported(node, f"np.{name} sorts along the last axis here (axis=-1 or "
+                              "None)")
+    return a
+
+
+def sorted_lanes(gen, a: Val, axis: object, name: str, node: ast.AST) -> Val:
+    """The values of `a` sorted along `axis`, in a copy whose last axis holds them (the
+    flattened array's, 1-D, for axis=None): what np.median and np.quantile read."""
+    if axis is None:
+        return sorted_copy(gen, a if a.type.ndim else reshape.ravel(gen, a, node, name),
+                           None, node)
+    if not isinstance(axis, int) or isinstance(axis, bool):
+        raise gen.unsupported(node, f"np.{name}'s axis must be a constant int or None here")
+    if not -a.type.ndim <= axis < a.type.ndim:
+        raise gen.typing_error(node, f"axis {axis} is out of bounds for array of dimension "
+                               f"{a.type.ndim}")
+    along = axis % a.type.ndim
+    others = [d for d in range(a.type.ndim) if d != along]
+    return sorted_copy(gen, views.transpose(gen, a, others + [along], node), -1, node)
 
 
 def sort_rows(gen, a: Val, node: ast.AST) -> None:
@@ -56,13 +79,7 @@ def argsort(gen, a: Val, axis: object, node: ast.AST) -> Val:
     """np.argsort: an int64 array of `a`'s shape (flat for axis=None) whose rows along
     the last axis index `a`'s row in sorted order. The sort is stable, which is what
     NumPy's kind="stable" gives; its other kinds may order equal elements otherwise."""
-    if not isinstance(a.type, Array) or a.type.ndim == 0:
-        raise gen.typing_error(node, "np.argsort needs an array of at least one dimension")
-    if axis is None:
-        a, axis = reshape.ravel(gen, a, node, "argsort"), -1
-    if axis not in (-1, a.type.ndim - 1):
-        raise gen.unsupported(node, "np.argsort sorts along the last axis here (axis=-1 "
-                              "or None)")
+    a = _rows_to_sort(gen, a, axis, "argsort", node)
     sizes = gen.dims(a)
     n = sizes[-1]
     out = Val(Array(INT64, a.type.ndim), nir.empty("int64", sizes), fresh=True)
@@ -154,8 +171,7 @@ def unique(gen, a: Val, node: ast.AST) -> Val:
         a = gen.as_rank0(gen.cast_scalar(a, Scalar(a.type.dtype)))
     if not isinstance(a.type, Array):
         raise gen.typing_error(node, f"np.unique needs an array, not {a.type}")
-    values = sorted_copy(gen, a if a.type.ndim else reshape.ravel(gen, a, node, "unique"),
-                         None, node)
+    values = sorted_lanes(gen, a, None, "unique", node)
     n = gen.dims(values)[0]
     element = Scalar(a.type.dtype)
     index, i64 = ir.IndexType.get(), ir.IntegerType.get_signless(64)
@@ -202,19 +218,9 @@ def median(gen, a: Val, axis: object, node: ast.AST) -> Val:
     if not isinstance(a.type, Array):
         raise gen.typing_error(node, f"np.median needs an array, not {a.type}")
     result = Scalar(np.dtype(np.float32 if a.type.dtype == np.float32 else np.float64))
+    values = sorted_lanes(gen, a, axis, "median", node)
     if axis is None:
-        values = sorted_copy(gen, a if a.type.ndim else reshape.ravel(gen, a, node,
-                                                                      "median"), None, node)
         return _middle_of_sorted(gen, values, result, node)
-    if not isinstance(axis, int) or isinstance(axis, bool):
-        raise gen.unsupported(node, "np.median's axis must be a constant int or None here")
-    if not -a.type.ndim <= axis < a.type.ndim:
-        raise gen.typing_error(node, f"axis {axis} is out of bounds for array of dimension "
-                               f"{a.type.ndim}")
-    along = axis % a.type.ndim
-    others = [d for d in range(a.type.ndim) if d != along]
-    # the axis last, each row sorted: the rows of a C-ordered copy
-    values = sorted_copy(gen, views.transpose(gen, a, others + [along], node), -1, node)
     sizes = gen.dims(values)[:-1]
     out = Val(Array(result.dtype, len(sizes)), nir.empty(result.dtype.name, sizes),
               fresh=True)
