@@ -130,3 +130,67 @@ def test_rounding_bools_is_refused():
     """NumPy gives float16, a dtype noodle does not have."""
     with pytest.raises(noodle.UnsupportedError, match="float16"):
         noodle.jit(rounded_bools, fallback=False, cache=False)(np.array([True, False]))
+
+
+def at_least(a):
+    return np.atleast_1d(a), np.atleast_2d(a), np.atleast_3d(a)
+
+
+@pytest.mark.parametrize("a", [np.array(5.0), 2.5, np.float32(3), np.arange(3), np.ones((2, 3)),
+                               np.ones((2, 3, 4)), np.arange(6).reshape(2, 3)[:, ::-1]],
+                         ids=["0d", "float", "float32", "1d", "2d", "3d", "view"])
+def test_atleast_nd_as_numpy(a):
+    assert_same(at_least, a)
+
+
+def write_through_atleast_2d(a):
+    np.atleast_2d(a)[0, 0] = -7.0
+    return a
+
+
+def test_atleast_nd_is_a_view():
+    assert_same(write_through_atleast_2d, np.arange(3.0))
+
+
+def step(x, at_zero):
+    return np.heaviside(x, at_zero)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+@pytest.mark.parametrize("at_zero", [0.5, 2, np.float32(2), np.array([7.0, np.nan, 3.0, 1.0, 2.0])],
+                         ids=["float", "int", "float32", "array"])
+def test_heaviside_as_numpy(dtype, at_zero):
+    with np.errstate(invalid="ignore"):
+        x = np.array([-1.0, 0.0, -0.0, 2.0, np.nan]).astype(dtype)
+    assert_same(step, x, at_zero)
+
+
+def copied_into(dst, src):
+    np.copyto(dst, src)
+    return dst
+
+
+@pytest.mark.parametrize("dst, src", [
+    (np.zeros(3, np.int64), 2), (np.zeros(3, np.int64), np.array([True, False, True])),
+    (np.zeros(3), 7), (np.zeros((2, 3)), np.arange(3.0)), (np.zeros(3, np.float32), 1.5),
+], ids=["int", "bools", "float-from-int", "broadcast", "float32"])
+def test_copyto_as_numpy(dst, src):
+    assert_same(copied_into, dst, src)
+
+
+def test_copyto_refuses_what_same_kind_refuses_and_checks_values():
+    with pytest.raises(noodle.TypingError, match="same_kind"):
+        noodle.jit(copied_into, fallback=False, cache=False)(np.zeros(3, np.int64), 1.5)
+    assert_same(copied_into, np.zeros(3, np.uint8), 300, raises=OverflowError)
+
+
+def taken(a, indices):
+    return np.take(a, indices), a.take(indices), np.take(a, indices, axis=0), \
+        np.take(a, 4), np.take(a, -1)
+
+
+@pytest.mark.parametrize("indices", [np.array([0, 2, -1]), np.array([[1, 0], [2, 2]]),
+                                     np.array([], dtype=np.int64)], ids=["1d", "2d", "empty"])
+def test_take_as_numpy(indices):
+    assert_same(taken, np.arange(12.0).reshape(3, 4), indices)
+    assert_same(taken, np.arange(12.0).reshape(3, 4), np.array([5]), raises=IndexError)

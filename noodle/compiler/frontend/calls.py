@@ -12,15 +12,16 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import arith, func, memref, scf
 
-from noodle.compiler.frontend import (composites, joining, nonzero, repetition, reshape,
-                                      scans, searching, sorting, views)
+from noodle.compiler.frontend import (composites, fancy_indexing, joining, nonzero,
+                                      repetition, reshape, scans, searching, sorting, views)
 from noodle.compiler.frontend.arg_reductions import ARG_REDUCTIONS, arg_extreme
 from noodle.compiler.frontend.array_literals import array_from
 from noodle.compiler.frontend.bincount import bincount
+from noodle.compiler.frontend.element_loops import sub_array
 from noodle.compiler.frontend.interp import interp
-from noodle.compiler.frontend.quantiles import quantile
 from noodle.compiler.frontend.linspace import linspace
 from noodle.compiler.frontend.numpy_errors import INT_TOO_LARGE
+from noodle.compiler.frontend.quantiles import quantile
 from noodle.compiler.frontend.values import (NO_CONST, NONE_VAL, Val, any_true, flatten,
                                              index_constant, mlir_types, unflatten)
 from noodle.compiler.types import (BOOL, FLOAT64, INT64, PY_BOOL, PY_FLOAT, PY_INT, Array,
@@ -102,6 +103,8 @@ DTYPE_POSITION = {np.empty: 1, np.zeros: 1, np.ones: 1, np.full: 2, np.empty_lik
                   np.zeros_like: 1, np.ones_like: 1, np.full_like: 2, np.arange: 3,
                   np.cumsum: 2, np.cumprod: 2, np.array: 1, np.asarray: 1}
 
+#: np.atleast_<n>d -> n
+AT_LEAST = {np.atleast_1d: 1, np.atleast_2d: 2, np.atleast_3d: 3}
 #: ufunc methods -> ufunc -> the reduction or scan they are
 UFUNC_METHODS = {
     "reduce": {np.add: "sum", np.multiply: "prod", np.maximum: "max", np.minimum: "min",
@@ -348,6 +351,15 @@ class CallMixin:
         owner = getattr(callee, "__self__", None)
         if isinstance(owner, np.ufunc) and getattr(callee, "__name__", None) in UFUNC_METHODS:
             return self.ufunc_method(owner, callee.__name__, args, kwargs, node)
+        if callee in AT_LEAST and len(args) == 1 and not kwargs:
+            return views.at_least(self, args[0], AT_LEAST[callee], node)
+        if callee is np.heaviside and len(args) == 2 and not kwargs:
+            return composites.heaviside(self, args[0], args[1], node)
+        if callee is np.copyto and len(args) == 2 and not kwargs:
+            return self.copy_to(args[0], args[1], node)
+        if callee is np.take and len(args) in (2, 3):
+            return self.take(args[0], args[1], node.args[2] if len(args) == 3 else None,
+                             kwargs, node)
         if callee in composites.LOGICAL_UFUNCS and len(args) == 2 and not kwargs:
             return composites.logical(self, callee, args[0], args[1], node)
         if callee is np.ptp and len(args) == 1:
@@ -857,6 +869,10 @@ class CallMixin:
                 raise self.unsupported(node, "a.repeat takes a count and axis= here")
             axis = self.static_value(axis_node) if axis_node is not None else None
             return repetition.repeat(self, obj, self.expr(node.args[0]), axis, node)
+        if name == "take" and 1 <= len(node.args) <= 2:
+            return self.take(obj, self.expr(node.args[0]),
+                             node.args[1] if len(node.args) == 2 else None,
+                             {k.arg: k.value for k in node.keywords}, node)
         if name == "nonzero" and not node.args and not node.keywords:
             return nonzero.nonzero(self, obj, node)
         keywords = {k.arg: k.value for k in node.keywords}
@@ -1035,6 +1051,46 @@ class CallMixin:
         close = composites.isclose(self, args[0], args[1], rtol, atol,
                                    bool(equal_nan is not None and equal_nan.const), node)
         return close if callee is np.isclose else composites.allclose(self, close, node)
+
+    def copy_to(self, dst: Val, src: Val, node) -> Val:
+        """np.copyto(dst, src): src broadcast into dst, cast by NumPy's default rule
+        ('same_kind': no floats into an integer array, say); None."""
+        if not isinstance(dst.type, Array) or not isinstance(src.type, (Scalar, Array)):
+            raise self.typing_error(node, f"np.copyto copies into an array, not {dst.type}")
+        if isinstance(src.type, Scalar) and src.type.weak:
+            # a Python number casts by its kind (its value is checked when stored)
+            fits = dst.type.dtype.kind in {"b": "biuf", "i": "iuf", "f": "f"}[
+                src.type.dtype.kind]
+        else:
+            fits = np.can_cast(src.type.dtype, dst.type.dtype, casting="same_kind")
+        if not fits:
+            raise self.typing_error(node, f"Cannot cast {src.type} to {dst.type.dtype} "
+                                    "according to the rule 'same_kind'")
+        self.store_into_view(dst, src, node)
+        return NONE_VAL
+
+    def take(self, a: Val, indices: Val, axis_node: ast.expr | None, kwargs: dict,
+             node) -> Val:
+        """np.take(a, indices, axis=None) / a.take(...): the flattened array (or axis 0)
+        indexed by an integer array or integer."""
+        if set(kwargs) - {"axis"} or (axis_node is not None and kwargs):
+            raise self.unsupported(node, "np.take takes a, indices and axis= here (no out= "
+                                   "or mode=)")
+        axis_node = axis_node if axis_node is not None else kwargs.get("axis")
+        axis = self.static_value(axis_node) if axis_node is not None else None
+        if isinstance(a.type, Scalar):
+            a = self.as_rank0(self.cast_scalar(a, Scalar(a.type.dtype)))
+        if not isinstance(a.type, Array) or not isinstance(indices.type, (Scalar, Array)) \
+                or indices.type.dtype.kind not in "iu":
+            raise self.typing_error(node, "np.take takes an array and integer indices")
+        if axis is None:
+            a = reshape.ravel(self, a, node, "take")
+        elif axis not in (0, -a.type.ndim):
+            raise self.unsupported(node, "np.take takes axis=None or 0 here")
+        if isinstance(indices.type, Scalar):
+            index = self.normalize_index(indices, self.dims(a)[0], node, error="index")
+            return self.load_rank0(sub_array(self, a, [index]))
+        return fancy_indexing.read(self, a, indices, node)
 
     def ufunc_method(self, ufunc: np.ufunc, method: str, args: list[Val], kwargs: dict,
                      node) -> Val:

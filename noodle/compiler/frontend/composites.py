@@ -2,7 +2,7 @@
 dtypes, rounding and edge cases follow: `np.outer`, `np.diff`, `np.trace`,
 `np.count_nonzero`, `np.round` / `np.around`, `np.eye` / `np.identity`, `np.isclose` /
 `np.allclose`, `np.logical_and/or/xor`, `np.ptp`, `np.array_equal`, `np.nan_to_num`,
-and the NaN-ignoring reductions.
+`np.heaviside`, and the NaN-ignoring reductions.
 """
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from mlir.dialects import arith, memref, scf
 
 from noodle.compiler.frontend import reshape
 from noodle.compiler.frontend.values import Val, index_constant
-from noodle.compiler.types import INT64, PY_BOOL, PY_FLOAT, PY_INT, Array, Scalar
+from noodle.compiler.types import (INT64, PY_BOOL, PY_FLOAT, PY_INT, Array, Scalar,
+                                   ufunc_result)
 from noodle.dialects import nir
 
 
@@ -287,3 +288,26 @@ def nan_to_num(gen, x: Val, nan: Val, posinf: Val | None, neginf: Val | None,
     replaced = where(infinite, where(positive, posinf, neginf), x)
     result = where(is_nan, nan, replaced)
     return gen.load_rank0(result) if scalar else result
+
+
+def heaviside(gen, x1: Val, x2: Val, node: ast.AST) -> Val:
+    """np.heaviside: 0 where x1 < 0, 1 where x1 > 0, x2 where x1 is 0 (-0.0 too), NaN
+    where x1 is NaN; in the float dtype NumPy's loops give the pair."""
+    resolved = ufunc_result(np.heaviside, x1.type, x2.type)
+    if resolved is None or resolved[0] not in (np.float32, np.float64):
+        raise gen.unsupported(node, "np.heaviside of these gives float16 or nothing in "
+                              "NumPy; noodle takes float32 and float64 operands")
+    dtype = resolved[0]
+    x1, x2 = (gen.cast_to_dtype(x, dtype) for x in (x1, x2))
+    zero, one = (gen.const_scalar(Scalar(dtype), v) for v in (0.0, 1.0))
+
+    def where(condition: Val, yes: Val, no: Val) -> Val:
+        if all(isinstance(v.type, Scalar) for v in (condition, yes, no)):
+            return Val(Scalar(dtype), arith.select(condition.ir, yes.ir, no.ir))
+        return gen.elementwise_select(condition, yes, no, dtype, node)
+
+    compare = lambda ufunc, kind: gen.apply_ufunc(ufunc, [x1, zero], node, kind=kind,  # noqa: E731
+                                                  operator=False)
+    nan = gen.apply_ufunc(np.isnan, [x1], node, kind="isnan", operator=False)
+    return where(nan, x1, where(compare(np.less, "lt"), zero,
+                                where(compare(np.greater, "gt"), one, x2)))

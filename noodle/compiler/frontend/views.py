@@ -10,7 +10,7 @@ import ast
 from mlir.dialects import arith
 
 from noodle.compiler.frontend.values import Val, index_constant
-from noodle.compiler.types import Array
+from noodle.compiler.types import Array, Scalar
 
 
 def _axis(gen, axis: object, ndim: int, node: ast.AST) -> int:
@@ -72,3 +72,19 @@ def expand_dims(gen, a: Val, axis: object, node: ast.AST) -> Val:
     buffer, offset, sizes, strides = gen.layout(a)
     return gen.make_view(a, buffer, offset, sizes[:at] + [index_constant(1)] + sizes[at:],
                          strides[:at] + [index_constant(0)] + strides[at:])
+
+
+def at_least(gen, a: Val, ndim: int, node: ast.AST) -> Val:
+    """np.atleast_1d/2d/3d of one array: a view with axes of size one added as NumPy adds
+    them (in front for 1d and 2d; around a vector and after a matrix for 3d)."""
+    if isinstance(a.type, Scalar):
+        a = gen.as_rank0(gen.cast_scalar(a, Scalar(a.type.dtype)))
+    a = _array(gen, a, f"atleast_{ndim}d", node)
+    if a.type.ndim >= ndim:
+        return a
+    buffer, offset, sizes, strides = gen.layout(a)
+    one, zero = index_constant(1), index_constant(0)
+    where = {0: (ndim, 0), 1: (1, ndim - 2), 2: (0, 1)}[a.type.ndim]  # (before, after)
+    before, after = where
+    return gen.make_view(a, buffer, offset, [one] * before + sizes + [one] * after,
+                         [zero] * before + strides + [zero] * after)
