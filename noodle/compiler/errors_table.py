@@ -51,6 +51,11 @@ ERROR_KINDS: dict[str, tuple[type[Exception], str]] = {
     "interp_lengths": (ValueError, "fp and xp are not of the same length."),
     "percentile_range": (ValueError, "Percentiles must be in the range [0, 100]"),
     "quantile_range": (ValueError, "Quantiles must be in the range [0, 1]"),
+    "average_shape": (TypeError, "Axis must be specified when shapes of a and weights "
+                                 "differ."),
+    "average_axis": (ValueError, "Shape of weights must be consistent with shape of a "
+                                 "along specified axis."),
+    "average_zero": (ZeroDivisionError, "Weights sum to zero, can't be normalized"),
     "nonzero_0d": (ValueError, "Calling nonzero on 0d arrays is not allowed. Use "
                                "np.atleast_1d(scalar).nonzero() instead."),
     "inhomogeneous": (ValueError, "setting an array element with a sequence: the "

@@ -551,3 +551,28 @@ def unsupported_ufunc_method(a):
 def test_other_ufunc_methods_are_refused_by_name():
     with pytest.raises(noodle.UnsupportedError, match="np.subtract.reduce"):
         noodle.jit(unsupported_ufunc_method, cache=False, fallback=False)(np.ones(3))
+
+
+def averages(a, w):
+    return (np.average(a), np.average(a, axis=0), np.average(a, weights=w),
+            np.average(a, axis=1, weights=w), np.average(a, 0, w, keepdims=True))
+
+
+def average_along(a, w):
+    return np.average(a, axis=1, weights=w)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64", "uint8", "bool"])
+@pytest.mark.parametrize("weight_dtype", ["float64", "float32", "int32"])
+def test_average_as_numpy(dtype, weight_dtype):
+    """Weighted sums in result_type(a, w) (float64 at least for integers and bools)."""
+    a = (np.arange(12).reshape(3, 4) % 5).astype(dtype)
+    w = (np.arange(12).reshape(3, 4) % 3 + 1).astype(weight_dtype)
+    assert_same(averages, a, w, rtol=1e-6 if "float32" in (dtype, weight_dtype) else 1e-12)
+    assert_same(average_along, a, np.array([1, 2, 0, 1]).astype(weight_dtype), rtol=1e-6)
+
+
+def test_average_s_errors_as_numpy():
+    assert_same(averages, np.ones((2, 2)), np.zeros((2, 2)), raises=ZeroDivisionError)
+    assert_same(averages, np.ones((2, 2)), np.ones((2, 3)), raises=TypeError)
+    assert_same(average_along, np.ones((2, 2)), np.ones(3), raises=ValueError)

@@ -353,6 +353,21 @@ class CallMixin:
             return self.ufunc_method(owner, callee.__name__, args, kwargs, node)
         if callee in AT_LEAST and len(args) == 1 and not kwargs:
             return views.at_least(self, args[0], AT_LEAST[callee], node)
+        if callee is np.average and len(args) in (1, 2, 3):
+            names = ("axis", "weights")
+            given = dict(zip(names, node.args[1:]))
+            if set(kwargs) - {"axis", "weights", "keepdims"} or set(given) & set(kwargs):
+                raise self.unsupported(node, "np.average takes a, axis=, weights= and "
+                                       "keepdims= here (no returned=)")
+            given.update(kwargs)
+            weights = self.expr(given["weights"]) if "weights" in given else None
+            if weights is not None and isinstance(weights.type, NoneType):
+                weights = None
+            a, axes, keepdims = self.reduced_operand(
+                "average", args[0], {k: v for k, v in given.items() if k != "weights"},
+                ("axis", "keepdims"), node)
+            axis_given = "axis" in given and self.static_value(given["axis"]) is not None
+            return composites.average(self, a, weights, axes, axis_given, keepdims, node)
         if callee is np.heaviside and len(args) == 2 and not kwargs:
             return composites.heaviside(self, args[0], args[1], node)
         if callee is np.copyto and len(args) == 2 and not kwargs:

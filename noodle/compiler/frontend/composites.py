@@ -2,7 +2,7 @@
 dtypes, rounding and edge cases follow: `np.outer`, `np.diff`, `np.trace`,
 `np.count_nonzero`, `np.round` / `np.around`, `np.eye` / `np.identity`, `np.isclose` /
 `np.allclose`, `np.logical_and/or/xor`, `np.ptp`, `np.array_equal`, `np.nan_to_num`,
-`np.heaviside`, and the NaN-ignoring reductions.
+`np.heaviside`, `np.average`, and the NaN-ignoring reductions.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from mlir import ir
 from mlir.dialects import arith, memref, scf
 
 from noodle.compiler.frontend import reshape
-from noodle.compiler.frontend.values import Val, index_constant
+from noodle.compiler.frontend.values import Val, any_true, index_constant
 from noodle.compiler.types import (INT64, PY_BOOL, PY_FLOAT, PY_INT, Array, Scalar,
                                    ufunc_result)
 from noodle.dialects import nir
@@ -311,3 +311,51 @@ def heaviside(gen, x1: Val, x2: Val, node: ast.AST) -> Val:
     nan = gen.apply_ufunc(np.isnan, [x1], node, kind="isnan", operator=False)
     return where(nan, x1, where(compare(np.less, "lt"), zero,
                                 where(compare(np.greater, "gt"), one, x2)))
+
+
+def average(gen, a: Val, weights: Val | None, axes: tuple[int, ...], given_axis: bool,
+            keepdims: bool, node: ast.AST) -> Val:
+    """np.average as NumPy computes it: the mean without weights; with them, `sum(a * w)
+    / sum(w)` in `result_type(a, w)` (at least float64 for integer or bool a), weights
+    of a's shape or 1-D along the one axis given; NumPy's ZeroDivisionError where the
+    weights sum to zero."""
+    if weights is None:
+        return gen.reduce_axes("mean", a, axes, keepdims, node)
+    if not isinstance(weights.type, Array):
+        raise gen.typing_error(node, f"np.average's weights must be an array, not "
+                               f"{weights.type}")
+    dtype = np.result_type(a.type.dtype, weights.type.dtype,
+                           *(["f8"] if a.type.dtype.kind in "biu" else []))
+    a_sizes = gen.dims(a)
+    if weights.type.ndim == a.type.ndim:
+        differs = any_true([arith.cmpi(arith.CmpIPredicate.ne, x, y)
+                            for x, y in zip(gen.dims(weights), a_sizes)])
+        # NumPy then wants an axis (TypeError), or 1-D weights of its length (ValueError)
+        kind = "average_axis" if a.type.ndim == 1 and given_axis else "average_shape"
+    elif weights.type.ndim == 1 and given_axis and len(axes) == 1:
+        # 1-D weights along the axis: a view of them with a's other axes, of size one
+        along = axes[0]
+        n = gen.dims(weights)[0]
+        differs = arith.cmpi(arith.CmpIPredicate.ne, n, a_sizes[along])
+        kind = "average_axis"
+        buffer, offset, _, strides = gen.layout(weights)
+        one, zero = index_constant(1), index_constant(0)
+        weights = gen.make_view(weights, buffer, offset,
+                                [n if d == along else one for d in range(a.type.ndim)],
+                                [strides[0] if d == along else zero
+                                 for d in range(a.type.ndim)])
+    else:
+        raise gen.unsupported(node, "np.average takes weights of a's shape, or 1-D ones "
+                              "along one axis=, here")
+    if differs is not None:
+        gen.raise_if(differs, kind, node)
+    a_cast, w_cast = gen.cast_array(a, dtype), gen.cast_array(weights, dtype)
+    scale = gen.reduce_axes("sum", w_cast, axes, keepdims, node)
+    zero = gen.apply_ufunc(np.equal, [scale, gen.const_scalar(PY_FLOAT, 0.0)], node,
+                           kind="eq", operator=False)
+    if isinstance(zero.type, Array):
+        zero = gen.reduce_axes("any", zero, tuple(range(zero.type.ndim)), False, node)
+    gen.raise_if(zero.ir, "average_zero", node)
+    products = gen.apply_ufunc(np.multiply, [a_cast, w_cast], node, operator=False)
+    total = gen.reduce_axes("sum", products, axes, keepdims, node)
+    return gen.apply_ufunc(np.true_divide, [total, scale], node, operator=False)
