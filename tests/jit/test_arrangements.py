@@ -194,3 +194,24 @@ def taken(a, indices):
 def test_take_as_numpy(indices):
     assert_same(taken, np.arange(12.0).reshape(3, 4), indices)
     assert_same(taken, np.arange(12.0).reshape(3, 4), np.array([5]), raises=IndexError)
+
+
+def polynomial(p, x):
+    return np.polyval(p, x)
+
+
+def polynomial_of_literals(x):
+    return np.polyval([1.0, -2.0, 3.0], x), np.polyval((2, 1), x)
+
+
+@pytest.mark.parametrize("p_dtype", ["float64", "float32", "int64", "int8"])
+@pytest.mark.parametrize("x", [np.array([0.5, -1.0, np.inf, np.nan, 3.0]),
+                               np.array([1, 2, 3], np.int16), np.array([1.5, 2], np.float32),
+                               2.5, 3, np.float32(1.5), np.arange(6.0).reshape(2, 3)[:, ::-1]],
+                         ids=["floats", "int16", "float32", "float", "int", "np.float32", "2d"])
+def test_polyval_as_numpy(p_dtype, x):
+    """Horner's rule from zeros_like(x): the dtype is x's promoted with p's, and the first
+    step is 0 * x (NaN at infinity), as NumPy's."""
+    with np.errstate(all="ignore"):
+        assert_same(polynomial, np.array([1, -2, 3]).astype(p_dtype), x)
+    assert_same(polynomial_of_literals, x)

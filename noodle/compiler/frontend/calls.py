@@ -144,7 +144,8 @@ class CallMixin:
             raise self.unsupported(node, "*args and **kwargs are not supported in calls")
         positional = node.args
         kwargs = {k.arg: k.value for k in node.keywords}
-        if (callee in joining.JOINERS or callee in (np.array, np.asarray)) and positional:
+        if (callee in joining.JOINERS or callee in (np.array, np.asarray, np.polyval)) and \
+                positional:
             # np.concatenate([a, b]), np.array([[1, 2], [3, 4]]): list displays are read
             # as tuples, of a shape known at compile time
             positional = [_lists_as_tuples(positional[0]), *positional[1:]]
@@ -368,6 +369,8 @@ class CallMixin:
                 ("axis", "keepdims"), node)
             axis_given = "axis" in given and self.static_value(given["axis"]) is not None
             return composites.average(self, a, weights, axes, axis_given, keepdims, node)
+        if callee is np.polyval and len(args) == 2 and not kwargs:
+            return composites.polyval(self, args[0], args[1], node)
         if callee is np.heaviside and len(args) == 2 and not kwargs:
             return composites.heaviside(self, args[0], args[1], node)
         if callee is np.copyto and len(args) == 2 and not kwargs:

@@ -2,7 +2,7 @@
 dtypes, rounding and edge cases follow: `np.outer`, `np.diff`, `np.trace`,
 `np.count_nonzero`, `np.round` / `np.around`, `np.eye` / `np.identity`, `np.isclose` /
 `np.allclose`, `np.logical_and/or/xor`, `np.ptp`, `np.array_equal`, `np.nan_to_num`,
-`np.heaviside`, `np.average`, and the NaN-ignoring reductions.
+`np.heaviside`, `np.average`, `np.polyval`, and the NaN-ignoring reductions.
 """
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from mlir import ir
 from mlir.dialects import arith, memref, scf
 
 from noodle.compiler.frontend import reshape
+from noodle.compiler.frontend.element_loops import loop_nest
 from noodle.compiler.frontend.values import Val, any_true, index_constant
 from noodle.compiler.types import (INT64, PY_BOOL, PY_FLOAT, PY_INT, Array, Scalar,
-                                   ufunc_result)
+                                   TupleType, ufunc_result)
 from noodle.dialects import nir
 
 
@@ -359,3 +360,53 @@ def average(gen, a: Val, weights: Val | None, axes: tuple[int, ...], given_axis:
     products = gen.apply_ufunc(np.multiply, [a_cast, w_cast], node, operator=False)
     total = gen.reduce_axes("sum", products, axes, keepdims, node)
     return gen.apply_ufunc(np.true_divide, [total, scale], node, operator=False)
+
+
+def polyval(gen, p: Val, x: Val, node: ast.AST) -> Val:
+    """np.polyval(p, x): Horner's rule as NumPy runs it, `y = y * x + pv` for each
+    coefficient from y = zeros_like(x), so the dtype is x's promoted with p's (and the
+    first step is 0 * x: NaN at an infinite x, as NumPy's). Of no coefficients: zeros in
+    that dtype (NumPy's are in x's)."""
+    if isinstance(p.type, TupleType):
+        p = gen.call_object(np.asarray, [p], {}, node)
+    if not isinstance(p.type, Array) or p.type.ndim != 1:
+        raise gen.typing_error(node, f"np.polyval takes 1-D coefficients, not {p.type}")
+    if not isinstance(x.type, (Scalar, Array)):
+        raise gen.typing_error(node, f"np.polyval cannot evaluate at {x.type}")
+    start = Scalar(x.type.dtype)  # np.asanyarray(x): a Python number's own dtype
+    coefficient = Scalar(p.type.dtype)
+    result = Scalar(ufunc_result(np.add, start, coefficient)[0])
+    n = gen.dims(p)[0]
+
+    def at(value: Val) -> Val:
+        def ufunc(function: np.ufunc, *operands: Val) -> Val:
+            return gen.cast_scalar(gen.apply_ufunc(function, list(operands), node,
+                                                   operator=False), result)
+
+        def horner() -> Val:
+            load = lambda k: Val(coefficient, memref.load(p.ir, [k]))  # noqa: E731
+            zero = gen.cast_scalar(gen.const_scalar(PY_INT, 0), start)
+            first = gen.apply_ufunc(np.multiply, [zero, value], node, operator=False)
+            y = ufunc(np.add, first, load(index_constant(0)))
+            loop = scf.ForOp(index_constant(1), n, index_constant(1), [y.ir])
+            with ir.InsertionPoint(loop.body):
+                y = Val(result, loop.inner_iter_args[0])
+                scf.YieldOp([ufunc(np.add, ufunc(np.multiply, y, value),
+                                   load(loop.induction_variable)).ir])
+            return Val(result, loop.results[0])
+
+        empty = arith.cmpi(arith.CmpIPredicate.eq, n, index_constant(0))
+        return gen.unless_failed(empty, result, horner)
+
+    if isinstance(x.type, Scalar) or x.type.ndim == 0:
+        return at(gen.cast_scalar(gen.load_rank0(x), start))
+    sizes = gen.dims(x)
+    out = Val(Array(result.dtype, x.type.ndim), nir.empty(result.dtype.name, sizes),
+              fresh=True)
+
+    def store(indices: list[ir.Value], carried: list[ir.Value]) -> list[ir.Value]:
+        memref.store(at(Val(start, memref.load(x.ir, indices))).ir, out.ir, indices)
+        return carried
+
+    loop_nest(sizes, store)
+    return out
