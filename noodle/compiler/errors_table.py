@@ -56,6 +56,10 @@ ERROR_KINDS: dict[str, tuple[type[Exception], str]] = {
     "average_axis": (ValueError, "Shape of weights must be consistent with shape of a "
                                  "along specified axis."),
     "average_zero": (ZeroDivisionError, "Weights sum to zero, can't be normalized"),
+    "histogram_bins": (ValueError, "`bins` must be positive, when an integer"),
+    "histogram_range_order": (ValueError, "max must be larger than min in range parameter."),
+    "histogram_range": (ValueError, "supplied range is not finite"),
+    "histogram_autodetected": (ValueError, "autodetected range is not finite"),
     "nonzero_0d": (ValueError, "Calling nonzero on 0d arrays is not allowed. Use "
                                "np.atleast_1d(scalar).nonzero() instead."),
     "inhomogeneous": (ValueError, "setting an array element with a sequence: the "

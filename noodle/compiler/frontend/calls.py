@@ -18,6 +18,7 @@ from noodle.compiler.frontend.arg_reductions import ARG_REDUCTIONS, arg_extreme
 from noodle.compiler.frontend.array_literals import array_from
 from noodle.compiler.frontend.bincount import bincount
 from noodle.compiler.frontend.element_loops import sub_array
+from noodle.compiler.frontend.histogram import histogram
 from noodle.compiler.frontend.interp import interp
 from noodle.compiler.frontend.linspace import linspace
 from noodle.compiler.frontend.numpy_errors import INT_TOO_LARGE
@@ -369,6 +370,18 @@ class CallMixin:
                 ("axis", "keepdims"), node)
             axis_given = "axis" in given and self.static_value(given["axis"]) is not None
             return composites.average(self, a, weights, axes, axis_given, keepdims, node)
+        if callee is np.histogram and len(args) in (1, 2, 3):
+            names = ("bins", "range")
+            given = dict(zip(names, args[1:]))
+            if set(kwargs) - set(names) or set(given) & set(kwargs):
+                raise self.unsupported(node, "np.histogram takes a, bins= and range= here "
+                                       "(no weights= or density=)")
+            given.update((name, self.expr(value)) for name, value in kwargs.items())
+            bins = given.get("bins") or self.const_scalar(PY_INT, 10)
+            value_range = given.get("range")
+            if value_range is not None and isinstance(value_range.type, NoneType):
+                value_range = None
+            return histogram(self, args[0], bins, value_range, node)
         if callee is np.polyval and len(args) == 2 and not kwargs:
             return composites.polyval(self, args[0], args[1], node)
         if callee is np.heaviside and len(args) == 2 and not kwargs:
