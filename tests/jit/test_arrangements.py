@@ -215,3 +215,23 @@ def test_polyval_as_numpy(p_dtype, x):
     with np.errstate(all="ignore"):
         assert_same(polynomial, np.array([1, -2, 3]).astype(p_dtype), x)
     assert_same(polynomial_of_literals, x)
+
+
+def convolutions(a, v):
+    return np.convolve(a, v), np.convolve(a, v, mode="same"), np.convolve(a, v, "valid")
+
+
+@pytest.mark.parametrize("lengths", [(5, 3), (3, 5), (1, 1), (4, 4), (7, 1), (2, 7)],
+                         ids=lambda n: f"{n[0]}x{n[1]}")
+@pytest.mark.parametrize("dtypes", [("float64", "float64"), ("float32", "int32"),
+                                    ("int8", "int32"), ("bool", "bool")], ids="-".join)
+def test_convolve_as_numpy(lengths, dtypes):
+    """NumPy sums with its dot products (BLAS for floats): equal to rounding."""
+    rng = np.random.default_rng(sum(lengths))
+    a, v = ((rng.normal(size=n) * 5).astype(d) for n, d in zip(lengths, dtypes))
+    assert_same(convolutions, a, v, rtol=1e-6)
+
+
+def test_convolve_of_nothing_is_numpy_s_value_error():
+    assert_same(convolutions, np.zeros(0), np.ones(3), raises=ValueError)
+    assert_same(convolutions, np.ones(3), np.zeros(0), raises=ValueError)

@@ -17,6 +17,7 @@ from noodle.compiler.frontend import (composites, fancy_indexing, joining, nonze
 from noodle.compiler.frontend.arg_reductions import ARG_REDUCTIONS, arg_extreme
 from noodle.compiler.frontend.array_literals import array_from
 from noodle.compiler.frontend.bincount import bincount
+from noodle.compiler.frontend.convolve import convolve
 from noodle.compiler.frontend.element_loops import sub_array
 from noodle.compiler.frontend.histogram import histogram
 from noodle.compiler.frontend.interp import interp
@@ -116,7 +117,7 @@ UFUNC_METHODS = {
 NONZERO_FUNCTIONS = {np.argwhere: nonzero.argwhere, np.nonzero: nonzero.nonzero,
                      np.flatnonzero: nonzero.flatnonzero}
 #: functions -> (the position, the name) of their parameter that takes a string
-STRING_POSITION = {np.searchsorted: (2, "side")}
+STRING_POSITION = {np.searchsorted: (2, "side"), np.convolve: (2, "mode")}
 
 
 def ufunc_dtype(ufunc: np.ufunc, t: Scalar | Array) -> np.dtype:
@@ -382,6 +383,9 @@ class CallMixin:
             if value_range is not None and isinstance(value_range.type, NoneType):
                 value_range = None
             return histogram(self, args[0], bins, value_range, node)
+        if callee is np.convolve and len(args) == 2 and set(kwargs) <= {"mode"}:
+            mode = self.static_value(kwargs["mode"]) if kwargs else "full"
+            return convolve(self, args[0], args[1], mode, node)
         if callee is np.polyval and len(args) == 2 and not kwargs:
             return composites.polyval(self, args[0], args[1], node)
         if callee is np.heaviside and len(args) == 2 and not kwargs:
