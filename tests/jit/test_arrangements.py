@@ -235,3 +235,38 @@ def test_convolve_as_numpy(lengths, dtypes):
 def test_convolve_of_nothing_is_numpy_s_value_error():
     assert_same(convolutions, np.zeros(0), np.ones(3), raises=ValueError)
     assert_same(convolutions, np.ones(3), np.zeros(0), raises=ValueError)
+
+
+def triangles(m, k):
+    return np.triu(m), np.tril(m), np.triu(m, k), np.tril(m, k=k), np.triu(m, -k)
+
+
+@pytest.mark.parametrize("m", [np.arange(12.0).reshape(3, 4), np.arange(12).reshape(4, 3)[::-1],
+                               np.arange(24).reshape(2, 3, 4), np.arange(5.0), np.ones((0, 3)),
+                               np.array([True, False, True])],
+                         ids=["3x4", "view", "3d", "vector", "empty", "bools"])
+@pytest.mark.parametrize("k", [0, 1, -1, 5])
+def test_triu_and_tril_as_numpy(m, k):
+    assert_same(triangles, m, k)
+
+
+def grids(x, y):
+    return (np.meshgrid(x, y), np.meshgrid(x, y, indexing="ij"), np.meshgrid(x),
+            np.meshgrid(x, y, x))
+
+
+@pytest.mark.parametrize("x, y", [(np.arange(3.0), np.arange(4)),
+                                  (np.arange(6).reshape(2, 3), np.array([1.5])),
+                                  (np.zeros(0), np.arange(2.0)), (2.5, np.arange(3))],
+                         ids=["vectors", "flattened", "empty", "scalar"])
+def test_meshgrid_as_numpy(x, y):
+    assert_same(grids, x, y)
+
+
+def where_nonzero(c):
+    return np.where(c)
+
+
+def test_where_of_a_condition_alone_is_nonzero():
+    assert_same(where_nonzero, np.array([[0, 1], [2, 0]]))
+    assert_same(where_nonzero, np.array([0.0, 1.0, np.nan]))

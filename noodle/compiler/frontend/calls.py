@@ -12,7 +12,7 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import arith, func, memref, scf
 
-from noodle.compiler.frontend import (composites, fancy_indexing, joining, nonzero,
+from noodle.compiler.frontend import (composites, fancy_indexing, grids, joining, nonzero,
                                       repetition, reshape, scans, searching, sorting, views)
 from noodle.compiler.frontend.arg_reductions import ARG_REDUCTIONS, arg_extreme
 from noodle.compiler.frontend.array_literals import array_from
@@ -208,6 +208,15 @@ class CallMixin:
             kind = callee.__name__
             return self.cast_scalar(self.apply_ufunc(MATH_PREDICATES[callee], [x], node,
                                                      kind=kind), PY_BOOL)
+        if callee is np.where and len(args) == 1 and not kwargs:  # np.where(condition)
+            return nonzero.nonzero(self, args[0], node)
+        if callee in (np.triu, np.tril) and len(args) in (1, 2) and set(kwargs) <= {"k"}:
+            k = args[1] if len(args) == 2 else (self.expr(kwargs["k"]) if kwargs else
+                                                self.const_scalar(PY_INT, 0))
+            return grids.triangle(self, args[0], k, callee is np.triu, node)
+        if callee is np.meshgrid and args and set(kwargs) <= {"indexing"}:
+            indexing = self.static_value(kwargs["indexing"]) if kwargs else "xy"
+            return grids.meshgrid(self, args, indexing, node)
         if callee is np.where and len(args) == 3:
             cond = self.cast_to_dtype(args[0], BOOL) if not (
                 isinstance(args[0].type, Scalar) and args[0].type.dtype == BOOL) else args[0]
