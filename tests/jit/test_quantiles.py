@@ -68,3 +68,34 @@ def test_q_out_of_range_is_numpy_s_value_error(q):
 def test_no_values_is_numpy_s_index_error():
     assert_same(bad_percentile, np.zeros(0), 30, raises=IndexError)
     assert_same(along, np.zeros((0, 3)), 30, raises=IndexError)
+
+
+def median_and_percentile(a):
+    return np.median(a), np.percentile(a, 37.5)
+
+
+def median_of_three_killer(n):
+    """Musser's input that makes a median-of-three quickselect quadratic."""
+    half, a = n // 2, np.zeros(n)
+    for i in range(1, half + 1):
+        if i % 2:
+            a[i - 1], a[i] = i, half + i
+        a[half + i - 1] = 2 * i
+    return a
+
+
+@pytest.mark.parametrize("kind", ["random", "sorted", "reversed", "equal", "duplicates",
+                                  "nan", "organ-pipe", "killer"])
+@pytest.mark.parametrize("n", [1, 2, 5, 8, 33, 1000, 4096])
+def test_selection_on_hard_inputs(kind, n):
+    """The ranks are selected, not sorted: inputs that trouble a quickselect (and its
+    fall-back to the merge sort) give NumPy's answers."""
+    rng = np.random.default_rng(n)
+    a = {"random": lambda: rng.normal(size=n), "sorted": lambda: np.arange(n) * 1.0,
+         "reversed": lambda: np.arange(n)[::-1] * 1.0, "equal": lambda: np.ones(n),
+         "duplicates": lambda: rng.integers(0, 3, n) * 1.0,
+         "nan": lambda: np.where(np.arange(n) % 7 == 3, np.nan, rng.normal(size=n)),
+         "organ-pipe": lambda: np.concatenate([np.arange(n // 2),
+                                               np.arange(n - n // 2)[::-1]]) * 1.0,
+         "killer": lambda: median_of_three_killer(n + n % 2)}[kind]()
+    assert_same(median_and_percentile, a)

@@ -6,7 +6,8 @@ values and dtypes agree:
 - percentile's q is `np.true_divide(q, 100)`; quantile's is q as an array (a Python
   float becomes a float64, an int an int64); outside [0, 1] (or NaN) is a ValueError;
 - an integer q (quantile of 0 or 1) takes the element as it is, in a's dtype;
-- else the place `(n - 1) * q` in the sorted values, its floor and the next (both the
+- else the place `(n - 1) * q` in the sorted values (the ranks needed put in their
+  sorted places, as NumPy's partition does), its floor and the next (both the
   last at or past n - 1), and `gamma` its fraction (a Python float where q was a Python
   number: NumPy's weak promotion of the result); the value is NumPy's `_lerp`:
   `a + (b - a) * gamma`, or `b - (b - a) * (1 - gamma)` where gamma >= 0.5, with
@@ -26,7 +27,7 @@ from mlir import ir
 from mlir.dialects import arith, memref
 
 from noodle.compiler.frontend.element_loops import loop_nest, sub_array
-from noodle.compiler.frontend.sorting import sorted_lanes
+from noodle.compiler.frontend.sorting import lanes, rank_placer
 from noodle.compiler.frontend.values import Val, index_constant
 from noodle.compiler.types import INT64, PY_FLOAT, PY_INT, Array, Scalar, ufunc_result
 from noodle.dialects import nir
@@ -55,9 +56,9 @@ def quantile(gen, a: Val, q: Val, axis: object, percent: bool, node: ast.AST) ->
     invalid = gen.logical_not(valid.ir)
     gen.raise_if(invalid, f"{name}_range", node)
 
-    lanes = sorted_lanes(gen, a, axis, name, node)
-    sizes = gen.dims(lanes)[:-1]
-    n = gen.dims(lanes)[-1]
+    rows = lanes(gen, a, axis, name, node)
+    sizes = gen.dims(rows)[:-1]
+    n = gen.dims(rows)[-1]
     empty = arith.cmpi(arith.CmpIPredicate.eq, n, index_constant(0))
     gen.raise_if(empty, "index", node, f"index -1 is out of bounds for axis "
                  f"{0 if axis is None else axis} with size 0")
@@ -66,17 +67,21 @@ def quantile(gen, a: Val, q: Val, axis: object, percent: bool, node: ast.AST) ->
     element = Scalar(a.type.dtype)
     places = _places(gen, n, q, weak, element, node)
 
-    def value_of(row: ir.Value) -> Val:
-        return _lerp(gen, row, n, element, places, node)
+    place = rank_placer(gen, rows, node)
+    # the two neighbours of the place, and the last (NaN, if any is)
+    ranks = [arith.subi(n, index_constant(1)), places.following, places.previous]
+
+    def value_of(row: Val) -> Val:
+        place(row, ranks)
+        return _lerp(gen, row.ir, n, element, places, node)
 
     if not sizes:  # one answer, a NumPy scalar
-        return gen.unless_failed(bad, places.result, lambda: value_of(lanes.ir))
+        return gen.unless_failed(bad, places.result, lambda: value_of(rows))
     out = Val(Array(places.result.dtype, len(sizes)),
               nir.empty(places.result.dtype.name, sizes), fresh=True)
 
     def store(at: list[ir.Value], carried: list[ir.Value]) -> list[ir.Value]:
-        row = sub_array(gen, lanes, at)
-        memref.store(value_of(row.ir).ir, out.ir, at)
+        memref.store(value_of(sub_array(gen, rows, at)).ir, out.ir, at)
         return carried
 
     loop_nest([arith.select(bad, index_constant(0), size) for size in sizes[:1]] + sizes[1:],

@@ -1,7 +1,8 @@
 """`np.sort(a, axis=-1)` and `a.sort()` (in place): each row along the last axis (or the
 flattened array, axis=None) in ascending order, NaN last, as NumPy orders it;
-`np.argsort`, the same sort of the indices; `np.unique` of a whole array and
-`np.median` of one or along an axis, from the sorted values.
+`np.argsort`, the same sort of the indices; `np.unique` of a whole array from its
+sorted values; and `np.median` of one or along an axis, from the middle values put in
+their sorted places (frontend/selection.py).
 
 A bottom-up merge sort: runs of 1, 2, 4, ... elements merged pairwise into a scratch
 row and copied back, O(n log n) whatever the input. Equal elements keep their order
@@ -18,6 +19,7 @@ from mlir.dialects import arith, memref, scf
 
 from noodle.compiler.frontend import reshape, views
 from noodle.compiler.frontend.element_loops import loop_nest, sub_array
+from noodle.compiler.frontend.selection import select_ranks
 from noodle.compiler.frontend.values import Val, index_constant
 from noodle.compiler.types import INT64, Array, Scalar
 from noodle.dialects import nir
@@ -45,12 +47,12 @@ def _rows_to_sort(gen, a: Val, axis: object, name: str, node: ast.AST) -> Val:
     return a
 
 
-def sorted_lanes(gen, a: Val, axis: object, name: str, node: ast.AST) -> Val:
-    """The values of `a` sorted along `axis`, in a copy whose last axis holds them (the
-    flattened array's, 1-D, for axis=None): what np.median and np.quantile read."""
+def lanes(gen, a: Val, axis: object, name: str, node: ast.AST) -> Val:
+    """A C-ordered copy of `a` whose last axis is `axis` (of the flattened array, 1-D,
+    for axis=None): the rows that np.median and np.quantile select from."""
     if axis is None:
-        return sorted_copy(gen, a if a.type.ndim else reshape.ravel(gen, a, node, name),
-                           None, node)
+        flat = reshape.ravel(gen, a, node, name)
+        return Val(Array(a.type.dtype, 1), nir.copy(a.type.dtype.name, flat.ir), fresh=True)
     if not isinstance(axis, int) or isinstance(axis, bool):
         raise gen.unsupported(node, f"np.{name}'s axis must be a constant int or None here")
     if not -a.type.ndim <= axis < a.type.ndim:
@@ -58,7 +60,47 @@ def sorted_lanes(gen, a: Val, axis: object, name: str, node: ast.AST) -> Val:
                                f"{a.type.ndim}")
     along = axis % a.type.ndim
     others = [d for d in range(a.type.ndim) if d != along]
-    return sorted_copy(gen, views.transpose(gen, a, others + [along], node), -1, node)
+    moved = views.transpose(gen, a, others + [along], node)
+    return Val(Array(a.type.dtype, a.type.ndim), nir.copy(a.type.dtype.name, moved.ir),
+               fresh=True)
+
+
+def rank_placer(gen, rows: Val, node: ast.AST) -> Callable[[Val, list[ir.Value]], None]:
+    """A function that puts the given ranks (largest first) of a row of `rows` in their
+    sorted places (NaN last), the row's largest rank included where asked: a
+    quickselect, falling back to the merge sort (through scratch of one row)."""
+    n = gen.dims(rows)[-1]
+    dtype = rows.type.dtype
+    scratch = Val(Array(dtype, 1), nir.empty(dtype.name, [n]), fresh=True)
+    before = lambda x, y: sorts_before(gen, x, y, dtype, node)  # noqa: E731
+
+    def place(row: Val, ranks: list[ir.Value]) -> None:
+        def sort_range(offset: ir.Value, length: ir.Value) -> None:
+            buffer, start, _, strides = gen.layout(row)
+            part = gen.make_view(row, buffer, arith.addi(start, arith.muli(offset,
+                                                                           strides[0])),
+                                 [length], strides)
+            scratch_buffer, scratch_start, _, scratch_strides = gen.layout(scratch)
+            room = gen.make_view(scratch, scratch_buffer, scratch_start, [length],
+                                 scratch_strides)
+            _merge_sort(gen, part.ir, room.ir, length, before)
+
+        some = arith.cmpi(arith.CmpIPredicate.ne, n, index_constant(0))
+        branch = scf.IfOp(some)
+        with ir.InsertionPoint(branch.then_block):
+            select_ranks(row.ir, n, ranks, before, sort_range)
+            scf.YieldOp([])
+
+    return place
+
+
+def sorted_lanes(gen, a: Val, axis: object, name: str, node: ast.AST) -> Val:
+    """`lanes`, each row sorted."""
+    if a.type.ndim == 0:
+        a = reshape.ravel(gen, a, node, name)
+    rows = lanes(gen, a, axis, name, node)
+    sort_rows(gen, rows, node)
+    return rows
 
 
 def sort_rows(gen, a: Val, node: ast.AST) -> None:
@@ -218,16 +260,28 @@ def median(gen, a: Val, axis: object, node: ast.AST) -> Val:
     if not isinstance(a.type, Array):
         raise gen.typing_error(node, f"np.median needs an array, not {a.type}")
     result = Scalar(np.dtype(np.float32 if a.type.dtype == np.float32 else np.float64))
-    values = sorted_lanes(gen, a, axis, "median", node)
+    values = lanes(gen, a, axis, "median", node)
+    place = rank_placer(gen, values, node)
+    n = gen.dims(values)[-1]
+    half = arith.divui(n, index_constant(2))
+    odd = arith.cmpi(arith.CmpIPredicate.ne, arith.remui(n, index_constant(2)),
+                     index_constant(0))
+    # the middle one or two, and the last (NaN, if any is)
+    ranks = [arith.subi(n, index_constant(1)), half,
+             arith.select(odd, half, arith.subi(half, index_constant(1)))]
+
+    def middle_of(row: Val) -> Val:
+        place(row, ranks)
+        return _middle_of_sorted(gen, row, result, node)
+
     if axis is None:
-        return _middle_of_sorted(gen, values, result, node)
+        return middle_of(values)
     sizes = gen.dims(values)[:-1]
     out = Val(Array(result.dtype, len(sizes)), nir.empty(result.dtype.name, sizes),
               fresh=True)
 
     def store_middle(at: list[ir.Value], carried: list[ir.Value]) -> list[ir.Value]:
-        middle = _middle_of_sorted(gen, sub_array(gen, values, at), result, node)
-        memref.store(middle.ir, out.ir, at)
+        memref.store(middle_of(sub_array(gen, values, at)).ir, out.ir, at)
         return carried
 
     loop_nest(sizes, store_middle)
@@ -235,7 +289,8 @@ def median(gen, a: Val, axis: object, node: ast.AST) -> Val:
 
 
 def _middle_of_sorted(gen, values: Val, result: Scalar, node: ast.AST) -> Val:
-    """The median (of type `result`) of a sorted 1-D array."""
+    """The median (of type `result`) of a 1-D array whose middle one or two and last
+    elements are in their sorted places."""
     n = gen.dims(values)[0]
     empty = arith.cmpi(arith.CmpIPredicate.eq, n, index_constant(0))
 
