@@ -12,18 +12,12 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import arith, func, memref, scf
 
-from noodle.compiler.frontend import (composites, fancy_indexing, grids, joining, nonzero,
-                                      repetition, reshape, scans, searching, sorting, views)
+from noodle.compiler.frontend import (composites, joining, library, nonzero, repetition,
+                                      reshape, scans, sorting, views)
 from noodle.compiler.frontend.arg_reductions import ARG_REDUCTIONS, arg_extreme
 from noodle.compiler.frontend.array_literals import array_from
-from noodle.compiler.frontend.bincount import bincount
-from noodle.compiler.frontend.convolve import convolve
-from noodle.compiler.frontend.element_loops import sub_array
-from noodle.compiler.frontend.histogram import histogram
-from noodle.compiler.frontend.interp import interp
 from noodle.compiler.frontend.linspace import linspace
 from noodle.compiler.frontend.numpy_errors import INT_TOO_LARGE
-from noodle.compiler.frontend.quantiles import quantile
 from noodle.compiler.frontend.values import (NO_CONST, NONE_VAL, Val, any_true, flatten,
                                              index_constant, mlir_types, unflatten)
 from noodle.compiler.types import (BOOL, FLOAT64, INT64, PY_BOOL, PY_FLOAT, PY_INT, Array,
@@ -105,17 +99,12 @@ DTYPE_POSITION = {np.empty: 1, np.zeros: 1, np.ones: 1, np.full: 2, np.empty_lik
                   np.zeros_like: 1, np.ones_like: 1, np.full_like: 2, np.arange: 3,
                   np.cumsum: 2, np.cumprod: 2, np.array: 1, np.asarray: 1}
 
-#: np.atleast_<n>d -> n
-AT_LEAST = {np.atleast_1d: 1, np.atleast_2d: 2, np.atleast_3d: 3}
 #: ufunc methods -> ufunc -> the reduction or scan they are
 UFUNC_METHODS = {
     "reduce": {np.add: "sum", np.multiply: "prod", np.maximum: "max", np.minimum: "min",
                np.logical_and: "all", np.logical_or: "any"},
     "accumulate": {np.add: "cumsum", np.multiply: "cumprod"},
 }
-#: the functions of the indices of nonzero elements
-NONZERO_FUNCTIONS = {np.argwhere: nonzero.argwhere, np.nonzero: nonzero.nonzero,
-                     np.flatnonzero: nonzero.flatnonzero}
 #: functions -> (the position, the name) of their parameter that takes a string
 STRING_POSITION = {np.searchsorted: (2, "side"), np.convolve: (2, "mode")}
 
@@ -210,13 +199,6 @@ class CallMixin:
                                                      kind=kind), PY_BOOL)
         if callee is np.where and len(args) == 1 and not kwargs:  # np.where(condition)
             return nonzero.nonzero(self, args[0], node)
-        if callee in (np.triu, np.tril) and len(args) in (1, 2) and set(kwargs) <= {"k"}:
-            k = args[1] if len(args) == 2 else (self.expr(kwargs["k"]) if kwargs else
-                                                self.const_scalar(PY_INT, 0))
-            return grids.triangle(self, args[0], k, callee is np.triu, node)
-        if callee is np.meshgrid and args and set(kwargs) <= {"indexing"}:
-            indexing = self.static_value(kwargs["indexing"]) if kwargs else "xy"
-            return grids.meshgrid(self, args, indexing, node)
         if callee is np.where and len(args) == 3:
             cond = self.cast_to_dtype(args[0], BOOL) if not (
                 isinstance(args[0].type, Scalar) and args[0].type.dtype == BOOL) else args[0]
@@ -323,151 +305,14 @@ class CallMixin:
                 # np.int8(151.5) raises; np.int8(np.float64(151.5)) wraps
                 self.float_to_int_checks(value, dtype, node)
             return self.cast_to_dtype(value, dtype)
-        if callee in (np.sort, np.argsort) and len(args) in (1, 2):
-            name = callee.__name__
-            if set(kwargs) - {"axis", "kind"} or (len(args) == 2 and "axis" in kwargs):
-                raise self.unsupported(node, f"np.{name} takes axis= and kind= here (no "
-                                       "order=)")
-            _sort_kind(self, kwargs, node)
-            axis_node = node.args[1] if len(args) == 2 else kwargs.get("axis")
-            axis = self.static_value(axis_node) if axis_node is not None else -1
-            sort = sorting.sorted_copy if callee is np.sort else sorting.argsort
-            return sort(self, args[0], axis, node)
-        if callee in (np.quantile, np.percentile) and len(args) in (2, 3):
-            name = callee.__name__
-            if set(kwargs) - {"axis"} or (len(args) == 3 and kwargs):
-                raise self.unsupported(node, f"np.{name} takes a, q and axis= here (the "
-                                       "linear method; no out=, keepdims=, weights=)")
-            axis_node = node.args[2] if len(args) == 3 else kwargs.get("axis")
-            axis = self.static_value(axis_node) if axis_node is not None else None
-            return quantile(self, args[0], args[1], axis, callee is np.percentile, node)
-        if callee is np.median and len(args) in (1, 2):
-            if set(kwargs) - {"axis"} or (len(args) == 2 and kwargs):
-                raise self.unsupported(node, "np.median takes a and axis= here (no out=, "
-                                       "overwrite_input= or keepdims=)")
-            axis_node = node.args[1] if len(args) == 2 else kwargs.get("axis")
-            axis = self.static_value(axis_node) if axis_node is not None else None
-            return sorting.median(self, args[0], axis, node)
         if callee in (np.eye, np.identity):
             return self.call_eye(callee, args, kwargs, node)
-        if callee is np.bincount and 1 <= len(args) <= 3:
-            names = ("weights", "minlength")
-            given = dict(zip(names, args[1:]))
-            if set(kwargs) - set(names) or set(given) & set(kwargs):
-                raise self.unsupported(node, "np.bincount takes x, weights= and minlength=")
-            given.update((name, self.expr(value)) for name, value in kwargs.items())
-            weights = given.get("weights")
-            if weights is not None and isinstance(weights.type, NoneType):
-                weights = None
-            return bincount(self, args[0], weights, given.get("minlength"), node)
+        handler = library.HANDLERS.get(callee)
+        if handler is not None:
+            return handler(self, callee, args, kwargs, node)
         owner = getattr(callee, "__self__", None)
         if isinstance(owner, np.ufunc) and getattr(callee, "__name__", None) in UFUNC_METHODS:
             return self.ufunc_method(owner, callee.__name__, args, kwargs, node)
-        if callee in AT_LEAST and len(args) == 1 and not kwargs:
-            return views.at_least(self, args[0], AT_LEAST[callee], node)
-        if callee is np.average and len(args) in (1, 2, 3):
-            names = ("axis", "weights")
-            given = dict(zip(names, node.args[1:]))
-            if set(kwargs) - {"axis", "weights", "keepdims"} or set(given) & set(kwargs):
-                raise self.unsupported(node, "np.average takes a, axis=, weights= and "
-                                       "keepdims= here (no returned=)")
-            given.update(kwargs)
-            weights = self.expr(given["weights"]) if "weights" in given else None
-            if weights is not None and isinstance(weights.type, NoneType):
-                weights = None
-            a, axes, keepdims = self.reduced_operand(
-                "average", args[0], {k: v for k, v in given.items() if k != "weights"},
-                ("axis", "keepdims"), node)
-            axis_given = "axis" in given and self.static_value(given["axis"]) is not None
-            return composites.average(self, a, weights, axes, axis_given, keepdims, node)
-        if callee is np.histogram and len(args) in (1, 2, 3):
-            names = ("bins", "range")
-            given = dict(zip(names, args[1:]))
-            if set(kwargs) - set(names) or set(given) & set(kwargs):
-                raise self.unsupported(node, "np.histogram takes a, bins= and range= here "
-                                       "(no weights= or density=)")
-            given.update((name, self.expr(value)) for name, value in kwargs.items())
-            bins = given.get("bins") or self.const_scalar(PY_INT, 10)
-            value_range = given.get("range")
-            if value_range is not None and isinstance(value_range.type, NoneType):
-                value_range = None
-            return histogram(self, args[0], bins, value_range, node)
-        if callee is np.convolve and len(args) == 2 and set(kwargs) <= {"mode"}:
-            mode = self.static_value(kwargs["mode"]) if kwargs else "full"
-            return convolve(self, args[0], args[1], mode, node)
-        if callee is np.polyval and len(args) == 2 and not kwargs:
-            return composites.polyval(self, args[0], args[1], node)
-        if callee is np.heaviside and len(args) == 2 and not kwargs:
-            return composites.heaviside(self, args[0], args[1], node)
-        if callee is np.copyto and len(args) == 2 and not kwargs:
-            return self.copy_to(args[0], args[1], node)
-        if callee is np.take and len(args) in (2, 3):
-            return self.take(args[0], args[1], node.args[2] if len(args) == 3 else None,
-                             kwargs, node)
-        if callee in composites.LOGICAL_UFUNCS and len(args) == 2 and not kwargs:
-            return composites.logical(self, callee, args[0], args[1], node)
-        if callee is np.ptp and len(args) == 1:
-            a, axes, keepdims = self.reduced_operand("ptp", args[0], kwargs,
-                                                     ("axis", "keepdims"), node)
-            self.check_not_empty(a, axes, node)
-            return composites.ptp(self, a, axes, keepdims, node)
-        if callee is np.array_equal and len(args) == 2:
-            if set(kwargs) - {"equal_nan"}:
-                raise self.unsupported(node, "np.array_equal takes a1, a2 and equal_nan=")
-            equal_nan = self.static_value(kwargs["equal_nan"]) if kwargs else False
-            return composites.array_equal(self, args[0], args[1], bool(equal_nan), node)
-        if callee is np.nan_to_num and len(args) == 1:
-            if set(kwargs) - {"nan", "posinf", "neginf"}:
-                raise self.unsupported(node, "np.nan_to_num takes x, nan=, posinf= and "
-                                       "neginf= here (no copy=)")
-            given = {name: self.expr(value) for name, value in kwargs.items()}
-            given = {name: None if isinstance(v.type, NoneType) else v
-                     for name, v in given.items()}
-            nan = given.get("nan") or self.const_scalar(PY_FLOAT, 0.0)
-            return composites.nan_to_num(self, args[0], nan, given.get("posinf"),
-                                         given.get("neginf"), node)
-        if callee in (np.roll, np.repeat) and len(args) in (2, 3):
-            name = callee.__name__
-            if set(kwargs) - {"axis"} or (len(args) == 3 and kwargs):
-                raise self.unsupported(node, f"np.{name} takes a, a count and axis= here")
-            axis_node = node.args[2] if len(args) == 3 else kwargs.get("axis")
-            axis = self.static_value(axis_node) if axis_node is not None else None
-            move = repetition.roll if callee is np.roll else repetition.repeat
-            return move(self, args[0], args[1], axis, node)
-        if callee is np.tile and len(args) == 2 and not kwargs:
-            return repetition.tile(self, args[0], args[1], node)
-        if callee is np.interp and 3 <= len(args) <= 5:
-            names = ("left", "right")
-            given = dict(zip(names, args[3:]))
-            if set(kwargs) - set(names) or set(given) & set(kwargs):
-                raise self.unsupported(node, "np.interp takes x, xp, fp, left= and right= "
-                                       "here (no period=)")
-            given.update((name, self.expr(value)) for name, value in kwargs.items())
-            return interp(self, *args[:3], given.get("left"), given.get("right"), node)
-        if callee is np.digitize and len(args) in (2, 3):
-            if set(kwargs) - {"right"} or (len(args) == 3 and kwargs):
-                raise self.unsupported(node, "np.digitize takes x, bins and right=")
-            right = args[2] if len(args) == 3 else (self.expr(kwargs["right"]) if kwargs
-                                                     else None)
-            if right is not None and not right.is_const:
-                raise self.unsupported(node, "np.digitize's right= must be a constant here")
-            return searching.digitize(self, args[0], args[1],
-                                      bool(right is not None and right.const), node)
-        if callee is np.unique and len(args) == 1:
-            if kwargs:
-                raise self.unsupported(node, "np.unique takes the array only here (no "
-                                       "return_index=, return_counts=, axis= ...)")
-            return sorting.unique(self, args[0], node)
-        if callee in NONZERO_FUNCTIONS and len(args) == 1 and not kwargs:
-            return NONZERO_FUNCTIONS[callee](self, args[0], node)
-        if callee is np.searchsorted and len(args) == 2:
-            if set(kwargs) - {"side"}:
-                raise self.unsupported(node, "np.searchsorted takes a, v and side= here (no "
-                                       "sorter=)")
-            side = self.static_value(kwargs["side"]) if "side" in kwargs else "left"
-            return searching.searchsorted(self, args[0], args[1], side, node)
-        if callee in (np.isclose, np.allclose) and len(args) >= 2:
-            return self.call_isclose(callee, args, kwargs, node)
         target = getattr(callee, "py_func", callee)
         if isinstance(target, types.FunctionType) and (target.__module__ or "").startswith(
                 "numpy"):  # NumPy's own Python code is not compiled: say which function
@@ -914,14 +759,14 @@ class CallMixin:
             axis = self.static_value(axis_node) if axis_node is not None else None
             return repetition.repeat(self, obj, self.expr(node.args[0]), axis, node)
         if name == "take" and 1 <= len(node.args) <= 2:
-            return self.take(obj, self.expr(node.args[0]),
+            return library.take(self, obj, self.expr(node.args[0]),
                              node.args[1] if len(node.args) == 2 else None,
                              {k.arg: k.value for k in node.keywords}, node)
         if name == "nonzero" and not node.args and not node.keywords:
             return nonzero.nonzero(self, obj, node)
         keywords = {k.arg: k.value for k in node.keywords}
         if name == "argsort" and not node.args and set(keywords) <= {"kind"}:
-            _sort_kind(self, keywords, node)
+            library.sort_kind(self, keywords, node)
             return sorting.argsort(self, obj, -1, node)
         if name == "sort" and not node.args and not node.keywords:  # in place, as NumPy's
             if obj.type.ndim == 0:
@@ -1076,65 +921,6 @@ class CallMixin:
         if callee is np.count_nonzero:
             return composites.count_nonzero(self, a, node)
         return composites.around(self, a, static.get("decimals", 0), node)
-
-    def call_isclose(self, callee, args: list[Val], kwargs: dict, node) -> Val:
-        """np.isclose / np.allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False), the
-        tolerances given by position or by name, equal_nan a constant."""
-        names = ("rtol", "atol", "equal_nan")
-        given = dict(zip(names, args[2:]))
-        if len(args) > 2 + len(names) or set(kwargs) - set(names) or set(given) & set(kwargs):
-            raise self.unsupported(node, f"np.{callee.__name__} takes a, b, rtol=, atol= and "
-                                   "equal_nan= here")
-        given.update((name, self.expr(value)) for name, value in kwargs.items())
-        rtol, atol = (given.get(name) or self.const_scalar(PY_FLOAT, default)
-                      for name, default in (("rtol", 1e-05), ("atol", 1e-08)))
-        equal_nan = given.get("equal_nan")
-        if equal_nan is not None and not equal_nan.is_const:
-            raise self.unsupported(node, f"np.{callee.__name__}'s equal_nan= must be a "
-                                   "constant here")
-        close = composites.isclose(self, args[0], args[1], rtol, atol,
-                                   bool(equal_nan is not None and equal_nan.const), node)
-        return close if callee is np.isclose else composites.allclose(self, close, node)
-
-    def copy_to(self, dst: Val, src: Val, node) -> Val:
-        """np.copyto(dst, src): src broadcast into dst, cast by NumPy's default rule
-        ('same_kind': no floats into an integer array, say); None."""
-        if not isinstance(dst.type, Array) or not isinstance(src.type, (Scalar, Array)):
-            raise self.typing_error(node, f"np.copyto copies into an array, not {dst.type}")
-        if isinstance(src.type, Scalar) and src.type.weak:
-            # a Python number casts by its kind (its value is checked when stored)
-            fits = dst.type.dtype.kind in {"b": "biuf", "i": "iuf", "f": "f"}[
-                src.type.dtype.kind]
-        else:
-            fits = np.can_cast(src.type.dtype, dst.type.dtype, casting="same_kind")
-        if not fits:
-            raise self.typing_error(node, f"Cannot cast {src.type} to {dst.type.dtype} "
-                                    "according to the rule 'same_kind'")
-        self.store_into_view(dst, src, node)
-        return NONE_VAL
-
-    def take(self, a: Val, indices: Val, axis_node: ast.expr | None, kwargs: dict,
-             node) -> Val:
-        """np.take(a, indices, axis=None) / a.take(...): the flattened array (or axis 0)
-        indexed by an integer array or integer."""
-        if set(kwargs) - {"axis"} or (axis_node is not None and kwargs):
-            raise self.unsupported(node, "np.take takes a, indices and axis= here (no out= "
-                                   "or mode=)")
-        axis_node = axis_node if axis_node is not None else kwargs.get("axis")
-        axis = self.static_value(axis_node) if axis_node is not None else None
-        if isinstance(a.type, Scalar):
-            a = self.as_rank0(self.cast_scalar(a, Scalar(a.type.dtype)))
-        if not isinstance(a.type, Array) or not isinstance(indices.type, (Scalar, Array)) \
-                or indices.type.dtype.kind not in "iu":
-            raise self.typing_error(node, "np.take takes an array and integer indices")
-        if axis is None:
-            a = reshape.ravel(self, a, node, "take")
-        elif axis not in (0, -a.type.ndim):
-            raise self.unsupported(node, "np.take takes axis=None or 0 here")
-        if isinstance(indices.type, Scalar):
-            index = self.normalize_index(indices, self.dims(a)[0], node, error="index")
-            return self.load_rank0(sub_array(self, a, [index]))
-        return fancy_indexing.read(self, a, indices, node)
 
     def ufunc_method(self, ufunc: np.ufunc, method: str, args: list[Val], kwargs: dict,
                      node) -> Val:
@@ -1373,15 +1159,6 @@ def _clip_bounds(gen: CallMixin, args: list[Val], kwargs: dict, node) -> tuple[V
         value = given[0] if given else NONE_VAL
         bounds.append(value if isinstance(value, Val) else gen.expr(value))
     return bounds[0], bounds[1]
-
-
-def _sort_kind(gen: CallMixin, kwargs: dict, node) -> None:
-    """Any of NumPy's sort kinds (a constant) is taken: the sort is stable, which each
-    kind allows (their sorted values are the same; only `np.argsort` may order the
-    indices of equal elements otherwise than NumPy's unstable kinds do)."""
-    kinds = (None, "quicksort", "mergesort", "heapsort", "stable")
-    if "kind" in kwargs and gen.static_value(kwargs["kind"]) not in kinds:
-        raise gen.typing_error(node, f"the sort kind must be one of {kinds[1:]}")
 
 
 def _c_order_only(gen: CallMixin, kwargs: dict, node) -> None:
