@@ -144,29 +144,85 @@ def argsort(gen, a: Val, axis: object, node: ast.AST) -> Val:
     return out
 
 
+#: the length of the runs sorted by insertion before the merge passes
+RUN = 16
+
+
 def _merge_sort(gen, row: ir.Value, scratch: ir.Value, n: ir.Value,
                 before: Callable[[ir.Value, ir.Value], ir.Value]) -> None:
     """Sorts `row` (n elements) in place, stably, by `before` (whether one element goes
-    strictly before another), through `scratch` (n elements)."""
-    index = ir.IndexType.get()
-    one, two = index_constant(1), index_constant(2)
-    passes = scf.WhileOp([index], [one])
-    condition = passes.before.blocks.append(index)
+    strictly before another), through `scratch` (n elements): runs of RUN elements by
+    insertion, then merge passes from one buffer into the other and back (each pass
+    reads and writes every element once), and a copy into `row` after an odd count."""
+    _insertion_sort_runs(gen, row, n, before)
+    index, i1 = ir.IndexType.get(), ir.IntegerType.get_signless(1)
+    # both as one type, so that a pass can take either as its source
+    dynamic = _dynamic_type(row)
+    row, scratch = (v if v.type == dynamic else memref.cast(dynamic, v)
+                    for v in (row, scratch))
+    two = index_constant(2)
+    passes = scf.WhileOp([index, i1], [index_constant(RUN), arith.constant(i1, 0)])
+    condition = passes.before.blocks.append(index, i1)
     with ir.InsertionPoint(condition):
-        width = condition.arguments[0]
-        scf.ConditionOp(arith.cmpi(arith.CmpIPredicate.ult, width, n), [width])
-    body = passes.after.blocks.append(index)
+        width, flipped = condition.arguments
+        scf.ConditionOp(arith.cmpi(arith.CmpIPredicate.ult, width, n), [width, flipped])
+    body = passes.after.blocks.append(index, i1)
     with ir.InsertionPoint(body):
-        width = body.arguments[0]
+        width, flipped = body.arguments
+        source = arith.select(flipped, scratch, row)
+        target = arith.select(flipped, row, scratch)
         pairs = scf.ForOp(index_constant(0), n, arith.muli(width, two), [])
         with ir.InsertionPoint(pairs.body):
             low = pairs.induction_variable
             middle = arith.minui(arith.addi(low, width), n)
             high = arith.minui(arith.addi(middle, width), n)
-            _merge(gen, row, scratch, (low, middle, high), n, before)
+            _merge(gen, source, target, (low, middle, high), n, before)
             scf.YieldOp([])
+        scf.YieldOp([arith.muli(width, two), gen.logical_not(flipped)])
+    in_scratch = scf.IfOp(passes.results[1])
+    with ir.InsertionPoint(in_scratch.then_block):
         memref.copy(scratch, row)
-        scf.YieldOp([arith.muli(width, two)])
+        scf.YieldOp([])
+
+
+def _insertion_sort_runs(gen, row: ir.Value, n: ir.Value,
+                         before: Callable[[ir.Value, ir.Value], ir.Value]) -> None:
+    """Sorts each run of RUN elements of `row` in place, stably."""
+    index = ir.IndexType.get()
+    one = index_constant(1)
+    runs = scf.ForOp(index_constant(0), n, index_constant(RUN), [])
+    with ir.InsertionPoint(runs.body):
+        low = runs.induction_variable
+        high = arith.minui(arith.addi(low, index_constant(RUN)), n)
+        inserting = scf.ForOp(arith.addi(low, one), high, one, [])
+        with ir.InsertionPoint(inserting.body):
+            i = inserting.induction_variable
+            x = memref.load(row, [i])
+            shifting = scf.WhileOp([index], [i])
+            condition = shifting.before.blocks.append(index)
+            with ir.InsertionPoint(condition):
+                j = condition.arguments[0]
+                # row[j - 1] read within the run even at j == low (then not used)
+                left = memref.load(row, [arith.maxui(arith.subi(j, one), low)])
+                goes_on = arith.andi(arith.cmpi(arith.CmpIPredicate.ugt, j, low),
+                                     before(x, left))
+                scf.ConditionOp(goes_on, [j])
+            body = shifting.after.blocks.append(index)
+            with ir.InsertionPoint(body):
+                j = body.arguments[0]
+                memref.store(memref.load(row, [arith.subi(j, one)]), row, [j])
+                scf.YieldOp([arith.subi(j, one)])
+            memref.store(x, row, [shifting.results[0]])
+            scf.YieldOp([])
+        scf.YieldOp([])
+
+
+def _dynamic_type(row: ir.Value) -> ir.Type:
+    """The type of a 1-D view of any offset and stride with `row`'s elements."""
+    element = ir.MemRefType(row.type).element_type
+    dynamic = ir.ShapedType.get_dynamic_stride_or_offset()
+    layout = ir.StridedLayoutAttr.get(dynamic, [dynamic])
+    return ir.MemRefType.get([ir.ShapedType.get_dynamic_size()], element, layout=layout)
 
 
 def _merge(gen, row: ir.Value, scratch: ir.Value, bounds: tuple[ir.Value, ...], n: ir.Value,
