@@ -1,6 +1,6 @@
 """Loops over an array's elements, for what the frontend writes out as loops itself
-(fancy indexing, cumulative sums, argmax/argmin, sorting): a nest in C order, and the
-sub-array at leading indices."""
+(fancy indexing, cumulative sums, argmax/argmin, sorting): a nest in C order, the
+sub-array at leading indices, and a while loop over carried values."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -36,3 +36,18 @@ def sub_array(gen, a: Val, at: list[ir.Value]) -> Val:
     for i, stride in zip(at, strides):
         offset = arith.addi(offset, arith.muli(i, stride))
     return gen.make_view(a, buffer, offset, sizes[len(at):], strides[len(at):])
+
+
+def while_loop(initial: list[ir.Value], goes_on: Callable[..., ir.Value],
+               step: Callable[..., list[ir.Value]]) -> list[ir.Value]:
+    """An scf.while carrying `initial`: while `goes_on(*carried)` (an i1), `step(*carried)`
+    gives the next values. The values carried out."""
+    types = [v.type for v in initial]
+    loop = scf.WhileOp(types, initial)
+    condition = loop.before.blocks.append(*types)
+    with ir.InsertionPoint(condition):
+        scf.ConditionOp(goes_on(*condition.arguments), list(condition.arguments))
+    body = loop.after.blocks.append(*types)
+    with ir.InsertionPoint(body):
+        scf.YieldOp(step(*body.arguments))
+    return list(loop.results)

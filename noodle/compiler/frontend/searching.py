@@ -10,7 +10,7 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import arith, memref, scf
 
-from noodle.compiler.frontend.element_loops import loop_nest
+from noodle.compiler.frontend.element_loops import loop_nest, while_loop
 from noodle.compiler.frontend.sorting import sorts_before
 from noodle.compiler.frontend.values import Val, index_constant
 from noodle.compiler.types import INT64, Array, Scalar
@@ -78,20 +78,15 @@ def searchsorted(gen, a: Val, v: Val, side: object, node: ast.AST,
 def first_failing(n: ir.Value, holds: Callable[[ir.Value], ir.Value]) -> ir.Value:
     """The first index of [0, n) where `holds` (an i1 of an index) fails, n where it never
     does, for a predicate that holds on a prefix: a binary search."""
-    index = ir.IndexType.get()
-    search = scf.WhileOp([index, index], [index_constant(0), n])
-    condition = search.before.blocks.append(index, index)
-    with ir.InsertionPoint(condition):
-        low, high = condition.arguments
-        scf.ConditionOp(arith.cmpi(arith.CmpIPredicate.ult, low, high), [low, high])
-    body = search.after.blocks.append(index, index)
-    with ir.InsertionPoint(body):
-        low, high = body.arguments
+    def halve(low: ir.Value, high: ir.Value) -> list[ir.Value]:
         middle = arith.addi(low, arith.shrui(arith.subi(high, low), index_constant(1)))
         after = holds(middle)
-        scf.YieldOp([arith.select(after, arith.addi(middle, index_constant(1)), low),
-                     arith.select(after, high, middle)])
-    return search.results[0]
+        return [arith.select(after, arith.addi(middle, index_constant(1)), low),
+                arith.select(after, high, middle)]
+
+    return while_loop([index_constant(0), n],
+                      lambda low, high: arith.cmpi(arith.CmpIPredicate.ult, low, high),
+                      halve)[0]
 
 
 def digitize(gen, x: Val, bins: Val, right: bool, node: ast.AST) -> Val:

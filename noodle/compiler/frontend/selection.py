@@ -15,6 +15,7 @@ from collections.abc import Callable
 from mlir import ir
 from mlir.dialects import arith, math, memref, scf
 
+from noodle.compiler.frontend.element_loops import while_loop
 from noodle.compiler.frontend.values import index_constant
 
 #: whether one element sorts strictly before another
@@ -40,30 +41,22 @@ def select_ranks(row: ir.Value, n: ir.Value, ranks: list[ir.Value], before: Befo
 
 def _quickselect(row: ir.Value, last: ir.Value, k: ir.Value, n: ir.Value, before: Before,
                  sort_range: SortRange) -> None:
-    index = ir.IndexType.get()
     one = index_constant(1)
     limit = arith.addi(index_constant(8), arith.muli(index_constant(2), _log2(n)))
-    search = scf.WhileOp([index, index, index], [index_constant(0), last, index_constant(0)])
-    condition = search.before.blocks.append(index, index, index)
-    with ir.InsertionPoint(condition):
-        lo, hi, rounds = condition.arguments
-        going = arith.andi(arith.cmpi(arith.CmpIPredicate.ult, lo, hi),
-                           arith.cmpi(arith.CmpIPredicate.ult, rounds, limit))
-        scf.ConditionOp(going, [lo, hi, rounds])
-    body = search.after.blocks.append(index, index, index)
-    with ir.InsertionPoint(body):
-        lo, hi, rounds = body.arguments
-        pivot = _median_of_three(row, lo, hi, before)
-        i, j = _partition(row, lo, hi, pivot, before)
+
+    def going(lo: ir.Value, hi: ir.Value, rounds: ir.Value) -> ir.Value:
+        return arith.andi(arith.cmpi(arith.CmpIPredicate.ult, lo, hi),
+                          arith.cmpi(arith.CmpIPredicate.ult, rounds, limit))
+
+    def narrow(lo: ir.Value, hi: ir.Value, rounds: ir.Value) -> list[ir.Value]:
+        i, j = _partition(row, lo, hi, _median_of_three(row, lo, hi, before), before)
         # k in the left part, the right part, or between them (in place: done)
-        left = arith.cmpi(arith.CmpIPredicate.sle, arith.index_cast(
-            ir.IntegerType.get_signless(64), k), arith.index_cast(
-            ir.IntegerType.get_signless(64), j))
+        left = _signed_le(k, j)
         right = arith.cmpi(arith.CmpIPredicate.uge, k, i)
-        new_lo = arith.select(left, lo, arith.select(right, i, k))
-        new_hi = arith.select(left, j, arith.select(right, hi, k))
-        scf.YieldOp([new_lo, new_hi, arith.addi(rounds, one)])
-    lo, hi, _ = search.results
+        return [arith.select(left, lo, arith.select(right, i, k)),
+                arith.select(left, j, arith.select(right, hi, k)), arith.addi(rounds, one)]
+
+    lo, hi, _ = while_loop([index_constant(0), last, index_constant(0)], going, narrow)
     unfinished = arith.cmpi(arith.CmpIPredicate.ult, lo, hi)
     fallback = scf.IfOp(unfinished)
     with ir.InsertionPoint(fallback.then_block):
@@ -86,16 +79,13 @@ def _partition(row: ir.Value, lo: ir.Value, hi: ir.Value, pivot: ir.Value, befor
     row[lo..j] <= pivot <= row[i..hi] and j < i; j may be lo - 1 (as i64 arithmetic)."""
     index = ir.IndexType.get()
     one = index_constant(1)
-    sweep = scf.WhileOp([index, index], [lo, hi])
-    condition = sweep.before.blocks.append(index, index)
-    with ir.InsertionPoint(condition):
-        i, j = condition.arguments
-        scf.ConditionOp(_signed_le(i, j), [i, j])
-    body = sweep.after.blocks.append(index, index)
-    with ir.InsertionPoint(body):
-        i, j = body.arguments
-        i = _advance(i, one, lambda at: before(memref.load(row, [at]), pivot))
-        j = _advance(j, index_constant(-1), lambda at: before(pivot, memref.load(row, [at])))
+
+    def sweep(i: ir.Value, j: ir.Value) -> list[ir.Value]:
+        # the scans stop at the pivot (or an element swapped past it) at the latest
+        [i] = while_loop([i], lambda at: before(memref.load(row, [at]), pivot),
+                         lambda at: [arith.addi(at, one)])
+        [j] = while_loop([j], lambda at: before(pivot, memref.load(row, [at])),
+                         lambda at: [arith.subi(at, one)])
         swap = scf.IfOp(_signed_le(i, j), [index, index], has_else=True)
         with ir.InsertionPoint(swap.then_block):
             x, y = memref.load(row, [i]), memref.load(row, [j])
@@ -104,23 +94,10 @@ def _partition(row: ir.Value, lo: ir.Value, hi: ir.Value, pivot: ir.Value, befor
             scf.YieldOp([arith.addi(i, one), arith.subi(j, one)])
         with ir.InsertionPoint(swap.else_block):
             scf.YieldOp([i, j])
-        scf.YieldOp(list(swap.results))
-    return sweep.results[0], sweep.results[1]
+        return list(swap.results)
 
-
-def _advance(at: ir.Value, step: ir.Value, goes_on: Callable[[ir.Value], ir.Value]
-             ) -> ir.Value:
-    """`at` moved by `step` while `goes_on(at)` (the pivot stops it: it is in range)."""
-    index = ir.IndexType.get()
-    walk = scf.WhileOp([index], [at])
-    condition = walk.before.blocks.append(index)
-    with ir.InsertionPoint(condition):
-        here = condition.arguments[0]
-        scf.ConditionOp(goes_on(here), [here])
-    body = walk.after.blocks.append(index)
-    with ir.InsertionPoint(body):
-        scf.YieldOp([arith.addi(body.arguments[0], step)])
-    return walk.results[0]
+    i, j = while_loop([lo, hi], _signed_le, sweep)
+    return i, j
 
 
 def _signed_le(x: ir.Value, y: ir.Value) -> ir.Value:

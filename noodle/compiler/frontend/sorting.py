@@ -18,7 +18,7 @@ from mlir import ir
 from mlir.dialects import arith, memref, scf
 
 from noodle.compiler.frontend import reshape, views
-from noodle.compiler.frontend.element_loops import loop_nest, sub_array
+from noodle.compiler.frontend.element_loops import loop_nest, sub_array, while_loop
 from noodle.compiler.frontend.selection import select_ranks
 from noodle.compiler.frontend.values import Val, index_constant
 from noodle.compiler.types import INT64, Array, Scalar
@@ -155,20 +155,14 @@ def _merge_sort(gen, row: ir.Value, scratch: ir.Value, n: ir.Value,
     insertion, then merge passes from one buffer into the other and back (each pass
     reads and writes every element once), and a copy into `row` after an odd count."""
     _insertion_sort_runs(gen, row, n, before)
-    index, i1 = ir.IndexType.get(), ir.IntegerType.get_signless(1)
+    i1 = ir.IntegerType.get_signless(1)
     # both as one type, so that a pass can take either as its source
     dynamic = _dynamic_type(row)
     row, scratch = (v if v.type == dynamic else memref.cast(dynamic, v)
                     for v in (row, scratch))
     two = index_constant(2)
-    passes = scf.WhileOp([index, i1], [index_constant(RUN), arith.constant(i1, 0)])
-    condition = passes.before.blocks.append(index, i1)
-    with ir.InsertionPoint(condition):
-        width, flipped = condition.arguments
-        scf.ConditionOp(arith.cmpi(arith.CmpIPredicate.ult, width, n), [width, flipped])
-    body = passes.after.blocks.append(index, i1)
-    with ir.InsertionPoint(body):
-        width, flipped = body.arguments
+
+    def merge_pass(width: ir.Value, flipped: ir.Value) -> list[ir.Value]:
         source = arith.select(flipped, scratch, row)
         target = arith.select(flipped, row, scratch)
         pairs = scf.ForOp(index_constant(0), n, arith.muli(width, two), [])
@@ -178,8 +172,12 @@ def _merge_sort(gen, row: ir.Value, scratch: ir.Value, n: ir.Value,
             high = arith.minui(arith.addi(middle, width), n)
             _merge(gen, source, target, (low, middle, high), n, before)
             scf.YieldOp([])
-        scf.YieldOp([arith.muli(width, two), gen.logical_not(flipped)])
-    in_scratch = scf.IfOp(passes.results[1])
+        return [arith.muli(width, two), gen.logical_not(flipped)]
+
+    _, flipped = while_loop([index_constant(RUN), arith.constant(i1, 0)],
+                            lambda width, _: arith.cmpi(arith.CmpIPredicate.ult, width, n),
+                            merge_pass)
+    in_scratch = scf.IfOp(flipped)
     with ir.InsertionPoint(in_scratch.then_block):
         memref.copy(scratch, row)
         scf.YieldOp([])
@@ -188,7 +186,6 @@ def _merge_sort(gen, row: ir.Value, scratch: ir.Value, n: ir.Value,
 def _insertion_sort_runs(gen, row: ir.Value, n: ir.Value,
                          before: Callable[[ir.Value, ir.Value], ir.Value]) -> None:
     """Sorts each run of RUN elements of `row` in place, stably."""
-    index = ir.IndexType.get()
     one = index_constant(1)
     runs = scf.ForOp(index_constant(0), n, index_constant(RUN), [])
     with ir.InsertionPoint(runs.body):
@@ -198,21 +195,19 @@ def _insertion_sort_runs(gen, row: ir.Value, n: ir.Value,
         with ir.InsertionPoint(inserting.body):
             i = inserting.induction_variable
             x = memref.load(row, [i])
-            shifting = scf.WhileOp([index], [i])
-            condition = shifting.before.blocks.append(index)
-            with ir.InsertionPoint(condition):
-                j = condition.arguments[0]
+
+            def goes_on(j: ir.Value) -> ir.Value:
                 # row[j - 1] read within the run even at j == low (then not used)
                 left = memref.load(row, [arith.maxui(arith.subi(j, one), low)])
-                goes_on = arith.andi(arith.cmpi(arith.CmpIPredicate.ugt, j, low),
-                                     before(x, left))
-                scf.ConditionOp(goes_on, [j])
-            body = shifting.after.blocks.append(index)
-            with ir.InsertionPoint(body):
-                j = body.arguments[0]
+                return arith.andi(arith.cmpi(arith.CmpIPredicate.ugt, j, low),
+                                  before(x, left))
+
+            def shift(j: ir.Value) -> list[ir.Value]:
                 memref.store(memref.load(row, [arith.subi(j, one)]), row, [j])
-                scf.YieldOp([arith.subi(j, one)])
-            memref.store(x, row, [shifting.results[0]])
+                return [arith.subi(j, one)]
+
+            [place] = while_loop([i], goes_on, shift)
+            memref.store(x, row, [place])
             scf.YieldOp([])
         scf.YieldOp([])
 
