@@ -24,6 +24,9 @@ from noodle.compiler.types import PY_FLOAT, PY_INT, Array, NoneType, Scalar
 #: the functions of the indices of nonzero elements
 _NONZERO = {np.argwhere: nonzero.argwhere, np.nonzero: nonzero.nonzero,
             np.flatnonzero: nonzero.flatnonzero}
+#: functions of two arguments, none by keyword -> what builds them
+_OF_TWO = {np.polyval: composites.polyval, np.heaviside: composites.heaviside,
+           np.tile: repetition.tile}
 #: np.atleast_<n>d -> n
 AT_LEAST = {np.atleast_1d: 1, np.atleast_2d: 2, np.atleast_3d: 3}
 
@@ -147,18 +150,6 @@ def _convolve(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val
     return convolve(gen, args[0], args[1], mode, node)
 
 
-def _polyval(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
-    if not (len(args) == 2 and not kwargs):
-        raise _unsupported_call(gen, callee, node)
-    return composites.polyval(gen, args[0], args[1], node)
-
-
-def _heaviside(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
-    if not (len(args) == 2 and not kwargs):
-        raise _unsupported_call(gen, callee, node)
-    return composites.heaviside(gen, args[0], args[1], node)
-
-
 def _take(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
     if not (len(args) in (2, 3)):
         raise _unsupported_call(gen, callee, node)
@@ -216,10 +207,10 @@ def _roll_repeat(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> 
     return move(gen, args[0], args[1], axis, node)
 
 
-def _tile(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
+def _of_two(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
     if not (len(args) == 2 and not kwargs):
         raise _unsupported_call(gen, callee, node)
-    return repetition.tile(gen, args[0], args[1], node)
+    return _OF_TWO[callee](gen, args[0], args[1], node)
 
 
 def _interp(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
@@ -365,8 +356,8 @@ HANDLERS = {
     np.average: _average,
     np.histogram: _histogram,
     np.convolve: _convolve,
-    np.polyval: _polyval,
-    np.heaviside: _heaviside,
+    np.polyval: _of_two,
+    np.heaviside: _of_two,
     np.copyto: _copyto,
     np.take: _take,
     np.logical_and: _logical,
@@ -377,7 +368,7 @@ HANDLERS = {
     np.nan_to_num: _nan_to_num,
     np.roll: _roll_repeat,
     np.repeat: _roll_repeat,
-    np.tile: _tile,
+    np.tile: _of_two,
     np.interp: _interp,
     np.digitize: _digitize,
     np.unique: _unique,
