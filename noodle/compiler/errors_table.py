@@ -60,6 +60,8 @@ ERROR_KINDS: dict[str, tuple[type[Exception], str]] = {
     "histogram_range_order": (ValueError, "max must be larger than min in range parameter."),
     "histogram_range": (ValueError, "supplied range is not finite"),
     "histogram_autodetected": (ValueError, "autodetected range is not finite"),
+    "histogram_too_many_bins": (ValueError, "Too many bins for data range. Cannot create "
+                                            "that many finite-sized bins."),
     "convolve_empty": (ValueError, "v cannot be empty"),
     "nonzero_0d": (ValueError, "Calling nonzero on 0d arrays is not allowed. Use "
                                "np.atleast_1d(scalar).nonzero() instead."),

@@ -94,3 +94,14 @@ def test_array_equal_and_logical_functions_as_numpy(dtype_a, dtype_b, values, ra
     assert_same(equal_arrays, a, a.copy())
     assert_same(logical, a[0, 0], 2.5)
     assert_same(logical, True, b)
+
+
+def close_to_huge(a, y):
+    return np.isclose(a, y), np.allclose(a, y)
+
+
+def test_python_numbers_stay_weak_in_the_tolerance():
+    """NumPy's `atol + rtol * abs(y)` of Python numbers is a Python float: against a
+    float32 array it overflows to inf in float32, as the distance does."""
+    with np.errstate(over="ignore"):
+        assert_same(close_to_huge, np.array([-1.0, 2.0], np.float32), 1e300)

@@ -44,3 +44,16 @@ def test_a_bad_range_is_numpy_s_value_error(low, high):
                          ids=["no-bins", "nan-in-the-data"])
 def test_no_bins_or_nan_data_is_numpy_s_value_error(a, bins):
     assert_same(histograms, a, bins, raises=ValueError)
+
+
+def with_a_numpy_bound(a, low):
+    return np.histogram(a, bins=2, range=(low, 5))
+
+
+def test_edges_in_numpy_s_dtype_and_too_many_bins():
+    """The edges' dtype is result_type of the bounds as given and the data; edges that
+    collapse (one value of 1e20, widened by 0.5) are NumPy's ValueError."""
+    data = np.array([1.0, 0.0, 2.0, 3.0], np.float32)
+    assert_same(with_a_numpy_bound, data, np.int8(0))
+    assert_same(with_a_numpy_bound, data, 0.0)
+    assert_same(histograms, np.array([1e20]), 10, raises=ValueError)

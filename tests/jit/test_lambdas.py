@@ -79,3 +79,13 @@ def test_a_function_whose_lines_no_longer_parse_runs_as_python(tmp_path, monkeyp
     f = noodle.jit(edited_module.f, cache=False)
     with pytest.warns(errors.NoodleFallbackWarning, match="does not parse"):
         np.testing.assert_array_equal(f(np.arange(3)), np.arange(1, 4))
+
+
+ABSOLUTE = lambda x: x if x > 0 else -x  # noqa: E731 - a conditional expression's body
+
+
+def test_a_lambda_of_a_conditional_expression():
+    def both(x):
+        return ABSOLUTE(x), ABSOLUTE(-x)
+
+    assert_same(both, 2.5)

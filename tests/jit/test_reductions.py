@@ -576,3 +576,14 @@ def test_average_s_errors_as_numpy():
     assert_same(averages, np.ones((2, 2)), np.zeros((2, 2)), raises=ZeroDivisionError)
     assert_same(averages, np.ones((2, 2)), np.ones((2, 3)), raises=TypeError)
     assert_same(average_along, np.ones((2, 2)), np.ones(3), raises=ValueError)
+
+
+def average_of_nothing(a):
+    return np.average(a, axis=1)
+
+
+def test_average_s_other_errors_as_numpy():
+    """NumPy divides a.size by the result's size (ZeroDivisionError where it is empty),
+    and wants weights that fit a given axis (ValueError)."""
+    assert_same(average_of_nothing, np.zeros((0, 3)), raises=ZeroDivisionError)
+    assert_same(average_along, np.ones((3, 1)), np.ones((2, 5)), raises=ValueError)

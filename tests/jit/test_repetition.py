@@ -62,3 +62,19 @@ def test_numpy_s_errors():
     assert_same(tile_count, m, -2, raises=ValueError)
     assert_same(repeat_count, m[:0], -1)  # nothing to repeat: no error
     assert_same(roll_axis, m, 1, raises=np.exceptions.AxisError)
+
+
+def zero_d_along_its_axis(a):
+    return np.repeat(a, 2, axis=0), np.repeat(a, 3, axis=-1), np.take(a, 0, axis=0)
+
+
+def rolled_by(a, k):
+    return np.roll(a, k)
+
+
+def test_zero_d_along_axis_0_and_unsigned_shifts():
+    """NumPy takes a 0-d array as a 1-d one; it takes an unsigned shift modulo n as an
+    unsigned number (2**64 - 1 is 0 modulo 3)."""
+    assert_same(zero_d_along_its_axis, np.array(5.0))
+    assert_same(rolled_by, np.array([1, 2, 3], np.int8), np.uint64(2**64 - 1))
+    assert_same(rolled_by, np.array([1, 2, 3, 4], np.int8), np.uint64(2**64 - 1))

@@ -141,3 +141,14 @@ def zero_d_reshapes(z):
 def test_reshapes_to_and_from_zero_d():
     assert_same(zero_d_reshapes, np.array(2.5))
     assert_same(zero_d_reshapes, np.array(7, dtype=np.int8))
+
+
+def flattened_views(a):
+    return a[::-1].ravel(), a[1:].reshape(-1, 1), np.unique(a[1:]), np.median(a[::2])
+
+
+def test_views_of_a_read_only_array_flatten():
+    """The view-or-copy branches of a reshape agree on one type (read-only)."""
+    a = np.array([3.0, 1.0, 2.0, 1.0], np.float32)
+    a.setflags(write=False)
+    assert_same(flattened_views, a)

@@ -186,20 +186,26 @@ def isclose(gen, a: Val, b: Val, rtol: Val, atol: Val, equal_nan: bool, node: as
     def ufunc(function: np.ufunc, *operands: Val, kind: str | None = None) -> Val:
         return gen.apply_ufunc(function, list(operands), node, kind=kind, operator=False)
 
+    def operator(function: np.ufunc, *operands: Val, kind: str | None = None) -> Val:
+        # Python's operators (and abs()) where NumPy's code uses them: of Python
+        # numbers they give Python numbers, which then count as weak
+        return gen.apply_ufunc(function, list(operands), node, kind=kind)
+
     if isinstance(b.type, Scalar) and b.type.weak:
         if b.type.dtype.kind != "f":
             b = gen.cast_scalar(b, PY_FLOAT)
     elif isinstance(b.type, (Scalar, Array)):
         b = gen.cast_to_dtype(b, np.result_type(b.type.dtype, 1.0))
-    distance = ufunc(np.absolute, ufunc(np.subtract, a, b), kind="abs")
-    bound = ufunc(np.add, atol, ufunc(np.multiply, rtol, ufunc(np.absolute, b, kind="abs")))
-    within = ufunc(np.bitwise_and, ufunc(np.less_equal, distance, bound, kind="le"),
-                   ufunc(np.isfinite, b, kind="isfinite"))
-    close = ufunc(np.bitwise_or, within, ufunc(np.equal, a, b, kind="eq"))
+    distance = operator(np.absolute, operator(np.subtract, a, b), kind="abs")
+    bound = operator(np.add, atol, operator(np.multiply, rtol,
+                                            operator(np.absolute, b, kind="abs")))
+    within = operator(np.bitwise_and, ufunc(np.less_equal, distance, bound, kind="le"),
+                      ufunc(np.isfinite, b, kind="isfinite"))
+    close = operator(np.bitwise_or, within, operator(np.equal, a, b, kind="eq"))
     if equal_nan:
-        both_nan = ufunc(np.bitwise_and, ufunc(np.isnan, a, kind="isnan"),
-                         ufunc(np.isnan, b, kind="isnan"))
-        close = ufunc(np.bitwise_or, close, both_nan)
+        both_nan = operator(np.bitwise_and, ufunc(np.isnan, a, kind="isnan"),
+                            ufunc(np.isnan, b, kind="isnan"))
+        close = operator(np.bitwise_or, close, both_nan)
     return close
 
 
@@ -321,6 +327,13 @@ def average(gen, a: Val, weights: Val | None, axes: tuple[int, ...], given_axis:
     of a's shape or 1-D along the one axis given; NumPy's ZeroDivisionError where the
     weights sum to zero."""
     if weights is None:
+        # NumPy then divides a.size by the result's size, in Python: ZeroDivisionError
+        # where the result is empty
+        others = [d for k, d in enumerate(gen.dims(a)) if k not in axes]
+        if others:
+            empty = any_true([arith.cmpi(arith.CmpIPredicate.eq, d, index_constant(0))
+                              for d in others])
+            gen.raise_if(empty, "zero_division", node)
         return gen.reduce_axes("mean", a, axes, keepdims, node)
     if not isinstance(weights.type, Array):
         raise gen.typing_error(node, f"np.average's weights must be an array, not "
@@ -331,8 +344,8 @@ def average(gen, a: Val, weights: Val | None, axes: tuple[int, ...], given_axis:
     if weights.type.ndim == a.type.ndim:
         differs = any_true([arith.cmpi(arith.CmpIPredicate.ne, x, y)
                             for x, y in zip(gen.dims(weights), a_sizes)])
-        # NumPy then wants an axis (TypeError), or 1-D weights of its length (ValueError)
-        kind = "average_axis" if a.type.ndim == 1 and given_axis else "average_shape"
+        # NumPy then wants an axis (TypeError), or weights that fit it (ValueError)
+        kind = "average_axis" if given_axis else "average_shape"
     elif weights.type.ndim == 1 and given_axis and len(axes) == 1:
         # 1-D weights along the axis: a view of them with a's other axes, of size one
         along = axes[0]

@@ -45,7 +45,11 @@ def histogram(gen, a: Val, bins: Val, value_range: Val | None, node: ast.AST) ->
         Scalar(INT64), 1).ir)
     gen.raise_if(no_bins, "histogram_bins", node)
     first, last, bad_edges = _outer_edges(gen, values, value_range, node)
-    edge_dtype = result_dtype(first.type, last.type, Array(a.type.dtype, 1))
+    # NumPy's `result_type(first_edge, last_edge, a)`, of the edges as given
+    given = (value_range.items if value_range is not None
+             else (Scalar(a.type.dtype),) * 2)
+    edge_dtype = result_dtype(*(getattr(e, "type", e) for e in given),
+                              Array(a.type.dtype, 1))
     if edge_dtype.kind != "f":
         edge_dtype = np.result_type(edge_dtype, float)
     # past an error, one bin and no values: nothing is read or counted
@@ -64,6 +68,10 @@ def histogram(gen, a: Val, bins: Val, value_range: Val | None, node: ast.AST) ->
         edges = gen.elementwise_select(Val(Scalar(np.dtype(bool)), empty), unit, edges,
                                        edge_dtype, node)
     n = arith.index_cast(ir.IndexType.get(), count.ir)
+    # edges that do not increase: NumPy's "Too many bins for data range"
+    flat = _not_increasing(gen, edges, n, node)
+    gen.raise_if(arith.andi(flat, gen.logical_not(bad)), "histogram_too_many_bins", node)
+    bad = arith.ori(bad, flat)
     counts = gen.allocate([n], np.dtype(np.int64), 0, node, checked=False)
     _count_into(gen, values, edges, first, last, count, counts, bad, node)
     return Val(TupleType((counts.type, edges.type)), items=(counts, edges))
@@ -109,6 +117,21 @@ def _outer_edges(gen, values: Val, value_range: Val | None, node: ast.AST
     first, last = (Val(edge, arith.select(same, w.ir, x.ir))
                    for w, x in zip(widened, (first, last)))
     return first, last, bad
+
+
+def _not_increasing(gen, edges: Val, n: ir.Value, node: ast.AST) -> ir.Value:
+    """Whether some edge is not below the next (of n + 1 edges)."""
+    i1 = ir.IntegerType.get_signless(1)
+    loop = scf.ForOp(index_constant(0), n, index_constant(1), [arith.constant(i1, 0)])
+    with ir.InsertionPoint(loop.body):
+        i = loop.induction_variable
+        edge = Scalar(edges.type.dtype)
+        here, following = (Val(edge, memref.load(edges.ir, [j]))
+                           for j in (i, arith.addi(i, index_constant(1))))
+        flat = gen.apply_ufunc(np.greater_equal, [here, following], node, kind="ge",
+                               operator=False).ir
+        scf.YieldOp([arith.ori(loop.inner_iter_args[0], flat)])
+    return loop.results[0]
 
 
 def _count_into(gen, values: Val, edges: Val, first: Val, last: Val, bins: Val,

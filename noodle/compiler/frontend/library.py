@@ -298,9 +298,9 @@ def take(gen, a: Val, indices: Val, axis_node: ast.expr | None, kwargs: dict,
     if not isinstance(a.type, Array) or not isinstance(indices.type, (Scalar, Array)) \
             or indices.type.dtype.kind not in "iu":
         raise gen.typing_error(node, "np.take takes an array and integer indices")
-    if axis is None:
+    if axis is None or a.type.ndim == 0:  # NumPy takes from a 0-d array as a 1-d one
         a = reshape.ravel(gen, a, node, "take")
-    elif axis not in (0, -a.type.ndim):
+    if axis not in (None, 0, -a.type.ndim):
         raise gen.unsupported(node, "np.take takes axis=None or 0 here")
     if isinstance(indices.type, Scalar):
         index = gen.normalize_index(indices, gen.dims(a)[0], node, error="index")

@@ -44,7 +44,9 @@ def roll(gen, a: Val, shift: Val, axis: object, node: ast.AST) -> Val:
     # Python's modulo of an index that may be negative: ((i - shift) % n + n) % n, with
     # shift taken mod n first, so that nothing overflows; n == 0 leaves no elements
     safe_n = arith.maxsi(n, index_constant(1))
-    offset = arith.remsi(steps, safe_n)
+    # NumPy takes the shift modulo n with Python's ints: an unsigned one as unsigned
+    unsigned = shift.type.dtype.kind == "u"
+    offset = (arith.remui if unsigned else arith.remsi)(steps, safe_n)
 
     def source(at: list[ir.Value]) -> list[ir.Value]:
         moved = arith.remsi(arith.addi(arith.subi(at[along], offset), safe_n), safe_n)
@@ -56,6 +58,8 @@ def roll(gen, a: Val, shift: Val, axis: object, node: ast.AST) -> Val:
 def repeat(gen, a: Val, repeats: Val, axis: object, node: ast.AST) -> Val:
     """np.repeat(a, repeats, axis) with one count for every element."""
     a = _as_array(gen, a, "repeat", node)
+    if a.type.ndim == 0:  # NumPy repeats a 0-d array as a 1-d one, along axis 0 or -1
+        a = reshape.ravel(gen, a, node, "repeat 0-d")
     count = _count(gen, repeats, "repeat's repeats", node)
     axis = _checked_axis(gen, a, axis, node)
     if axis is None:

@@ -16,6 +16,7 @@ it.
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 
 from mlir import ir
 from mlir.dialects import arith
@@ -197,6 +198,9 @@ def _view(gen, a: Val, sizes: list[ir.Value], strides: list[ir.Value]) -> Val:
 
 
 def _copy_as(gen, a: Val, sizes: list[ir.Value]) -> Val:
-    """A C-ordered copy of `a` in the new sizes."""
+    """A C-ordered copy of `a` in the new sizes; typed read-only where `a` is, as the
+    view it stands in for would be (the branches of a reshape have one type: a store
+    into the copy, which NumPy allows, is refused)."""
     copy = Val(a.type, nir.copy(a.type.dtype.name, a.ir), fresh=True)
-    return _view(gen, copy, sizes, contiguous_strides(sizes))
+    view = _view(gen, copy, sizes, contiguous_strides(sizes))
+    return Val(replace(view.type, readonly=a.type.readonly), view.ir)

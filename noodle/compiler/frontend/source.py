@@ -47,18 +47,19 @@ def _lambda_as_def(pyfunc: FunctionType, where: SourceLocation) -> ast.FunctionD
     """A lambda as the `def` it stands for, with lines counted from the lambda's.
 
     It is found in its whole file, parsed: its lines alone need not parse (`{"f": lambda
-    x: x + 1,` is half a dict). Of the lambdas on its line, it is the one whose body is
-    where its code says its result is computed (`co_positions`)."""
+    x: x + 1,` is half a dict). Of several lambdas on its line, it is the one whose body
+    holds most of its code's positions (`co_positions`)."""
     code = pyfunc.__code__
     try:
         module = ast.parse("".join(linecache.getlines(code.co_filename, pyfunc.__globals__)))
     except (SyntaxError, ValueError):
         module = ast.Module(body=[], type_ignores=[])
-    positions = set(code.co_positions())
     found = [node for node in ast.walk(module) if isinstance(node, ast.Lambda)
-             and node.lineno == code.co_firstlineno
-             and (node.body.lineno, node.body.end_lineno, node.body.col_offset,
-                  node.body.end_col_offset) in positions]
+             and node.lineno == code.co_firstlineno]
+    if len(found) > 1:  # of several on the line, the one whose body holds its code
+        positions = [p for p in code.co_positions() if None not in p and p[2] != p[3]]
+        scores = [sum(_within(p, node.body) for p in positions) for node in found]
+        found = [node for node, score in zip(found, scores) if score == max(scores)]
     if len(found) != 1:
         raise UnsupportedError("the source of this lambda cannot be found in its file",
                                where, "define the function with `def` in a file")
@@ -67,6 +68,13 @@ def _lambda_as_def(pyfunc: FunctionType, where: SourceLocation) -> ast.FunctionD
     tree = ast.copy_location(ast.FunctionDef("<lambda>", node.args, [body], [], None, None),
                              node)
     return ast.increment_lineno(tree, 1 - code.co_firstlineno)
+
+
+def _within(position: tuple[int, int, int, int], node: ast.AST) -> bool:
+    """Whether a code position (line, end line, column, end column) lies in `node`."""
+    line, end_line, column, end_column = position
+    return ((line, column) >= (node.lineno, node.col_offset)
+            and (end_line, end_column) <= (node.end_lineno, node.end_col_offset))
 
 
 @dataclass
