@@ -270,3 +270,13 @@ def where_nonzero(c):
 def test_where_of_a_condition_alone_is_nonzero():
     assert_same(where_nonzero, np.array([[0, 1], [2, 0]]))
     assert_same(where_nonzero, np.array([0.0, 1.0, np.nan]))
+
+
+def of_zero_d(a, w):
+    return (np.heaviside(a, 0.5), np.nan_to_num(a), np.median(a), np.average(a, weights=w),
+            np.median(a.reshape(1), axis=0))
+
+
+@pytest.mark.parametrize("a", [np.array(np.nan), np.array(-2.0), np.array(0.0)], ids=repr)
+def test_zero_d_arrays_give_numpy_scalars(a):
+    assert_same(of_zero_d, a, np.array(2.0))

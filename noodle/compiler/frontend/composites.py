@@ -270,6 +270,7 @@ def nan_to_num(gen, x: Val, nan: Val, posinf: Val | None, neginf: Val | None,
     as they are."""
     if not isinstance(x.type, (Scalar, Array)):
         raise gen.typing_error(node, f"np.nan_to_num needs numbers, not {x.type}")
+    x = gen.load_rank0(x)  # NumPy returns x[()] of a 0-d x: a scalar
     if x.type.dtype.kind != "f":
         if isinstance(x.type, Scalar):
             return gen.cast_scalar(x, Scalar(x.type.dtype))
@@ -305,7 +306,8 @@ def heaviside(gen, x1: Val, x2: Val, node: ast.AST) -> Val:
         raise gen.unsupported(node, "np.heaviside of these gives float16 or nothing in "
                               "NumPy; noodle takes float32 and float64 operands")
     dtype = resolved[0]
-    x1, x2 = (gen.cast_to_dtype(x, dtype) for x in (x1, x2))
+    # NumPy computes on 0-d arrays as on its scalars, and gives a scalar
+    x1, x2 = (gen.cast_to_dtype(gen.load_rank0(x), dtype) for x in (x1, x2))
     zero, one = (gen.const_scalar(Scalar(dtype), v) for v in (0.0, 1.0))
 
     def where(condition: Val, yes: Val, no: Val) -> Val:
@@ -371,6 +373,8 @@ def average(gen, a: Val, weights: Val | None, axes: tuple[int, ...], given_axis:
         zero = gen.reduce_axes("any", zero, tuple(range(zero.type.ndim)), False, node)
     gen.raise_if(zero.ir, "average_zero", node)
     products = gen.apply_ufunc(np.multiply, [a_cast, w_cast], node, operator=False)
+    if isinstance(products.type, Scalar):  # of 0-d operands
+        products = gen.as_rank0(products)
     total = gen.reduce_axes("sum", products, axes, keepdims, node)
     return gen.apply_ufunc(np.true_divide, [total, scale], node, operator=False)
 

@@ -325,9 +325,9 @@ def median(gen, a: Val, axis: object, node: ast.AST) -> Val:
         place(row, ranks)
         return _middle_of_sorted(gen, row, result, node)
 
-    if axis is None:
-        return middle_of(values)
     sizes = gen.dims(values)[:-1]
+    if not sizes:  # the whole array, or the one axis of a vector: a NumPy scalar
+        return middle_of(values)
     out = Val(Array(result.dtype, len(sizes)), nir.empty(result.dtype.name, sizes),
               fresh=True)
 
