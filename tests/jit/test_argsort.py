@@ -47,3 +47,18 @@ def unknown_kind(a):
 def test_an_unknown_kind_is_refused():
     with pytest.raises(noodle.TypingError, match="sort kind must be one of"):
         noodle.jit(unknown_kind, fallback=False, cache=False)(np.ones(3))
+
+
+def method_forms(m):
+    return m.argsort(axis=-1), m.argsort(-1, kind="stable"), m.argsort(axis=None)
+
+
+def along_the_first(m):
+    return m.argsort(axis=0)
+
+
+def test_the_method_takes_an_axis_as_the_function_does():
+    m = np.array([[3.0, 1.0, 2.0], [2.0, 0.5, 9.0]])
+    assert_same(method_forms, m)
+    with pytest.raises(noodle.UnsupportedError, match="sorts along the last axis"):
+        noodle.jit(along_the_first, cache=False, fallback=False)(m)

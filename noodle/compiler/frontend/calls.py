@@ -765,9 +765,11 @@ class CallMixin:
         if name == "nonzero" and not node.args and not node.keywords:
             return nonzero.nonzero(self, obj, node)
         keywords = {k.arg: k.value for k in node.keywords}
-        if name == "argsort" and not node.args and set(keywords) <= {"kind"}:
+        if name == "argsort" and len(node.args) <= 1 and set(keywords) <= {"axis", "kind"}:
             library.sort_kind(self, keywords, node)
-            return sorting.argsort(self, obj, -1, node)
+            axis_node = node.args[0] if node.args else keywords.get("axis")
+            axis = self.static_value(axis_node) if axis_node is not None else -1
+            return sorting.argsort(self, obj, axis, node)
         if name == "sort" and not node.args and not node.keywords:  # in place, as NumPy's
             if obj.type.ndim == 0:
                 raise self.typing_error(node, "a 0-d array cannot be sorted")
