@@ -36,6 +36,19 @@ def _unsupported_call(gen, callee, node: ast.Call) -> Exception:
                            "compiled code (see the README for the arguments it takes)")
 
 
+def _parameters(gen, args: list[Val], first: int, kwargs: dict, names: tuple[str, ...],
+                node: ast.Call, what: str) -> dict[str, Val]:
+    """The parameters after the `first` arguments (which must be given), by position or
+    by name, as values; `what` says what the function takes where the call does not
+    fit (too few or many arguments, an unknown keyword, one given twice)."""
+    given = dict(zip(names, args[first:]))
+    if not first <= len(args) <= first + len(names) or set(kwargs) - set(names) or (
+            set(given) & set(kwargs)):
+        raise gen.unsupported(node, what)
+    given.update((name, gen.expr(value)) for name, value in kwargs.items())
+    return given
+
+
 def _triangle(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
     if not (len(args) in (1, 2) and set(kwargs) <= {"k"}):
         raise _unsupported_call(gen, callee, node)
@@ -89,13 +102,8 @@ def _median(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
 
 
 def _bincount(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
-    if not (1 <= len(args) <= 3):
-        raise _unsupported_call(gen, callee, node)
-    names = ("weights", "minlength")
-    given = dict(zip(names, args[1:]))
-    if set(kwargs) - set(names) or set(given) & set(kwargs):
-        raise gen.unsupported(node, "np.bincount takes x, weights= and minlength=")
-    given.update((name, gen.expr(value)) for name, value in kwargs.items())
+    given = _parameters(gen, args, 1, kwargs, ("weights", "minlength"), node,
+                        "np.bincount takes x, weights= and minlength=")
     weights = given.get("weights")
     if weights is not None and isinstance(weights.type, NoneType):
         weights = None
@@ -128,14 +136,9 @@ def _average(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
 
 
 def _histogram(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
-    if not (len(args) in (1, 2, 3)):
-        raise _unsupported_call(gen, callee, node)
-    names = ("bins", "range")
-    given = dict(zip(names, args[1:]))
-    if set(kwargs) - set(names) or set(given) & set(kwargs):
-        raise gen.unsupported(node, "np.histogram takes a, bins= and range= here "
-                              "(no weights= or density=)")
-    given.update((name, gen.expr(value)) for name, value in kwargs.items())
+    given = _parameters(gen, args, 1, kwargs, ("bins", "range"), node,
+                        "np.histogram takes a, bins= and range= here (no weights= or "
+                        "density=)")
     bins = given.get("bins") or gen.const_scalar(PY_INT, 10)
     value_range = given.get("range")
     if value_range is not None and isinstance(value_range.type, NoneType):
@@ -214,14 +217,8 @@ def _of_two(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
 
 
 def _interp(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
-    if not (3 <= len(args) <= 5):
-        raise _unsupported_call(gen, callee, node)
-    names = ("left", "right")
-    given = dict(zip(names, args[3:]))
-    if set(kwargs) - set(names) or set(given) & set(kwargs):
-        raise gen.unsupported(node, "np.interp takes x, xp, fp, left= and right= "
-                              "here (no period=)")
-    given.update((name, gen.expr(value)) for name, value in kwargs.items())
+    given = _parameters(gen, args, 3, kwargs, ("left", "right"), node,
+                        "np.interp takes x, xp, fp, left= and right= here (no period=)")
     return interp(gen, *args[:3], given.get("left"), given.get("right"), node)
 
 
@@ -311,14 +308,8 @@ def take(gen, a: Val, indices: Val, axis_node: ast.expr | None, kwargs: dict,
 def _isclose(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
     """np.isclose / np.allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False), the
     tolerances given by position or by name, equal_nan a constant."""
-    if len(args) < 2:
-        raise _unsupported_call(gen, callee, node)
-    names = ("rtol", "atol", "equal_nan")
-    given = dict(zip(names, args[2:]))
-    if len(args) > 2 + len(names) or set(kwargs) - set(names) or set(given) & set(kwargs):
-        raise gen.unsupported(node, f"np.{callee.__name__} takes a, b, rtol=, atol= and "
-                              "equal_nan= here")
-    given.update((name, gen.expr(value)) for name, value in kwargs.items())
+    given = _parameters(gen, args, 2, kwargs, ("rtol", "atol", "equal_nan"), node,
+                        f"np.{callee.__name__} takes a, b, rtol=, atol= and equal_nan= here")
     rtol, atol = (given.get(name) or gen.const_scalar(PY_FLOAT, default)
                   for name, default in (("rtol", 1e-05), ("atol", 1e-08)))
     equal_nan = given.get("equal_nan")
