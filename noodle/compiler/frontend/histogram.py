@@ -46,10 +46,9 @@ def histogram(gen, a: Val, bins: Val, value_range: Val | None, node: ast.AST) ->
     gen.raise_if(no_bins, "histogram_bins", node)
     first, last, bad_edges = _outer_edges(gen, values, value_range, node)
     # NumPy's `result_type(first_edge, last_edge, a)`, of the edges as given
-    given = (value_range.items if value_range is not None
-             else (Scalar(a.type.dtype),) * 2)
-    edge_dtype = result_dtype(*(getattr(e, "type", e) for e in given),
-                              Array(a.type.dtype, 1))
+    bounds = ([v.type for v in value_range.items] if value_range is not None
+              else [Scalar(a.type.dtype)] * 2)
+    edge_dtype = result_dtype(*bounds, Array(a.type.dtype, 1))
     if edge_dtype.kind != "f":
         edge_dtype = np.result_type(edge_dtype, float)
     # past an error, one bin and no values: nothing is read or counted
@@ -62,8 +61,8 @@ def histogram(gen, a: Val, bins: Val, value_range: Val | None, node: ast.AST) ->
     if value_range is None and edge_dtype == np.float32:
         # of no values, NumPy's edges come from the Python ints 0 and 1: its linspace
         # computes them in float64 (float32 for a float32 minimum and maximum)
-        python_ones = [gen.const_scalar(PY_FLOAT, v) for v in (0.0, 1.0)]
-        unit = linspace(gen, *python_ones, points, True, edge_dtype, node)
+        zero_and_one = [gen.const_scalar(PY_FLOAT, v) for v in (0.0, 1.0)]
+        unit = linspace(gen, *zero_and_one, points, True, edge_dtype, node)
         empty = arith.cmpi(arith.CmpIPredicate.eq, gen.dims(values)[0], index_constant(0))
         edges = gen.elementwise_select(Val(Scalar(np.dtype(bool)), empty), unit, edges,
                                        edge_dtype, node)
