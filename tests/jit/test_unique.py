@@ -1,6 +1,7 @@
 """np.unique as NumPy 2 gives it: the sorted distinct values of the flattened array,
-one NaN for all NaNs, in the input's dtype; on every dtype, views, N-d, 0-d, scalars and
-empty arrays; what it does not take is refused."""
+one NaN for all NaNs, in the input's dtype, and with return_counts=True how many times
+each occurs (NaNs counted together); on every dtype, views, N-d, 0-d, scalars and empty
+arrays; what it does not take is refused."""
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
@@ -14,7 +15,7 @@ VALUES = [0.0, 1.0, 1.0, 2.5, -3.0, 7.0, 200.0, np.nan, np.nan, np.inf, -np.inf]
 
 
 def distinct(a):
-    return np.unique(a)
+    return np.unique(a), np.unique(a, return_counts=True), np.unique(a, return_counts=False)
 
 
 @HYPOTHESIS
@@ -33,10 +34,10 @@ def test_zero_d_scalars_and_one_value(a):
     assert_same(distinct, a)
 
 
-def with_counts(a):
-    return np.unique(a, return_counts=True)
+def with_indices(a):
+    return np.unique(a, return_index=True)
 
 
-def test_more_than_the_values_is_refused():
-    with pytest.raises(noodle.UnsupportedError, match="takes the array only"):
-        noodle.jit(with_counts, fallback=False, cache=False)(np.ones(3))
+def test_more_than_the_values_and_counts_is_refused():
+    with pytest.raises(noodle.UnsupportedError, match="no return_index="):
+        noodle.jit(with_indices, fallback=False, cache=False)(np.ones(3))

@@ -238,10 +238,11 @@ def _digitize(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val
 def _unique(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
     if not (len(args) == 1):
         raise _unsupported_call(gen, callee, node)
-    if kwargs:
-        raise gen.unsupported(node, "np.unique takes the array only here (no "
-                              "return_index=, return_counts=, axis= ...)")
-    return sorting.unique(gen, args[0], node)
+    if set(kwargs) - {"return_counts"}:
+        raise gen.unsupported(node, "np.unique takes the array and return_counts= here "
+                              "(no return_index=, return_inverse=, axis= ...)")
+    counts = bool(gen.static_value(kwargs["return_counts"])) if kwargs else False
+    return sorting.unique(gen, args[0], counts, node)
 
 
 def _nonzero(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:

@@ -21,7 +21,7 @@ from noodle.compiler.frontend import reshape, views
 from noodle.compiler.frontend.element_loops import loop_nest, sub_array, while_loop
 from noodle.compiler.frontend.selection import select_ranks
 from noodle.compiler.frontend.values import Val, index_constant
-from noodle.compiler.types import INT64, Array, Scalar
+from noodle.compiler.types import INT64, Array, Scalar, TupleType
 from noodle.dialects import nir
 
 
@@ -255,11 +255,12 @@ def sorts_before(gen, x: ir.Value, y: ir.Value, dtype: np.dtype, node) -> ir.Val
     return arith.ori(less, arith.andi(nan(y), gen.logical_not(nan(x))))
 
 
-def unique(gen, a: Val, node: ast.AST) -> Val:
-    """np.unique(a): the distinct values of the flattened array in sorted order, with
-    one NaN for all of them (NumPy 2's equal_nan=True), in an array of their own. The
-    first of equal values is kept, which tells -0.0 from 0.0 as NumPy does wherever
-    their order before the sort decides (the sort is stable)."""
+def unique(gen, a: Val, with_counts: bool, node: ast.AST) -> Val:
+    """np.unique(a, return_counts): the distinct values of the flattened array in sorted
+    order, with one NaN for all of them (NumPy 2's equal_nan=True), in an array of their
+    own (and how many times each occurs, an int64 array, `with_counts`). The first of
+    equal values is kept, which tells -0.0 from 0.0 as NumPy does wherever their order
+    before the sort decides (the sort is stable)."""
     if isinstance(a.type, Scalar):
         a = gen.as_rank0(gen.cast_scalar(a, Scalar(a.type.dtype)))
     if not isinstance(a.type, Array):
@@ -287,18 +288,29 @@ def unique(gen, a: Val, node: ast.AST) -> Val:
     with ir.InsertionPoint(counting.body):
         i = counting.induction_variable
         scf.YieldOp([arith.addi(counting.inner_iter_args[0], count_of(starts_a_run(i)))])
-    out = Val(Array(a.type.dtype, 1), nir.empty(a.type.dtype.name, [counting.results[0]]),
-              fresh=True)
+    runs = [counting.results[0]]
+    out = Val(Array(a.type.dtype, 1), nir.empty(a.type.dtype.name, runs), fresh=True)
+    counts = Val(Array(INT64, 1), nir.empty("int64", runs), fresh=True)
+    one = arith.constant(i64, 1)
     copying = scf.ForOp(index_constant(0), n, index_constant(1), [index_constant(0)])
     with ir.InsertionPoint(copying.body):
         i, k = copying.induction_variable, copying.inner_iter_args[0]
         kept = starts_a_run(i)
-        store = scf.IfOp(kept)
+        store = scf.IfOp(kept, has_else=with_counts)
         with ir.InsertionPoint(store.then_block):
             memref.store(memref.load(values.ir, [i]), out.ir, [k])
+            if with_counts:
+                memref.store(one, counts.ir, [k])
             scf.YieldOp([])
+        if with_counts:  # one more of the run before (the first element starts one)
+            with ir.InsertionPoint(store.else_block):
+                run = [arith.subi(k, index_constant(1))]
+                memref.store(arith.addi(memref.load(counts.ir, run), one), counts.ir, run)
+                scf.YieldOp([])
         scf.YieldOp([arith.addi(k, count_of(kept))])
-    return out
+    if not with_counts:
+        return out
+    return Val(TupleType((out.type, counts.type)), items=(out, counts))
 
 
 def median(gen, a: Val, axis: object, node: ast.AST) -> Val:
