@@ -65,7 +65,7 @@ def _meshgrid(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val
 
 
 def _sort(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
-    if not (len(args) in (1, 2)):
+    if len(args) not in (1, 2):
         raise _unsupported_call(gen, callee, node)
     name = callee.__name__
     if set(kwargs) - {"axis", "kind"} or (len(args) == 2 and "axis" in kwargs):
@@ -79,7 +79,7 @@ def _sort(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
 
 
 def _quantile(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
-    if not (len(args) in (2, 3)):
+    if len(args) not in (2, 3):
         raise _unsupported_call(gen, callee, node)
     name = callee.__name__
     if set(kwargs) - {"axis"} or (len(args) == 3 and kwargs):
@@ -91,7 +91,7 @@ def _quantile(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val
 
 
 def _median(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
-    if not (len(args) in (1, 2)):
+    if len(args) not in (1, 2):
         raise _unsupported_call(gen, callee, node)
     if set(kwargs) - {"axis"} or (len(args) == 2 and kwargs):
         raise gen.unsupported(node, "np.median takes a and axis= here (no out=, "
@@ -117,7 +117,7 @@ def _atleast(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
 
 
 def _average(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
-    if not (len(args) in (1, 2, 3)):
+    if len(args) not in (1, 2, 3):
         raise _unsupported_call(gen, callee, node)
     names = ("axis", "weights")
     given = dict(zip(names, node.args[1:]))
@@ -154,7 +154,7 @@ def _convolve(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val
 
 
 def _take(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
-    if not (len(args) in (2, 3)):
+    if len(args) not in (2, 3):
         raise _unsupported_call(gen, callee, node)
     return take(gen, args[0], args[1], node.args[2] if len(args) == 3 else None, kwargs,
                 node)
@@ -167,7 +167,7 @@ def _logical(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
 
 
 def _ptp(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
-    if not (len(args) == 1):
+    if len(args) != 1:
         raise _unsupported_call(gen, callee, node)
     a, axes, keepdims = gen.reduced_operand("ptp", args[0], kwargs,
                                              ("axis", "keepdims"), node)
@@ -176,7 +176,7 @@ def _ptp(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
 
 
 def _array_equal(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
-    if not (len(args) == 2):
+    if len(args) != 2:
         raise _unsupported_call(gen, callee, node)
     if set(kwargs) - {"equal_nan"}:
         raise gen.unsupported(node, "np.array_equal takes a1, a2 and equal_nan=")
@@ -185,7 +185,7 @@ def _array_equal(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> 
 
 
 def _nan_to_num(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
-    if not (len(args) == 1):
+    if len(args) != 1:
         raise _unsupported_call(gen, callee, node)
     if set(kwargs) - {"nan", "posinf", "neginf"}:
         raise gen.unsupported(node, "np.nan_to_num takes x, nan=, posinf= and "
@@ -199,7 +199,7 @@ def _nan_to_num(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> V
 
 
 def _roll_repeat(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
-    if not (len(args) in (2, 3)):
+    if len(args) not in (2, 3):
         raise _unsupported_call(gen, callee, node)
     name = callee.__name__
     if set(kwargs) - {"axis"} or (len(args) == 3 and kwargs):
@@ -223,7 +223,7 @@ def _interp(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
 
 
 def _digitize(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
-    if not (len(args) in (2, 3)):
+    if len(args) not in (2, 3):
         raise _unsupported_call(gen, callee, node)
     if set(kwargs) - {"right"} or (len(args) == 3 and kwargs):
         raise gen.unsupported(node, "np.digitize takes x, bins and right=")
@@ -236,7 +236,7 @@ def _digitize(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val
 
 
 def _unique(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
-    if not (len(args) == 1):
+    if len(args) != 1:
         raise _unsupported_call(gen, callee, node)
     if set(kwargs) - {"return_counts"}:
         raise gen.unsupported(node, "np.unique takes the array and return_counts= here "
@@ -252,7 +252,7 @@ def _nonzero(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
 
 
 def _searchsorted(gen, callee, args: list[Val], kwargs: dict, node: ast.Call) -> Val:
-    if not (len(args) == 2):
+    if len(args) != 2:
         raise _unsupported_call(gen, callee, node)
     if set(kwargs) - {"side"}:
         raise gen.unsupported(node, "np.searchsorted takes a, v and side= here (no "
