@@ -15,6 +15,12 @@ a *standby* worker, idle until a job comes, which forks a child per job (a crash
 child costs nothing but its job). A standby knows the functions that existed when it
 was forked, so a new one replaces it after every baseline compile; a job the standby
 cannot serve (or one sent when it died) is forked from the program after all.
+
+A job submitted with a swap cell (`kernel_swap.py`) that returns `SwapFiles` is handed
+to the program's native swap thread instead of coming back: no thread of the program
+that runs Python wakes up for it. Its future is left pending; the dispatcher settles
+the swap itself. Anything else the job returns, errors and crashes included, comes back
+through its future as usual.
 """
 from __future__ import annotations
 
@@ -30,6 +36,9 @@ import traceback
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
+
+from noodle.runtime import kernel_swap
+from noodle.runtime.kernel_swap import SwapFiles
 
 #: turns a job's description (picklable) into the job, in the process that runs it
 Resolver = Callable[[Any], Callable[[], Any]]
@@ -67,7 +76,7 @@ class CompileWorker:
         self._standby: _Standby | None = None
         self._forked: queue.Queue = queue.Queue()  # jobs no standby can serve
         self._forking_thread: threading.Thread | None = None
-        self._running = 0  # jobs submitted and not finished
+        self._running: set[Future] = set()  # jobs submitted that come back here
         self._normal_interval: float | None = None  # the switch interval while jobs run
 
     def _in_this_process(self) -> None:
@@ -87,7 +96,8 @@ class CompileWorker:
         where the caller waits anyway)."""
         self._in_this_process()
         with self._lock:
-            fresh = _Standby(self._resolve, [fd for s in self._open for fd in s.fds()])
+            fresh = _Standby(self._resolve, [fd for s in self._open for fd in s.fds()],
+                             kernel_swap.requests_fd())
             self._open.append(fresh)
             old, self._standby = self._standby, fresh
             if old is not None:
@@ -96,36 +106,42 @@ class CompileWorker:
         threading.Thread(target=self._collect, args=(fresh,), name="noodle-compiler",
                          daemon=True).start()
 
-    def submit(self, job: bytes) -> Future:
+    def submit(self, job: bytes, swap_cell: int = 0) -> Future:
         """Run the job `job` describes (`describe`; see `Resolver`). Cheap: this runs
-        inside a caller's call, when its key turns hot."""
+        inside a caller's call, when its key turns hot. With a `swap_cell`, a result
+        of `SwapFiles` goes to the swap thread, and the future is never done."""
         self._in_this_process()
         future: Future = Future()
         future.set_running_or_notify_cancel()
         with self._lock:
-            self._running += 1
-            if self._normal_interval is None:
-                # What the program then does in Python for the job (the result's
-                # unpickling, loading the kernel, the done-callbacks that swap it in)
-                # must not hold its thread for whole 5 ms switch intervals: slices of
-                # 10 us until the last job is done (0.1 ms slices made calls of a few
-                # us wait 0.2-0.3 ms while a kernel loaded).
-                self._normal_interval = sys.getswitchinterval()
-                sys.setswitchinterval(min(self._normal_interval, 1e-5))
-            if self._standby is not None and self._standby.send(job, future):
+            if not swap_cell:
+                self._count_running(future)
+            if self._standby is not None and self._standby.send(job, future, swap_cell):
                 return future
-        self._fork_for(job, future)
+        self._fork_for(job, future, swap_cell)
         return future
+
+    def _count_running(self, future: Future) -> None:
+        """Count a job whose result the program handles in Python (under the lock)."""
+        self._running.add(future)
+        if self._normal_interval is None:
+            # What the program then does in Python for the job (the result's
+            # unpickling, loading the kernel, the done-callbacks that swap it in)
+            # must not hold its thread for whole 5 ms switch intervals: slices of
+            # 10 us until the last job is done (0.1 ms slices made calls of a few
+            # us wait 0.2-0.3 ms while a kernel loaded).
+            self._normal_interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(self._normal_interval, 1e-5))
 
     def _collect(self, standby: _Standby) -> None:
         """The results of `standby`'s jobs, in the order they were sent, until it exits
         (let go, or killed); jobs it could not serve are forked from here."""
         while (payload := _receive(standby.results)) is not None:
+            sequence, outcome = pickle.loads(payload)
             with self._lock:
-                job, future = standby.pending.pop(0)
-            outcome = pickle.loads(payload)
+                job, future, cell = standby.pending.pop(sequence)
             if outcome[0] == "unknown":  # a function made after it was forked
-                self._fork_for(job, future)
+                self._fork_for(job, future, cell)
             else:
                 self._finish(future, outcome)
         with self._lock:
@@ -133,13 +149,19 @@ class CompileWorker:
                 self._standby = None
             self._open.remove(standby)
             standby.close()
-            orphans, standby.pending = standby.pending, []
+            orphans, standby.pending = standby.pending, {}
         standby.reap()
-        for job, future in orphans:
-            self._fork_for(job, future)
+        for job, future, cell in orphans.values():
+            # a job handed to the swap thread never came back: it is done unless its
+            # swap can still be cancelled (it died first, or its request is in transit)
+            if cell and job != PING and not kernel_swap.cancel(cell):
+                continue
+            with self._lock:
+                self._count_running(future)
+            self._fork_for(job, future, 0)
 
-    def _fork_for(self, job: bytes, future: Future) -> None:
-        self._forked.put((job, future))
+    def _fork_for(self, job: bytes, future: Future, swap_cell: int) -> None:
+        self._forked.put((job, future, swap_cell))
         with self._lock:
             if self._forking_thread is None:
                 self._forking_thread = threading.Thread(
@@ -148,7 +170,7 @@ class CompileWorker:
 
     def _fork_jobs(self) -> None:
         while True:
-            job, future = self._forked.get()
+            job, future, cell = self._forked.get()
             if job == PING:  # a rehearsal left by a standby that went away: no compile
                 self._finish(future, ("ok", None))
                 continue
@@ -157,7 +179,8 @@ class CompileWorker:
                 outcome = _outcome_of_forked(lambda: self._resolve(spec)())
             except Exception as e:  # noqa: BLE001 - no fork (out of memory, say)
                 outcome = ("error", e)
-            self._finish(future, outcome)
+            if not _hand_over(kernel_swap.requests_fd(), cell, outcome):
+                self._finish(future, outcome)
 
     def _finish(self, future: Future, outcome: tuple[str, Any]) -> None:
         try:
@@ -166,8 +189,8 @@ class CompileWorker:
             future.set_exception(e)
         finally:
             with self._lock:
-                self._running -= 1
-                if self._running == 0 and self._normal_interval is not None:
+                self._running.discard(future)
+                if not self._running and self._normal_interval is not None:
                     sys.setswitchinterval(self._normal_interval)
                     self._normal_interval = None
 
@@ -176,9 +199,11 @@ class _Standby:
     """A worker forked now and kept idle; each job sent to it runs in a child it forks.
     It serves its requests in order, and exits once the program closes them."""
 
-    def __init__(self, resolve: Resolver, inherited: list[int]):
-        #: (job, future) of each job sent and not answered yet, oldest first
-        self.pending: list[tuple[bytes, Future]] = []
+    def __init__(self, resolve: Resolver, inherited: list[int], swap_requests: int):
+        """`swap_requests`: where the swap thread reads requests (-1: nowhere)."""
+        #: (job, future, swap cell) of each job sent and not answered, by sequence number
+        self.pending: dict[int, tuple[bytes, Future, int]] = {}
+        self._sent = 0
         with _FORKING:
             requests_in, self._requests = os.pipe()
             self.results, results_out = os.pipe()
@@ -195,17 +220,18 @@ class _Standby:
             # fork of a job's child (page tables of a process with MLIR loaded) competes
             # with the call that handed the job over
             os.nice(_NICENESS)
-            _standby_loop(requests_in, results_out, resolve)
+            _standby_loop(requests_in, results_out, resolve, swap_requests)
 
-    def send(self, job: bytes, future: Future) -> bool:
+    def send(self, job: bytes, future: Future, swap_cell: int) -> bool:
         """Queue `job` (under the worker's lock); False if the standby is gone."""
         if self._requests < 0:
             return False
-        self.pending.append((job, future))
+        sequence, self._sent = self._sent, self._sent + 1
+        self.pending[sequence] = (job, future, swap_cell)
         try:
-            _send(self._requests, job)
+            _send(self._requests, struct.pack("<QQ", sequence, swap_cell) + job)
         except OSError:  # it died: its collector forks its pending jobs
-            self.pending.pop()
+            del self.pending[sequence]
             return False
         return True
 
@@ -234,24 +260,37 @@ class _Standby:
 PING = b""
 
 
-def _standby_loop(requests: int, results: int, resolve: Resolver) -> None:
+def _standby_loop(requests: int, results: int, resolve: Resolver, swap_requests: int
+                  ) -> None:
     status = 0
     try:
-        while (payload := _receive(requests)) is not None:
+        while (message := _receive(requests)) is not None:
+            sequence, cell = struct.unpack_from("<QQ", message)
+            payload = message[16:]
             if payload == PING:
-                _send(results, pickle.dumps(("ok", None)))
-                continue
-            try:
-                job = resolve(pickle.loads(payload))
-            except LookupError:  # made after this standby was forked
-                outcome: tuple[str, Any] = ("unknown", None)
+                outcome: tuple[str, Any] = ("ok", None)
             else:
-                outcome = _outcome_of_forked(job)
-            _send(results, pickle.dumps(outcome))
+                try:
+                    job = resolve(pickle.loads(payload))
+                except LookupError:  # made after this standby was forked
+                    outcome = ("unknown", None)
+                else:
+                    outcome = _outcome_of_forked(job)
+            if not _hand_over(swap_requests, cell, outcome):
+                _send(results, pickle.dumps((sequence, outcome)))
     except BaseException:  # noqa: BLE001 - the program sees the standby gone
         status = 1
     finally:
         os._exit(status)
+
+
+def _hand_over(swap_requests: int, cell: int, outcome: tuple[str, Any]) -> bool:
+    """Send the swap thread its request, if `outcome` is a kernel for it."""
+    if not (cell and swap_requests >= 0 and outcome[0] == "ok"
+            and isinstance(outcome[1], SwapFiles)):
+        return False
+    os.write(swap_requests, kernel_swap.request(cell, outcome[1].library))
+    return True
 
 
 def run_forked(job: Callable[[], Any]) -> Any:

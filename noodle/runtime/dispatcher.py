@@ -5,13 +5,16 @@ A new key is compiled at once by the baseline tier, or loaded from the on-disk c
 (the optimising tier's kernel when the cache has it). Each kernel's native entry point
 counts its calls and cycles; when a key turns hot, the optimising tier recompiles it in
 a worker process and the new kernel is swapped in between two calls: the caller never
-waits for it.
+waits for it. The swap is native (`kernel_swap.py`) where it can be, and the dispatcher
+settles it, bringing its own records up to date, when the program next asks about the
+function (`profiles`, `inspect`, a call through the Python-level path).
 """
 from __future__ import annotations
 
 import contextlib
 import functools
 import inspect
+import itertools
 import json
 import os
 import sys
@@ -20,6 +23,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
+from pathlib import Path
 from types import FunctionType
 from typing import Any
 
@@ -30,12 +34,13 @@ from noodle.compiler.options import CompileOptions, fastmath_flags
 from noodle.compiler.types import Array, NType, first_fitting, leaf_types, typeof
 from noodle.errors import (LoweringError, NoodleCacheWarning, NoodleError,
                            NoodleFallbackWarning, SourceLocation, UnsupportedError)
-from noodle.runtime import compile_worker, profiler
+from noodle.runtime import compile_worker, kernel_swap, profiler
 from noodle.runtime.config import config
 from noodle.runtime.executor import CompiledKernel
 from noodle.runtime.explain import new_argument_types
 from noodle.runtime.gpu_calls import ON_CPU, GpuCalls, ptx_of
 from noodle.runtime.kernel_cache import KernelCache
+from noodle.runtime.kernel_swap import Swap, SwapFiles
 from noodle.runtime.placement import Placement, check_target
 from noodle.runtime.profiler import HotThreshold, KeyProfile, Stopwatch
 from noodle.runtime.signatures import parse_signature
@@ -68,8 +73,11 @@ class Dispatcher:
                           for p in self._signature.parameters.values())
         self._kernels: dict[tuple, CompiledKernel | _Interpreted] = {}
         self._profiles: dict[tuple, KeyProfile] = {}
-        #: each baseline key's promotion, described for the worker (`describe`)
-        self._jobs: dict[tuple, bytes] = {}
+        #: each baseline key's promotion, described for the worker (`describe`), and
+        #: its native swap where there is one
+        self._jobs: dict[tuple, tuple[bytes, Swap | None]] = {}
+        #: the native swaps submitted and not settled yet
+        self._swapping: dict[tuple, Swap] = {}
         # the promotion thread swaps kernels while the program calls and compiles
         self._lock = threading.RLock()
         #: the signatures as written, with what they declare (noodlec reads them)
@@ -101,6 +109,8 @@ class Dispatcher:
     def _call_python(self, *args: Any, **kwargs: Any) -> Any:
         if os.environ.get("NOODLE_DISABLE_JIT") == "1":
             return self.py_func(*args, **kwargs)
+        if self._swapping:
+            self._settle_swaps()
         given, given_kwargs = args, kwargs  # for the interpreter: keyword-only ones too
         args = self._bind(args, kwargs)
         if self.placement is not None and self.placement.on_gpu(args):
@@ -191,7 +201,11 @@ class Dispatcher:
             self._kernels[key] = kernel
             if profile.tier == "baseline":
                 # the promotion's job, made now, while the caller waits anyway
-                self._jobs[key] = compile_worker.describe((id(self), key, "optimising"))
+                swap = None
+                if kernel.native_entry is not None and kernel_swap.available():
+                    swap = Swap(kernel.native_entry, f"kernel-{next(_SWAP_NAMES)}")
+                self._jobs[key] = (compile_worker.describe(
+                    (id(self), key, "optimising", swap and swap.files)), swap)
         if isinstance(kernel, CompiledKernel) and kernel.native_entry is not None:
             self._install_entries()
             if tier == "baseline" and fresh and compile_worker.available():
@@ -271,6 +285,7 @@ class Dispatcher:
     def _install_entries(self) -> None:
         """Chain the native entries of the kernels (the newest first) in front of the
         Python-level path, and make the chain's head this dispatcher's `__call__`."""
+        self._settle_swaps()
         with self._lock:
             kernels = list(self._kernels.items())
         head = self._call_python
@@ -328,7 +343,13 @@ class Dispatcher:
         if config.explain and not rehearsal:
             self._explain(f"optimising {self._shown(key)}: hot after "
                           f"{profile.report()['calls']} calls")
-        future = _worker().submit(compile_worker.PING if rehearsal else self._jobs[key])
+        job, swap = self._jobs[key]
+        if rehearsal:
+            job = compile_worker.PING
+        elif swap is not None:
+            self._swapping[key] = swap  # before the submit: the swap may be quick
+            swap.begin()
+        future = _worker().submit(job, swap.cell if swap is not None else 0)
         if rehearsal:
             # waited for, not raised: a worker that fails shows in the real promotion
             future.exception()
@@ -337,12 +358,20 @@ class Dispatcher:
 
     def _promoted(self, key: tuple, watch: Stopwatch, future: Future) -> None:
         """In the worker's thread: swap the optimised kernel in, or keep the baseline one
-        and say why (once per key)."""
+        and say why (once per key). A kernel the native swap took never comes here
+        (`_settle_swaps`)."""
         profile = self._profiles[key]
+        swap = self._swapping.pop(key, None)
+        if swap is not None:  # it never reached the thread, or was cancelled
+            swap.end()
         try:
-            metadata, obj = future.result()
-            compiled = Kernel.from_metadata(json.loads(metadata), {"obj": obj})
-            kernel = CompiledKernel(compiled)
+            result = future.result()
+            if isinstance(result, SwapFiles):  # for the native swap, which was cancelled
+                metadata, obj, seconds = result.read_kernel()
+            else:
+                (metadata, obj), seconds = result, watch.elapsed()
+                metadata = json.loads(metadata)
+            kernel = CompiledKernel(Kernel.from_metadata(metadata, {"obj": obj}))
         except Exception as e:  # noqa: BLE001 - the program goes on at the baseline tier
             why = (f"{e} since it was compiled, and its kernel keeps the value read then"
                    if isinstance(e, DependencyChanged) else
@@ -354,7 +383,12 @@ class Dispatcher:
             # only now: whoever sees the promotion failed can find the warning given
             profile.promotion = f"failed: {e}"
             return
-        profile.compile_seconds["optimising"] = watch.elapsed()
+        self._adopt(key, kernel, seconds)
+
+    def _adopt(self, key: tuple, kernel: CompiledKernel, compile_seconds: float) -> None:
+        """Make `kernel` the optimising tier of `key`."""
+        profile = self._profiles[key]
+        profile.compile_seconds["optimising"] = compile_seconds
         with self._lock:
             profile.retire(self._kernels[key].native_entry)
             self._kernels[key] = kernel
@@ -363,8 +397,28 @@ class Dispatcher:
         self._install_entries()
         profiler.write_metrics_file()
 
+    def _settle_swaps(self) -> None:
+        """Bring the records up to date with the native swaps that have ended: adopt the
+        kernel the swap thread loaded, or load it here where the thread could not."""
+        with self._lock:
+            ended = [(key, swap) for key, swap in self._swapping.items()
+                     if swap.state in (kernel_swap.DONE, kernel_swap.FAILED)]
+            for key, _ in ended:
+                del self._swapping[key]
+        for key, swap in ended:
+            swap.end()
+            metadata, obj, seconds = swap.files.read_kernel()
+            if swap.state == kernel_swap.DONE:
+                kernel = CompiledKernel(Kernel.from_metadata(metadata, {}), swap.library())
+            else:
+                self._explain(f"{self._shown(key)}: the optimised kernel is loaded in "
+                              f"Python, since the swap thread could not ({swap.error})")
+                kernel = CompiledKernel(Kernel.from_metadata(metadata, {"obj": obj}))
+            self._adopt(key, kernel, seconds)
+
     def compile_eagerly(self, *args: Any) -> None:
         """Compile the optimising tier for the types of `args` now (`noodle.compile`)."""
+        self._settle_swaps()
         key = self._key(self._bind(args, {}))
         with self._lock:
             known = self._kernels.get(key)
@@ -388,6 +442,7 @@ class Dispatcher:
                                   list(map(str, key))) or "first call"
 
     def profiles(self) -> list[KeyProfile]:
+        self._settle_swaps()
         with self._lock:
             gpu = self._gpu.profiles() if self._gpu is not None else []
             return list(self._profiles.values()) + gpu
@@ -395,6 +450,7 @@ class Dispatcher:
     # -- introspection ----------------------------------------------------------------------
     @property
     def signatures(self) -> list[tuple[NType, ...]]:
+        self._settle_swaps()
         return [k for k, v in self._kernels.items() if isinstance(v, CompiledKernel)]
 
     def inspect(self, stage: str = "nir", signature: tuple | None = None) -> str | bytes:
@@ -404,6 +460,7 @@ class Dispatcher:
         if stage not in STAGES and stage != "ptx":
             raise ValueError(f"unknown stage {stage!r}; choose from "
                              f"{', '.join(STAGES)}, ptx")
+        self._settle_swaps()
         key = signature if signature is not None else self._last_key
         if stage == "ptx":
             if key is None and self._gpu is not None:
@@ -446,6 +503,10 @@ def signatures_only() -> Iterator[None]:
         _SIGNATURES_ONLY.pop()
 
 
+#: names for the files of native swaps, unique in the process
+_SWAP_NAMES = itertools.count()
+
+
 def _ignore() -> None:
     """The hot hook of entries whose key is not promoted (any more)."""
 
@@ -475,26 +536,48 @@ def _worker() -> compile_worker.CompileWorker:
     return compile_worker.CompileWorker(_compile_job)
 
 
-def _compile_job(spec: tuple) -> Callable[[], tuple[str, bytes]]:
-    """The compile a worker runs for `spec`: (dispatcher id, key, tier). The worker is a
-    fork of this process, so the dispatcher is there under the same id, unless it was
-    made after the fork (LookupError). The worker also saves the kernel in the cache:
-    ~8 ms of work the program's process never sees."""
-    dispatcher_id, key, tier = spec
+def _compile_job(spec: tuple) -> Callable[[], tuple[str, bytes] | SwapFiles]:
+    """The compile a worker runs for `spec`: (dispatcher id, key, tier, swap files or
+    None). The worker is a fork of this process, so the dispatcher is there under the
+    same id, unless it was made after the fork (LookupError). The worker also saves the
+    kernel in the cache: ~8 ms of work the program's process never sees."""
+    dispatcher_id, key, tier, files = spec
     dispatcher = next((d for d in profiler.tracked() if id(d) == dispatcher_id), None)
     if dispatcher is None:
         raise LookupError("the function was made after this worker was forked")
 
-    def compile_and_save() -> tuple[str, bytes]:
+    def compile_and_save() -> tuple[str, bytes] | SwapFiles:
         _check_unchanged(dispatcher, key)
+        watch = Stopwatch()
         kernel = dispatcher._compile_at(key, tier)
+        seconds = watch.elapsed()
         dispatcher._save(key, kernel, tier)
+        if files is not None and _link_for_swap(dispatcher._kernels[key], kernel, files):
+            files.write_kernel(kernel.metadata(), kernel.stages["obj"], seconds)
+            return files
         # Plain data goes back, and of the stages only the object code (`inspect` makes
         # the others again when asked): unpickling is one C call holding the program's
         # GIL, which took 0.3-0.5 ms for a pickled Kernel, its types and its texts.
         return json.dumps(kernel.metadata()), kernel.stages["obj"]
 
     return compile_and_save
+
+
+def _link_for_swap(current: CompiledKernel, optimised: Kernel, files: SwapFiles) -> bool:
+    """Link `optimised` into the shared library the swap thread loads, if its entry can
+    stand in for the current one's: until the swap settles, the optimised entry runs
+    with the current entry's context, whose error handler knows the current kernel's
+    error sites. False where it cannot (and the kernel goes back the Python way)."""
+    from noodle.compiler.shared_library import link_shared  # in the worker only
+
+    if (not optimised.python_entry
+            or current.kernel.metadata()["sites"] != optimised.metadata()["sites"]):
+        return False
+    try:
+        link_shared(optimised.stages["obj"], Path(files.library), set(optimised.externals))
+    except NoodleError:  # no C compiler, say
+        return False
+    return True
 
 
 class DependencyChanged(Exception):

@@ -21,6 +21,7 @@ from noodle.compiler.backend import LoadedObject
 from noodle.compiler.kernel import Kernel
 from noodle.compiler.python_entry import STATUS_UNOWNED_RESULT
 from noodle.compiler.types import Array, Scalar, box_scalar, leaf_types
+from noodle.runtime.kernel_swap import LoadedLibrary
 from noodle.runtime.leaves import leaves, rebuild
 from noodle.runtime.native_entry import (NativeEntry, entry_addresses, layouts_ok,
                                          register_cpython_symbols)
@@ -89,12 +90,16 @@ class CompiledKernel:
     flag per array: whether the caller owns its buffer. An array it does not own is a
     view of an argument (or of another result)."""
 
-    def __init__(self, kernel: Kernel):
+    def __init__(self, kernel: Kernel, loaded: LoadedObject | LoadedLibrary | None = None):
+        """`loaded`: the kernel's code, loaded already (by the kernel swap, say);
+        otherwise its object code is loaded here."""
         self.kernel = kernel
         native = kernel.python_entry and layouts_ok()
-        if kernel.python_entry:
-            register_cpython_symbols()  # the object refers to them
-        self._object = LoadedObject(kernel.stages["obj"], kernel.externals)
+        if loaded is None:
+            if kernel.python_entry:
+                register_cpython_symbols()  # the object refers to them
+            loaded = LoadedObject(kernel.stages["obj"], kernel.externals)
+        self._object = loaded
         #: the compiled Python entry point, when there is one this process can use
         self.native_entry = None
         if kernel.python_entry:

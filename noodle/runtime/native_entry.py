@@ -54,6 +54,7 @@ class NativeEntry:
     the entry keeps (the C structures it points to live as long as this object)."""
 
     def __init__(self, loaded: LoadedObject, symbol: str, addresses: EntryAddresses):
+        self.symbol, self.addresses = symbol, addresses
         _fill_runtime_table(addresses.runtime_table)
         self._profile = (ctypes.c_uint64 * 2).from_address(addresses.profile)
         self._hot = (ctypes.c_uint64 * 2).from_address(addresses.hot_thresholds)
@@ -63,6 +64,12 @@ class NativeEntry:
         self._loaded = loaded
         #: reads the cycle counter the profile counts in
         self.read_cycles = ctypes.CFUNCTYPE(ctypes.c_uint64)(addresses.cycle_reader)
+
+    @property
+    def method_address(self) -> int:
+        """The PyMethodDef of the builtin functions `function` makes (kernel_swap.c
+        changes which code they call)."""
+        return ctypes.addressof(self._def)
 
     def function(self, fallback: object, on_error: object, on_hot: object) -> object:
         """A builtin function calling the entry with this context (see CTX_*); it keeps
