@@ -158,13 +158,28 @@ class Stopwatch:
 
 
 # -- cycles to seconds -----------------------------------------------------------------------
-# The rate is measured over ~20 ms, in a thread that sleeps meanwhile, so that no call
-# waits for it; until it is known, hotness by time is off (`seconds_to_cycles` says
-# "never"). The counter is read through a kernel's own reader: nothing is compiled.
+# The rate is known at once where `_cycle_counter` reads the entries' counter: over the
+# time since this module was imported, which includes the first compile (at least a few
+# milliseconds). Elsewhere it is measured over ~20 ms, in a thread that sleeps
+# meanwhile, so that no call waits for it; until it is known, hotness by time is off
+# (`seconds_to_cycles` says "never"). Kernels are read through their own reader.
 _rate: list[float] = []
 _waiting: list[Callable[[], None]] = []
 _rate_lock = threading.Lock()
 _NEVER = 2**64 - 1
+#: the shortest time over which the rate is measured
+_MEASURED_OVER = 0.002
+
+
+def _read_counter() -> int | None:
+    try:
+        from noodle.runtime import _cycle_counter
+    except ImportError:  # built with noodle; absent where it could not be compiled
+        return None
+    return _cycle_counter.read()
+
+
+_imported_at = (_read_counter(), time.perf_counter())
 
 
 def cycles_per_second() -> float:
@@ -178,6 +193,8 @@ def seconds_to_cycles(seconds: float, read_cycles: Callable[[], int],
     """`seconds` in cycles of the counter, or "never" while the rate is being measured
     (with `read_cycles`; `when_known` is called once it is)."""
     with _rate_lock:
+        if not _rate:
+            _measure_since_import(read_cycles)
         if _rate:
             return min(int(seconds * _rate[0]), _NEVER)
         _waiting.append(when_known)
@@ -185,6 +202,19 @@ def seconds_to_cycles(seconds: float, read_cycles: Callable[[], int],
             threading.Thread(target=_calibrate, args=(read_cycles,), name="noodle-calibrate",
                              daemon=True).start()
     return _NEVER
+
+
+def _measure_since_import(read_cycles: Callable[[], int]) -> None:
+    """The rate since this module was imported, if `_cycle_counter` reads the same
+    counter as `read_cycles` and long enough has passed (under `_rate_lock`)."""
+    (c0, t0), c1, t1 = _imported_at, _read_counter(), time.perf_counter()
+    if c0 is None or c1 is None or t1 - t0 < _MEASURED_OVER:
+        return
+    rate = (c1 - c0) / (t1 - t0)
+    # the same counter: the kernel's reader, read right after, is no further on than
+    # a millisecond's worth of counts (another counter would be far off, or behind)
+    if rate > 0 and 0 <= read_cycles() - c1 < rate * 1e-3:
+        _rate.append(rate)
 
 
 def _calibrate(read_cycles: Callable[[], int]) -> None:

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import noodle
+from noodle.runtime import profiler
 from noodle.runtime.cache_store import CacheStore
 
 REPO = Path(__file__).resolve().parents[2]
@@ -150,6 +151,40 @@ def test_a_key_that_ran_hot_seconds_is_promoted_before_hot_threshold_calls():
         assert time.monotonic() < deadline, key_stats(f)
         assert f(a) == pytest.approx(expected, rel=1e-9)
     assert key_stats(f)["promotion"] == "done"
+
+
+RATE_PROGRAM = """
+import threading, time
+import numpy as np
+import noodle
+from noodle.runtime import profiler
+from test_tiers import dot
+
+f = noodle.jit(dot, cache=False)
+f(np.ones(3), np.ones(3))
+assert "noodle-calibrate" not in [t.name for t in threading.enumerate()]
+rate = profiler.cycles_per_second()
+read = f.profiles()[0].native.read_cycles
+c0, t0 = read(), time.perf_counter()
+time.sleep(0.05)
+c1, t1 = read(), time.perf_counter()
+print(rate, (c1 - c0) / (t1 - t0))
+"""
+
+
+@pytest.mark.skipif(profiler._read_counter() is None,
+                    reason="noodle does not read the entries' cycle counter on this CPU")
+def test_the_cycle_rate_is_known_after_the_first_compile_with_no_thread():
+    """hot_seconds needs the counter's rate: measured across the first compile, which
+    the caller waits for anyway, since a thread measuring it would take the GIL from a
+    program busy calling its first kernel."""
+    done = subprocess.run([sys.executable, "-c", RATE_PROGRAM], capture_output=True,
+                          text=True, timeout=300, cwd=Path(__file__).parent,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO),
+                               "NOODLE_CACHE": "0"})
+    assert done.returncode == 0, done.stderr
+    rate, measured = map(float, done.stdout.split())
+    assert rate == pytest.approx(measured, rel=0.05)
 
 
 PROGRAM = """
