@@ -9,12 +9,13 @@
 3. fresh process with the kernel in the on-disk cache: `import noodle`, then the first
    call (Numba: `cache=True`);
 4. promotion: a loop calls a function until its hot key's optimising kernel arrives;
-   the longest call meanwhile shows what the caller waited for it, next to the longest
-   call of an unpromoted key alone, beside an unrelated compile (on a machine with
-   few cores, any compile beside a program stalls it some), and beside a thread that
-   takes the GIL once (the least that loading a kernel on a thread can cost). Measured in a
-   process of its own without Numba: Numba hooks Python callbacks onto llvmlite's lock,
-   which makes every llvmlite call of the promotion's loading hold the GIL longer.
+   the longest call meanwhile shows what the caller waited for it (split into the call
+   that turned the key hot, which hands the job to the worker, and the calls after it),
+   next to the longest call of an unpromoted key alone, beside an unrelated compile (on
+   a machine with few cores, any compile beside a program stalls it some), and beside a
+   Python thread that takes the GIL once (what loading a kernel on such a thread would
+   cost at least; noodle's swap thread runs no Python). Measured in a process of its
+   own without Numba: Numba hooks Python callbacks onto llvmlite's lock.
 
 Each fresh-process figure is the median over several processes, each with its own
 cache directory (a fresh one for "nothing cached").
@@ -147,15 +148,17 @@ def promotion_latencies() -> dict[str, float]:
     limit = 1_000_000
     times, optimised = np.zeros(limit), np.zeros(limit, dtype=bool)
     deadline = time.monotonic() + 120
-    n = 0
+    n, hot = 0, None
     # (`profiles()` settles a swap the native thread made: brings the records up to date)
     while (profile.promotion in (None, "compiling") and time.monotonic() < deadline
            and n < limit - 200):
         start = time.perf_counter()
         f(a, b)
         times[n] = time.perf_counter() - start
-        n += 1
         [profile] = f.profiles()
+        if hot is None and profile.promotion is not None:
+            hot = n
+        n += 1
     end = n + 200
     while n < end:
         start = time.perf_counter()
@@ -164,6 +167,8 @@ def promotion_latencies() -> dict[str, float]:
         optimised[n] = f.profiles()[0].tier == "optimising"
         n += 1
     times, optimised = times[:n], optimised[:n]
+    if hot is None:  # never turned hot (the deadline): no call handed a job over
+        hot = n - 1
     before = list(times[~optimised])
     after = list(times[optimised][1:])
     # the machine's own jitter: the longest call of a key that is not being promoted,
@@ -215,6 +220,8 @@ def promotion_latencies() -> dict[str, float]:
     return {"baseline_us": statistics.median(before) * 1e6,
             "optimising_us": statistics.median(after) * 1e6,
             "longest_us": float(times.max()) * 1e6, "calls": n,
+            "hot_call_us": float(times[hot]) * 1e6,
+            "longest_after_hot_us": float(times[hot + 1:].max()) * 1e6,
             "promotion": profile.promotion, "longest_unpromoted_us": quiet,
             "longest_beside_a_compile_us": beside_compile,
             "longest_beside_one_gil_take_us": one_take}
@@ -277,6 +284,10 @@ def main() -> None:
     print(f"  median call at the baseline tier   {promotion['baseline_us']:8.1f} us")
     print(f"  median call at the optimising tier {promotion['optimising_us']:8.1f} us")
     print(f"  longest call meanwhile             {promotion['longest_us']:8.1f} us")
+    print(f"    the call that turned the key hot {promotion['hot_call_us']:8.1f} us"
+          "  (hands the job to the worker)")
+    print(f"    the longest call after it        {promotion['longest_after_hot_us']:8.1f} us"
+          "  (the compile, and the swap)")
     print(f"  longest call of an unpromoted key  {promotion['longest_unpromoted_us']:8.1f} us"
           "  (the machine's own jitter, as many calls)")
     print(f"  the same beside another compile    "
@@ -284,7 +295,7 @@ def main() -> None:
           "  (an unrelated process compiling at nice 10, as the worker does)")
     print(f"  the same beside one GIL hand-over  "
           f"{promotion['longest_beside_one_gil_take_us']:8.1f} us"
-          "  (a thread that wakes once: the floor of loading on a thread)")
+          "  (a Python thread that wakes once)")
     print("\ntargets (issue 4)")
     if numba is not None:
         for case in warm["noodle"]:

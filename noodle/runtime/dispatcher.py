@@ -347,21 +347,22 @@ class Dispatcher:
         if rehearsal:
             job = compile_worker.PING
         elif swap is not None:
-            self._swapping[key] = swap  # before the submit: the swap may be quick
+            with self._lock:  # before the submit: the swap may be quick
+                self._swapping[key] = swap
             swap.begin()
         future = _worker().submit(job, swap.cell if swap is not None else 0)
         if rehearsal:
             # waited for, not raised: a worker that fails shows in the real promotion
             future.exception()
             return
-        future.add_done_callback(functools.partial(self._promoted, key, Stopwatch()))
+        future.add_done_callback(functools.partial(self._promoted, key))
 
-    def _promoted(self, key: tuple, watch: Stopwatch, future: Future) -> None:
+    def _promoted(self, key: tuple, future: Future) -> None:
         """In the worker's thread: swap the optimised kernel in, or keep the baseline one
         and say why (once per key). A kernel the native swap took never comes here
         (`_settle_swaps`)."""
-        profile = self._profiles[key]
-        swap = self._swapping.pop(key, None)
+        with self._lock:
+            swap = self._swapping.pop(key, None)
         if swap is not None:  # it never reached the thread, or was cancelled
             swap.end()
         try:
@@ -369,21 +370,25 @@ class Dispatcher:
             if isinstance(result, SwapFiles):  # for the native swap, which was cancelled
                 metadata, obj, seconds = result.read_kernel()
             else:
-                (metadata, obj), seconds = result, watch.elapsed()
+                metadata, obj, seconds = result
                 metadata = json.loads(metadata)
             kernel = CompiledKernel(Kernel.from_metadata(metadata, {"obj": obj}))
         except Exception as e:  # noqa: BLE001 - the program goes on at the baseline tier
             why = (f"{e} since it was compiled, and its kernel keeps the value read then"
                    if isinstance(e, DependencyChanged) else
                    f"the optimising compile failed ({e})")
-            code = self.py_func.__code__  # this thread has no frame of the user's
-            warnings.warn_explicit(NoodleFallbackWarning(
-                f"{self.py_func.__qualname__}({profile.signature}) stays at the baseline "
-                f"tier: {why}"), NoodleFallbackWarning, code.co_filename, code.co_firstlineno)
-            # only now: whoever sees the promotion failed can find the warning given
-            profile.promotion = f"failed: {e}"
+            self._stay_at_baseline(key, why, e)
             return
         self._adopt(key, kernel, seconds)
+
+    def _stay_at_baseline(self, key: tuple, why: str, error: Exception) -> None:
+        profile = self._profiles[key]
+        code = self.py_func.__code__  # this thread may have no frame of the user's
+        warnings.warn_explicit(NoodleFallbackWarning(
+            f"{self.py_func.__qualname__}({profile.signature}) stays at the baseline "
+            f"tier: {why}"), NoodleFallbackWarning, code.co_filename, code.co_firstlineno)
+        # only now: whoever sees the promotion failed can find the warning given
+        profile.promotion = f"failed: {error}"
 
     def _adopt(self, key: tuple, kernel: CompiledKernel, compile_seconds: float) -> None:
         """Make `kernel` the optimising tier of `key`."""
@@ -407,13 +412,18 @@ class Dispatcher:
                 del self._swapping[key]
         for key, swap in ended:
             swap.end()
-            metadata, obj, seconds = swap.files.read_kernel()
-            if swap.state == kernel_swap.DONE:
-                kernel = CompiledKernel(Kernel.from_metadata(metadata, {}), swap.library())
-            else:
-                self._explain(f"{self._shown(key)}: the optimised kernel is loaded in "
-                              f"Python, since the swap thread could not ({swap.error})")
-                kernel = CompiledKernel(Kernel.from_metadata(metadata, {"obj": obj}))
+            try:
+                metadata, obj, seconds = swap.files.read_kernel()
+                if swap.state == kernel_swap.DONE:
+                    kernel = CompiledKernel(Kernel.from_metadata(metadata, {}),
+                                            swap.library())
+                else:
+                    self._explain(f"{self._shown(key)}: the optimised kernel is loaded in "
+                                  f"Python, since the swap thread could not ({swap.error})")
+                    kernel = CompiledKernel(Kernel.from_metadata(metadata, {"obj": obj}))
+            except Exception as e:  # noqa: BLE001 - the records stay at the baseline tier
+                self._stay_at_baseline(key, f"the optimised kernel did not load ({e})", e)
+                continue
             self._adopt(key, kernel, seconds)
 
     def compile_eagerly(self, *args: Any) -> None:
@@ -536,7 +546,7 @@ def _worker() -> compile_worker.CompileWorker:
     return compile_worker.CompileWorker(_compile_job)
 
 
-def _compile_job(spec: tuple) -> Callable[[], tuple[str, bytes] | SwapFiles]:
+def _compile_job(spec: tuple) -> Callable[[], tuple[str, bytes, float] | SwapFiles]:
     """The compile a worker runs for `spec`: (dispatcher id, key, tier, swap files or
     None). The worker is a fork of this process, so the dispatcher is there under the
     same id, unless it was made after the fork (LookupError). The worker also saves the
@@ -546,7 +556,7 @@ def _compile_job(spec: tuple) -> Callable[[], tuple[str, bytes] | SwapFiles]:
     if dispatcher is None:
         raise LookupError("the function was made after this worker was forked")
 
-    def compile_and_save() -> tuple[str, bytes] | SwapFiles:
+    def compile_and_save() -> tuple[str, bytes, float] | SwapFiles:
         _check_unchanged(dispatcher, key)
         watch = Stopwatch()
         kernel = dispatcher._compile_at(key, tier)
@@ -558,7 +568,7 @@ def _compile_job(spec: tuple) -> Callable[[], tuple[str, bytes] | SwapFiles]:
         # Plain data goes back, and of the stages only the object code (`inspect` makes
         # the others again when asked): unpickling is one C call holding the program's
         # GIL, which took 0.3-0.5 ms for a pickled Kernel, its types and its texts.
-        return json.dumps(kernel.metadata()), kernel.stages["obj"]
+        return json.dumps(kernel.metadata()), kernel.stages["obj"], seconds
 
     return compile_and_save
 
