@@ -79,8 +79,14 @@ def _swapper(pid: int) -> tuple[int, str]:
     read_end, write_end = os.pipe()
     _kernel_swap.start(read_end)
     directory = tempfile.mkdtemp(prefix="noodle-swap-")
-    atexit.register(shutil.rmtree, directory, True)
+    atexit.register(_remove_directory, directory, pid)
     return write_end, directory
+
+
+def _remove_directory(directory: str, owner: int) -> None:
+    # a fork of the program that exits through atexit must leave its parent's alone
+    if os.getpid() == owner:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def available() -> bool:

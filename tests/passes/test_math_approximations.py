@@ -149,13 +149,15 @@ def test_exp_is_within_one_ulp_with_either_scaling(dtype, ldexp, monkeypatch):
 
 
 def test_a_loop_of_exp_scales_with_one_instruction_on_avx512():
-    """With AVX-512 the vector loop scales by 2^n with vscalefpd, no call of libm's ldexp;
-    without it, the pass builds 2^n from its bits and LLVM's IR has no ldexp at all."""
+    """With AVX-512 the vector loop scales by 2^n with vscalefpd, no call of libm's ldexp
+    (on 512-bit registers, or on 256-bit ones where LLVM tunes for them, as on Intel's
+    Rocket Lake); without it, the pass builds 2^n from its bits and LLVM's IR has no
+    ldexp at all."""
     options = CompileOptions(tier="optimising")
     kernel = pipeline.compile_function(exponential, (typeof(np.zeros(3)),), options)
     assembly = pipeline.assembly(kernel, options)
     assert not re.search(r"call\w*\s+ldexp", assembly)
     if backend.has_vector_ldexp():
-        assert re.search(r"\tvscalefpd\t.*%zmm", assembly)
+        assert re.search(r"\tvscalefpd\t.*%[yz]mm", assembly)
     else:
         assert "ldexp" not in kernel.stages["llvm"]
