@@ -227,6 +227,27 @@ def promotion_latencies() -> dict[str, float]:
             "longest_beside_one_gil_take_us": one_take}
 
 
+def promotion_over_processes(runs: int) -> dict:
+    """`promotion_latencies` in `runs` fresh processes: the median of each figure, its
+    range, and "done" if every promotion was (a single process's longest call is
+    mostly the machine's luck)."""
+    measured = []
+    for _ in range(runs):
+        done = subprocess.run([sys.executable, __file__, "--promotion"], capture_output=True,
+                              text=True, timeout=600, env=dict(os.environ, PYTHONPATH=str(REPO)))
+        if done.returncode != 0:
+            raise RuntimeError(f"promotion measurement failed:\n{done.stderr}")
+        measured.append(json.loads(done.stdout))
+    figures = [field for field in measured[0] if field.endswith("_us")]
+    summary = {field: statistics.median(m[field] for m in measured) for field in figures}
+    summary["ranges"] = {field: (min(m[field] for m in measured), max(m[field] for m in measured))
+                         for field in figures}
+    summary["calls"] = int(statistics.median(m["calls"] for m in measured))
+    outcomes = {m["promotion"] for m in measured}
+    summary["promotion"] = "done" if outcomes == {"done"} else ", ".join(map(str, outcomes))
+    return summary
+
+
 def running(other: subprocess.Popen | threading.Thread) -> bool:
     return other.is_alive() if isinstance(other, threading.Thread) else other.poll() is None
 
@@ -274,28 +295,26 @@ def main() -> None:
     for field, label in labels.items():
         print(f"  {label:30}" + "".join(f"{fresh[name][field]:>10.1f}" for name in fresh))
     print(f"  a cache hit loads the MLIR bindings: {fresh['noodle']['cached_loads_compiler']}")
-    done = subprocess.run([sys.executable, __file__, "--promotion"], capture_output=True,
-                          text=True, timeout=600, env=dict(os.environ, PYTHONPATH=str(REPO)))
-    if done.returncode != 0:
-        raise RuntimeError(f"promotion measurement failed:\n{done.stderr}")
-    promotion = json.loads(done.stdout)
-    print(f"\npromotion of a hot key (dot product of 2000 float64; {promotion['calls']} calls"
-          f" until the swap and 200 after; {promotion['promotion']})")
-    print(f"  median call at the baseline tier   {promotion['baseline_us']:8.1f} us")
-    print(f"  median call at the optimising tier {promotion['optimising_us']:8.1f} us")
-    print(f"  longest call meanwhile             {promotion['longest_us']:8.1f} us")
-    print(f"    the call that turned the key hot {promotion['hot_call_us']:8.1f} us"
-          "  (hands the job to the worker)")
-    print(f"    the longest call after it        {promotion['longest_after_hot_us']:8.1f} us"
-          "  (the compile, and the swap)")
-    print(f"  longest call of an unpromoted key  {promotion['longest_unpromoted_us']:8.1f} us"
-          "  (the machine's own jitter, as many calls)")
-    print(f"  the same beside another compile    "
-          f"{promotion['longest_beside_a_compile_us']:8.1f} us"
-          "  (an unrelated process compiling at nice 10, as the worker does)")
-    print(f"  the same beside one GIL hand-over  "
-          f"{promotion['longest_beside_one_gil_take_us']:8.1f} us"
-          "  (a Python thread that wakes once)")
+    promotion = promotion_over_processes(runs)
+    print(f"\npromotion of a hot key (dot product of 2000 float64; about {promotion['calls']}"
+          f" calls until the swap and 200 after; {promotion['promotion']}), median (and"
+          f" range) over {runs} processes")
+    rows = [("median call at the baseline tier", "baseline_us", ""),
+            ("median call at the optimising tier", "optimising_us", ""),
+            ("longest call meanwhile", "longest_us", ""),
+            ("  the call that turned the key hot", "hot_call_us",
+             "hands the job to the worker"),
+            ("  the longest call after it", "longest_after_hot_us", "the compile, the swap"),
+            ("longest call of an unpromoted key", "longest_unpromoted_us",
+             "the machine's own jitter, as many calls"),
+            ("the same beside another compile", "longest_beside_a_compile_us",
+             "an unrelated process compiling at nice 10, as the worker does"),
+            ("the same beside one GIL hand-over", "longest_beside_one_gil_take_us",
+             "a Python thread that wakes once")]
+    for label, field, why in rows:
+        low, high = promotion["ranges"][field]
+        print(f"  {label:36}{promotion[field]:8.1f} us  ({low:.0f}-{high:.0f})"
+              + (f"  {why}" if why else ""))
     print("\ntargets (issue 4)")
     if numba is not None:
         for case in warm["noodle"]:

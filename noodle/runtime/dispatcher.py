@@ -73,9 +73,9 @@ class Dispatcher:
                           for p in self._signature.parameters.values())
         self._kernels: dict[tuple, CompiledKernel | _Interpreted] = {}
         self._profiles: dict[tuple, KeyProfile] = {}
-        #: each baseline key's promotion, described for the worker (`describe`), and
-        #: its native swap where there is one
-        self._jobs: dict[tuple, tuple[bytes, Swap | None]] = {}
+        #: each baseline key's promotion, prepared for the worker, and its native swap
+        #: where there is one
+        self._jobs: dict[tuple, tuple[compile_worker.PreparedJob, Swap | None]] = {}
         #: the native swaps submitted and not settled yet
         self._swapping: dict[tuple, Swap] = {}
         # the promotion thread swaps kernels while the program calls and compiles
@@ -204,8 +204,11 @@ class Dispatcher:
                 swap = None
                 if kernel.native_entry is not None and kernel_swap.available():
                     swap = Swap(kernel.native_entry, f"kernel-{next(_SWAP_NAMES)}")
-                self._jobs[key] = (compile_worker.describe(
-                    (id(self), key, "optimising", swap and swap.files)), swap)
+                job = compile_worker.PreparedJob(compile_worker.describe(
+                    (id(self), key, "optimising", swap and swap.files)),
+                    swap.cell if swap is not None else 0)
+                job.future.add_done_callback(functools.partial(self._promoted, key))
+                self._jobs[key] = (job, swap)
         if isinstance(kernel, CompiledKernel) and kernel.native_entry is not None:
             self._install_entries()
             if tier == "baseline" and fresh and compile_worker.available():
@@ -327,10 +330,11 @@ class Dispatcher:
 
         `rehearsal`: the same steps with a job the worker answers at once, waited for,
         right after the standby worker is forked (while the caller waits for a compile
-        anyway). The fork shares every memory page of the program with the worker, and
-        the first write to a page after it copies the page (~5 us): a rehearsal takes
-        those copies for the pages a hand-over writes, which the call that turns the
-        key hot took before (~50 pages, ~0.25 ms)."""
+        anyway), writing what is there and undoing what it adds. The fork shares every
+        memory page of the program with the worker, and the first write to a page after
+        it copies the page (5-10 us): a rehearsal takes those copies for the pages a
+        hand-over writes, which the call that turns the key hot took before (~50 pages,
+        ~0.25 ms). The job itself is prepared (`PreparedJob`) for the same reason."""
         with self._lock:
             if not self._promotable(key):
                 return
@@ -338,24 +342,24 @@ class Dispatcher:
             if not compile_worker.available():
                 profile.promotion = "not attempted: no worker processes on this platform"
                 return
-            if not rehearsal:
-                profile.promotion = "compiling"
-        if config.explain and not rehearsal:
-            self._explain(f"optimising {self._shown(key)}: hot after "
-                          f"{profile.report()['calls']} calls")
-        job, swap = self._jobs[key]
-        if rehearsal:
-            job = compile_worker.PING
-        elif swap is not None:
-            with self._lock:  # before the submit: the swap may be quick
+            profile.promotion = None if rehearsal else "compiling"
+            job, swap = self._jobs[key]
+            if swap is not None:  # before the job is sent: the swap may be quick
                 self._swapping[key] = swap
+        if swap is not None:
             swap.begin()
-        future = _worker().submit(job, swap.cell if swap is not None else 0)
         if rehearsal:
             # waited for, not raised: a worker that fails shows in the real promotion
-            future.exception()
+            _worker().submit(compile_worker.PING, job.swap_cell).exception()
+            with self._lock:
+                self._swapping.pop(key, None)
+            if swap is not None:
+                swap.end()
             return
-        future.add_done_callback(functools.partial(self._promoted, key))
+        if config.explain:
+            self._explain(f"optimising {self._shown(key)}: hot after "
+                          f"{profile.report()['calls']} calls")
+        _worker().submit(job)
 
     def _promoted(self, key: tuple, future: Future) -> None:
         """In the worker's thread: swap the optimised kernel in, or keep the baseline one
