@@ -11,7 +11,10 @@ import pytest
 from hypothesis import given, strategies as st
 
 import noodle
+from noodle.compiler import pipeline
+from noodle.compiler.options import CompileOptions
 from noodle.compiler.pipeline import MIN_TASK_SIZE
+from noodle.compiler.types import typeof
 
 from .harness import HYPOTHESIS, assert_same
 
@@ -226,6 +229,42 @@ def fails_in_one_row(m):
     for i in noodle.prange(m.shape[0]):
         out[i] = math.sqrt(m[i, 0])
     return out
+
+
+def counters_as_indices(a):
+    out = np.zeros(a.shape[0])
+    for i in noodle.prange(-4, 4):  # a counter from a negative start: wraps from the end
+        out[i] += a[i]
+    for i in noodle.prange(4, a.shape[0] - 4):
+        out[i] += 2.0 * a[i]
+    for i in range(-3, a.shape[0] - 3):
+        out[i] += 0.5 * a[i]
+    for i in range(a.shape[0] - 1, -1, -2):
+        out[i] -= a[i - 1]  # i - 1 is -1 at the end: the last element
+    return out
+
+
+@pytest.mark.parametrize("options", [PARALLEL, {}])
+def test_loop_counters_index_like_python(options):
+    for n in (8, 9, 1000):
+        assert_same(counters_as_indices, RNG.random(n), jit_options=options)
+
+
+def store_each(a, start):
+    for i in noodle.prange(a.shape[0]):
+        a[i] = 1.0
+    for i in noodle.prange(start, a.shape[0]):
+        a[i] = 2.0
+
+
+def test_a_counter_from_zero_needs_no_wrapping_from_the_end():
+    """`a[i]` with i a prange counter from 0 is never a negative index: no compare with 0
+    (in chunks, LLVM could not prove it itself, and stored elements one by one); with a
+    start that may be negative, the wrapping stays."""
+    unit, _, _ = pipeline.make_nir(store_each, (typeof(np.zeros(3)), typeof(0)),
+                                   CompileOptions(parallel=True))
+    text = str(unit.module)
+    assert text.count("arith.cmpi slt") == 1
 
 
 def test_prange_rows():

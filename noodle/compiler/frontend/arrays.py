@@ -46,6 +46,35 @@ def _constant_index(value: ir.Value) -> int | None:
     return ir.IntegerAttr(owner.attributes["value"]).value
 
 
+def _without_casts(value: ir.Value) -> ir.Value:
+    """`value` as it was before index casts (index <-> int64 keep a value as it is)."""
+    while (not isinstance(value.owner, ir.Block)
+           and value.owner.name in ("arith.index_cast", "arith.index_castui")):
+        value = value.owner.operands[0]
+    return value
+
+
+def never_negative_counter(i: ir.Value) -> bool:
+    """Whether index `i` is the counter of an enclosing `scf.for` or `scf.parallel` that
+    starts at a constant >= 0 and counts up: it never is negative, as a Python index
+    it needs no wrapping from the end. (In a prange loop LLVM cannot see that for itself
+    once the loop is cut into chunks, and the wrapping select made it store the
+    elements of `a[j] = x` one by one, with scatters.)"""
+    i = _without_casts(i)
+    if not isinstance(i, ir.BlockArgument) or i.owner.owner is None:
+        return False
+    loop, n = i.owner.owner, i.arg_number
+    if loop.name == "scf.for" and n == 0:
+        lower, step = loop.operands[0], loop.operands[2]
+    elif loop.name == "scf.parallel" and n < len(i.owner.arguments):
+        rank = len(i.owner.arguments)
+        lower, step = loop.operands[n], loop.operands[2 * rank + n]
+    else:
+        return False
+    lower, step = (_constant_index(_without_casts(v)) for v in (lower, step))
+    return lower is not None and lower >= 0 and step is not None and step > 0
+
+
 def trip_count(start: ir.Value, stop: ir.Value, step: ir.Value,
                positive: ir.Value) -> ir.Value:
     """How many of start, start+step, ... lie before stop: len(range(start, stop, step)).
@@ -242,7 +271,7 @@ class ArrayMixin:
             raise self.unsupported(node, "indexing with an array (fancy indexing) is not "
                                    "supported in compiled code", "use a loop")
         i = self.to_index(v, node)
-        if not (v.is_const and v.const >= 0):
+        if not (v.is_const and v.const >= 0 or never_negative_counter(i)):
             negative = arith.cmpi(arith.CmpIPredicate.slt, i, _i(0))
             i = arith.select(negative, arith.addi(i, size), i)
         if error is not None or self.unit.options.boundscheck:
