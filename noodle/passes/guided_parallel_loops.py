@@ -15,8 +15,8 @@ out.
 A loop of `n` iterations becomes `C = min(n, CHUNKS_PER_THREAD * threads)` chunks, the
 threads those of the async runtime when the loop runs. Chunk `c` ends at iteration
 `floor(n * (1 - (1 - (c+1)/C)^2))`: the chunks' lengths fall linearly from about 2n/C to
-nothing (trapezoid self-scheduling), so the first round of chunks, one per thread, is an
-eighth of the work. The split depends only on `n` and the thread count, and each
+nothing (trapezoid self-scheduling), so the first round of chunks, one per thread, is
+7/16 of the work (with 4 chunks per thread). The split depends only on `n` and the thread count, and each
 iteration still runs once, by itself, in order within its chunk.
 
 Loops with results (reductions on `scf.parallel`, which `async-parallel-for` leaves
@@ -31,10 +31,15 @@ from noodle.passes.ir_walk import inside, ops_where, rewriting
 
 PASS_NAME = "guided-parallel-loops"
 
-#: Chunks per thread. Speed-ups of mandelbrot 400x300's parallel kernel over its serial
-#: one on 2 threads, three runs: 16 per thread 1.91-1.99x, 32 per thread 1.91-1.98x,
-#: 64 per thread 1.92-1.97x; 154 equal blocks (async-parallel-for alone) 1.89-1.96x
-CHUNKS_PER_THREAD = 16
+#: Chunks per thread. Each chunk is a task, which costs about a microsecond to make,
+#: queue and finish: a prange loop storing 120,000 elements took 12 us with 4 chunks
+#: per thread, 17 us with 8 and 26 us with 16, on 2 threads (16 us serially). Speed-ups
+#: of mandelbrot 400x300's parallel kernel over its serial one on 2 threads, three runs
+#: each: 4 per thread 2.05-2.06x, 8 per thread 2.05-2.06x, 16 per thread 2.03-2.04x
+#: (Intel); earlier, on AMD: 16 1.91-1.99x, 32 1.91-1.98x, 64 1.92-1.97x, 154 equal
+#: blocks (async-parallel-for alone) 1.89-1.96x. A prange whose rows cost i**2 kept
+#: its speed-up with 4 per thread (1.92-2.17x, 16 per thread 1.88-2.03x).
+CHUNKS_PER_THREAD = 4
 
 #: At most this many chunks, so that `chunk_start`'s products fit in 64 bits
 MAX_CHUNKS = 4096
