@@ -16,8 +16,8 @@ A loop of `n` iterations becomes `C = min(n, CHUNKS_PER_THREAD * threads)` chunk
 threads those of the async runtime when the loop runs. Chunk `c` ends at iteration
 `floor(n * (1 - (1 - (c+1)/C)^2))`: the chunks' lengths fall linearly from about 2n/C to
 nothing (trapezoid self-scheduling), so the first round of chunks, one per thread, is
-7/16 of the work (with 4 chunks per thread). The split depends only on `n` and the thread count, and each
-iteration still runs once, by itself, in order within its chunk.
+7/16 of the work (with 4 chunks per thread). The split depends only on `n` and the
+thread count, and each iteration still runs once, by itself, in order within its chunk.
 
 Loops with results (reductions on `scf.parallel`, which `async-parallel-for` leaves
 serial) and loops inside GPU kernels are left alone.
