@@ -1,5 +1,5 @@
 // guided-parallel-loops: a one-dimensional scf.parallel loop becomes a loop over chunks
-// (at most 16 per thread of the async runtime, never more than its iterations), each a
+// (at most 4 per thread of the async runtime, never more than its iterations), each a
 // serial scf.for over the chunk's iterations, which carries the old body. The loop over
 // chunks is marked, so a second run changes nothing; loops of several dimensions and
 // loops with results are left alone.
@@ -15,7 +15,7 @@
 // CHECK: %[[TRIPS:.*]] = arith.ceildivui %[[DISTANCE]], %[[STEP]]
 // CHECK: %[[COUNT:.*]] = arith.select %[[AHEAD]], %[[TRIPS]]
 // CHECK: %[[THREADS:.*]] = async.runtime.num_worker_threads : index
-// CHECK: %[[WANTED:.*]] = arith.muli %[[THREADS]], %c16
+// CHECK: %[[WANTED:.*]] = arith.muli %[[THREADS]], %c4 : index
 // CHECK: %[[CAPPED:.*]] = arith.minui %[[WANTED]], %c4096
 // CHECK: %[[CHUNKS:.*]] = arith.minui %[[COUNT]], %[[CAPPED]]
 // CHECK: scf.parallel (%[[CHUNK:.*]]) = (%c0) to (%[[CHUNKS]]) step (%c1) {
