@@ -151,3 +151,29 @@ def test_a_job_with_a_swap_cell_goes_to_the_thread_and_the_others_come_back(
     assert worker.submit(describe(("swap", base))).result(timeout=60) == SwapFiles.at(base)
     assert worker.submit(describe(("plain", base)), swap.cell).result(timeout=60) == (
         "plain", f"{base}.so")
+
+
+def scaled_exp(a):
+    return np.exp(a * 0.5)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/maps"), reason="reads /proc/self/maps")
+def test_a_parallel_kernel_swapped_in_shares_the_process_thread_pool():
+    """The library links noodle's async runtime by path: loaded by the swap thread, it
+    must be the same copy the baseline kernel uses (one thread pool), not a second."""
+    from noodle.compiler.backend import async_runtime_path
+
+    f = noodle.jit(scaled_exp, cache=False, hot_threshold=5, parallel=True)
+    a = np.random.default_rng(3).random(300_000)  # several tasks
+    expected = np.exp(a * 0.5)
+    np.testing.assert_allclose(f(a), expected, rtol=1e-15)
+    while not f._profiles or next(iter(f._profiles.values())).promotion is None:
+        np.testing.assert_allclose(f(a), expected, rtol=1e-15)
+    wait_until(lambda: the_swap(f).state == kernel_swap.DONE, "the native swap")
+    np.testing.assert_allclose(f(a), expected, rtol=1e-15)
+    assert [p.tier for p in f.profiles()] == ["optimising"]
+    runtime = os.path.realpath(async_runtime_path())
+    with open("/proc/self/maps") as maps:
+        code = [line for line in maps if line.split()[1] == "r-xp" and
+                line.rstrip().endswith(runtime)]
+    assert len(code) == 1, code
