@@ -566,7 +566,9 @@ def _compile_job(spec: tuple) -> Callable[[], tuple[str, bytes, float] | SwapFil
         kernel = dispatcher._compile_at(key, tier)
         seconds = watch.elapsed()
         dispatcher._save(key, kernel, tier)
-        if files is not None and _link_for_swap(dispatcher._kernels[key], kernel, files):
+        if files is not None and _link_for_swap(
+                dispatcher._kernels[key], kernel, files,
+                dispatcher.options.at_tier(tier).llvm_opt_level):
             files.write_kernel(kernel.metadata(), kernel.stages["obj"], seconds)
             return files
         # Plain data goes back, and of the stages only the object code (`inspect` makes
@@ -577,19 +579,27 @@ def _compile_job(spec: tuple) -> Callable[[], tuple[str, bytes, float] | SwapFil
     return compile_and_save
 
 
-def _link_for_swap(current: CompiledKernel, optimised: Kernel, files: SwapFiles) -> bool:
+def _link_for_swap(current: CompiledKernel, optimised: Kernel, files: SwapFiles,
+                   opt_level: int) -> bool:
     """Link `optimised` into the shared library the swap thread loads, if its entry can
     stand in for the current one's: until the swap settles, the optimised entry runs
     with the current entry's context, whose error handler knows the current kernel's
     error sites. False where it cannot (and the kernel goes back the Python way)."""
-    from noodle.compiler.shared_library import link_shared  # in the worker only
+    from noodle.compiler import aot, shared_library  # in the worker only
 
     if (not optimised.python_entry
             or current.kernel.metadata()["sites"] != optimised.metadata()["sites"]):
         return False
     try:
-        link_shared(optimised.stages["obj"], Path(files.library), set(optimised.externals))
-    except NoodleError:  # no C compiler, say
+        if set(optimised.externals) <= set(current.kernel.externals):
+            # what it calls, the program loaded for the current kernel: `ld` alone links
+            # it, from position-independent code (else the loader would patch its text)
+            shared_library.link_for_this_process(
+                aot.make_obj(optimised.stages["llvm"], opt_level), Path(files.library))
+        else:
+            shared_library.link_shared(optimised.stages["obj"], Path(files.library),
+                                       set(optimised.externals))
+    except NoodleError:  # no linker, say
         return False
     return True
 

@@ -90,7 +90,7 @@ def test_the_swapped_in_kernel_raises_through_the_baseline_entry_until_it_settle
 
 
 def test_a_library_the_thread_cannot_load_is_loaded_in_python(monkeypatch, capsys):
-    def link_garbage(current, optimised, files: SwapFiles) -> bool:
+    def link_garbage(current, optimised, files: SwapFiles, opt_level: int) -> bool:
         Path(files.library).write_bytes(b"not a shared library")
         return True
 
