@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from noodle.compiler import python_entry as E
+from noodle.runtime import profiler
 
 try:
     from noodle.runtime import _kernel_swap
@@ -79,14 +80,27 @@ def _swapper(pid: int) -> tuple[int, str]:
     read_end, write_end = os.pipe()
     _kernel_swap.start(read_end)
     directory = tempfile.mkdtemp(prefix="noodle-swap-")
-    atexit.register(_remove_directory, directory, pid)
+    atexit.register(_at_exit, directory, pid)
     return write_end, directory
 
 
-def _remove_directory(directory: str, owner: int) -> None:
-    # a fork of the program that exits through atexit must leave its parent's alone
-    if os.getpid() == owner:
-        shutil.rmtree(directory, ignore_errors=True)
+def _at_exit(directory: str, owner: int) -> None:
+    """Before the interpreter frees the entries: stop the swaps that have not begun, let
+    those under way finish (a dlopen: milliseconds), settle those done, whose files
+    their settling reads (exit hooks run in any order: the metrics file's asks for
+    `noodle.stats()`), and only then remove the directory. A fork of the program that
+    exits through atexit leaves its parent's alone."""
+    if os.getpid() != owner:
+        return
+    for swap in list(_IN_FLIGHT):
+        if not swap.cancel():
+            for _ in range(10_000):
+                if swap.state != LOADING:
+                    break
+                time.sleep(0.0001)
+    for dispatcher in profiler.tracked():
+        dispatcher.profiles()
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 def available() -> bool:
@@ -116,7 +130,7 @@ class Swap:
 
     The thread writes into that entry's method definition, so from `begin` until `end`
     (the swap settled) the swap is kept here, and the entry with it, even if its function
-    is let go; and a swap still in flight when the program exits is cancelled first."""
+    is let go; and a swap still in flight when the program exits is stopped (`_at_exit`)."""
 
     def __init__(self, entry: object, name: str):
         self.entry = entry
@@ -155,18 +169,6 @@ class Swap:
 
 
 _IN_FLIGHT: set[Swap] = set()
-
-
-@atexit.register
-def _stop_swaps() -> None:
-    """Before the interpreter frees the entries, stop the swaps that have not begun and
-    let those under way finish (a dlopen: milliseconds)."""
-    for swap in list(_IN_FLIGHT):
-        if not swap.cancel():
-            for _ in range(10_000):
-                if swap.state != LOADING:
-                    break
-                time.sleep(0.0001)
 
 
 class LoadedLibrary:

@@ -4,7 +4,10 @@ Between the two, calls run the optimised kernel through the baseline entry's con
 results, errors and call counts must be the same as ever."""
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -177,3 +180,36 @@ def test_a_parallel_kernel_swapped_in_shares_the_process_thread_pool():
         code = [line for line in maps if line.split()[1] == "r-xp" and
                 line.rstrip().endswith(runtime)]
     assert len(code) == 1, code
+
+
+EXITS_UNSETTLED = """
+import time
+import numpy as np
+import noodle
+from noodle.runtime import kernel_swap
+from test_kernel_swap import call_until_hot, dot, the_swap
+
+f = noodle.jit(dot, cache=False, hot_threshold=20)
+a = np.arange(4.0)
+call_until_hot(f, (a, a), 14.0)
+deadline = time.monotonic() + 120
+while the_swap(f).state != kernel_swap.DONE:
+    assert time.monotonic() < deadline
+    time.sleep(0.002)
+assert f(a, a) == 14.0  # and exit with the swap done, nothing having settled it
+"""
+
+
+def test_a_swap_done_but_not_settled_at_exit_is_reported(tmp_path):
+    """At exit the metrics file is written (a settle); the swap's files must still be
+    there for it, whatever order the exit hooks run in."""
+    metrics = tmp_path / "metrics.json"
+    done = subprocess.run([sys.executable, "-c", EXITS_UNSETTLED], capture_output=True,
+                          text=True, timeout=300, cwd=Path(__file__).parent,
+                          env={**os.environ, "NOODLE_METRICS_FILE": str(metrics),
+                               "NOODLE_CACHE": "0"})
+    assert done.returncode == 0, done.stderr
+    assert "Warning" not in done.stderr, done.stderr
+    [keys] = json.loads(metrics.read_text()).values()
+    [report] = keys.values()
+    assert (report["tier"], report["promotion"]) == ("optimising", "done")
