@@ -104,8 +104,17 @@ def _at_exit(directory: str, owner: int) -> None:
 
 
 def available() -> bool:
-    return (_kernel_swap is not None and hasattr(os, "fork")
-            and ctypes.sizeof(_Cell) == _kernel_swap.cell_size())
+    """Whether this process swaps kernels natively (starting its thread if need be):
+    not where the extension is missing, nor where no thread, pipe or temporary
+    directory can be made (a full /tmp), where promotions take the Python way."""
+    if not (_kernel_swap is not None and hasattr(os, "fork")
+            and ctypes.sizeof(_Cell) == _kernel_swap.cell_size()):
+        return False
+    try:
+        _swapper(os.getpid())
+    except OSError:
+        return False
+    return True
 
 
 def requests_fd() -> int:

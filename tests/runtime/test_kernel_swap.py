@@ -213,3 +213,18 @@ def test_a_swap_done_but_not_settled_at_exit_is_reported(tmp_path):
     [keys] = json.loads(metrics.read_text()).values()
     [report] = keys.values()
     assert (report["tier"], report["promotion"]) == ("optimising", "done")
+
+
+def test_without_a_temporary_directory_promotions_take_the_python_way(monkeypatch):
+    def no_space(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(kernel_swap, "_swapper", no_space)
+    assert not kernel_swap.available()
+    f = noodle.jit(dot, cache=False, hot_threshold=20)
+    a = np.arange(4.0)
+    assert f(a, a) == 14.0
+    assert the_swap(f) is None
+    wait_until(lambda: f(a, a) == 14.0 and f.profiles()[0].tier == "optimising",
+               "the promotion")
+    assert isinstance(next(iter(f._kernels.values()))._object, LoadedObject)
