@@ -215,27 +215,18 @@ def pic_target_machine(opt_level: int) -> llvm.TargetMachine:
                                         reloc="pic", codemodel="default")
 
 
-def _optimized(llvm_ir: str, opt_level: int) -> llvm.ModuleRef:
-    module = llvm.parse_assembly(llvm_ir)
-    module.verify()
-    # LLVM's coroutine passes must run even at -O0 (`parallel` code's async tasks)
-    if opt_level > 0 or "@llvm.coro." in llvm_ir:
-        backend.optimize(module, opt_level)
-    return module
-
-
 def make_llvm(llvm_ir: str, opt_level: int) -> str:
     """The linked module as LLVM's pipeline at `opt_level` leaves it, which is what code
     generation receives (as `clang -O<n> -S -emit-llvm` prints): unoptimised at -O0."""
-    return str(_optimized(llvm_ir, opt_level))
+    return str(backend.optimized_module(llvm_ir, opt_level))
 
 
 def make_asm(llvm_ir: str, opt_level: int) -> str:
-    return pic_target_machine(opt_level).emit_assembly(_optimized(llvm_ir, opt_level))
+    return pic_target_machine(opt_level).emit_assembly(backend.optimized_module(llvm_ir, opt_level))
 
 
 def make_obj(llvm_ir: str, opt_level: int) -> bytes:
-    return pic_target_machine(opt_level).emit_object(_optimized(llvm_ir, opt_level))
+    return pic_target_machine(opt_level).emit_object(backend.optimized_module(llvm_ir, opt_level))
 
 
 def make_header(built: Built, lib: str, version: str) -> str:

@@ -66,7 +66,8 @@ def optimize(module: llvm.ModuleRef, opt_level: int) -> None:
     pb.getModulePassManager().run(module, pb)
 
 
-def _optimized_module(llvm_ir: str, opt_level: int) -> llvm.ModuleRef:
+def optimized_module(llvm_ir: str, opt_level: int) -> llvm.ModuleRef:
+    """An LLVM IR module parsed, verified and optimised at `opt_level`."""
     module = llvm.parse_assembly(llvm_ir)
     module.verify()
     # at -O0 too, coroutines (the async runtime's tasks, `parallel=True`) must be split
@@ -79,13 +80,13 @@ def _optimized_module(llvm_ir: str, opt_level: int) -> llvm.ModuleRef:
 
 def emit_object(llvm_ir: str, opt_level: int) -> bytes:
     """Object code of an LLVM IR module, optimised at `opt_level`."""
-    return target_machine(opt_level).emit_object(_optimized_module(llvm_ir, opt_level))
+    return target_machine(opt_level).emit_object(optimized_module(llvm_ir, opt_level))
 
 
 def emit_assembly(llvm_ir: str, opt_level: int) -> str:
     """The assembly `emit_object` makes code from (a second code generation: only
     produced when someone asks to see it)."""
-    return target_machine(opt_level).emit_assembly(_optimized_module(llvm_ir, opt_level))
+    return target_machine(opt_level).emit_assembly(optimized_module(llvm_ir, opt_level))
 
 
 #: MLIR's runtime support library (`memrefCopy` for copies between strided memrefs),
