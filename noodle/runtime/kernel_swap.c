@@ -40,8 +40,7 @@ typedef struct {
     uint64_t runtime_table_index; /* ... copied to this slot of the new address table */
     uint64_t entry_index;        /* the slot of the new Python entry point */
     void *handle;                /* out: the loaded library */
-    void **addresses;            /* out: the new kernel's address table */
-    char symbol[256];            /* the name of that table */
+    char symbol[256];            /* the name of the new kernel's address table */
     char error[512];             /* out: why the swap failed */
 } swap_cell;
 
@@ -86,7 +85,6 @@ static void swap(swap_cell *cell, const char *path) {
     memcpy(addresses[cell->runtime_table_index], cell->runtime_table,
            cell->runtime_table_words * sizeof(void *));
     cell->handle = handle;
-    cell->addresses = addresses;
     /* release: the table copied above is seen by whoever calls the new entry */
     atomic_store_explicit((_Atomic(PyCFunction) *)&cell->method->ml_meth,
                           (PyCFunction)addresses[cell->entry_index], memory_order_release);

@@ -39,8 +39,8 @@ class _Cell(ctypes.Structure):
     _fields_ = [("state", ctypes.c_uint64), ("method", ctypes.c_void_p),
                 ("runtime_table", ctypes.c_void_p), ("runtime_table_words", ctypes.c_uint64),
                 ("runtime_table_index", ctypes.c_uint64), ("entry_index", ctypes.c_uint64),
-                ("handle", ctypes.c_void_p), ("addresses", ctypes.c_void_p),
-                ("symbol", ctypes.c_char * 256), ("error", ctypes.c_char * 512)]
+                ("handle", ctypes.c_void_p), ("symbol", ctypes.c_char * 256),
+                ("error", ctypes.c_char * 512)]
 
 
 class SwapFiles(NamedTuple):

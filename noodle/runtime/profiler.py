@@ -171,12 +171,14 @@ _NEVER = 2**64 - 1
 _MEASURED_OVER = 0.002
 
 
+try:
+    from noodle.runtime import _cycle_counter
+except ImportError:  # built with noodle; absent where it could not be compiled
+    _cycle_counter = None
+
+
 def _read_counter() -> int | None:
-    try:
-        from noodle.runtime import _cycle_counter
-    except ImportError:  # built with noodle; absent where it could not be compiled
-        return None
-    return _cycle_counter.read()
+    return _cycle_counter.read() if _cycle_counter is not None else None
 
 
 _imported_at = (_read_counter(), time.perf_counter())

@@ -20,8 +20,10 @@ from noodle.runtime import compile_worker, dispatcher, kernel_swap
 from noodle.runtime.compile_worker import CompileWorker, describe
 from noodle.runtime.kernel_swap import LoadedLibrary, Swap, SwapFiles
 
-pytestmark = pytest.mark.skipif(not kernel_swap.available(),
-                                reason="the kernel swap thread is not built here")
+pytestmark = pytest.mark.skipif(
+    not kernel_swap.available(),
+    reason="no native kernel swap here (extension not built, no fork, or no temporary "
+           "directory)")
 
 
 def dot(a, b):
