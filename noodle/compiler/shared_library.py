@@ -21,6 +21,7 @@ import shlex
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from noodle.compiler.backend import runtime_library_paths
@@ -84,35 +85,32 @@ def link_for_this_process(obj: bytes, output: Path) -> None:
     ld = shutil.which("ld")
     if ld is None:
         raise NoodleError("no linker (ld) found", hint="install binutils")
-    with tempfile.TemporaryDirectory(prefix="noodle-ld-") as tmp:
-        obj_path = Path(tmp, "kernel.o")
-        obj_path.write_bytes(obj)
-        try:
-            done = subprocess.run([ld, "-shared", "-o", str(output), str(obj_path)],
-                                  capture_output=True, text=True)
-        except OSError as e:
-            raise NoodleError(f"cannot run {ld}: {e.strerror or e}") from None
-    if done.returncode != 0:
-        raise NoodleError(f"linking failed ({ld}):\n{done.stderr.strip()}")
+    _link([ld], obj, output, [], lambda why: NoodleError(f"cannot run {ld}: {why}"))
 
 
 def link_shared(obj: bytes, output: Path, externals: set[str]) -> None:
     """Link `obj` into the shared library `output` (written as a whole or not at all: the
     caller renames it into place)."""
     compiler = c_compiler()
-    libraries = runtime_libraries(externals)
-    with tempfile.TemporaryDirectory(prefix="noodlec-") as tmp:
+    arguments = []
+    for path in runtime_libraries(externals):
+        arguments += [path, f"-Wl,-rpath,{Path(path).parent}"]
+    _link(compiler, obj, output, [*arguments, "-lm"],
+          lambda why: _cannot_run(" ".join(compiler), why))
+
+
+def _link(linker: list[str], obj: bytes, output: Path, arguments: list[str],
+          cannot_run: Callable[[str], NoodleError]) -> None:
+    """Run `linker -shared -o output obj arguments`; `cannot_run(why)` is the error
+    where the linker, found on PATH, does not run (a bad interpreter, say)."""
+    with tempfile.TemporaryDirectory(prefix="noodle-link-") as tmp:
         obj_path = Path(tmp, "library.o")
         obj_path.write_bytes(obj)
-        command = [*compiler, "-shared", "-o", str(output), str(obj_path)]
-        for path in libraries:
-            directory = str(Path(path).parent)
-            command += [path, f"-Wl,-rpath,{directory}"]
-        command.append("-lm")
+        command = [*linker, "-shared", "-o", str(output), str(obj_path), *arguments]
         try:
             done = subprocess.run(command, capture_output=True, text=True)
-        except OSError as e:  # found on PATH, yet not runnable (a bad interpreter...)
-            raise _cannot_run(" ".join(compiler), e.strerror or str(e)) from None
+        except OSError as e:
+            raise cannot_run(e.strerror or str(e)) from None
     if done.returncode != 0:
         raise NoodleError(f"linking failed ({' '.join(command)}):\n{done.stderr.strip()}")
 
